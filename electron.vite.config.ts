@@ -1,0 +1,45 @@
+/**
+ * Builds the three parts of the desktop app into out/:
+ *   main      src/main/index.ts     → out/main/index.js      ES module (package.json "type": "module")
+ *   preload   src/preload/index.ts  → out/preload/index.cjs  CommonJS: sandboxed preloads cannot be ESM
+ *   renderer  src/renderer/index.html → out/renderer/       also what `bin/airlock serve` serves
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+// electron-vite bundles this file and rewrites import.meta.url to its real location.
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      // Dependencies stay in node_modules and are loaded at run time: the native
+      // better-sqlite3-multiple-ciphers addon cannot be bundled, and the rest need not be.
+      externalizeDeps: true,
+      lib: { entry: resolve(root, 'src/main/index.ts'), formats: ['es'] },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      externalizeDeps: true,
+      lib: {
+        entry: resolve(root, 'src/preload/index.ts'),
+        formats: ['cjs'],
+        // ".cjs" so nothing mistakes it for an ES module under "type": "module".
+        fileName: () => 'index.cjs',
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    plugins: [react()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rollupOptions: { input: resolve(root, 'src/renderer/index.html') },
+    },
+  },
+});

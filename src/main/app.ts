@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { ensureAdminToken } from './admin-token';
+import { buildServer } from './api/server';
+import { createCore, type CoreOptions } from './core';
+import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
+
+export const DEFAULT_PORT = 7717;
+
+/** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
+export async function startAirlock(
+  options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
+): Promise<RunningAirlock & { adminTokenPath: string }> {
+  const logger = options.logger ?? silentLogger;
+  const core = await createCore({
+    dataDir: options.dataDir,
+    keyProvider: options.keyProvider,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+  });
+  const adminToken = ensureAdminToken(options.dataDir);
+  let port = options.port ?? DEFAULT_PORT;
+  const app = await buildServer({
+    core,
+    adminToken,
+    port: () => port,
+    ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
+    logger,
+  });
+  try {
+    await app.listen({ host: '127.0.0.1', port });
+  } catch (e) {
+    await app.close();
+    await core.close();
+    const err = e as { code?: string; message: string };
+    throw new Error(
+      err.code === 'EADDRINUSE'
+        ? `port ${port} on 127.0.0.1 is already in use; start with --port N to pick another`
+        : `cannot listen on 127.0.0.1:${port}: ${err.message}`,
+    );
+  }
+  const address = app.server.address();
+  if (address && typeof address === 'object') port = address.port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info('listening', { url });
+  return {
+    url,
+    port,
+    dataDir: options.dataDir,
+    adminTokenPath: join(options.dataDir, 'admin.token'),
+    async close() {
+      await app.close();
+      await core.close();
+    },
+  };
+}

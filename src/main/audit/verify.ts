@@ -1,0 +1,82 @@
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { GENESIS, chainHash, leafHash } from './chain';
+import { rowToRecord, type AuditRow } from './audit-rows';
+import { AUDIT_HEAD_KEY } from './audit-log';
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  firstBroken: number | null;
+  problem: string | null;
+}
+
+/**
+ * Recomputes the chain from the first entry. Catches a changed field (leaf mismatch),
+ * a deleted row (gap in the ids, or a chain that no longer links), and reordered rows
+ * (the id is part of every leaf, and every chain value depends on the one before).
+ */
+export function verifyAuditChain(db: Database, onProgress?: (done: number) => void): VerifyResult {
+  let expectedId = 1;
+  let prev = GENESIS;
+  let count = 0;
+  const rows = db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>;
+  for (const row of rows) {
+    const broken = (problem: string): VerifyResult => {
+      rows.return?.();
+      return { ok: false, entries: count, firstBroken: row.id, problem };
+    };
+    if (row.id !== expectedId) {
+      return broken(
+        row.id > expectedId
+          ? `entries ${expectedId}${row.id - 1 > expectedId ? `–${row.id - 1}` : ''} are missing before entry ${row.id}`
+          : `entry ${row.id} is out of sequence`,
+      );
+    }
+    let record;
+    try {
+      record = rowToRecord(row);
+    } catch {
+      return broken(`entry ${row.id} has unreadable details`);
+    }
+    const leaf = leafHash(row.id, record);
+    if (leaf !== row.leaf_hash) return broken(`entry ${row.id} was changed after it was written`);
+    const chain = chainHash(prev, leaf);
+    if (chain !== row.chain_hash) {
+      return broken(`entry ${row.id} does not link to the entry before it`);
+    }
+    prev = chain;
+    expectedId += 1;
+    count += 1;
+    if (onProgress && count % 10_000 === 0) onProgress(count);
+  }
+  const head = readHead(db);
+  if (head && head.id > count) {
+    return {
+      ok: false,
+      entries: count,
+      firstBroken: count + 1,
+      problem: `entries ${count + 1}${head.id > count + 1 ? `–${head.id}` : ''} are missing at the end of the log (its head says ${head.id})`,
+    };
+  }
+  if (head && head.id === count && count > 0 && head.chain !== prev) {
+    return { ok: false, entries: count, firstBroken: count, problem: `entry ${count} does not match the log's head` };
+  }
+  if (!head && count > 0) {
+    return { ok: false, entries: count, firstBroken: 1, problem: "the log's head record is missing" };
+  }
+  return { ok: true, entries: count, firstBroken: null, problem: null };
+}
+
+function readHead(db: Database): { id: number; chain: string } | null {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(AUDIT_HEAD_KEY) as
+    | { value: string }
+    | undefined;
+  if (!row) return null;
+  try {
+    const v = JSON.parse(row.value) as { id: unknown; chain: unknown };
+    if (typeof v.id === 'number' && typeof v.chain === 'string') return { id: v.id, chain: v.chain };
+  } catch {
+    // fall through: an unreadable head is reported as missing
+  }
+  return null;
+}

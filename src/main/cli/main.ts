@@ -1,0 +1,160 @@
+/**
+ * `bin/airlock`: the headless shell. Exit codes: 0 success, 1 failure (for `audit verify`:
+ * the chain is broken), 2 usage errors or an unreadable store.
+ */
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { verifyAuditChain } from '../audit/verify';
+import { startAirlock, DEFAULT_PORT } from '../app';
+import { headlessKeyProvider } from '../store/key-file';
+import { openStore } from '../store/open-store';
+import { StoreError } from '../store/store-error';
+import { STORE_FILE } from '../store/open-store';
+import { join } from 'node:path';
+import { parseOptions, UsageError } from './args';
+import { VERSION } from '../api/server';
+
+const HELP = {
+  main: `Airlock ${VERSION} — least-privilege, audited database access for local AI agents
+
+Usage: airlock <command> [options]
+
+Commands:
+  serve          run the core headless and serve the UI and API on 127.0.0.1
+  audit verify   recompute the audit hash chain and report the first broken entry
+
+Run 'airlock <command> --help' for a command's options.`,
+  serve: `Usage: airlock serve [--data-dir DIR] [--port N]
+
+Runs Airlock headless: the API and the UI on http://127.0.0.1:PORT.
+First start creates the encrypted store, DIR/admin.token and DIR/store.key (both 0600,
+store.key only when AIRLOCK_STORE_KEY is not set) and registers the demo database.
+
+Options:
+  --data-dir DIR  where the store lives (default: $AIRLOCK_HOME, else ~/.airlock)
+  --port N        port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
+  -h, --help      show this help`,
+  audit: `Usage: airlock audit verify [--data-dir DIR] [--json]
+
+Recomputes the audit log's hash chain from the first entry.
+Exit 0 if intact; 1 and the first broken entry if not; 2 on usage errors or an unreadable store.
+
+Options:
+  --data-dir DIR  the data directory (default: $AIRLOCK_HOME, else ~/.airlock)
+  --json          print the result as JSON
+  -h, --help      show this help`,
+};
+
+function dataDirOf(opts: Record<string, string | boolean>): string {
+  const d = typeof opts['data-dir'] === 'string' ? opts['data-dir'] : process.env.AIRLOCK_HOME || resolve(homedir(), '.airlock');
+  return resolve(d);
+}
+
+function rendererDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
+  return existsSync(dir) ? dir : undefined;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv, { 'data-dir': 'string', port: 'string', help: 'boolean' });
+  if (opts.help) {
+    console.log(HELP.serve);
+    return 0;
+  }
+  const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port needs a number from 0 to 65535');
+  const dataDir = dataDirOf(opts);
+  const running = await startAirlock({
+    dataDir,
+    port,
+    keyProvider: headlessKeyProvider(dataDir),
+    ...(rendererDir() ? { rendererDir: rendererDir()! } : {}),
+    logger: {
+      info: () => {},
+      warn: (m) => console.error(`warning: ${m}`),
+      error: (m, f) => console.error(`error: ${m}${f?.error ? `: ${String(f.error)}` : ''}`),
+    },
+  });
+  console.log(`Airlock ${VERSION} is running.
+  UI and API:   ${running.url}/
+  Data:         ${dataDir}
+  Admin token:  ${running.adminTokenPath}
+  API docs:     ${running.url}/v1/openapi.json
+Press Ctrl+C to stop.`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('Stopping…');
+  await running.close();
+  return 0;
+}
+
+async function auditVerify(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv, { 'data-dir': 'string', json: 'boolean', help: 'boolean' });
+  if (opts.help) {
+    console.log(HELP.audit);
+    return 0;
+  }
+  const dataDir = dataDirOf(opts);
+  if (!existsSync(join(dataDir, STORE_FILE))) {
+    throw new StoreError(`no Airlock store in ${dataDir} (expected ${STORE_FILE}); pass --data-dir`);
+  }
+  const { db } = await openStore(dataDir, headlessKeyProvider(dataDir));
+  try {
+    const result = verifyAuditChain(db, (n) => {
+      if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rverified ${n} entries…`);
+    });
+    if (!opts.json && process.stderr.isTTY) process.stderr.write('\r');
+    if (opts.json) console.log(JSON.stringify(result));
+    else if (result.ok) console.log(`audit chain intact: ${result.entries} entries verified`);
+    else console.log(`audit chain BROKEN at entry ${result.firstBroken}: ${result.problem}\n(${result.entries} entries verified before it)`);
+    return result.ok ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(HELP.main);
+        return command === undefined ? 2 : 0;
+      case '--version':
+        console.log(VERSION);
+        return 0;
+      case 'serve':
+        return await serve(rest);
+      case 'audit': {
+        const [sub, ...more] = rest;
+        if (sub === 'verify') return await auditVerify(more);
+        if (sub === '--help' || sub === '-h') {
+          console.log(HELP.audit);
+          return 0;
+        }
+        throw new UsageError(sub ? `unknown audit command '${sub}'` : "'audit' needs a subcommand: verify");
+      }
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`airlock: ${e.message}\nRun 'airlock --help' for usage.`);
+      return 2;
+    }
+    if (e instanceof StoreError) {
+      console.error(`airlock: ${e.message}`);
+      return 2;
+    }
+    console.error(`airlock: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Layer 3 of the guard for SQLite: what the engine itself would touch. SQLite compiles the
+ * statement to bytecode without running it (EXPLAIN); the tables it opens (OpenRead /
+ * OpenWrite on root pages) and the columns it reads (Column on those cursors) are compared
+ * with what the parser reported. Anything extra means the parser misread the statement.
+ */
+import type { Analysis } from '../../guard/analyzer';
+import { FUNCTION_ALLOWLIST } from '../../guard/functions';
+
+export interface ExplainRow {
+  opcode: string;
+  p1: number;
+  p2: number;
+  p3: number;
+  p4: unknown;
+}
+
+export interface RootPage {
+  table: string;
+  /** null for the table itself; for an index, the table column at each index position (null = rowid). */
+  indexColumns: (string | null)[] | null;
+}
+
+export interface EngineSchema {
+  roots: Map<number, RootPage>;
+  /** table → column names by cid (the record order for rowid tables) */
+  columns: Map<string, string[]>;
+  /** table → tables linked to it by a foreign key, in either direction */
+  fkNeighbours: Map<string, Set<string>>;
+}
+
+export interface Touches {
+  reads: Map<string, Set<string>>;
+  opened: Set<string>;
+  written: Set<string>;
+  functions: Set<string>;
+}
+
+const STRUCTURAL = new Set([
+  'ParseSchema', 'CreateBtree', 'Destroy', 'Clear', 'SqlExec', 'DropTable', 'DropIndex',
+  'DropTrigger', 'JournalMode', 'Vacuum', 'IncrVacuum', 'SetCookie', 'LoadAnalysis', 'Expire',
+  'VCreate', 'VDestroy', 'VRename', 'Checkpoint', 'Pagecount', 'MaxPgcnt', 'IntegrityCk',
+]);
+const VIRTUAL = new Set(['VOpen', 'VFilter', 'VColumn', 'VUpdate', 'VBegin', 'VNext', 'VInitIn', 'VCheck']);
+const FUNCTION_OPS = new Set(['Function', 'PureFunc', 'AggStep', 'AggStep1', 'AggFinal', 'AggValue', 'AggInverse']);
+/** Operators SQLite implements as functions. */
+const OPERATOR_FUNCTIONS = new Set(['->', '->>']);
+
+export class EngineTruthError extends Error {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
+export function engineTouches(rows: ExplainRow[], schema: EngineSchema): Touches {
+  const cursors = new Map<number, RootPage>();
+  const t: Touches = { reads: new Map(), opened: new Set(), written: new Set(), functions: new Set() };
+  for (const r of rows) {
+    const op = r.opcode;
+    if (op === 'OpenRead' || op === 'OpenWrite' || op === 'ReopenIdx') {
+      if (r.p3 !== 0) throw new EngineTruthError('the statement would use a database other than main', `db=${r.p3}`);
+      const root = schema.roots.get(r.p2);
+      if (!root) {
+        throw new EngineTruthError('the statement would read internal or unknown storage', `root page ${r.p2}`);
+      }
+      cursors.set(r.p1, root);
+      t.opened.add(root.table);
+      if (op === 'OpenWrite') t.written.add(root.table);
+    } else if (op === 'Column') {
+      const root = cursors.get(r.p1);
+      if (!root) continue; // ephemeral, sorter and pseudo cursors hold derived data
+      const col = root.indexColumns ? root.indexColumns[r.p2] : schema.columns.get(root.table)?.[r.p2];
+      if (col === undefined) {
+        throw new EngineTruthError('the statement would read a column the guard cannot map', `${root.table}#${r.p2}`);
+      }
+      if (col === null) continue;
+      let set = t.reads.get(root.table);
+      if (!set) t.reads.set(root.table, (set = new Set()));
+      set.add(col);
+    } else if (FUNCTION_OPS.has(op)) {
+      const name = String(r.p4 ?? '').replace(/\(.*$/, '').toLowerCase();
+      t.functions.add(name);
+    } else if (op === 'Program') {
+      throw new EngineTruthError('the statement would fire triggers or cascading foreign-key actions, which the guard cannot vet', 'Program');
+    } else if (STRUCTURAL.has(op)) {
+      throw new EngineTruthError('the statement would change or inspect the database structure', op);
+    } else if (VIRTUAL.has(op)) {
+      throw new EngineTruthError('the statement would use a virtual table', op);
+    } else if (op === 'Transaction' && r.p1 !== 0) {
+      throw new EngineTruthError('the statement would use a database other than main', `db=${r.p1}`);
+    }
+  }
+  return t;
+}
+
+const fold = (s: string) => s.toLowerCase();
+
+/** Throws EngineTruthError when the engine would touch more than the parser reported. */
+export function compareWithParser(t: Touches, analysis: Analysis, schema: EngineSchema): void {
+  const parsed = new Map(analysis.tables.map((a) => [fold(a.table), a]));
+  const written = new Set(analysis.tables.filter((a) => a.write.length > 0 || a.wholeRowWrite).map((a) => fold(a.table)));
+  if (analysis.action === 'read' && t.written.size > 0) {
+    throw new EngineTruthError('a read statement would write', [...t.written].join(','));
+  }
+  for (const w of t.written) {
+    // Index b-trees of the written table are opened for writing too; they map to that table.
+    if (!written.has(fold(w))) throw new EngineTruthError('the statement would write a table the parser did not report', w);
+  }
+  for (const table of t.opened) {
+    if (parsed.has(fold(table))) continue;
+    const viaFk = [...written].some((w) => schema.fkNeighbours.get(w)?.has(fold(table)));
+    if (analysis.action === 'write' && viaFk && !t.written.has(table)) continue; // foreign-key checks
+    throw new EngineTruthError('the statement would read a table the parser did not report', table);
+  }
+  for (const [table, cols] of t.reads) {
+    const a = parsed.get(fold(table));
+    if (!a) continue; // a foreign-key neighbour, allowed above
+    if (written.has(fold(table))) continue; // rewriting a row reads all of it; nothing is returned
+    const seen = new Set([...a.read, ...a.write].map(fold));
+    for (const c of cols) {
+      if (!seen.has(fold(c))) {
+        throw new EngineTruthError('the statement would read a column the parser did not report', `${table}.${c}`);
+      }
+    }
+  }
+  const allowed = FUNCTION_ALLOWLIST.sqlite;
+  for (const f of t.functions) {
+    if (!allowed.has(f) && !OPERATOR_FUNCTIONS.has(f)) {
+      throw new EngineTruthError('the statement would call a function outside the allowlist', f);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AirlockError, type ErrorCode, ERROR_STATUS } from '../../../shared/errors';
+import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, WriteData } from '../types';
+import type { RunnerRequest, RunnerResponse, RunnerResult } from './protocol';
+
+type Job = {
+  request: RunnerRequest;
+  timeoutMs: number;
+  resolve: (r: RunnerResult) => void;
+  reject: (e: Error) => void;
+};
+
+/**
+ * Where the runner lives: beside this module when built (`sqlite-runner.js`), or as
+ * TypeScript run through tsx when Airlock runs from source (tests, `bin/airlock`).
+ */
+function runnerEntry(): { path: string; execArgv: string[] } {
+  const built = fileURLToPath(new URL('./sqlite-runner.js', import.meta.url));
+  if (existsSync(built)) return { path: built, execArgv: [] };
+  const source = fileURLToPath(new URL('./sqlite-runner.ts', import.meta.url));
+  return { path: source, execArgv: ['--import', 'tsx'] };
+}
+
+const OPEN_TIMEOUT_MS = 15_000;
+
+/**
+ * SQLite behind a runner process: one statement at a time, each with a deadline after which
+ * the runner is killed (SQLite cannot be interrupted from outside) and started afresh.
+ */
+export class SqliteConnector implements Connector {
+  readonly kind = 'sqlite' as const;
+  readonly dialect = 'sqlite' as const;
+  readonly defaultSchema = null;
+  private child: ChildProcess | null = null;
+  private opened = false;
+  private queue: Job[] = [];
+  private running: (Job & { timer: NodeJS.Timeout }) | null = null;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly path: string) {}
+
+  async test(): Promise<void> {
+    if (!existsSync(this.path)) {
+      throw new AirlockError('CONNECTION_FAILED', `no SQLite database at ${this.path}`, { path: this.path });
+    }
+    await this.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS);
+  }
+
+  async introspect(): Promise<ConnectorTable[]> {
+    return (await this.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS)) as ConnectorTable[];
+  }
+
+  async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
+    return (await this.call(
+      { id: 0, op: 'read', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
+      limits.timeoutMs,
+    )) as ReadData;
+  }
+
+  async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
+    return (await this.call(
+      { id: 0, op: 'write', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
+      limits.timeoutMs,
+    )) as WriteData;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.queue.splice(0)) j.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed'));
+    this.kill();
+  }
+
+  private spawn(): ChildProcess {
+    const { path, execArgv } = runnerEntry();
+    const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    child.stderr?.resume();
+    child.on('message', (msg: RunnerResponse) => this.onMessage(child, msg));
+    child.on('exit', () => this.onExit(child));
+    return child;
+  }
+
+  private call(request: RunnerRequest, timeoutMs: number): Promise<RunnerResult> {
+    if (this.closed) return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, timeoutMs, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Sends the next job; a fresh runner is first told which file to open. */
+  private pump() {
+    if (this.running || this.queue.length === 0) return;
+    if (!this.child) {
+      this.child = this.spawn();
+      this.opened = false;
+    }
+    let job: Job;
+    if (!this.opened) {
+      const waiting = this.queue[0]!;
+      job = {
+        request: { id: 0, op: 'open', path: this.path },
+        timeoutMs: OPEN_TIMEOUT_MS,
+        resolve: () => (this.opened = true),
+        // The runner could not open the file: the statement waiting for it fails with that reason.
+        reject: (e) => {
+          this.queue.shift();
+          waiting.reject(e);
+        },
+      };
+    } else job = this.queue.shift()!;
+    job.request = { ...job.request, id: this.nextId++ };
+    const timer = setTimeout(() => this.onTimeout(), job.timeoutMs);
+    this.running = { ...job, timer };
+    this.child.send(job.request);
+  }
+
+  private onMessage(child: ChildProcess, msg: RunnerResponse) {
+    if (child !== this.child || !this.running || msg.id !== this.running.request.id) return;
+    const job = this.running;
+    clearTimeout(job.timer);
+    this.running = null;
+    if (msg.ok) job.resolve(msg.result);
+    else {
+      const code = (msg.error.code in ERROR_STATUS ? msg.error.code : 'QUERY_FAILED') as ErrorCode;
+      job.reject(new AirlockError(code, msg.error.message, msg.error.details));
+    }
+    this.pump();
+  }
+
+  private onTimeout() {
+    const job = this.running;
+    if (!job) return;
+    this.running = null;
+    this.kill();
+    job.reject(
+      new AirlockError('QUERY_TIMEOUT', `the statement ran longer than ${job.timeoutMs} ms and was stopped`, {
+        timeoutMs: job.timeoutMs,
+      }),
+    );
+    this.pump();
+  }
+
+  private onExit(child: ChildProcess) {
+    if (child !== this.child) return;
+    this.child = null;
+    this.opened = false;
+    const job = this.running;
+    if (job) {
+      clearTimeout(job.timer);
+      this.running = null;
+      job.reject(new AirlockError('QUERY_FAILED', 'the SQLite runner stopped unexpectedly; the statement was not completed'));
+    }
+    this.pump();
+  }
+
+  private kill() {
+    const c = this.child;
+    this.child = null;
+    this.opened = false;
+    if (c && c.exitCode === null) c.kill('SIGKILL');
+  }
+}

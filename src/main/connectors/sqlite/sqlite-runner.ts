@@ -1,0 +1,170 @@
+/**
+ * The SQLite runner: a child process that owns the database handles for one connection.
+ * It exists so that a statement that runs too long can be stopped for real — the connector
+ * kills this process — since SQLite offers the host no way to interrupt a query.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers';
+import type { Analysis } from '../../guard/analyzer';
+import type { QueryLimits, ReadData, SqlParams, WriteData } from '../types';
+import { EngineTruthError, compareWithParser, engineTouches, type EngineSchema, type ExplainRow } from './engine-truth';
+import type { RunnerRequest, RunnerResponse } from './protocol';
+import { introspectSqlite, loadEngineSchema } from './sqlite-schema';
+import { jsonSize, sqliteColumnType, toJsonValue } from './typed-values';
+
+class RunnerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+let path = '';
+let ro: Db | null = null;
+let rw: Db | null = null;
+let engineSchema: { version: number; schema: EngineSchema } | null = null;
+
+function readHandle(): Db {
+  ro ??= new Database(path, { readonly: true, fileMustExist: true });
+  return ro;
+}
+
+function writeHandle(): Db {
+  if (!rw) {
+    rw = new Database(path, { fileMustExist: true });
+    rw.pragma('foreign_keys = ON');
+  }
+  return rw;
+}
+
+function schemaFor(db: Db): EngineSchema {
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  if (!engineSchema || engineSchema.version !== version) {
+    engineSchema = { version, schema: loadEngineSchema(db) };
+  }
+  return engineSchema.schema;
+}
+
+function bind(stmt: Statement, params: SqlParams | undefined): unknown[] {
+  if (params === undefined) return [];
+  const conv = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+  if (Array.isArray(params)) return params.map(conv);
+  return [Object.fromEntries(Object.entries(params).map(([k, v]) => [k, conv(v)]))];
+}
+
+function prepare(db: Db, sql: string): Statement {
+  try {
+    return db.prepare(sql);
+  } catch (e) {
+    throw new RunnerError('INVALID_SQL', `the database rejected the statement: ${(e as Error).message}`, { layer: 'engine' });
+  }
+}
+
+function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, analysis: Analysis) {
+  const explain = prepare(db, `EXPLAIN ${sql}`);
+  const rows = explain.all(...bind(explain, params)) as ExplainRow[];
+  try {
+    compareWithParser(engineTouches(rows, schemaFor(db)), analysis, schemaFor(db));
+  } catch (e) {
+    if (e instanceof EngineTruthError) {
+      // The detail names objects the agent may not know of: it goes to the audit, not the agent.
+      throw new RunnerError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
+        layer: 'engine-truth',
+        auditOnly: { engineDetail: e.detail },
+      });
+    }
+    throw e;
+  }
+}
+
+function read(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): ReadData {
+  const db = readHandle();
+  const stmt = prepare(db, sql);
+  // Engine backstop: the engine itself must agree this statement only reads.
+  if (!stmt.reader || !stmt.readonly) {
+    throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement is not a read-only query', { layer: 'backstop' });
+  }
+  checkEngineTruth(db, sql, params, analysis);
+  stmt.raw(true).safeIntegers(true);
+  const declared = stmt.columns();
+  const rows: unknown[][] = [];
+  let bytes = 2;
+  let truncated = false;
+  const samples: unknown[] = declared.map(() => null);
+  for (const row of stmt.iterate(...bind(stmt, params)) as Iterable<unknown[]>) {
+    if (rows.length >= limits.maxRows) {
+      truncated = true;
+      break;
+    }
+    let size = 2;
+    for (const v of row) size += jsonSize(v) + 1;
+    if (bytes + size > limits.maxBytes) {
+      truncated = true;
+      break;
+    }
+    bytes += size;
+    row.forEach((v, i) => {
+      if (samples[i] === null && v !== null) samples[i] = v;
+    });
+    rows.push(row.map(toJsonValue));
+  }
+  return {
+    columns: declared.map((c, i) => ({ name: c.name, type: sqliteColumnType(c.type, samples[i]) })),
+    rows,
+    rowCount: rows.length,
+    truncated,
+  };
+}
+
+function write(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): WriteData {
+  const db = writeHandle();
+  const stmt = prepare(db, sql);
+  if (stmt.readonly) {
+    throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement does not write', { layer: 'backstop' });
+  }
+  checkEngineTruth(db, sql, params, analysis);
+  const args = bind(stmt, params);
+  if (stmt.reader) {
+    // RETURNING: the rows come back, capped like any read.
+    stmt.raw(true).safeIntegers(true);
+    const out = db.transaction(() => stmt.all(...args) as unknown[][])();
+    const rows = out.slice(0, limits.maxRows).map((r) => r.map(toJsonValue));
+    return {
+      rowCount: out.length,
+      columns: stmt.columns().map((c) => ({ name: c.name, type: sqliteColumnType(c.type, null) })),
+      rows,
+    };
+  }
+  const info = db.transaction(() => stmt.run(...args))();
+  return { rowCount: info.changes };
+}
+
+function handle(msg: RunnerRequest): RunnerResponse {
+  try {
+    switch (msg.op) {
+      case 'open':
+        path = msg.path;
+        readHandle().prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+        return { id: msg.id, ok: true, result: null };
+      case 'introspect':
+        return { id: msg.id, ok: true, result: introspectSqlite(readHandle()) };
+      case 'read':
+        return { id: msg.id, ok: true, result: read(msg.sql, msg.params, msg.analysis, msg.limits) };
+      case 'write':
+        return { id: msg.id, ok: true, result: write(msg.sql, msg.params, msg.analysis, msg.limits) };
+    }
+  } catch (e) {
+    if (e instanceof RunnerError) return { id: msg.id, ok: false, error: { code: e.code, message: e.message, details: e.details } };
+    const err = e as { code?: string; message?: string };
+    const code = err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_NOTADB' ? 'CONNECTION_FAILED' : 'QUERY_FAILED';
+    return { id: msg.id, ok: false, error: { code, message: `the database reported: ${err.message ?? String(e)}`, details: { layer: 'engine' } } };
+  }
+}
+
+process.on('message', (msg: RunnerRequest) => {
+  process.send?.(handle(msg));
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,76 @@
+import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
+import type { ConnectorTable } from '../types';
+import type { EngineSchema, RootPage } from './engine-truth';
+
+interface SchemaRow {
+  type: string;
+  name: string;
+  tbl_name: string;
+  rootpage: number;
+}
+interface XInfo {
+  cid: number;
+  name: string;
+  type: string;
+  pk: number;
+  hidden: number;
+}
+
+const userObjects = (db: Db) =>
+  db
+    .prepare(`SELECT type, name, tbl_name, rootpage FROM sqlite_schema
+      WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)
+    .all() as SchemaRow[];
+
+function tableXInfo(db: Db, table: string): XInfo[] {
+  return db.prepare('SELECT cid, name, type, pk, hidden FROM pragma_table_xinfo(?)').all(table) as XInfo[];
+}
+
+/** Tables and their columns; views, virtual tables and SQLite's own tables are not exposed. */
+export function introspectSqlite(db: Db): ConnectorTable[] {
+  return userObjects(db)
+    .filter((o) => o.type === 'table' && o.rootpage > 0)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((o) => {
+      const cols = tableXInfo(db, o.name).filter((c) => c.hidden === 0);
+      const pks = cols.filter((c) => c.pk > 0);
+      const rowidAlias = pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null;
+      return { name: o.name, columns: cols.map((c) => ({ name: c.name, type: c.type.toLowerCase() || 'any' })), rowidAlias };
+    });
+}
+
+/** Root pages, column order and foreign-key links, for the engine-truth check. */
+export function loadEngineSchema(db: Db): EngineSchema {
+  const roots = new Map<number, RootPage>();
+  const columns = new Map<string, string[]>();
+  const fkNeighbours = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    const k = a.toLowerCase();
+    if (!fkNeighbours.has(k)) fkNeighbours.set(k, new Set());
+    fkNeighbours.get(k)!.add(b.toLowerCase());
+  };
+  const objects = userObjects(db);
+  for (const o of objects.filter((x) => x.type === 'table' && x.rootpage > 0)) {
+    const info = tableXInfo(db, o.name);
+    // Tables with generated or hidden columns have a record layout the guard does not map.
+    if (info.every((c) => c.hidden === 0)) columns.set(o.name, info.map((c) => c.name));
+    roots.set(o.rootpage, { table: o.name, indexColumns: null });
+    for (const fk of db.prepare('SELECT "table" AS parent FROM pragma_foreign_key_list(?)').all(o.name) as { parent: string }[]) {
+      link(o.name, fk.parent);
+      link(fk.parent, o.name);
+    }
+  }
+  for (const o of objects.filter((x) => x.type === 'index' && x.rootpage > 0)) {
+    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno').all(o.name) as { cid: number; name: string | null }[];
+    roots.set(o.rootpage, { table: o.tbl_name, indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)) });
+  }
+  // Automatic indexes of UNIQUE / PRIMARY KEY constraints are named sqlite_autoindex_*.
+  const auto = db
+    .prepare(`SELECT name, tbl_name, rootpage FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'`)
+    .all() as SchemaRow[];
+  for (const o of auto) {
+    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno').all(o.name) as { cid: number; name: string | null }[];
+    roots.set(o.rootpage, { table: o.tbl_name, indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)) });
+  }
+  return { roots, columns, fkNeighbours };
+}

@@ -1,0 +1,114 @@
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AuditRecord } from '../shared/domain';
+import { AuditLog } from './audit/audit-log';
+import { Connections } from './connections/connections';
+import type { QueryLimits } from './connectors/types';
+import { Agents } from './identity/agents';
+import { GrantsRepo } from './policy/grants-repo';
+import { systemClock, type Clock, type KeyProvider } from './ports';
+import { QueryService } from './query/query-service';
+import { DEFAULT_AGENT_LIMITS, SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
+import { openStore } from './store/open-store';
+import { SecretBox } from './store/secret-box';
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxRows: 10_000, maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
+
+/** The bundled demo database, found from the source tree or the built app. */
+export function demoDatabasePath(): string {
+  for (const rel of ['../../resources/demo.db', '../../../resources/demo.db', '../resources/demo.db']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('the bundled demo database (resources/demo.db) is missing from this installation');
+}
+
+export interface CoreOptions {
+  dataDir: string;
+  keyProvider: KeyProvider;
+  clock?: Clock;
+  queryLimits?: Partial<QueryLimits>;
+  rateLimits?: RateLimit[];
+  /** Register the bundled demo database as connection `demo` on first start (default true). */
+  demo?: boolean;
+}
+
+/** Everything the shells and the API need, wired once. */
+export interface Core {
+  dataDir: string;
+  db: Database;
+  clock: Clock;
+  audit: AuditLog;
+  agents: Agents;
+  grants: GrantsRepo;
+  connections: Connections;
+  queries: QueryService;
+  rateLimiter: SlidingWindowLimiter;
+  queryLimits: QueryLimits;
+  /** Records an administrative change in the audit log. */
+  auditAdmin(action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const clock = options.clock ?? systemClock;
+  const { db, key } = await openStore(options.dataDir, options.keyProvider);
+  const audit = new AuditLog(db);
+  const agents = new Agents(db, clock);
+  const grants = new GrantsRepo(db);
+  const connections = new Connections(db, new SecretBox(key), clock);
+  key.fill(0);
+  const queryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const queries = new QueryService({
+    connections,
+    audit,
+    grantsOf: (id) => grants.list(id),
+    limits: () => queryLimits,
+    clock,
+  });
+  const core: Core = {
+    dataDir: options.dataDir,
+    db,
+    clock,
+    audit,
+    agents,
+    grants,
+    connections,
+    queries,
+    rateLimiter: new SlidingWindowLimiter(options.rateLimits ?? DEFAULT_AGENT_LIMITS, () => clock.now().getTime()),
+    queryLimits,
+    auditAdmin: (action, details, extra = {}) =>
+      audit.append({
+        time: clock.now().toISOString(),
+        actor: 'admin',
+        action,
+        connection: null,
+        statement: null,
+        paramsHash: null,
+        decision: null,
+        rule: null,
+        reason: null,
+        status: 'allowed',
+        rowCount: null,
+        latencyMs: null,
+        details,
+        ...extra,
+      }),
+    async close() {
+      await connections.close();
+      audit.close();
+      db.close();
+    },
+  };
+  try {
+    if (options.demo !== false && !connections.get('demo')) {
+      await connections.ensureDemo(options.dataDir, demoDatabasePath());
+      await core.auditAdmin('connection.create', { name: 'demo', kind: 'sqlite', bundled: true }, { connection: 'demo' });
+    }
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  return core;
+}

@@ -1,0 +1,93 @@
+/**
+ * The desktop shell: Electron's main process. It starts the same core as `bin/airlock serve`,
+ * with the store key wrapped by the OS keychain, and opens one window on the core's URL.
+ * Everything else is the core's job.
+ */
+import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
+import { startAirlock } from './app';
+import type { RunningAirlock } from './ports';
+import { createElectronNotifier } from './electron/notifier';
+import { createSafeStorageKeyProvider } from './electron/safe-storage-key-provider';
+import { createAppWindow } from './electron/window';
+import { isTrustedSender } from './electron/window-policy';
+
+// The build lays out out/main/index.js beside out/preload/index.cjs and out/renderer/.
+const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
+const rendererDir = join(import.meta.dirname, '../renderer');
+
+let core: RunningAirlock | undefined;
+let mainWindow: BrowserWindow | undefined;
+let closing = false;
+
+// Both must happen before 'ready'. A second copy would fight the first over the store and port.
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow || mainWindow.isDestroyed()) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  start().catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error('Airlock could not start:', err);
+    dialog.showErrorBox('Airlock could not start', message);
+    app.exit(1);
+  });
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const dataDir = app.getPath('userData');
+  const running = await startAirlock({
+    dataDir,
+    keyProvider: createSafeStorageKeyProvider({ userDataDir: dataDir, safeStorage }),
+    rendererDir,
+    notifier: createElectronNotifier(),
+  });
+  core = running;
+  registerIpc(running);
+  openWindow(running);
+
+  app.on('activate', () => {
+    // macOS: clicking the dock icon with no window open reopens it.
+    if (core && BrowserWindow.getAllWindows().length === 0) openWindow(core);
+  });
+}
+
+function openWindow(running: RunningAirlock): void {
+  mainWindow = createAppWindow({ appUrl: running.url, preloadPath });
+  mainWindow.on('closed', () => {
+    mainWindow = undefined;
+  });
+}
+
+/** Every handler checks that the message comes from the app's own page. */
+function registerIpc(running: RunningAirlock): void {
+  const appOrigin = new URL(running.url).origin;
+  ipcMain.handle('airlock:get-info', (event) => {
+    if (!isTrustedSender(event.senderFrame?.url, appOrigin)) {
+      throw new Error('airlock:get-info refused: the sender is not the Airlock page');
+    }
+    return { version: app.getVersion(), url: running.url };
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+// Close the core (flush the audit log, stop listening) before the process goes away.
+app.on('will-quit', (event) => {
+  if (!core || closing) return;
+  event.preventDefault();
+  closing = true;
+  const running = core;
+  core = undefined;
+  running
+    .close()
+    .catch((err: unknown) => console.error('Airlock did not close cleanly:', err))
+    .finally(() => app.quit());
+});

@@ -1,0 +1,60 @@
+import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
+import type { Action, Grant } from '../../shared/domain';
+
+interface GrantRow {
+  connection: string;
+  table_name: string;
+  actions: string;
+  columns: string | null;
+  effect: 'allow' | 'deny';
+}
+
+export class GrantsRepo {
+  private readonly stmts: {
+    list: Statement<[string], GrantRow>;
+    clear: Statement<[string]>;
+    insert: Statement;
+  };
+
+  constructor(private readonly db: Database) {
+    this.stmts = {
+      list: db.prepare(
+        'SELECT connection, table_name, actions, columns, effect FROM grants WHERE agent_id = ? ORDER BY position',
+      ),
+      clear: db.prepare('DELETE FROM grants WHERE agent_id = ?'),
+      insert: db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect)
+        VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect)`),
+    };
+  }
+
+  list(agentId: string): Grant[] {
+    return this.stmts.list.all(agentId).map((r) => {
+      const g: Grant = {
+        connection: r.connection,
+        table: r.table_name,
+        actions: JSON.parse(r.actions) as Action[],
+      };
+      if (r.columns !== null) g.columns = JSON.parse(r.columns) as string[];
+      if (r.effect === 'deny') g.effect = 'deny';
+      return g;
+    });
+  }
+
+  /** Replaces all of an agent's grants atomically. */
+  replace(agentId: string, grants: Grant[]): void {
+    this.db.transaction(() => {
+      this.stmts.clear.run(agentId);
+      grants.forEach((g, position) =>
+        this.stmts.insert.run({
+          agentId,
+          position,
+          connection: g.connection,
+          table: g.table,
+          actions: JSON.stringify(g.actions),
+          columns: g.columns ? JSON.stringify(g.columns) : null,
+          effect: g.effect ?? 'allow',
+        }),
+      );
+    })();
+  }
+}

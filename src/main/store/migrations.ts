@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { StoreError } from './store-error';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Numbered migrations. An applied migration is checksummed: editing one after release is
+ * refused at start, because the database would no longer match the code that reads it.
+ */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE agents (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        key_prefix   TEXT NOT NULL UNIQUE,
+        key_hash     BLOB NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT,
+        last_used_at TEXT,
+        revoked_at   TEXT
+      ) STRICT;
+
+      CREATE TABLE connections (
+        name       TEXT PRIMARY KEY COLLATE NOCASE,
+        kind       TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        config     BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE grants (
+        agent_id   TEXT NOT NULL REFERENCES agents(id),
+        position   INTEGER NOT NULL,
+        connection TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        actions    TEXT NOT NULL,
+        columns    TEXT,
+        effect     TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+        PRIMARY KEY (agent_id, position)
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        time        TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        connection  TEXT,
+        statement   TEXT,
+        params_hash TEXT,
+        decision    TEXT,
+        rule        TEXT,
+        reason      TEXT,
+        status      TEXT NOT NULL,
+        row_count   INTEGER,
+        latency_ms  REAL,
+        details     TEXT,
+        leaf_hash   TEXT NOT NULL,
+        chain_hash  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_time ON audit_log(time);
+      CREATE INDEX audit_log_actor ON audit_log(actor, id);
+      CREATE INDEX audit_log_status ON audit_log(status, id);
+
+      -- The audit log is append-only: the engine itself refuses edits.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    `,
+  },
+];
+
+export function checksum(m: Migration): string {
+  return createHash('sha256').update(`${m.version}\n${m.name}\n${m.sql}`).digest('hex');
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const applied = db
+    .prepare<[], AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    .all();
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const m = known.get(row.version);
+    if (!m) {
+      throw new StoreError(
+        `The store was written by a newer Airlock (migration ${row.version} "${row.name}" is unknown to this version). Upgrade Airlock to open it.`,
+      );
+    }
+    if (checksum(m) !== row.checksum) {
+      throw new StoreError(
+        `Migration ${row.version} "${row.name}" differs from the one applied to this store; refusing to continue.`,
+      );
+    }
+  }
+  const done = new Set(applied.map((r) => r.version));
+  const insert = db.prepare(
+    'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
+  );
+  const ran: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      insert.run(m.version, m.name, checksum(m), new Date().toISOString());
+    })();
+    ran.push(m.version);
+  }
+  return ran;
+}

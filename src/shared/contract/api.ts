@@ -1,0 +1,138 @@
+/**
+ * The HTTP contract (API.md), declared once. The server validates with these schemas,
+ * the OpenAPI document is generated from them, and clients infer their types from them.
+ */
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only');
+
+export const ErrorBody = z.object({
+  error: z.looseObject({ code: z.string(), message: z.string() }),
+  auditId: z.number().int().optional(),
+});
+
+export const Health = z.object({ status: z.literal('ok'), version: z.string() });
+
+// ── connections ────────────────────────────────────────────────────────────
+export const CreateConnection = z.discriminatedUnion('kind', [
+  z.strictObject({ name, kind: z.literal('sqlite'), path: z.string().min(1).max(4096) }),
+  z.strictObject({
+    name,
+    kind: z.enum(['postgres', 'mysql', 'mongodb']),
+    url: z.string().min(1).max(4096),
+  }),
+]);
+export type CreateConnection = z.infer<typeof CreateConnection>;
+
+export const ConnectionView = z.object({
+  name: z.string(),
+  kind: z.enum(['sqlite', 'postgres', 'mysql', 'mongodb']),
+  /** Where it points, with any password removed. */
+  target: z.string(),
+  readOnlySource: z.boolean().optional(),
+  createdAt: z.string(),
+});
+export const ConnectionList = z.object({ connections: z.array(ConnectionView) });
+
+// ── agents and grants ──────────────────────────────────────────────────────
+export const CreateAgent = z.strictObject({
+  name,
+  /** Optional expiry (ISO-8601); after it the key stops working. */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export const AgentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  keyPrefix: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export const CreatedAgent = AgentView.extend({ apiKey: z.string() });
+export const AgentList = z.object({ agents: z.array(AgentView) });
+export const AgentIdParams = z.object({ id: z.string().min(1).max(64) });
+
+export const GrantSchema = z.strictObject({
+  connection: name,
+  table: z.string().min(1).max(256),
+  actions: z
+    .array(z.enum(['read', 'write']))
+    .min(1)
+    .refine((a) => new Set(a).size === a.length, 'actions must not repeat'),
+  columns: z.array(z.string().min(1).max(256)).min(1).optional(),
+  effect: z.enum(['allow', 'deny']).optional(),
+});
+export const PutGrants = z.strictObject({ grants: z.array(GrantSchema).max(10_000) });
+export const GrantList = z.object({ grants: z.array(GrantSchema) });
+
+// ── audit ──────────────────────────────────────────────────────────────────
+export const AuditQuery = z.strictObject({
+  agent: z.string().max(64).optional(),
+  status: z.enum(['allowed', 'denied', 'error']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const AuditEntryView = z.object({
+  id: z.number().int(),
+  time: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  connection: z.string().nullable(),
+  statement: z.string().nullable(),
+  paramsHash: z.string().nullable(),
+  decision: z.enum(['allow', 'deny', 'needs_approval']).nullable(),
+  rule: z.string().nullable(),
+  reason: z.string().nullable(),
+  status: z.enum(['allowed', 'denied', 'error']),
+  rowCount: z.number().int().nullable(),
+  latencyMs: z.number().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  chainHash: z.string(),
+});
+export const AuditPage = z.object({ entries: z.array(AuditEntryView), total: z.number().int() });
+export const AuditVerifyResult = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  firstBroken: z.number().int().nullable(),
+  problem: z.string().nullable(),
+});
+
+// ── agent routes ───────────────────────────────────────────────────────────
+export const ConnectionNameParams = z.object({ name });
+export const AgentConnectionList = z.object({
+  connections: z.array(z.object({ name: z.string(), kind: z.string() })),
+});
+export const AgentTables = z.object({
+  tables: z.array(
+    z.object({
+      name: z.string(),
+      actions: z.array(z.enum(['read', 'write'])),
+      columns: z.array(z.object({ name: z.string(), type: z.string() })),
+    }),
+  ),
+});
+
+/** Parameters are positional (`?`) or named (`:name`, `@name`, `$name`). */
+const SqlParam = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const QueryRequest = z.strictObject({
+  connection: name,
+  sql: z.string().min(1).max(100_000),
+  params: z.union([z.array(SqlParam).max(1000), z.record(z.string(), SqlParam)]).optional(),
+});
+export type QueryRequest = z.infer<typeof QueryRequest>;
+
+export const ReadResult = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.array(z.unknown())),
+  rowCount: z.number().int(),
+  truncated: z.boolean(),
+  auditId: z.number().int(),
+});
+export const WriteResult = z.object({ rowCount: z.number().int(), auditId: z.number().int() });

@@ -1,0 +1,49 @@
+/**
+ * Typed error codes: clients branch on `code`, people read `message`.
+ * Pure module — shared by the core, the API and the renderer.
+ */
+export const ERROR_STATUS = {
+  INVALID_SQL: 400,
+  STATEMENT_NOT_ALLOWED: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  FORBIDDEN_ORIGIN: 403,
+  NOT_FOUND: 404,
+  QUERY_TIMEOUT: 408,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  CONNECTION_FAILED: 400,
+  APPROVAL_REQUIRED: 403,
+  QUERY_FAILED: 400,
+  INTERNAL: 500,
+  AUDIT_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class AirlockError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+  /** The audit entry that recorded the failed request, when there is one. */
+  auditId?: number;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'AirlockError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isAirlockError(e: unknown): e is AirlockError {
+  return e instanceof AirlockError;
+}
