@@ -1,6 +1,7 @@
 /**
  * Builds the three parts of the desktop app into out/:
  *   main      src/main/index.ts     → out/main/index.js      ES module (package.json "type": "module")
+ *             + the SQLite runner   → out/main/sqlite-runner.js, forked by the SQLite connector
  *   preload   src/preload/index.ts  → out/preload/index.cjs  CommonJS: sandboxed preloads cannot be ESM
  *   renderer  src/renderer/index.html → out/renderer/       also what `bin/airlock serve` serves
  */
@@ -19,7 +20,15 @@ export default defineConfig({
       // Dependencies stay in node_modules and are loaded at run time: the native
       // better-sqlite3-multiple-ciphers addon cannot be bundled, and the rest need not be.
       externalizeDeps: true,
-      lib: { entry: resolve(root, 'src/main/index.ts'), formats: ['es'] },
+      lib: {
+        entry: {
+          index: resolve(root, 'src/main/index.ts'),
+          // The SQLite connector forks this file; it looks for it beside the bundle that
+          // imports it (out/main/sqlite-runner.js), so it must be an entry of its own.
+          'sqlite-runner': resolve(root, 'src/main/connectors/sqlite/sqlite-runner.ts'),
+        },
+        formats: ['es'],
+      },
     },
   },
   preload: {

@@ -42,10 +42,25 @@ export function sendError(reply: FastifyReply, err: AirlockError, headers: Recor
   return reply.code(err.status).type('application/json').send(body);
 }
 
-export function errorHandler(log: (msg: string, fields: Record<string, unknown>) => void) {
-  return (e: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const err = isAirlockError(e) ? e : fromFastify(e as FastifyError);
+/**
+ * `audit` records a failed request that no layer has audited yet (an authenticated agent's
+ * invalid body, say) and returns the entry's id, or undefined when it is no agent request.
+ */
+export function errorHandler(
+  log: (msg: string, fields: Record<string, unknown>) => void,
+  audit?: (request: FastifyRequest, err: AirlockError) => Promise<number | undefined>,
+) {
+  return async (e: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    let err = isAirlockError(e) ? e : fromFastify(e as FastifyError);
     if (err.code === 'INTERNAL') log('internal error', { route: request.routeOptions.url, error: (e as Error).message });
+    if (audit && err.auditId === undefined) {
+      try {
+        err.auditId = await audit(request, err);
+      } catch (ae) {
+        log('audit write failed', { route: request.routeOptions.url, error: (ae as Error).message });
+        err = new AirlockError('AUDIT_UNAVAILABLE', 'the audit log could not record this request, so it was refused');
+      }
+    }
     const headers: Record<string, string> = {};
     if (err.code === 'RATE_LIMITED' && typeof err.details.retryAfterSec === 'number') {
       headers['retry-after'] = String(err.details.retryAfterSec);

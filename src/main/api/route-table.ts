@@ -7,6 +7,8 @@ export interface RouteSpec {
   url: string;
   auth: Auth;
   summary: string;
+  /** Audit action of an agent route (failed requests are audited under it too). */
+  action?: string;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;

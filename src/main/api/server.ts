@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
@@ -51,7 +51,29 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
     return payload;
   });
-  app.setErrorHandler(errorHandler((msg, fields) => logger.error(msg, fields)));
+  // Every agent request leaves one audit entry: failures no layer recorded are recorded here.
+  const auditAgentFailure = async (request: FastifyRequest, err: AirlockError) => {
+    const agent = request.agent;
+    if (!agent) return undefined;
+    const refused = err.status < 500;
+    const connection = (request.params as { name?: unknown } | undefined)?.name;
+    return core.audit.append({
+      time: core.clock.now().toISOString(),
+      actor: `agent:${agent.name}`,
+      action: (request.routeOptions.config as { action?: string }).action ?? 'request',
+      connection: typeof connection === 'string' ? connection : null,
+      statement: null,
+      paramsHash: null,
+      decision: refused ? 'deny' : null,
+      rule: refused ? String(err.details.rule ?? `request:${err.code}`) : null,
+      reason: err.message,
+      status: refused ? 'denied' : 'error',
+      rowCount: null,
+      latencyMs: null,
+      details: { agentId: agent.id, route: `${request.method} ${request.routeOptions.url}`, code: err.code },
+    });
+  };
+  app.setErrorHandler(errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
@@ -68,7 +90,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     app.route({
       method: spec.method,
       url: spec.url,
-      preHandler: spec.auth === 'admin' ? admin : spec.auth === 'agent' ? agent : undefined,
+      config: { action: spec.action },
+      // Identity and the rate limit run before the body is read (ARCHITECTURE.md: identity →
+      // rate limit → validation), so no one's body is parsed before we know who sent it.
+      onRequest: spec.auth === 'admin' ? admin : spec.auth === 'agent' ? agent : undefined,
       handler: async (request, reply) => {
         const input = {
           request,

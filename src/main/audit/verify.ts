@@ -16,21 +16,26 @@ export interface VerifyResult {
  * (the id is part of every leaf, and every chain value depends on the one before).
  */
 export function verifyAuditChain(db: Database, onProgress?: (done: number) => void): VerifyResult {
+  // One read transaction: the rows and the head come from the same snapshot, even while a
+  // running Airlock keeps appending (otherwise a newer head looks like a cut tail).
+  return db.transaction(() => verifySnapshot(db, onProgress))();
+}
+
+function verifySnapshot(db: Database, onProgress?: (done: number) => void): VerifyResult {
   let expectedId = 1;
   let prev = GENESIS;
   let count = 0;
   const rows = db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>;
   for (const row of rows) {
-    const broken = (problem: string): VerifyResult => {
+    const broken = (problem: string, at = row.id): VerifyResult => {
       rows.return?.();
-      return { ok: false, entries: count, firstBroken: row.id, problem };
+      return { ok: false, entries: count, firstBroken: at, problem };
     };
     if (row.id !== expectedId) {
-      return broken(
-        row.id > expectedId
-          ? `entries ${expectedId}${row.id - 1 > expectedId ? `–${row.id - 1}` : ''} are missing before entry ${row.id}`
-          : `entry ${row.id} is out of sequence`,
-      );
+      // A gap: the first broken entry is the first one missing, as for a cut tail.
+      return row.id > expectedId
+        ? broken(`entries ${expectedId}${row.id - 1 > expectedId ? `–${row.id - 1}` : ''} are missing before entry ${row.id}`, expectedId)
+        : broken(`entry ${row.id} is out of sequence`);
     }
     let record;
     try {
@@ -56,6 +61,15 @@ export function verifyAuditChain(db: Database, onProgress?: (done: number) => vo
       entries: count,
       firstBroken: count + 1,
       problem: `entries ${count + 1}${head.id > count + 1 ? `–${head.id}` : ''} are missing at the end of the log (its head says ${head.id})`,
+    };
+  }
+  if (head && head.id < count) {
+    // The head is written in the same transaction as every batch: rows past it were not written by Airlock.
+    return {
+      ok: false,
+      entries: head.id,
+      firstBroken: head.id + 1,
+      problem: `entries ${head.id + 1}${count > head.id + 1 ? `–${count}` : ''} come after the log's head (entry ${head.id}); they were not written by Airlock`,
     };
   }
   if (head && head.id === count && count > 0 && head.chain !== prev) {

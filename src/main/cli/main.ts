@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { verifyAuditChain } from '../audit/verify';
 import { startAirlock, DEFAULT_PORT } from '../app';
 import { headlessKeyProvider } from '../store/key-file';
@@ -100,7 +100,9 @@ async function auditVerify(argv: string[]): Promise<number> {
     return 0;
   }
   const dataDir = dataDirOf(opts);
-  if (!existsSync(join(dataDir, STORE_FILE))) {
+  // An empty file is no store either: opening it would create a new, "intact" one.
+  const storePath = join(dataDir, STORE_FILE);
+  if (!existsSync(storePath) || statSync(storePath).size === 0) {
     throw new StoreError(`no Airlock store in ${dataDir} (expected ${STORE_FILE}); pass --data-dir`);
   }
   const { db } = await openStore(dataDir, headlessKeyProvider(dataDir));

@@ -15,6 +15,21 @@ interface Token {
 const invalid = (message: string, rule: string) =>
   new AirlockError('INVALID_SQL', message, { layer: 'pre-lex', rule });
 
+/** The whitespace every engine we guard agrees on; other Unicode spaces are identifier text to them. */
+const ASCII_SPACE = /[ \t\n\r\f\v]/;
+/** `$$` or `$tag$` at position i: the opening of a PostgreSQL dollar-quoted string. */
+const DOLLAR_TAG = /\$[A-Za-z0-9_\u0080-\uffff]*\$/y;
+function dollarTagAt(sql: string, i: number): boolean {
+  DOLLAR_TAG.lastIndex = i;
+  return DOLLAR_TAG.test(sql);
+}
+
+/**
+ * Letters node-sql-parser's grammars read as a literal prefix (b'01', E'…', N'…', _utf8'…') where
+ * SQLite reads a column name followed by a string alias. x'…' means a blob to both.
+ */
+const SQLITE_STRING_PREFIX = /^([bBeEnN]|_\w*)$/;
+
 function readQuoted(sql: string, start: number, close: string): number {
   // Doubling the quote escapes it in every dialect we lex; backslash handling is checked apart.
   let i = start + 1;
@@ -37,16 +52,23 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
     const c = sql[i]!;
     const next = sql[i + 1];
     const start = i;
-    if (/\s/.test(c)) {
-      while (i < n && /\s/.test(sql[i]!)) i++;
+    if (ASCII_SPACE.test(c)) {
+      while (i < n && ASCII_SPACE.test(sql[i]!)) i++;
       tokens.push({ kind: 'space', start, end: i });
+    } else if (/\s/.test(c)) {
+      throw invalid(
+        'the statement contains a non-ASCII space outside a string. The database reads it as part of a name while other tools read it as a space, so the guard refuses it.',
+        'non-ascii-space',
+      );
     } else if (c === '-' && next === '-') {
       const j = sql.indexOf('\n', i);
       i = j < 0 ? n : j + 1;
       tokens.push({ kind: 'comment', start, end: i });
-    } else if (c === '#' && dialect === 'mysql') {
+    } else if (c === '#' && dialect !== 'postgres') {
+      // MySQL and node-sql-parser's SQLite grammar read '#' as a line comment; SQLite reads
+      // '#name' as a parameter and runs what follows. Either way one side skips code.
       throw invalid(
-        "'#' comments are not accepted: other tools read them as text, so the guard cannot be sure what the server would run. Use -- comments.",
+        "'#' is not accepted outside strings: some tools read it as a comment and others as code, so the guard cannot be sure what the server would run. Use -- comments.",
         'hash-comment',
       );
     } else if (c === '/' && next === '*') {
@@ -58,7 +80,8 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       }
       const j = sql.indexOf('*/', i + 2);
       if (j < 0) throw invalid('a /* comment is not closed', 'unterminated-comment');
-      if (dialect === 'postgres' && sql.slice(i + 2, j).includes('/*')) {
+      // PostgreSQL nests block comments; SQLite does not, but its fallback grammar is PostgreSQL's.
+      if (dialect !== 'mysql' && sql.slice(i + 2, j).includes('/*')) {
         throw invalid('nested /* comments are not accepted', 'nested-comment');
       }
       i = j + 2;
@@ -67,10 +90,19 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       const end = readQuoted(sql, i, "'");
       if (end < 0) throw invalid('a string literal is not closed', 'unterminated-string');
       const body = sql.slice(i + 1, end - 1);
-      if (dialect !== 'mysql' && /\\$/.test(body)) {
+      // A backslash before any quote of the literal ('x\' or 'x\''…'): this database ends or
+      // continues the string there, a backslash-escaping reader does the opposite.
+      if (dialect !== 'mysql' && sql.slice(i + 1, end).includes("\\'")) {
         throw invalid(
-          "a string literal ends with a backslash. In this database a backslash does not escape a quote, but other tools read it as one, so the guard refuses it; write a quote inside a string as ''.",
+          "a string literal has a backslash before a quote. In this database a backslash does not escape a quote, but other tools read it as one, so the guard refuses it; write a quote inside a string as ''.",
           'backslash-quote',
+        );
+      }
+      const prev = tokens[tokens.length - 1];
+      if (dialect === 'sqlite' && prev?.kind === 'word' && prev.end === i && SQLITE_STRING_PREFIX.test(sql.slice(prev.start, prev.end))) {
+        throw invalid(
+          `'${sql.slice(prev.start, prev.end)}' directly before a string is read as a column name by SQLite but as a literal prefix by other tools; put a space or an operator between them.`,
+          'string-prefix',
         );
       }
       if (dialect === 'mysql' && body.includes('\\')) {
@@ -84,18 +116,25 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
     } else if (c === '"' || c === '`') {
       const end = readQuoted(sql, i, c);
       if (end < 0) throw invalid('a quoted identifier is not closed', 'unterminated-identifier');
+      if (sql.slice(i + 1, end).includes(`\\${c}`)) {
+        // The parser reads \" inside "…" as an escaped quote; the database ends the name there.
+        throw invalid('a quoted identifier has a backslash before a quote; the guard refuses it because tools disagree on where the name ends.', 'backslash-quote');
+      }
       i = end;
       tokens.push({ kind: 'ident', start, end: i });
     } else if (c === '[' && dialect === 'sqlite') {
+      // SQLite reads [ … ] as a name; the parser's grammars read '[' as an array subscript, so
+      // quotes or comment marks inside the brackets shift what each side sees as code.
       const j = sql.indexOf(']', i);
       if (j < 0) throw invalid('a [bracketed] identifier is not closed', 'unterminated-identifier');
-      i = j + 1;
-      tokens.push({ kind: 'ident', start, end: i });
+      throw invalid('[bracketed] identifiers are not accepted: the guard\'s parser reads brackets differently from SQLite. Quote names with double quotes instead.', 'bracket-identifier');
     } else if (c === ';') {
       i++;
       tokens.push({ kind: 'semicolon', start, end: i });
-    } else if (c === '$' && next === '$') {
-      throw invalid('dollar-quoted strings ($$ … $$) are not accepted', 'dollar-quote');
+    } else if (c === '$' && dollarTagAt(sql, i)) {
+      // $$…$$ and $tag$…$tag$ are strings to PostgreSQL (and its grammar, SQLite's fallback),
+      // but SQLite reads $tag$ as a parameter and runs what follows.
+      throw invalid('dollar-quoted strings ($$ … $$, $tag$ … $tag$) are not accepted', 'dollar-quote');
     } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
       while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i]!)) i++;
       const word = sql.slice(start, i);

@@ -51,9 +51,13 @@ export class SlidingWindowLimiter {
       const overlap = 1 - (t - b.start) / limit.windowMs;
       const estimate = b.previous * overlap + b.current;
       if (estimate + 1 > limit.max) {
-        // Time until the weighted estimate drops below the limit, at the latest the window's end.
-        const needed = b.previous > 0 ? (estimate + 1 - limit.max) / b.previous : 1;
-        const waitMs = Math.min(limit.windowMs - (t - b.start), Math.max(1, needed * limit.windowMs));
+        // Time until the weighted estimate leaves room for one more: the previous window's
+        // weight must fall far enough within this window, or else this window ends and its
+        // own count becomes the weighted previous one, which must fall far enough in turn.
+        const remaining = limit.windowMs - (t - b.start);
+        const needed = b.previous > 0 ? ((estimate + 1 - limit.max) / b.previous) * limit.windowMs : Infinity;
+        const nextWindow = b.current > 0 ? Math.max(0, (b.current + 1 - limit.max) / b.current) * limit.windowMs : 0;
+        const waitMs = needed <= remaining ? Math.max(1, needed) : remaining + nextWindow;
         const retryAfterSec = Math.max(1, Math.ceil(waitMs / 1000));
         if (!worst || retryAfterSec > worst.retryAfterSec) worst = { retryAfterSec, limit };
       }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyProvider } from '../ports';
 import { migrate } from './migrations';
@@ -66,6 +66,8 @@ export async function openStore(dataDir: string, keys: KeyProvider): Promise<Ope
   const created = !exists;
   if (!key) key = await keys.create();
   const db = openEncryptedDatabase(path, key, keys.source);
+  // Encrypted or not, the store is nobody else's business; SQLite gives -wal/-shm the same mode.
+  if (created && process.platform !== 'win32') chmodSync(path, 0o600);
   try {
     migrate(db);
   } catch (e) {

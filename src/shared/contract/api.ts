@@ -108,6 +108,7 @@ export const AuditVerifyResult = z.object({
 export const ConnectionNameParams = z.object({ name });
 export const AgentConnectionList = z.object({
   connections: z.array(z.object({ name: z.string(), kind: z.string() })),
+  auditId: z.number().int(),
 });
 export const AgentTables = z.object({
   tables: z.array(
@@ -117,6 +118,7 @@ export const AgentTables = z.object({
       columns: z.array(z.object({ name: z.string(), type: z.string() })),
     }),
   ),
+  auditId: z.number().int(),
 });
 
 /** Parameters are positional (`?`) or named (`:name`, `@name`, `$name`). */

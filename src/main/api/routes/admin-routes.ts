@@ -62,9 +62,13 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         if (!agent) throw new AirlockError('NOT_FOUND', `no agent with id '${id}'`);
         const grants = (body as { grants: Grant[] }).grants;
         const known = new Set(core.connections.list().map((c) => c.name.toLowerCase()));
-        const unknown = grants.find((g) => !known.has(g.connection.toLowerCase()));
-        if (unknown) {
-          throw new AirlockError('VALIDATION_FAILED', `grant names connection '${unknown.connection}', which does not exist`, { connection: unknown.connection });
+        const unknown = grants.findIndex((g) => !known.has(g.connection.toLowerCase()));
+        if (unknown >= 0) {
+          const message = `grant names connection '${grants[unknown]!.connection}', which does not exist`;
+          throw new AirlockError('VALIDATION_FAILED', message, {
+            connection: grants[unknown]!.connection,
+            issues: [{ path: `grants.${unknown}.connection`, message }],
+          });
         }
         core.grants.replace(id, grants);
         await core.auditAdmin('grants.replace', { agentId: id, name: agent.name, grants });

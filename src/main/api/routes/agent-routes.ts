@@ -1,6 +1,7 @@
 import * as C from '../../../shared/contract/api';
 import { AirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
+import type { Agent } from '../../identity/agents';
 import { permittedColumns } from '../../policy/policy';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
@@ -16,20 +17,41 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
     return core.connections.list().filter((c) => names.has(c.name.toLowerCase()));
   };
 
+  /** Listings are agent requests too: each one is audited (API.md), and answers its entry's id. */
+  const auditListing = (agent: Agent, action: string, connection: string | null, reason: string, rowCount: number) =>
+    core.audit.append({
+      time: core.clock.now().toISOString(),
+      actor: `agent:${agent.name}`,
+      action,
+      connection,
+      statement: null,
+      paramsHash: null,
+      decision: 'allow',
+      rule: 'grants',
+      reason,
+      status: 'allowed',
+      rowCount,
+      latencyMs: null,
+      details: { agentId: agent.id },
+    });
+
   return [
     [
-      { method: 'GET', url: '/v1/connections', auth: 'agent', summary: 'The connections this agent holds a grant on', responses: { 200: C.AgentConnectionList } },
-      async ({ request }) => ({
-        body: { connections: grantedConnections(request.agent!.id).map((c) => ({ name: c.name, kind: c.kind })) },
-      }),
+      { method: 'GET', url: '/v1/connections', auth: 'agent', action: 'connections.list', summary: 'The connections this agent holds a grant on', responses: { 200: C.AgentConnectionList } },
+      async ({ request }) => {
+        const agent = request.agent!;
+        const connections = grantedConnections(agent.id).map((c) => ({ name: c.name, kind: c.kind }));
+        const auditId = await auditListing(agent, 'connections.list', null, `listed the ${connections.length} connection(s) agent '${agent.name}' holds grants on`, connections.length);
+        return { body: { connections, auditId } };
+      },
     ],
     [
-      { method: 'GET', url: '/v1/connections/:name/tables', auth: 'agent', summary: 'The tables and columns this agent may use', params: C.ConnectionNameParams, responses: { 200: C.AgentTables } },
+      { method: 'GET', url: '/v1/connections/:name/tables', auth: 'agent', action: 'connections.tables', summary: 'The tables and columns this agent may use', params: C.ConnectionNameParams, responses: { 200: C.AgentTables } },
       async ({ request, params }) => {
         const agent = request.agent!;
         const { name } = params as { name: string };
         const conn = grantedConnections(agent.id).find((c) => c.name.toLowerCase() === name.toLowerCase());
-        if (!conn) throw new AirlockError('PERMISSION_DENIED', `agent '${agent.name}' has no grant on connection '${name}'`);
+        if (!conn) throw new AirlockError('PERMISSION_DENIED', `agent '${agent.name}' has no grant on connection '${name}'`, { rule: 'default-deny' });
         const grants = core.grants.list(agent.id);
         const connector = core.connections.connector(conn.name);
         const { tables } = await core.connections.schema(conn.name);
@@ -46,11 +68,12 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
             columns: t.columns.filter((c) => visible.has(c.name)),
           });
         }
-        return { body: { tables: out } };
+        const auditId = await auditListing(agent, 'connections.tables', conn.name, `listed the ${out.length} table(s) agent '${agent.name}' may use`, out.length);
+        return { body: { tables: out, auditId } };
       },
     ],
     [
-      { method: 'POST', url: '/v1/query', auth: 'agent', summary: 'Run one SQL statement through the guard, the policy and the audit', body: C.QueryRequest, responses: { 200: C.ReadResult.or(C.WriteResult) } },
+      { method: 'POST', url: '/v1/query', auth: 'agent', action: 'query', summary: 'Run one SQL statement through the guard, the policy and the audit', body: C.QueryRequest, responses: { 200: C.ReadResult.or(C.WriteResult) } },
       async ({ request, body }) => {
         const outcome = await core.queries.query(request.agent!, body as C.QueryRequest);
         if (outcome.kind === 'read') {

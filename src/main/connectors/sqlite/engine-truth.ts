@@ -30,7 +30,14 @@ export interface EngineSchema {
 }
 
 export interface Touches {
+  /** columns whose values the statement loads (Column, RowData) */
   reads: Map<string, Set<string>>;
+  /**
+   * Index key columns the statement compares with a value without loading them (Seek*, Idx*,
+   * Found…): `WHERE national_id = ?` answered from an index never emits Column, yet it tells
+   * the caller something about national_id.
+   */
+  compared: Map<string, Set<string>>;
   opened: Set<string>;
   written: Set<string>;
   functions: Set<string>;
@@ -43,6 +50,12 @@ const STRUCTURAL = new Set([
 ]);
 const VIRTUAL = new Set(['VOpen', 'VFilter', 'VColumn', 'VUpdate', 'VBegin', 'VNext', 'VInitIn', 'VCheck']);
 const FUNCTION_OPS = new Set(['Function', 'PureFunc', 'AggStep', 'AggStep1', 'AggFinal', 'AggValue', 'AggInverse']);
+/** Comparisons of a value with the first p4 key fields of an index cursor (all fields when p4 is 0). */
+const KEY_COMPARE = new Set([
+  'SeekGE', 'SeekGT', 'SeekLE', 'SeekLT', 'IdxGE', 'IdxGT', 'IdxLE', 'IdxLT', 'Found', 'NotFound', 'NoConflict', 'IfNoHope',
+]);
+/** Cursors over data the statement built itself; a number reused for one no longer maps to a table. */
+const TRANSIENT_OPEN = new Set(['OpenEphemeral', 'OpenAutoindex', 'OpenPseudo', 'SorterOpen', 'OpenDup']);
 /** Operators SQLite implements as functions. */
 const OPERATOR_FUNCTIONS = new Set(['->', '->>']);
 
@@ -57,7 +70,13 @@ export class EngineTruthError extends Error {
 
 export function engineTouches(rows: ExplainRow[], schema: EngineSchema): Touches {
   const cursors = new Map<number, RootPage>();
-  const t: Touches = { reads: new Map(), opened: new Set(), written: new Set(), functions: new Set() };
+  const t: Touches = { reads: new Map(), compared: new Map(), opened: new Set(), written: new Set(), functions: new Set() };
+  const add = (into: Map<string, Set<string>>, table: string, col: string | null | undefined) => {
+    if (col === null || col === undefined) return; // the rowid: the row's identity, no column value
+    let set = into.get(table);
+    if (!set) into.set(table, (set = new Set()));
+    set.add(col);
+  };
   for (const r of rows) {
     const op = r.opcode;
     if (op === 'OpenRead' || op === 'OpenWrite' || op === 'ReopenIdx') {
@@ -76,10 +95,22 @@ export function engineTouches(rows: ExplainRow[], schema: EngineSchema): Touches
       if (col === undefined) {
         throw new EngineTruthError('the statement would read a column the guard cannot map', `${root.table}#${r.p2}`);
       }
-      if (col === null) continue;
-      let set = t.reads.get(root.table);
-      if (!set) t.reads.set(root.table, (set = new Set()));
-      set.add(col);
+      add(t.reads, root.table, col);
+    } else if (op === 'RowData') {
+      // The whole record is copied (e.g. INSERT … SELECT * transfer): every column is read.
+      const root = cursors.get(r.p1);
+      if (!root) continue;
+      const cols = root.indexColumns ?? schema.columns.get(root.table);
+      if (!cols) throw new EngineTruthError('the statement would read a record the guard cannot map', root.table);
+      for (const c of cols) add(t.reads, root.table, c);
+    } else if (KEY_COMPARE.has(op)) {
+      const root = cursors.get(r.p1);
+      if (!root?.indexColumns) continue; // rowid seeks on a table compare the id only
+      const n = Number(r.p4);
+      const keys = root.indexColumns.slice(0, Number.isInteger(n) && n > 0 ? n : root.indexColumns.length);
+      for (const c of keys) add(t.compared, root.table, c);
+    } else if (TRANSIENT_OPEN.has(op)) {
+      cursors.delete(r.p1);
     } else if (FUNCTION_OPS.has(op)) {
       const name = String(r.p4 ?? '').replace(/\(.*$/, '').toLowerCase();
       t.functions.add(name);
@@ -115,17 +146,24 @@ export function compareWithParser(t: Touches, analysis: Analysis, schema: Engine
     if (analysis.action === 'write' && viaFk && !t.written.has(table)) continue; // foreign-key checks
     throw new EngineTruthError('the statement would read a table the parser did not report', table);
   }
-  for (const [table, cols] of t.reads) {
-    const a = parsed.get(fold(table));
-    if (!a) continue; // a foreign-key neighbour, allowed above
-    if (written.has(fold(table))) continue; // rewriting a row reads all of it; nothing is returned
-    const seen = new Set([...a.read, ...a.write].map(fold));
-    for (const c of cols) {
-      if (!seen.has(fold(c))) {
-        throw new EngineTruthError('the statement would read a column the parser did not report', `${table}.${c}`);
+  const fkNeighbour = (table: string) =>
+    analysis.action === 'write' && [...written].some((w) => schema.fkNeighbours.get(w)?.has(fold(table)));
+  const checkColumns = (reads: Map<string, Set<string>>, what: string, exemptFk: boolean) => {
+    for (const [table, cols] of reads) {
+      const a = parsed.get(fold(table));
+      if (!a) continue; // a foreign-key neighbour, allowed above
+      if (written.has(fold(table))) continue; // rewriting a row reads all of it; nothing is returned
+      if (exemptFk && fkNeighbour(table)) continue; // the engine's own foreign-key lookups
+      const seen = new Set([...a.read, ...a.write].map(fold));
+      for (const c of cols) {
+        if (!seen.has(fold(c))) {
+          throw new EngineTruthError(`the statement would ${what} a column the parser did not report`, `${table}.${c}`);
+        }
       }
     }
-  }
+  };
+  checkColumns(t.reads, 'read', false);
+  checkColumns(t.compared, 'compare', true);
   const allowed = FUNCTION_ALLOWLIST.sqlite;
   for (const f of t.functions) {
     if (!allowed.has(f) && !OPERATOR_FUNCTIONS.has(f)) {

@@ -1,0 +1,440 @@
+/**
+ * The read side of the guard's AST layer: walks SELECTs (and every expression, in every
+ * clause) with real scoping — CTEs shadow tables, aliases resolve per query block, correlated
+ * subqueries see their outer blocks — and records every table and column read, `*` expanded
+ * against the schema. Any node it does not understand is refused: the guard never guesses.
+ * The write statements build on this in analyzer.ts.
+ */
+import type { Dialect } from './dialect';
+import { FUNCTION_ALLOWLIST } from './functions';
+import { fold, type SchemaIndex, type TableMeta } from './schema-index';
+import {
+  LITERAL_TYPES, ident, invalid, isNode, newScope, notAllowed, unknownName,
+  type Node, type Scope, type Source,
+} from './ast';
+
+const SQLITE_ROWID = new Set(['rowid', 'oid', '_rowid_']);
+
+export interface AccessEntry {
+  table: string;
+  read: Set<string>;
+  write: Set<string>;
+  wholeRowWrite: boolean;
+}
+
+export class QueryAnalyzer {
+  protected readonly access = new Map<string, AccessEntry>();
+  protected readonly functions = new Set<string>();
+  /** AST nodes the walk has analysed; see assertAllVisited. */
+  protected readonly visited = new WeakSet<object>();
+
+  constructor(
+    protected readonly schema: SchemaIndex,
+    protected readonly dialect: Dialect,
+  ) {}
+
+  // ── recording ────────────────────────────────────────────────────────────
+  protected entry(table: TableMeta) {
+    let e = this.access.get(fold(table.name));
+    if (!e) {
+      e = { table: table.name, read: new Set(), write: new Set(), wholeRowWrite: false };
+      this.access.set(fold(table.name), e);
+    }
+    return e;
+  }
+
+  protected recordRead(table: TableMeta, column: string) {
+    this.entry(table).read.add(column);
+  }
+
+  // ── tables ───────────────────────────────────────────────────────────────
+  protected baseTable(node: Node): TableMeta {
+    const db = ident(node.db) ?? ident(node.schema);
+    const name = ident(node.table);
+    if (!name) throw invalid('a table reference could not be read');
+    let key = fold(name);
+    if (db !== null) {
+      if (this.dialect === 'sqlite') {
+        if (fold(db) !== 'main') {
+          throw notAllowed(`only tables of the main database may be used (got ${db}.${name})`, { table: `${db}.${name}` });
+        }
+      } else {
+        key = `${fold(db)}.${key}`;
+      }
+    } else if (this.schema.defaultSchema && !this.schema.tables.has(key)) {
+      key = `${fold(this.schema.defaultSchema)}.${key}`;
+    }
+    const meta = this.schema.tables.get(key);
+    if (!meta) {
+      throw unknownName(`unknown table '${db ? `${db}.` : ''}${name}', or not one this connection exposes`, { table: name });
+    }
+    return meta;
+  }
+
+  protected findCte(scope: Scope | null, name: string): string[] | null {
+    for (let s = scope; s; s = s.parent) {
+      const cte = s.ctes.get(name);
+      if (cte) return cte;
+    }
+    return null;
+  }
+
+  // ── SELECT ───────────────────────────────────────────────────────────────
+  /** Analyses a select (and its UNION chain); returns its output column names (folded). */
+  protected selectBlock(node: Node, parent: Scope | null): string[] {
+    const ctes = new Map<string, string[]>();
+    const outer: Scope = { sources: [], ctes, parent, outputAliases: new Set() };
+    if (Array.isArray(node.with)) this.withClause(node.with as Node[], outer);
+
+    let first: string[] | null = null;
+    for (let block: Node | null = node; block; block = isNode(block._next) ? block._next : null) {
+      const cols = this.singleSelect(block, outer);
+      first ??= cols;
+      if (block !== node && block.with) throw notAllowed('WITH inside a compound select is not supported');
+    }
+    return first ?? [];
+  }
+
+  protected withClause(items: Node[], scope: Scope) {
+    for (const item of items) {
+      const name = ident(item.name);
+      if (!name) throw invalid('a WITH clause has no name');
+      const body = this.unwrapSelect(item.stmt);
+      if (!body) throw notAllowed(`WITH ${name} must be a SELECT`);
+      const declared = Array.isArray(item.columns)
+        ? (item.columns as unknown[]).map((c) => {
+            const n = isNode(c) && c.type === 'column_ref' ? ident(c.column) : ident(c);
+            if (!n) throw invalid(`a column of WITH ${name} could not be read`);
+            if (isNode(c)) this.visited.add(c); // a name being declared, not a read
+            return fold(n);
+          })
+        : null;
+      if (item.recursive || declared) {
+        // Register before analysing the body, so a recursive reference resolves to the CTE.
+        if (!declared) {
+          throw notAllowed(`recursive WITH ${name} needs an explicit column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`);
+        }
+        scope.ctes.set(fold(name), declared);
+        this.selectBlock(body, scope);
+      } else {
+        scope.ctes.set(fold(name), this.selectBlock(body, scope));
+      }
+    }
+  }
+
+  protected unwrapSelect(v: unknown): Node | null {
+    if (!isNode(v)) return null;
+    if (v.type === 'select') return v;
+    if (isNode(v.ast)) return this.unwrapSelect(v.ast);
+    return null;
+  }
+
+  protected singleSelect(node: Node, outer: Scope): string[] {
+    this.visited.add(node);
+    const into = node.into;
+    if (isNode(into) && (into.position || into.expr || into.type)) {
+      throw notAllowed('SELECT … INTO is not allowed');
+    }
+    if (node.for_update || node.locking_read || node.lock) {
+      throw notAllowed('locking reads (FOR UPDATE / FOR SHARE) are not allowed');
+    }
+    if (isNode(node.distinct) && node.distinct.columns) throw notAllowed('DISTINCT ON is not supported');
+    const scope = newScope(outer);
+    this.fromClause(node.from, scope);
+
+    const output: string[] = [];
+    const columns = node.columns;
+    const items: unknown[] = Array.isArray(columns) ? columns : columns === '*' ? ['*'] : [];
+    if (items.length === 0) throw invalid('a SELECT has no result columns');
+    for (const item of items) {
+      if (item === '*') {
+        output.push(...this.expandStar(scope, null));
+        continue;
+      }
+      if (!isNode(item)) throw invalid('a result column could not be read');
+      const expr = item.expr as Node;
+      const alias = ident(item.as);
+      if (isNode(expr) && expr.type === 'column_ref' && ident(expr.column) === '*') {
+        this.visited.add(expr);
+        const q = ident(expr.table);
+        output.push(...this.expandStar(scope, q === null ? null : fold(q)));
+        continue;
+      }
+      this.expr(expr, scope);
+      const name = alias ?? (isNode(expr) && expr.type === 'column_ref' ? ident(expr.column) : null);
+      if (alias) scope.outputAliases.add(fold(alias));
+      output.push(name === null ? '?expr' : fold(name));
+    }
+
+    this.expr(node.where, scope);
+    const groupby = isNode(node.groupby) ? node.groupby.columns : node.groupby;
+    this.exprList(groupby, scope);
+    this.expr(node.having, scope);
+    if (Array.isArray(node.orderby)) for (const o of node.orderby as Node[]) this.expr(o.expr, scope);
+    if (isNode(node.limit)) this.exprList(node.limit.value, scope);
+    // Named windows (WINDOW w AS (PARTITION BY … ORDER BY …)) read columns like inline ones.
+    // The parser nests their list under `expr`; an unknown shape is refused, not skipped.
+    const win = node.window;
+    if (win !== null && win !== undefined) {
+      const defs = Array.isArray(win) ? win : isNode(win) && Array.isArray(win.expr) ? win.expr : null;
+      if (!defs) throw invalid('a WINDOW clause could not be read');
+      for (const w of defs as Node[]) this.windowSpec(w, scope);
+    }
+    return output;
+  }
+
+  protected fromClause(from: unknown, scope: Scope) {
+    if (from === null || from === undefined) return;
+    if (!Array.isArray(from)) throw invalid('a FROM clause could not be read');
+    for (const item of from as Node[]) {
+      const alias = ident(item.as);
+      if (alias && fold(alias) === 'natural') {
+        throw notAllowed('NATURAL JOIN is not supported: write the join condition with ON or USING');
+      }
+      if (item.join && /natural/i.test(String(item.join))) {
+        throw notAllowed('NATURAL JOIN is not supported: write the join condition with ON or USING');
+      }
+      let source: Source;
+      if (typeof item.table === 'string' || isNode(item.table)) {
+        const name = ident(item.table);
+        const db = ident(item.db) ?? ident(item.schema);
+        const cte = db === null && name ? this.findCte(scope, fold(name)) : null;
+        if (cte) {
+          source = { qualifier: fold(alias ?? name!), table: null, columns: cte };
+        } else {
+          const meta = this.baseTable(item);
+          // Reading a table's rows is an access even when no column is named (SELECT 1 FROM t,
+          // count(*)): the policy must see the table.
+          this.entry(meta);
+          source = {
+            qualifier: fold(alias ?? (name as string)),
+            table: meta,
+            columns: [...meta.byFolded.keys()],
+          };
+        }
+      } else if (isNode(item.expr)) {
+        const sub = this.unwrapSelect(item.expr);
+        if (!sub) {
+          const what = item.expr.type === 'function' ? `table-valued function ${ident((item.expr.name as Node)?.name) ?? ''}`.trim() : String(item.expr.type);
+          throw notAllowed(`${what} in FROM is not allowed: query tables directly`);
+        }
+        if (!alias && this.dialect !== 'sqlite') throw invalid('a subquery in FROM needs an alias');
+        // A derived table sees the enclosing blocks (for LATERAL) but not its siblings.
+        const cols = this.selectBlock(sub, scope.parent);
+        source = { qualifier: fold(alias ?? '?derived'), table: null, columns: cols };
+      } else {
+        throw invalid('an item in FROM could not be read');
+      }
+      scope.sources.push(source);
+      if (item.on) this.expr(item.on, scope);
+      if (Array.isArray(item.using)) {
+        for (const u of item.using as unknown[]) {
+          const col = isNode(u) && u.type === 'column_ref' ? ident(u.column) : ident(u);
+          if (!col) throw invalid('a USING column could not be read');
+          if (isNode(u)) this.visited.add(u);
+          // USING compares the column on both sides: record it for every source that has it.
+          let found = false;
+          for (const s of scope.sources) {
+            if (s.columns.includes(fold(col))) {
+              found = true;
+              if (s.table) this.recordRead(s.table, s.table.byFolded.get(fold(col))!);
+            }
+          }
+          if (!found) throw unknownName(`unknown column '${col}' in USING`);
+        }
+      }
+    }
+  }
+
+  protected expandStar(scope: Scope, qualifier: string | null): string[] {
+    const sources = qualifier === null ? scope.sources : scope.sources.filter((s) => s.qualifier === qualifier);
+    if (sources.length === 0) {
+      throw qualifier === null
+        ? invalid('SELECT * needs a FROM clause')
+        : unknownName(`unknown table or alias '${qualifier}' in ${qualifier}.*`);
+    }
+    const out: string[] = [];
+    for (const s of sources) {
+      if (s.table) for (const c of s.table.columns) this.recordRead(s.table, c);
+      out.push(...s.columns);
+    }
+    return out;
+  }
+
+  // ── expressions ──────────────────────────────────────────────────────────
+  protected exprList(v: unknown, scope: Scope) {
+    if (v === null || v === undefined) return;
+    if (Array.isArray(v)) {
+      for (const e of v) this.expr(isNode(e) && 'expr' in e && !('type' in e) ? e.expr : e, scope);
+      return;
+    }
+    this.expr(v, scope);
+  }
+
+  protected expr(v: unknown, scope: Scope): void {
+    if (v === null || v === undefined) return;
+    if (Array.isArray(v)) {
+      for (const e of v) this.expr(e, scope);
+      return;
+    }
+    if (!isNode(v)) throw invalid('an expression could not be read');
+    const sub = v.type === 'select' || (isNode(v.ast) && !v.type) ? this.unwrapSelect(v) : null;
+    if (sub) {
+      this.selectBlock(sub, scope);
+      return;
+    }
+    const type = String(v.type);
+    switch (type) {
+      case 'column_ref':
+        this.columnRef(v, scope);
+        return;
+      case 'double_quote_string':
+      case 'backticks_quote_string':
+        this.visited.add(v);
+        // With DQS off (SQLite as built here) and in MySQL backticks, quotes make identifiers.
+        if (this.dialect === 'sqlite' || type === 'backticks_quote_string') {
+          this.resolveColumn(null, String(v.value), scope);
+          return;
+        }
+        return;
+      case 'binary_expr':
+        this.expr(v.left, scope);
+        this.expr(v.right, scope);
+        return;
+      case 'unary_expr':
+        this.expr(v.expr, scope);
+        return;
+      case 'expr_list':
+        this.exprList(v.value, scope);
+        return;
+      case 'function':
+      case 'aggr_func':
+      case 'window_func':
+        this.call(v, scope);
+        return;
+      case 'cast':
+        this.expr(v.expr, scope);
+        return;
+      case 'case':
+        this.expr(v.expr, scope);
+        for (const arm of (v.args as Node[]) ?? []) {
+          this.expr(arm.cond, scope);
+          this.expr(arm.result, scope);
+        }
+        return;
+      case 'origin':
+        if (typeof v.value === 'string' && /^(\?\d*|current_(timestamp|date|time))$/i.test(v.value)) return;
+        throw notAllowed(`'${String(v.value)}' is not allowed here`);
+      case 'param':
+        return;
+      case 'var':
+        if (v.prefix === '@@' || (Array.isArray(v.members) && v.members.length > 0)) {
+          throw notAllowed('server variables are not allowed');
+        }
+        if (this.dialect === 'mysql' && v.prefix === '@') throw notAllowed('user variables are not allowed');
+        return;
+      default:
+        if (LITERAL_TYPES.has(type)) return;
+        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, { construct: type });
+    }
+  }
+
+  protected call(v: Node, scope: Scope) {
+    const nameNode = v.name;
+    let name: string | null;
+    if (typeof nameNode === 'string') name = nameNode;
+    else if (isNode(nameNode) && Array.isArray(nameNode.name)) {
+      const parts = (nameNode.name as unknown[]).map(ident);
+      if (parts.length !== 1 || nameNode.schema) throw notAllowed('schema-qualified function calls are not allowed');
+      name = parts[0] ?? null;
+    } else name = ident(nameNode);
+    if (!name) throw invalid('a function name could not be read');
+    this.visited.add(v);
+    const f = fold(name);
+    if (f === 'exists' && typeof nameNode !== 'string') return this.exists(v, scope);
+    if (!FUNCTION_ALLOWLIST[this.dialect].has(f)) {
+      throw notAllowed(`function ${f}() is not allowed`, { function: f });
+    }
+    this.functions.add(f);
+    const args = v.args;
+    if (isNode(args)) {
+      if (args.type === 'expr_list') this.exprList(args.value, scope);
+      else {
+        this.expr(args.expr, scope);
+        if (Array.isArray(args.orderby)) for (const o of args.orderby as Node[]) this.expr(o.expr, scope);
+      }
+    } else if (Array.isArray(args)) this.exprList(args, scope);
+    if (v.filter) this.expr(isNode(v.filter) && 'where' in v.filter ? v.filter.where : v.filter, scope);
+    if (v.over) this.windowSpec(v.over, scope);
+  }
+
+  /**
+   * The parser reads `EXISTS (subquery)` as a call named EXISTS. It is an operator, not a
+   * function, so it is checked by shape: exactly one argument, and that a subquery.
+   */
+  protected exists(v: Node, scope: Scope) {
+    const args = v.args;
+    const list = isNode(args) && args.type === 'expr_list' && Array.isArray(args.value) ? (args.value as unknown[]) : null;
+    if (!list || list.length !== 1 || !this.unwrapSelect(list[0]) || v.over || v.filter) {
+      throw invalid('EXISTS takes exactly one subquery');
+    }
+    this.expr(list[0], scope);
+  }
+
+  protected windowSpec(over: unknown, scope: Scope) {
+    if (!isNode(over)) return; // a named window (`OVER w`) is analysed where it is defined
+    const spec = isNode(over.as_window_specification)
+      ? ((over.as_window_specification as Node).window_specification as Node | undefined) ?? over.as_window_specification
+      : over;
+    if (!isNode(spec)) return;
+    const partition = spec.partitionby;
+    this.exprList(Array.isArray(partition) ? (partition as Node[]).map((p) => (isNode(p) && 'expr' in p ? p.expr : p)) : partition, scope);
+    if (Array.isArray(spec.orderby)) for (const o of spec.orderby as Node[]) this.expr(o.expr, scope);
+  }
+
+  protected columnRef(v: Node, scope: Scope) {
+    this.visited.add(v);
+    const column = ident(v.column);
+    if (column === null) throw invalid('a column reference could not be read');
+    if (column === '*') throw invalid("'*' is only allowed in the result list or in count(*)");
+    const table = ident(v.table);
+    if (v.db || v.schema) {
+      const db = ident(v.db) ?? ident(v.schema);
+      if (this.dialect !== 'sqlite' || fold(db ?? '') !== 'main') {
+        throw notAllowed('database-qualified column references are not supported; use a table alias');
+      }
+    }
+    this.resolveColumn(table === null ? null : fold(table), column, scope);
+  }
+
+  protected resolveColumn(qualifier: string | null, column: string, scope: Scope) {
+    const col = fold(column);
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      const candidates = qualifier === null ? s.sources : s.sources.filter((src) => src.qualifier === qualifier);
+      if (qualifier !== null && candidates.length === 0) continue;
+      const hits = candidates.filter((src) => src.columns.includes(col) || this.isRowid(src, col));
+      if (hits.length > 1) {
+        throw invalid(`column '${column}' is ambiguous: qualify it with a table alias`);
+      }
+      const hit = hits[0];
+      if (hit) {
+        if (hit.table) this.recordRead(hit.table, this.canonicalColumn(hit.table, col));
+        return;
+      }
+      if (qualifier === null && s.outputAliases.has(col)) return; // e.g. ORDER BY an alias
+      if (qualifier !== null) break; // qualifier matched a source without that column
+    }
+    throw unknownName(`unknown column '${qualifier ? `${qualifier}.` : ''}${column}', or not one this connection exposes`, { column });
+  }
+
+  protected isRowid(src: Source, col: string): boolean {
+    return this.dialect === 'sqlite' && src.table !== null && SQLITE_ROWID.has(col) && !src.columns.includes(col);
+  }
+
+  protected canonicalColumn(table: TableMeta, col: string): string {
+    const c = table.byFolded.get(col);
+    if (c) return c;
+    // rowid and its aliases read the INTEGER PRIMARY KEY column when the table has one.
+    return table.rowidAlias ?? 'rowid';
+  }
+}
