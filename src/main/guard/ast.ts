@@ -50,7 +50,7 @@ export function ident(v: unknown): string | null {
 }
 
 export const LITERAL_TYPES = new Set([
-  'number', 'single_quote_string', 'string', 'bool', 'boolean', 'null', 'hex_string',
+  'number', 'bigint', 'single_quote_string', 'string', 'bool', 'boolean', 'null', 'hex_string',
   'full_hex_string', 'bit_string', 'natural_string', 'star',
 ]);
 

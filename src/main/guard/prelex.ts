@@ -17,6 +17,12 @@ const invalid = (message: string, rule: string) =>
 
 /** The whitespace every engine we guard agrees on; other Unicode spaces are identifier text to them. */
 const ASCII_SPACE = /[ \t\n\r\f\v]/;
+const nonAsciiSpace = () =>
+  invalid(
+    'the statement contains a non-ASCII space outside a string. The database reads it as part of a name while other tools read it as a space, so the guard refuses it.',
+    'non-ascii-space',
+  );
+
 /** `$$` or `$tag$` at position i: the opening of a PostgreSQL dollar-quoted string. */
 const DOLLAR_TAG = /\$[A-Za-z0-9_\u0080-\uffff]*\$/y;
 function dollarTagAt(sql: string, i: number): boolean {
@@ -56,10 +62,7 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       while (i < n && ASCII_SPACE.test(sql[i]!)) i++;
       tokens.push({ kind: 'space', start, end: i });
     } else if (/\s/.test(c)) {
-      throw invalid(
-        'the statement contains a non-ASCII space outside a string. The database reads it as part of a name while other tools read it as a space, so the guard refuses it.',
-        'non-ascii-space',
-      );
+      throw nonAsciiSpace();
     } else if (c === '-' && next === '-') {
       const j = sql.indexOf('\n', i);
       i = j < 0 ? n : j + 1;
@@ -138,6 +141,7 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
     } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
       while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i]!)) i++;
       const word = sql.slice(start, i);
+      if (/\s/.test(word)) throw nonAsciiSpace();
       if ((word === 'U' || word === 'u') && sql[i] === '&' && (sql[i + 1] === "'" || sql[i + 1] === '"')) {
         throw invalid(
           "Unicode-escape literals (U&'…') are not accepted: their escapes hide text from the guard.",

@@ -3,82 +3,14 @@
  * clause) with real scoping — CTEs shadow tables, aliases resolve per query block, correlated
  * subqueries see their outer blocks — and records every table and column read, `*` expanded
  * against the schema. Any node it does not understand is refused: the guard never guesses.
- * The write statements build on this in analyzer.ts.
+ * Name resolution lives in scope-analyzer.ts; the write statements build on this in analyzer.ts.
  */
-import type { Dialect } from './dialect';
 import { FUNCTION_ALLOWLIST } from './functions';
-import { fold, type SchemaIndex, type TableMeta } from './schema-index';
-import {
-  LITERAL_TYPES, ident, invalid, isNode, newScope, notAllowed, unknownName,
-  type Node, type Scope, type Source,
-} from './ast';
+import { fold } from './schema-index';
+import { LITERAL_TYPES, ident, invalid, isNode, newScope, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
+import { ScopeAnalyzer } from './scope-analyzer';
 
-const SQLITE_ROWID = new Set(['rowid', 'oid', '_rowid_']);
-
-export interface AccessEntry {
-  table: string;
-  read: Set<string>;
-  write: Set<string>;
-  wholeRowWrite: boolean;
-}
-
-export class QueryAnalyzer {
-  protected readonly access = new Map<string, AccessEntry>();
-  protected readonly functions = new Set<string>();
-  /** AST nodes the walk has analysed; see assertAllVisited. */
-  protected readonly visited = new WeakSet<object>();
-
-  constructor(
-    protected readonly schema: SchemaIndex,
-    protected readonly dialect: Dialect,
-  ) {}
-
-  // ── recording ────────────────────────────────────────────────────────────
-  protected entry(table: TableMeta) {
-    let e = this.access.get(fold(table.name));
-    if (!e) {
-      e = { table: table.name, read: new Set(), write: new Set(), wholeRowWrite: false };
-      this.access.set(fold(table.name), e);
-    }
-    return e;
-  }
-
-  protected recordRead(table: TableMeta, column: string) {
-    this.entry(table).read.add(column);
-  }
-
-  // ── tables ───────────────────────────────────────────────────────────────
-  protected baseTable(node: Node): TableMeta {
-    const db = ident(node.db) ?? ident(node.schema);
-    const name = ident(node.table);
-    if (!name) throw invalid('a table reference could not be read');
-    let key = fold(name);
-    if (db !== null) {
-      if (this.dialect === 'sqlite') {
-        if (fold(db) !== 'main') {
-          throw notAllowed(`only tables of the main database may be used (got ${db}.${name})`, { table: `${db}.${name}` });
-        }
-      } else {
-        key = `${fold(db)}.${key}`;
-      }
-    } else if (this.schema.defaultSchema && !this.schema.tables.has(key)) {
-      key = `${fold(this.schema.defaultSchema)}.${key}`;
-    }
-    const meta = this.schema.tables.get(key);
-    if (!meta) {
-      throw unknownName(`unknown table '${db ? `${db}.` : ''}${name}', or not one this connection exposes`, { table: name });
-    }
-    return meta;
-  }
-
-  protected findCte(scope: Scope | null, name: string): string[] | null {
-    for (let s = scope; s; s = s.parent) {
-      const cte = s.ctes.get(name);
-      if (cte) return cte;
-    }
-    return null;
-  }
-
+export class QueryAnalyzer extends ScopeAnalyzer {
   // ── SELECT ───────────────────────────────────────────────────────────────
   /** Analyses a select (and its UNION chain); returns its output column names (folded). */
   protected selectBlock(node: Node, parent: Scope | null): string[] {
@@ -246,21 +178,6 @@ export class QueryAnalyzer {
     }
   }
 
-  protected expandStar(scope: Scope, qualifier: string | null): string[] {
-    const sources = qualifier === null ? scope.sources : scope.sources.filter((s) => s.qualifier === qualifier);
-    if (sources.length === 0) {
-      throw qualifier === null
-        ? invalid('SELECT * needs a FROM clause')
-        : unknownName(`unknown table or alias '${qualifier}' in ${qualifier}.*`);
-    }
-    const out: string[] = [];
-    for (const s of sources) {
-      if (s.table) for (const c of s.table.columns) this.recordRead(s.table, c);
-      out.push(...s.columns);
-    }
-    return out;
-  }
-
   // ── expressions ──────────────────────────────────────────────────────────
   protected exprList(v: unknown, scope: Scope) {
     if (v === null || v === undefined) return;
@@ -351,7 +268,7 @@ export class QueryAnalyzer {
     if (!name) throw invalid('a function name could not be read');
     this.visited.add(v);
     const f = fold(name);
-    if (f === 'exists' && typeof nameNode !== 'string') return this.exists(v, scope);
+    if (f === 'exists') return this.exists(v, scope);
     if (!FUNCTION_ALLOWLIST[this.dialect].has(f)) {
       throw notAllowed(`function ${f}() is not allowed`, { function: f });
     }
@@ -390,51 +307,5 @@ export class QueryAnalyzer {
     const partition = spec.partitionby;
     this.exprList(Array.isArray(partition) ? (partition as Node[]).map((p) => (isNode(p) && 'expr' in p ? p.expr : p)) : partition, scope);
     if (Array.isArray(spec.orderby)) for (const o of spec.orderby as Node[]) this.expr(o.expr, scope);
-  }
-
-  protected columnRef(v: Node, scope: Scope) {
-    this.visited.add(v);
-    const column = ident(v.column);
-    if (column === null) throw invalid('a column reference could not be read');
-    if (column === '*') throw invalid("'*' is only allowed in the result list or in count(*)");
-    const table = ident(v.table);
-    if (v.db || v.schema) {
-      const db = ident(v.db) ?? ident(v.schema);
-      if (this.dialect !== 'sqlite' || fold(db ?? '') !== 'main') {
-        throw notAllowed('database-qualified column references are not supported; use a table alias');
-      }
-    }
-    this.resolveColumn(table === null ? null : fold(table), column, scope);
-  }
-
-  protected resolveColumn(qualifier: string | null, column: string, scope: Scope) {
-    const col = fold(column);
-    for (let s: Scope | null = scope; s; s = s.parent) {
-      const candidates = qualifier === null ? s.sources : s.sources.filter((src) => src.qualifier === qualifier);
-      if (qualifier !== null && candidates.length === 0) continue;
-      const hits = candidates.filter((src) => src.columns.includes(col) || this.isRowid(src, col));
-      if (hits.length > 1) {
-        throw invalid(`column '${column}' is ambiguous: qualify it with a table alias`);
-      }
-      const hit = hits[0];
-      if (hit) {
-        if (hit.table) this.recordRead(hit.table, this.canonicalColumn(hit.table, col));
-        return;
-      }
-      if (qualifier === null && s.outputAliases.has(col)) return; // e.g. ORDER BY an alias
-      if (qualifier !== null) break; // qualifier matched a source without that column
-    }
-    throw unknownName(`unknown column '${qualifier ? `${qualifier}.` : ''}${column}', or not one this connection exposes`, { column });
-  }
-
-  protected isRowid(src: Source, col: string): boolean {
-    return this.dialect === 'sqlite' && src.table !== null && SQLITE_ROWID.has(col) && !src.columns.includes(col);
-  }
-
-  protected canonicalColumn(table: TableMeta, col: string): string {
-    const c = table.byFolded.get(col);
-    if (c) return c;
-    // rowid and its aliases read the INTEGER PRIMARY KEY column when the table has one.
-    return table.rowidAlias ?? 'rowid';
   }
 }

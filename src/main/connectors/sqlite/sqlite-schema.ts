@@ -50,10 +50,14 @@ export function loadEngineSchema(db: Db): EngineSchema {
     fkNeighbours.get(k)!.add(b.toLowerCase());
   };
   const objects = userObjects(db);
+  const withoutRowid = new Set(
+    (db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").all() as { name: string }[]).map((r) => r.name),
+  );
   for (const o of objects.filter((x) => x.type === 'table' && x.rootpage > 0)) {
     const info = tableXInfo(db, o.name);
-    // Tables with generated or hidden columns have a record layout the guard does not map.
-    if (info.every((c) => c.hidden === 0)) columns.set(o.name, info.map((c) => c.name));
+    // Tables with generated or hidden columns, and WITHOUT ROWID tables (primary key stored
+    // first), have a record layout the guard does not map: reads of them are refused.
+    if (info.every((c) => c.hidden === 0) && !withoutRowid.has(o.name)) columns.set(o.name, info.map((c) => c.name));
     roots.set(o.rootpage, { table: o.name, indexColumns: null });
     for (const fk of db.prepare('SELECT "table" AS parent FROM pragma_foreign_key_list(?)').all(o.name) as { parent: string }[]) {
       link(o.name, fk.parent);
