@@ -7,7 +7,7 @@ import { AirlockError } from '../../shared/errors';
 import { buildSchemaIndex, type SchemaIndex } from '../guard/schema-index';
 import type { Clock } from '../ports';
 import type { SecretBox } from '../store/secret-box';
-import { SqliteConnector } from './../connectors/sqlite/sqlite-connector';
+import { createConnector, type ConnectorConfig } from '../connectors/registry';
 import type { Connector, ConnectorTable } from '../connectors/types';
 
 export interface ConnectionRecord {
@@ -25,7 +25,7 @@ interface Row {
   created_at: string;
 }
 
-type Config = { path: string } | { url: string };
+type Config = ConnectorConfig;
 
 interface CachedSchema {
   tables: ConnectorTable[];
@@ -42,13 +42,6 @@ export function redactUrl(url: string): string {
     return '(unparseable URL)';
   }
 }
-
-const KIND_LABEL: Record<ConnectionKind, string> = {
-  sqlite: 'SQLite',
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL/MariaDB',
-  mongodb: 'MongoDB',
-};
 
 /** Registered connections, their live connectors and cached schemas. */
 export class Connections {
@@ -164,12 +157,7 @@ export class Connections {
   }
 
   private connectorFor(kind: ConnectionKind, config: Config): Connector {
-    if (kind === 'sqlite' && 'path' in config) return new SqliteConnector(config.path);
-    throw new AirlockError(
-      'CONNECTION_FAILED',
-      `${KIND_LABEL[kind]} connections are not available in this version of Airlock yet; SQLite is`,
-      { kind },
-    );
+    return createConnector(kind, config);
   }
 }
 

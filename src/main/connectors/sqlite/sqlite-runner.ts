@@ -67,7 +67,8 @@ function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, an
   const explain = prepare(db, `EXPLAIN ${sql}`);
   const rows = explain.all(...bind(explain, params)) as ExplainRow[];
   try {
-    compareWithParser(engineTouches(rows, schemaFor(db)), analysis, schemaFor(db));
+    const schema = schemaFor(db);
+    compareWithParser(engineTouches(rows, schema), analysis, schema);
   } catch (e) {
     if (e instanceof EngineTruthError) {
       // The detail names objects the agent may not know of: it goes to the audit, not the agent.
