@@ -9,11 +9,10 @@ import { Agents } from './identity/agents';
 import { GrantsRepo } from './policy/grants-repo';
 import { systemClock, type Clock, type KeyProvider } from './ports';
 import { QueryService } from './query/query-service';
-import { DEFAULT_AGENT_LIMITS, SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
+import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
 import { openStore } from './store/open-store';
 import { SecretBox } from './store/secret-box';
-
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxRows: 10_000, maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
+import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
 
 /** The bundled demo database, found from the source tree or the built app. */
 export function demoDatabasePath(): string {
@@ -44,8 +43,10 @@ export interface Core {
   grants: GrantsRepo;
   connections: Connections;
   queries: QueryService;
+  settings: SettingsRepo;
   rateLimiter: SlidingWindowLimiter;
-  queryLimits: QueryLimits;
+  /** The limits in force: the settings, unless the shell fixed them (tests, benchmarks). */
+  queryLimits(): QueryLimits;
   /** Records an administrative change in the audit log. */
   auditAdmin(action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>): Promise<number>;
   close(): Promise<void>;
@@ -59,12 +60,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const grants = new GrantsRepo(db);
   const connections = new Connections(db, new SecretBox(key), clock);
   key.fill(0);
-  const queryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const settings = new SettingsRepo(db);
+  const queryLimits = (): QueryLimits => ({ ...queryLimitsOf(settings.get()), ...options.queryLimits });
+  const rateLimiter = new SlidingWindowLimiter(options.rateLimits ?? rateLimitsOf(settings.get()), () => clock.now().getTime());
+  if (!options.rateLimits) settings.onChange((s) => rateLimiter.setLimits(rateLimitsOf(s)));
   const queries = new QueryService({
     connections,
     audit,
     grantsOf: (id) => grants.list(id),
-    limits: () => queryLimits,
+    limits: queryLimits,
     clock,
   });
   const core: Core = {
@@ -76,7 +80,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     grants,
     connections,
     queries,
-    rateLimiter: new SlidingWindowLimiter(options.rateLimits ?? DEFAULT_AGENT_LIMITS, () => clock.now().getTime()),
+    settings,
+    rateLimiter,
     queryLimits,
     auditAdmin: (action, details, extra = {}) =>
       audit.append({

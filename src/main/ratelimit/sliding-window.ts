@@ -9,12 +9,6 @@ export interface RateLimit {
   label: string;
 }
 
-export const DEFAULT_AGENT_LIMITS: RateLimit[] = [
-  { windowMs: 60_000, max: 600, label: 'minute' },
-  { windowMs: 3_600_000, max: 10_000, label: 'hour' },
-  { windowMs: 86_400_000, max: 100_000, label: 'day' },
-];
-
 interface Bucket {
   start: number;
   current: number;
@@ -27,9 +21,17 @@ export class SlidingWindowLimiter {
   private readonly buckets = new Map<string, Bucket[]>();
 
   constructor(
-    private readonly limits: RateLimit[],
+    private limits: RateLimit[],
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** New maxima take effect at once; counts survive when the windows are the same. */
+  setLimits(limits: RateLimit[]): void {
+    const sameWindows =
+      limits.length === this.limits.length && limits.every((l, i) => l.windowMs === this.limits[i]!.windowMs);
+    if (!sameWindows) this.buckets.clear();
+    this.limits = limits;
+  }
 
   /** Counts one request for `key` if all windows admit it. */
   take(key: string): RateDecision {
