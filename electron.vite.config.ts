@@ -2,6 +2,7 @@
  * Builds the three parts of the desktop app into out/:
  *   main      src/main/index.ts     → out/main/index.js      ES module (package.json "type": "module")
  *             + the SQLite runner   → out/main/sqlite-runner.js, forked by the SQLite connector
+ *             + the audit writer    → out/main/audit-writer.js, the audit log's worker thread
  *   preload   src/preload/index.ts  → out/preload/index.cjs  CommonJS: sandboxed preloads cannot be ESM
  *   renderer  src/renderer/index.html → out/renderer/       also what `bin/airlock serve` serves
  */
@@ -26,6 +27,8 @@ export default defineConfig({
           // The SQLite connector forks this file; it looks for it beside the bundle that
           // imports it (out/main/sqlite-runner.js), so it must be an entry of its own.
           'sqlite-runner': resolve(root, 'src/main/connectors/sqlite/sqlite-runner.ts'),
+          // The audit log commits on this worker thread; same lookup rule as the runner.
+          'audit-writer': resolve(root, 'src/main/audit/audit-writer.ts'),
         },
         formats: ['es'],
       },

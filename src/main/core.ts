@@ -54,8 +54,8 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
-  const { db, key } = await openStore(options.dataDir, options.keyProvider);
-  const audit = new AuditLog(db);
+  const { db, key, path } = await openStore(options.dataDir, options.keyProvider);
+  const audit = await AuditLog.withWriter(db, path, key);
   const agents = new Agents(db, clock);
   const grants = new GrantsRepo(db);
   const connections = new Connections(db, new SecretBox(key), clock);
@@ -102,7 +102,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }),
     async close() {
       await connections.close();
-      audit.close();
+      await audit.close();
       db.close();
     },
   };

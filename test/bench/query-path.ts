@@ -23,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -41,8 +41,22 @@ interface Target {
 }
 
 type Job =
-  | { kind: 'closed'; target: Target; concurrency: number; warmupMs: number; warmupRequests: number; durationMs: number }
-  | { kind: 'open'; target: Target; rate: number; warmupMs: number; durationMs: number; maxSockets: number };
+  | {
+      kind: 'closed';
+      target: Target;
+      concurrency: number;
+      warmupMs: number;
+      warmupRequests: number;
+      durationMs: number;
+    }
+  | {
+      kind: 'open';
+      target: Target;
+      rate: number;
+      warmupMs: number;
+      durationMs: number;
+      maxSockets: number;
+    };
 
 /** Worker → main: 'measure' when the warm-up ends (the main thread then starts its own counters), then the result. */
 type WorkerMessage = { type: 'measure' } | { type: 'result'; result: RunResult };
@@ -68,21 +82,34 @@ interface RunResult {
 
 // ── load generator (worker thread) ─────────────────────────────────────────────────────
 
-function send(agent: http.Agent, t: Target, body: string, done: (status: number, err: string | null) => void): void {
+function send(
+  agent: http.Agent,
+  t: Target,
+  body: string,
+  done: (status: number, err: string | null) => void,
+): void {
   const headers: http.OutgoingHttpHeaders = {
     host: `127.0.0.1:${t.port}`,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   };
   if (t.auth) headers.authorization = t.auth;
-  const req = http.request({ agent, host: '127.0.0.1', port: t.port, method: 'POST', path: t.path, headers }, (res) => {
-    const status = res.statusCode ?? 0;
-    let head = '';
-    if (status >= 300) res.on('data', (c: Buffer) => (head.length < 300 ? (head += c.toString('utf8')) : undefined));
-    else res.resume();
-    res.on('end', () => done(status, status >= 300 ? `HTTP ${status} ${head.slice(0, 300)}` : null));
-    res.on('error', (e) => done(0, e.message));
-  });
+  const req = http.request(
+    { agent, host: '127.0.0.1', port: t.port, method: 'POST', path: t.path, headers },
+    (res) => {
+      const status = res.statusCode ?? 0;
+      let head = '';
+      if (status >= 300)
+        res.on('data', (c: Buffer) =>
+          head.length < 300 ? (head += c.toString('utf8')) : undefined,
+        );
+      else res.resume();
+      res.on('end', () =>
+        done(status, status >= 300 ? `HTTP ${status} ${head.slice(0, 300)}` : null),
+      );
+      res.on('error', (e) => done(0, e.message));
+    },
+  );
   req.on('error', (e) => done(0, e.message));
   req.end(body);
 }
@@ -115,7 +142,10 @@ class Recorder {
  * warm-up lasts until both warmupRequests answers and warmupMs have passed (JIT warm-up of
  * the SQL parser takes thousands of statements), at most WARMUP_CAP_MS.
  */
-async function closedLoop(job: Extract<Job, { kind: 'closed' }>, onMeasure: () => void): Promise<RunResult> {
+async function closedLoop(
+  job: Extract<Job, { kind: 'closed' }>,
+  onMeasure: () => void,
+): Promise<RunResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const t = job.target;
   let next = 0;
@@ -135,7 +165,10 @@ async function closedLoop(job: Extract<Job, { kind: 'closed' }>, onMeasure: () =
           if (start >= measureFrom) rec.record(end - start, status, err);
           else if (measureFrom === Infinity) {
             warmed++;
-            if ((warmed >= job.warmupRequests && end - t0 >= job.warmupMs) || end - t0 >= WARMUP_CAP_MS) {
+            if (
+              (warmed >= job.warmupRequests && end - t0 >= job.warmupMs) ||
+              end - t0 >= WARMUP_CAP_MS
+            ) {
               measureFrom = end;
               stopAt = end + job.durationMs;
               onMeasure();
@@ -162,8 +195,19 @@ async function closedLoop(job: Extract<Job, { kind: 'closed' }>, onMeasure: () =
 }
 
 /** Open loop: request i is due at start + i/rate, whatever happened to the earlier ones. */
-function openLoopPhase(agent: http.Agent, t: Target, rate: number, durationMs: number, rec: Recorder | null) {
-  return new Promise<{ scheduled: number; elapsedMs: number; maxInFlight: number; maxIssueLagMs: number }>((resolve) => {
+function openLoopPhase(
+  agent: http.Agent,
+  t: Target,
+  rate: number,
+  durationMs: number,
+  rec: Recorder | null,
+) {
+  return new Promise<{
+    scheduled: number;
+    elapsedMs: number;
+    maxInFlight: number;
+    maxIssueLagMs: number;
+  }>((resolve) => {
     const total = Math.round((rate * durationMs) / 1000);
     const interval = 1000 / rate;
     const start = performance.now();
@@ -181,7 +225,8 @@ function openLoopPhase(agent: http.Agent, t: Target, rate: number, durationMs: n
       clearTimeout(hardStop);
       if (rec) {
         rec.failed += inFlight;
-        if (inFlight > 0) rec.firstFailure ??= `${inFlight} requests unanswered 30 s after the schedule ended`;
+        if (inFlight > 0)
+          rec.firstFailure ??= `${inFlight} requests unanswered 30 s after the schedule ended`;
       }
       resolve({ scheduled: issued, elapsedMs: lastEnd - start, maxInFlight, maxIssueLagMs });
     };
@@ -202,16 +247,21 @@ function openLoopPhase(agent: http.Agent, t: Target, rate: number, durationMs: n
           if (issued >= total && inFlight === 0) finish();
         });
       }
-      if (issued < total) setTimeout(tick, Math.max(0, Math.min(1, start + issued * interval - performance.now())));
+      if (issued < total)
+        setTimeout(tick, Math.max(0, Math.min(1, start + issued * interval - performance.now())));
     };
     tick();
   });
 }
 
-async function openLoop(job: Extract<Job, { kind: 'open' }>, onMeasure: () => void): Promise<RunResult> {
+async function openLoop(
+  job: Extract<Job, { kind: 'open' }>,
+  onMeasure: () => void,
+): Promise<RunResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.maxSockets });
   // The warm-up phase ends only once all its requests are answered: no backlog is carried over.
-  const warm = job.warmupMs > 0 ? await openLoopPhase(agent, job.target, job.rate, job.warmupMs, null) : null;
+  const warm =
+    job.warmupMs > 0 ? await openLoopPhase(agent, job.target, job.rate, job.warmupMs, null) : null;
   onMeasure();
   const rec = new Recorder();
   const r = await openLoopPhase(agent, job.target, job.rate, job.durationMs, rec);
@@ -235,7 +285,11 @@ function workerMain(): void {
   const job = workerData as Job;
   const onMeasure = () => port.postMessage({ type: 'measure' } satisfies WorkerMessage);
   const run = job.kind === 'closed' ? closedLoop(job, onMeasure) : openLoop(job, onMeasure);
-  void run.then((result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage, [result.latencies.buffer as ArrayBuffer]));
+  void run.then((result) =>
+    port.postMessage({ type: 'result', result } satisfies WorkerMessage, [
+      result.latencies.buffer as ArrayBuffer,
+    ]),
+  );
 }
 
 // ── main thread ───────────────────────────────────────────────────────────────────────
@@ -270,7 +324,11 @@ function runLoad(job: Job): Promise<Measured> {
       else result = { ...m.result, serverBusy: performance.eventLoopUtilization(elu).utilization };
     });
     w.once('error', reject);
-    w.once('exit', (code) => (result ? resolve(result) : reject(new Error(`load generator exited with ${code} and no result`))));
+    w.once('exit', (code) =>
+      result
+        ? resolve(result)
+        : reject(new Error(`load generator exited with ${code} and no result`)),
+    );
   });
 }
 
@@ -316,11 +374,18 @@ const pc = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '-'
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function adminCall(url: string, token: string, method: string, path: string, body: unknown): Promise<unknown> {
+async function adminCall(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<unknown> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -332,7 +397,9 @@ async function adminCall(url: string, token: string, method: string, path: strin
 }
 
 const queryBodies = (): string[] =>
-  Array.from({ length: ORDER_IDS }, (_, i) => JSON.stringify({ connection: 'demo', sql: SQL, params: [i + 1] }));
+  Array.from({ length: ORDER_IDS }, (_, i) =>
+    JSON.stringify({ connection: 'demo', sql: SQL, params: [i + 1] }),
+  );
 
 interface Config {
   concurrency: number;
@@ -345,7 +412,10 @@ interface Config {
 }
 
 /** 1 + 3: the real Airlock. */
-async function benchGuarded(root: string, cfg: Config): Promise<{ closed: Measured; open: { rate: number; r: Measured }[]; sample: string }> {
+async function benchGuarded(
+  root: string,
+  cfg: Config,
+): Promise<{ closed: Measured; open: { rate: number; r: Measured }[]; sample: string }> {
   const { startAirlock } = await import('../../src/main/app');
   const { envKeyProvider } = await import('../../src/main/store/key-file');
   const dataDir = join(root, 'airlock');
@@ -358,7 +428,9 @@ async function benchGuarded(root: string, cfg: Config): Promise<{ closed: Measur
   });
   try {
     const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-    const created = (await adminCall(airlock.url, adminToken, 'POST', '/v1/admin/agents', { name: 'bench' })) as { id: string; apiKey: string };
+    const created = (await adminCall(airlock.url, adminToken, 'POST', '/v1/admin/agents', {
+      name: 'bench',
+    })) as { id: string; apiKey: string };
     await adminCall(airlock.url, adminToken, 'PUT', `/v1/admin/agents/${created.id}/grants`, {
       grants: [{ connection: 'demo', table: 'orders', actions: ['read'] }],
     });
@@ -376,12 +448,31 @@ async function benchGuarded(root: string, cfg: Config): Promise<{ closed: Measur
     console.log(
       `  guarded, closed loop: ${cfg.concurrency} clients; warm-up ≥ ${cfg.warmupRequests} requests and ≥ ${cfg.warmupMs / 1000} s, then ${cfg.durationMs / 1000} s …`,
     );
-    const closed = await runLoad({ kind: 'closed', target, concurrency: cfg.concurrency, warmupMs: cfg.warmupMs, warmupRequests: cfg.warmupRequests, durationMs: cfg.durationMs });
+    const closed = await runLoad({
+      kind: 'closed',
+      target,
+      concurrency: cfg.concurrency,
+      warmupMs: cfg.warmupMs,
+      warmupRequests: cfg.warmupRequests,
+      durationMs: cfg.durationMs,
+    });
     console.log(`    warm-up took ${closed.warmupRequests} requests`);
     const open: { rate: number; r: Measured }[] = [];
     for (const rate of cfg.rates) {
-      console.log(`  guarded, open loop at ${rate} req/s: 1 s warm-up (drained) + ${cfg.openMs / 1000} s …`);
-      open.push({ rate, r: await runLoad({ kind: 'open', target, rate, warmupMs: 1000, durationMs: cfg.openMs, maxSockets: 256 }) });
+      console.log(
+        `  guarded, open loop at ${rate} req/s: 1 s warm-up (drained) + ${cfg.openMs / 1000} s …`,
+      );
+      open.push({
+        rate,
+        r: await runLoad({
+          kind: 'open',
+          target,
+          rate,
+          warmupMs: 1000,
+          durationMs: cfg.openMs,
+          maxSockets: 256,
+        }),
+      });
     }
     return { closed, open, sample };
   } finally {
@@ -402,15 +493,28 @@ async function benchBare(root: string, cfg: Config): Promise<Measured> {
   app.post('/q', async (request) => {
     const body = request.body as { params?: unknown[] };
     const rows = stmt.all(Number(body.params?.[0])) as unknown[][];
-    return { columns: [{ name: 'id' }, { name: 'status' }, { name: 'total' }], rows, rowCount: rows.length };
+    return {
+      columns: [{ name: 'id' }, { name: 'status' }, { name: 'total' }],
+      rows,
+      rowCount: rows.length,
+    };
   });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     if (!address || typeof address !== 'object') throw new Error('bare server has no port');
     const target: Target = { port: address.port, path: '/q', auth: null, bodies: queryBodies() };
-    console.log(`  bare Fastify, closed loop: ${cfg.concurrency} clients; same warm-up rule, then ${cfg.durationMs / 1000} s …`);
-    return await runLoad({ kind: 'closed', target, concurrency: cfg.concurrency, warmupMs: cfg.warmupMs, warmupRequests: cfg.warmupRequests, durationMs: cfg.durationMs });
+    console.log(
+      `  bare Fastify, closed loop: ${cfg.concurrency} clients; same warm-up rule, then ${cfg.durationMs / 1000} s …`,
+    );
+    return await runLoad({
+      kind: 'closed',
+      target,
+      concurrency: cfg.concurrency,
+      warmupMs: cfg.warmupMs,
+      warmupRequests: cfg.warmupRequests,
+      durationMs: cfg.durationMs,
+    });
   } finally {
     await app.close();
     db.close();
@@ -428,7 +532,11 @@ interface AuditRun {
 async function benchAudit(root: string, n: number): Promise<AuditRun[]> {
   const { createCore } = await import('../../src/main/core');
   const { envKeyProvider } = await import('../../src/main/store/key-file');
-  const core = await createCore({ dataDir: join(root, 'audit'), keyProvider: envKeyProvider(randomBytes(32).toString('hex')), demo: false });
+  const core = await createCore({
+    dataDir: join(root, 'audit'),
+    keyProvider: envKeyProvider(randomBytes(32).toString('hex')),
+    demo: false,
+  });
   const record = (i: number): AuditRecord => ({
     time: new Date().toISOString(),
     actor: 'agent:bench',
@@ -450,7 +558,12 @@ async function benchAudit(root: string, n: number): Promise<AuditRun[]> {
     const t0 = performance.now();
     await body();
     const seconds = (performance.now() - t0) / 1000;
-    runs.push({ mode, seconds, commits: core.audit.stats.commits - before.commits, entries: core.audit.stats.entries - before.entries });
+    runs.push({
+      mode,
+      seconds,
+      commits: core.audit.stats.commits - before.commits,
+      entries: core.audit.stats.entries - before.entries,
+    });
   };
   try {
     // Warm-up: statements, hashing, page cache, WAL file.
@@ -461,7 +574,9 @@ async function benchAudit(root: string, n: number): Promise<AuditRun[]> {
       await measure(`group commit, batches of ${batch}`, async () => {
         for (let done = 0; done < n; done += batch) {
           const size = Math.min(batch, n - done);
-          await Promise.all(Array.from({ length: size }, (_, i) => core.audit.append(record(done + i))));
+          await Promise.all(
+            Array.from({ length: size }, (_, i) => core.audit.append(record(done + i))),
+          );
         }
       });
     }
@@ -491,12 +606,21 @@ async function main(): Promise<void> {
     auditN: Math.round(env('BENCH_AUDIT_N', 2000)),
   };
   const cores = availableParallelism();
-  console.log(`Airlock query-path bench — node ${process.version}, ${cores} cores (${(cpus()[0]?.model ?? 'unknown CPU').trim()})`);
+  console.log(
+    `Airlock query-path bench — node ${process.version}, ${cores} cores (${(cpus()[0]?.model ?? 'unknown CPU').trim()})`,
+  );
   console.log(
     'The servers run on the main thread, the SQLite runner in its own process and the load generator (node:http,\n' +
       `keep-alive) on a worker thread: all share these ${cores} cores, so every figure includes the generator's own cost.`,
   );
-  console.log(`Statement: ${SQL}  (id cycles 1..${ORDER_IDS}); grant: read on demo.orders\n`);
+  console.log(`Statement: ${SQL}  (id cycles 1..${ORDER_IDS}); grant: read on demo.orders`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `Load average before the run: ${load()} (anything else running on the machine skews the figures)\n`,
+  );
 
   const root = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
   try {
@@ -505,16 +629,43 @@ async function main(): Promise<void> {
     console.log(`  audit appends: N = ${cfg.auditN} per mode …`);
     const audit = await benchAudit(root, cfg.auditN);
 
-    const g = summarize('guarded POST /v1/query, closed loop', String(cfg.concurrency), guarded.closed);
-    const b = summarize('bare Fastify + better-sqlite3, closed loop', String(cfg.concurrency), bare);
-    const opens = guarded.open.map(({ rate, r }) => ({ rate, r, s: summarize(`guarded, open loop, offered ${rate} req/s`, `≤${r.maxInFlight}`, r) }));
+    const g = summarize(
+      'guarded POST /v1/query, closed loop',
+      String(cfg.concurrency),
+      guarded.closed,
+    );
+    const b = summarize(
+      'bare Fastify + better-sqlite3, closed loop',
+      String(cfg.concurrency),
+      bare,
+    );
+    const opens = guarded.open.map(({ rate, r }) => ({
+      rate,
+      r,
+      s: summarize(`guarded, open loop, offered ${rate} req/s`, `≤${r.maxInFlight}`, r),
+    }));
 
     console.log(`\nSample guarded answer: ${guarded.sample}\n`);
-    console.log('HTTP on 127.0.0.1 — latency in ms; closed loop: per request; open loop: from each request\'s scheduled start.');
-    console.log('"server busy" = event-loop utilisation of the thread running the server, during the measured phase.');
+    console.log(
+      "HTTP on 127.0.0.1 — latency in ms; closed loop: per request; open loop: from each request's scheduled start.",
+    );
+    console.log(
+      '"server busy" = event-loop utilisation of the thread running the server, during the measured phase.',
+    );
     console.log(
       table(
-        ['scenario', 'in flight', 'req/s', 'p50', 'p90', 'p99', 'max', 'ok', 'failed', 'server busy'],
+        [
+          'scenario',
+          'in flight',
+          'req/s',
+          'p50',
+          'p90',
+          'p99',
+          'max',
+          'ok',
+          'failed',
+          'server busy',
+        ],
         [g, b, ...opens.map((o) => o.s)].map((s) => [
           s.name,
           s.inFlight,
@@ -529,18 +680,25 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    console.log(`\nThroughput guarded / bare: ${f2(g.rps / b.rps)} (the bare server does ${f1(b.rps / g.rps)}x the guarded path's req/s)`);
+    console.log(
+      `\nThroughput guarded / bare: ${f2(g.rps / b.rps)} (the bare server does ${f1(b.rps / g.rps)}x the guarded path's req/s)`,
+    );
     for (const o of opens) {
       const saturated = o.s.rps < o.rate * 0.97;
       console.log(
         `Open loop @ ${o.rate} req/s: achieved ${f1(o.s.rps)} req/s, p50 ${f2(o.s.p50)} ms, p99 ${f2(o.s.p99)} ms — ` +
           `${o.s.p99 < 10 ? 'under' : 'NOT under'} the 10 ms p99 aim` +
-          (saturated ? '; the server could not keep up, so latency is queueing that grows over the run' : '') +
+          (saturated
+            ? '; the server could not keep up, so latency is queueing that grows over the run'
+            : '') +
           ` (generator's worst issue lag ${f1(o.r.maxIssueLagMs)} ms)`,
       );
     }
 
-    console.log(`\nAudit appends — AuditLog on a fresh store (SQLCipher, WAL, synchronous=FULL); N = ${cfg.auditN} per row`);
+    console.log(`Load average after the run: ${load()}`);
+    console.log(
+      `\nAudit appends — AuditLog on a fresh store (SQLCipher, WAL, synchronous=FULL); N = ${cfg.auditN} per row`,
+    );
     const seq = audit.find((a) => a.mode.startsWith('one at a time'));
     const seqRate = seq ? seq.entries / seq.seconds : NaN;
     console.log(

@@ -1,7 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
+import type { Worker } from 'node:worker_threads';
 import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
+import { startWorker } from '../worker-entry';
 import { GENESIS, chainHash, leafHash } from './chain';
 import { rowToEntry, type AuditRow } from './audit-rows';
+import type { WriterBatch, WriterReply, WriterRow } from './writer-protocol';
 
 export const AUDIT_HEAD_KEY = 'audit.head';
 
@@ -23,110 +26,170 @@ export interface AuditFilter {
   offset: number;
 }
 
+/** Where a batch is made durable: on this thread, or on the audit writer thread. */
+interface Committer {
+  commit(batch: WriterBatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INSERT_SQL = `INSERT INTO audit_log
+  (id, time, actor, action, connection, statement, params_hash, decision, rule, reason,
+   status, row_count, latency_ms, details, leaf_hash, chain_hash)
+  VALUES (@id, @time, @actor, @action, @connection, @statement, @paramsHash, @decision,
+   @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain)`;
+const SAVE_HEAD_SQL = `INSERT INTO settings (key, value) VALUES (@key, @value)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+/** Commits on the calling thread: for in-memory stores and unit tests. */
+function inThreadCommitter(db: Database): Committer {
+  const insert = db.prepare(INSERT_SQL);
+  const saveHead = db.prepare(SAVE_HEAD_SQL);
+  const write = db.transaction((batch: WriterBatch) => {
+    for (const row of batch.rows) insert.run(row);
+    const tail = batch.rows[batch.rows.length - 1]!;
+    saveHead.run({ key: AUDIT_HEAD_KEY, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });
+  });
+  return {
+    commit: async (batch) => void write(batch),
+    close: async () => {},
+  };
+}
+
+/** Commits on the audit writer thread, so an fsync never stalls the API. */
+async function workerCommitter(path: string, key: Buffer): Promise<Committer> {
+  const worker: Worker = startWorker(
+    new URL('./audit-writer.js', import.meta.url),
+    new URL('./audit-writer.ts', import.meta.url),
+    { workerData: { path, keyHex: key.toString('hex'), headKey: AUDIT_HEAD_KEY } },
+  );
+  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let failure: Error | null = null;
+  const failAll = (e: Error) => {
+    failure = e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  worker.on('message', (r: WriterReply) => {
+    const w = waiting.get(r.seq);
+    waiting.delete(r.seq);
+    if (r.ok) w?.resolve();
+    else w?.reject(new Error(r.error));
+  });
+  worker.on('error', (e) => failAll(new Error(`the audit writer failed: ${e.message}`)));
+  worker.on('exit', () => failAll(new Error('the audit writer stopped')));
+  const send = (seq: number, msg: WriterBatch | 'close') =>
+    new Promise<void>((resolve, reject) => {
+      if (failure) return reject(failure);
+      waiting.set(seq, { resolve, reject });
+      worker.postMessage(msg);
+    });
+  // The writer announces itself with seq 0 once its connection is open.
+  await new Promise<void>((resolve, reject) => waiting.set(0, { resolve, reject }));
+  return {
+    commit: (batch) => send(batch.seq, batch),
+    async close() {
+      if (!failure) await send(-1, 'close').catch(() => {});
+      await worker.terminate();
+    },
+  };
+}
+
 /**
- * The hash-chained, append-only audit log with group commit: appends made in the same
- * turn of the event loop are written in one transaction (one fsync), and each caller's
- * promise resolves only once its entry is durable.
+ * The hash-chained, append-only audit log with group commit. Entries are numbered and
+ * chained as they are appended; at most one batch is being committed at a time, and
+ * everything appended meanwhile becomes the next batch (one transaction, one fsync). Each
+ * caller's promise resolves only once its entry is durable.
  */
 export class AuditLog {
-  private readonly stmts: {
-    insert: Statement;
-    head: Statement<[], { id: number; chain_hash: string }>;
-    saveHead: Statement;
-  };
+  private readonly head: Statement<[], { id: number; chain_hash: string }>;
   private queue: Pending[] = [];
   private scheduled = false;
+  private inFlight = false;
   private lastId: number;
   private lastChain: string;
+  /** The id the log ends at on disk, as far as committed batches tell. */
+  private durableId: number;
+  private seq = 0;
   private closed = false;
-  /** Commits and entries written, for the benchmark. */
+  private drained: (() => void) | null = null;
+  /** Commits and entries written, for tests and the benchmark. */
   readonly stats = { commits: 0, entries: 0 };
 
-  constructor(private readonly db: Database) {
-    this.stmts = {
-      insert: db.prepare(`INSERT INTO audit_log
-        (id, time, actor, action, connection, statement, params_hash, decision, rule, reason,
-         status, row_count, latency_ms, details, leaf_hash, chain_hash)
-        VALUES (@id, @time, @actor, @action, @connection, @statement, @paramsHash, @decision,
-         @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain)`),
-      head: db.prepare('SELECT id, chain_hash FROM audit_log ORDER BY id DESC LIMIT 1'),
-      saveHead: db.prepare(
-        `INSERT INTO settings (key, value) VALUES ('${AUDIT_HEAD_KEY}', ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      ),
-    };
-    const head = this.stmts.head.get();
-    this.lastId = head?.id ?? 0;
-    this.lastChain = head?.chain_hash ?? GENESIS;
+  /** Without a committer, batches are committed on this thread. */
+  constructor(
+    private readonly db: Database,
+    private readonly committer: Committer = inThreadCommitter(db),
+  ) {
+    this.head = db.prepare('SELECT id, chain_hash FROM audit_log ORDER BY id DESC LIMIT 1');
+    const h = this.head.get();
+    this.lastId = this.durableId = h?.id ?? 0;
+    this.lastChain = h?.chain_hash ?? GENESIS;
+  }
+
+  /** Commits on a writer thread with its own connection to the store file. */
+  static async withWriter(db: Database, path: string, key: Buffer): Promise<AuditLog> {
+    return new AuditLog(db, await workerCommitter(path, key));
   }
 
   /** Appends one entry; resolves with its id once it is on disk. */
   append(record: AuditRecord): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the audit log is closed'));
-    const id = this.lastId + 1;
-    const leaf = leafHash(id, record);
-    const chain = chainHash(this.lastChain, leaf);
-    this.lastId = id;
-    this.lastChain = chain;
     return new Promise<number>((resolve, reject) => {
+      const id = this.lastId + 1;
+      const leaf = leafHash(id, record);
+      const chain = chainHash(this.lastChain, leaf);
+      this.lastId = id;
+      this.lastChain = chain;
       this.queue.push({ id, record, leaf, chain, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  /** Writes everything queued in one transaction. */
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    try {
-      this.db.transaction(() => {
-        for (const p of batch) {
-          const r = p.record;
-          this.stmts.insert.run({
-            id: p.id,
-            time: r.time,
-            actor: r.actor,
-            action: r.action,
-            connection: r.connection,
-            statement: r.statement,
-            paramsHash: r.paramsHash,
-            decision: r.decision,
-            rule: r.rule,
-            reason: r.reason,
-            status: r.status,
-            rowCount: r.rowCount,
-            latencyMs: r.latencyMs,
-            details: r.details === null ? null : JSON.stringify(r.details),
-            leaf: p.leaf,
-            chain: p.chain,
-          });
-        }
-        // The head, written with the batch, lets verify notice rows cut from the end.
-        const last = batch[batch.length - 1]!;
-        this.stmts.saveHead.run(JSON.stringify({ id: last.id, chain: last.chain }));
-      })();
-    } catch (e) {
-      // Nothing of the batch was written: rewind the in-memory head to what is on disk.
-      const head = this.stmts.head.get();
-      this.lastId = head?.id ?? 0;
-      this.lastChain = head?.chain_hash ?? GENESIS;
-      const err = new Error(`audit write failed: ${(e as Error).message}`);
-      for (const p of batch) p.reject(err);
-      // Entries queued after this batch were chained onto ids that no longer exist: re-chain them.
-      this.rechainQueue();
-      return;
-    }
-    this.stats.commits += 1;
-    this.stats.entries += batch.length;
-    for (const p of batch) p.resolve(p.id);
+  private schedule() {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    // One event-loop turn lets every append of this turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
   }
 
-  private rechainQueue(): void {
+  /**
+   * Starts committing what is queued now, unless a batch is already in flight. On the
+   * in-thread path the rows are written before this returns.
+   */
+  async flush(): Promise<void> {
+    if (this.inFlight || this.queue.length === 0) {
+      if (!this.inFlight && this.queue.length === 0) this.drained?.();
+      return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    this.inFlight = true;
+    try {
+      await this.committer.commit({ seq: ++this.seq, afterId: this.durableId, rows: batch.map(toRow) });
+      this.durableId = batch[batch.length - 1]!.id;
+      this.stats.commits += 1;
+      this.stats.entries += batch.length;
+      for (const p of batch) p.resolve(p.id);
+    } catch (e) {
+      const err = new Error(`audit write failed: ${(e as Error).message}`);
+      for (const p of batch) p.reject(err);
+      this.rewind();
+    } finally {
+      this.inFlight = false;
+    }
+    // Whatever arrived while this batch was being made durable goes next, without waiting.
+    if (this.queue.length > 0) void this.flush();
+    else this.drained?.();
+  }
+
+  /** After a failed batch: continue the chain from what is on disk, re-chaining the queue. */
+  private rewind() {
+    const h = this.head.get();
+    this.lastId = this.durableId = h?.id ?? 0;
+    this.lastChain = h?.chain_hash ?? GENESIS;
     for (const p of this.queue) {
       p.id = this.lastId + 1;
       p.leaf = leafHash(p.id, p.record);
@@ -136,10 +199,17 @@ export class AuditLog {
     }
   }
 
-  /** Flushes what is queued and refuses further appends. */
-  close(): void {
-    this.flush();
+  /** Writes what is queued, then refuses further appends. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    if (this.inFlight || this.queue.length > 0 || this.scheduled) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        if (!this.inFlight && !this.scheduled) void this.flush();
+      });
+    }
+    await this.committer.close();
   }
 
   list(filter: AuditFilter): { entries: AuditEntry[]; total: number } {
@@ -163,12 +233,32 @@ export class AuditLog {
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     // Filters vary per call, so these two statements are built from fixed fragments only.
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(params) as { n: number }
-    ).n;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(params) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: filter.limit, offset: filter.offset }) as AuditRow[];
     return { entries: rows.map(rowToEntry), total };
   }
+}
+
+function toRow(p: Pending): WriterRow {
+  const r = p.record;
+  return {
+    id: p.id,
+    time: r.time,
+    actor: r.actor,
+    action: r.action,
+    connection: r.connection,
+    statement: r.statement,
+    paramsHash: r.paramsHash,
+    decision: r.decision,
+    rule: r.rule,
+    reason: r.reason,
+    status: r.status,
+    rowCount: r.rowCount,
+    latencyMs: r.latencyMs,
+    details: r.details === null ? null : JSON.stringify(r.details),
+    leaf: p.leaf,
+    chain: p.chain,
+  };
 }

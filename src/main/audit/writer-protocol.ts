@@ -1,0 +1,35 @@
+/** Messages between AuditLog (main thread) and the audit writer (worker). */
+export interface WriterSetup {
+  path: string;
+  keyHex: string;
+  headKey: string;
+}
+
+export interface WriterRow {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  connection: string | null;
+  statement: string | null;
+  paramsHash: string | null;
+  decision: string | null;
+  rule: string | null;
+  reason: string | null;
+  status: string;
+  rowCount: number | null;
+  latencyMs: number | null;
+  details: string | null;
+  leaf: string;
+  chain: string;
+}
+
+export interface WriterBatch {
+  seq: number;
+  /** The id the log must end at before this batch. */
+  afterId: number;
+  rows: WriterRow[];
+}
+
+/** seq 0 announces the writer is ready; -1 acknowledges close. */
+export type WriterReply = { seq: number; ok: true } | { seq: number; ok: false; error: string };
