@@ -42,14 +42,18 @@ export class QueryService {
     },
   ) {}
 
-  async query(agent: Agent, req: QueryRequest): Promise<QueryOutcome> {
+  /**
+   * Runs one statement for an agent. `as` lets a person use the same path: the analyst's
+   * workbench (its own grants and actor name) or "run as agent X" previews.
+   */
+  async query(agent: Pick<Agent, 'id' | 'name'>, req: QueryRequest, as?: { actor: string; grants: Grant[] }): Promise<QueryOutcome> {
     const started = this.deps.clock.monotonicMs();
-    const grants = this.deps.grantsOf(agent.id);
+    const grants = as?.grants ?? this.deps.grantsOf(agent.id);
     let decision: Decision | null = null;
     let action = 'query';
     const entry = (over: Partial<AuditRecord>): AuditRecord => ({
       time: this.deps.clock.now().toISOString(),
-      actor: `agent:${agent.name}`,
+      actor: as?.actor ?? `agent:${agent.name}`,
       action,
       connection: req.connection,
       statement: req.sql,
