@@ -44,8 +44,8 @@ describe('audit log on the writer thread', () => {
     const log = await AuditLog.withWriter(store.db, store.path, store.key);
     const second = openEncryptedDatabase(join(dir, STORE_FILE), Buffer.from(keyHex, 'hex'), 'test');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    cleanup.push(() => store.db.close());
-    cleanup.push(() => second.close());
+    cleanup.push(() => void store.db.close());
+    cleanup.push(() => void second.close());
     cleanup.push(() => log.close());
     return { log, second };
   }
