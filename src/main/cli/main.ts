@@ -77,17 +77,20 @@ async function serve(argv: string[]): Promise<number> {
       error: (m, f) => console.error(`error: ${m}${f?.error ? `: ${String(f.error)}` : ''}`),
     },
   });
+  // Listen for the stop signals before announcing the address: a supervisor may signal as
+  // soon as it reads it, and an unheard signal would kill the process without closing the store.
+  const stopped = new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   console.log(`Airlock ${VERSION} is running.
   UI and API:   ${running.url}/
   Data:         ${dataDir}
   Admin token:  ${running.adminTokenPath}
   API docs:     ${running.url}/v1/openapi.json
 Press Ctrl+C to stop.`);
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   console.log('Stopping…');
   await running.close();
   return 0;
