@@ -625,9 +625,14 @@ describe('GET /v1/openapi.json', () => {
         expect(op!.parameters?.some((x) => x.name === p && x.in === 'path'), `${path} declares ${p}`).toBe(true);
       }
     }
-    const query = doc.paths['/v1/query']!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown>; required: string[] };
+    // POST /v1/query takes one of two forms: SQL, or a MongoDB structured query.
+    type Form = { properties: Record<string, unknown>; required: string[] };
+    const forms = (doc.paths['/v1/query']!.post!.requestBody!.content['application/json']!.schema as { anyOf: Form[] }).anyOf;
+    const query = forms.find((f) => 'sql' in f.properties)!;
     expect(Object.keys(query.properties)).toEqual(expect.arrayContaining(['connection', 'sql', 'params']));
     expect(query.required).toEqual(expect.arrayContaining(['connection', 'sql']));
+    const mongo = forms.find((f) => 'mongo' in f.properties)!;
+    expect(mongo.required).toEqual(expect.arrayContaining(['connection', 'mongo']));
     const auditParams = doc.paths['/v1/admin/audit']!.get!.parameters!.map((p) => p.name);
     expect(auditParams).toEqual(expect.arrayContaining(['agent', 'status', 'from', 'to', 'limit', 'offset']));
     expect(doc.paths['/v1/health']!.get!.security).toEqual([]);

@@ -1,5 +1,6 @@
 import type { ConnectionKind } from '../../shared/domain';
 import { AirlockError } from '../../shared/errors';
+import { MongoConnector } from './mongodb/mongo-connector';
 import { SqliteConnector } from './sqlite/sqlite-connector';
 import type { Connector } from './types';
 
@@ -16,6 +17,7 @@ const KIND_LABEL: Record<ConnectionKind, string> = {
 /** One place that knows which driver serves which kind of connection. */
 export function createConnector(kind: ConnectionKind, config: ConnectorConfig): Connector {
   if (kind === 'sqlite' && 'path' in config) return new SqliteConnector(config.path);
+  if (kind === 'mongodb' && 'url' in config) return new MongoConnector(config.url);
   throw new AirlockError(
     'CONNECTION_FAILED',
     `${KIND_LABEL[kind]} connections are not available in this version of Airlock yet; SQLite is`,

@@ -130,6 +130,45 @@ export const QueryRequest = z.strictObject({
 });
 export type QueryRequest = z.infer<typeof QueryRequest>;
 
+/**
+ * A MongoDB structured query (API.md, "MongoDB"). Values may use Extended JSON for types
+ * that JSON lacks: {"$oid": "…"}, {"$date": "…"}, {"$numberDecimal": "…"}.
+ */
+const MongoDocument = z.record(z.string(), z.unknown());
+export const MongoQuery = z.strictObject({
+  collection: z.string().min(1).max(255),
+  op: z.enum(['find', 'aggregate', 'count', 'distinct']),
+  filter: MongoDocument.optional(),
+  projection: MongoDocument.optional(),
+  sort: MongoDocument.optional(),
+  limit: z.number().int().min(0).optional(),
+  skip: z.number().int().min(0).optional(),
+  pipeline: z.array(MongoDocument).max(100).optional(),
+  field: z.string().min(1).max(1024).optional(),
+});
+export type MongoQuery = z.infer<typeof MongoQuery>;
+
+export const MongoQueryRequest = z.strictObject({ connection: name, mongo: MongoQuery });
+export type MongoQueryRequest = z.infer<typeof MongoQueryRequest>;
+
+type Issue = { path: PropertyKey[]; message: string };
+const describeIssues = (issues: Issue[]) => issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/**
+ * What `POST /v1/query` accepts: SQL (`sql`, `params`) or a MongoDB query (`mongo`), exactly
+ * one. When neither form fits, the message names the problems of the form the body meant.
+ */
+export const AgentQueryRequest = z.union([QueryRequest, MongoQueryRequest], {
+  error: (iss) => {
+    const body = (iss.input ?? {}) as Record<string, unknown>;
+    if ('sql' in body && 'mongo' in body) return 'give exactly one of "sql" (SQL connections) or "mongo" (MongoDB connections)';
+    const branches = (iss as { errors?: Issue[][] }).errors ?? [];
+    const meant = 'mongo' in body ? branches[1] : branches[0];
+    return meant?.length ? describeIssues(meant) : 'give "sql" (SQL connections) or "mongo" (MongoDB connections)';
+  },
+});
+export type AgentQueryRequest = z.infer<typeof AgentQueryRequest>;
+
 export const ReadResult = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
   rows: z.array(z.array(z.unknown())),

@@ -3,10 +3,12 @@ import { AirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
 import type { Agent } from '../../identity/agents';
 import { permittedColumns } from '../../policy/policy';
+import { MongoQueryService } from '../../query/mongo-query-service';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
 
 export function agentRoutes(core: Core): [RouteSpec, Handler][] {
+  const mongoQueries = new MongoQueryService({ connections: core.connections, audit: core.audit, grantsOf: (id) => core.grants.list(id), limits: () => core.queryLimits(), clock: core.clock });
   const grantedConnections = (agentId: string) => {
     const names = new Set(
       core.grants
@@ -73,8 +75,10 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
       },
     ],
     [
-      { method: 'POST', url: '/v1/query', auth: 'agent', action: 'query', summary: 'Run one SQL statement through the guard, the policy and the audit', body: C.QueryRequest, responses: { 200: C.ReadResult.or(C.WriteResult) } },
+      { method: 'POST', url: '/v1/query', auth: 'agent', action: 'query', summary: 'Run one SQL statement or one MongoDB structured query through the guard, the policy and the audit', body: C.AgentQueryRequest, responses: { 200: C.ReadResult.or(C.WriteResult) } },
       async ({ request, body }) => {
+        const req = body as C.AgentQueryRequest;
+        if ('mongo' in req) return { body: await mongoQueries.query(request.agent!, req) };
         const outcome = await core.queries.query(request.agent!, body as C.QueryRequest);
         if (outcome.kind === 'read') {
           const { kind: _k, ...rest } = outcome;
