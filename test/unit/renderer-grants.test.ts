@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fromGrants,
+  grantedTableCount,
+  tableCheck,
+  toGrants,
+  toggleColumn,
+  toggleTable,
+  type Grant,
+  type SchemaMap,
+} from '../../src/renderer/src/lib/grants-model';
+
+const schema: SchemaMap = {
+  demo: {
+    customers: ['id', 'first_name', 'email'],
+    employees: ['id', 'first_name', 'salary', 'national_id'],
+    orders: ['id', 'total'],
+  },
+};
+const cols = (t: string) => schema.demo![t]!;
+
+describe('grants editor model', () => {
+  it('round-trips whole-table, column-list and read+write grants unchanged', () => {
+    const grants: Grant[] = [
+      { connection: 'demo', table: 'customers', actions: ['read'] },
+      { connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name'] },
+      { connection: 'demo', table: 'orders', actions: ['read', 'write'] },
+    ];
+    expect(toGrants(fromGrants(grants, schema))).toEqual(grants);
+  });
+
+  it('keeps deny rules and grants the schema no longer knows, and writes them back', () => {
+    const grants: Grant[] = [
+      { connection: 'demo', table: 'employees', actions: ['read'], effect: 'deny', columns: ['salary'] },
+      { connection: 'gone', table: 't', actions: ['read'] },
+      { connection: 'demo', table: 'orders', actions: ['read'], columns: ['dropped_column'] },
+    ];
+    const model = fromGrants(grants, schema);
+    expect(model.kept).toEqual(grants);
+    expect(grantedTableCount(model.tree)).toBe(0);
+    expect(toGrants(model)).toEqual(grants);
+  });
+
+  it('ticking a table grants the whole table; unticking a column turns it into an explicit list', () => {
+    let model = fromGrants([], schema);
+    let tree = toggleTable(model.tree, 'demo', 'employees', 'read', cols('employees'));
+    expect(toGrants({ ...model, tree })).toEqual([{ connection: 'demo', table: 'employees', actions: ['read'] }]);
+    tree = toggleColumn(tree, 'demo', 'employees', 'read', 'salary', cols('employees'));
+    model = { ...model, tree };
+    expect(toGrants(model)).toEqual([{ connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name', 'national_id'] }]);
+    expect(tableCheck(tree.demo!.employees!.read, cols('employees'))).toBe('some');
+  });
+
+  it('ticking every column one by one stays an explicit list (it does not cover future columns)', () => {
+    let tree = fromGrants([], schema).tree;
+    for (const c of cols('orders')) tree = toggleColumn(tree, 'demo', 'orders', 'read', c, cols('orders'));
+    expect(tableCheck(tree.demo!.orders!.read, cols('orders'))).toBe('all');
+    expect(toGrants({ tree, kept: [] })).toEqual([{ connection: 'demo', table: 'orders', actions: ['read'], columns: ['id', 'total'] }]);
+  });
+
+  it('a partly ticked table box clears the table', () => {
+    let tree = fromGrants([{ connection: 'demo', table: 'customers', actions: ['read'], columns: ['id'] }], schema).tree;
+    tree = toggleTable(tree, 'demo', 'customers', 'read', cols('customers'));
+    expect(toGrants({ tree, kept: [] })).toEqual([]);
+  });
+
+  it('splits read and write when their columns differ', () => {
+    let tree = fromGrants([], schema).tree;
+    tree = toggleTable(tree, 'demo', 'orders', 'read', cols('orders'));
+    tree = toggleColumn(tree, 'demo', 'orders', 'write', 'total', cols('orders'));
+    expect(toGrants({ tree, kept: [] })).toEqual([
+      { connection: 'demo', table: 'orders', actions: ['read'] },
+      { connection: 'demo', table: 'orders', actions: ['write'], columns: ['total'] },
+    ]);
+  });
+
+  it('merges several grants for one table', () => {
+    const model = fromGrants(
+      [
+        { connection: 'demo', table: 'customers', actions: ['read'], columns: ['id'] },
+        { connection: 'demo', table: 'customers', actions: ['read'], columns: ['email'] },
+      ],
+      schema,
+    );
+    expect(toGrants(model)).toEqual([{ connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'email'] }]);
+  });
+});
