@@ -24,6 +24,8 @@ export interface WireDoubleOptions {
   explainExtraNamespace?: string;
   /** Refuse every authentication attempt (code 18), as a server does for a wrong password. */
   rejectAuth?: boolean;
+  /** Ignore maxTimeMS, as a server under a stuck lock effectively does. */
+  ignoreMaxTimeMS?: boolean;
 }
 
 interface Cursor {
@@ -151,7 +153,7 @@ export class MongoWireDouble {
   /** Waits as long as the collection's delay, or fails at maxTimeMS as a server does. */
   private async delay(db: string, coll: string, cmd: Document) {
     const ms = this.delays.get(`${db}.${coll}`) ?? 0;
-    const max = Number(cmd.maxTimeMS ?? 0);
+    const max = this.options.ignoreMaxTimeMS ? 0 : Number(cmd.maxTimeMS ?? 0);
     if (ms === 0) return;
     if (max > 0 && ms > max) {
       await new Promise((r) => setTimeout(r, max));

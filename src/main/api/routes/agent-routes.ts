@@ -2,6 +2,7 @@ import * as C from '../../../shared/contract/api';
 import { AirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
 import type { Agent } from '../../identity/agents';
+import { exactlyGranted } from '../../guard/mongo/mongo-policy';
 import { permittedColumns } from '../../policy/policy';
 import { MongoQueryService } from '../../query/mongo-query-service';
 import type { RouteSpec } from '../route-table';
@@ -60,8 +61,10 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
         const out = [];
         for (const t of tables) {
           const names = t.columns.map((c) => c.name);
-          const readable = permittedColumns(grants, conn.name, t.name, names, 'read', connector.defaultSchema);
-          const writable = permittedColumns(grants, conn.name, t.name, names, 'write', connector.defaultSchema);
+          // MongoDB names are case-sensitive: list only what grants name exactly.
+          const exact = (cols: string[], action: 'read' | 'write') => (conn.kind === 'mongodb' ? exactlyGranted(grants, conn.name, t.name, cols, action) : cols);
+          const readable = exact(permittedColumns(grants, conn.name, t.name, names, 'read', connector.defaultSchema), 'read');
+          const writable = exact(permittedColumns(grants, conn.name, t.name, names, 'write', connector.defaultSchema), 'write');
           if (readable.length === 0 && writable.length === 0) continue;
           const visible = new Set([...readable, ...writable]);
           out.push({

@@ -67,3 +67,14 @@ export function decideMongo(agent: string, connection: string, guarded: GuardedM
   }
   return shared;
 }
+
+/**
+ * Narrows a listing (GET /v1/connections/{name}/tables) to the fields a grant names exactly:
+ * the shared engine folds case, which for MongoDB would list `Orders` to an agent granted `orders`.
+ */
+export function exactlyGranted(grants: Grant[], connection: string, collection: string, fields: string[], action: 'read' | 'write'): string[] {
+  const allows = grants.filter(
+    (g) => (g.effect ?? 'allow') === 'allow' && sameConnection(g, connection) && g.actions.includes(action) && namesExactly(g, collection),
+  );
+  return fields.filter((f) => allows.some((g) => g.columns === undefined || g.columns.includes(f)));
+}
