@@ -39,6 +39,8 @@ export class MongoWireDouble {
   private readonly sockets = new Set<Socket>();
   private readonly dbs = new Map<string, Map<string, Document[]>>();
   private readonly delays = new Map<string, number>();
+  /** `db.view` → its definition; reads resolve through it, and explain names the collection under it. */
+  private readonly views = new Map<string, { viewOn: string; pipeline: Document[] }>();
   private readonly cursors = new Map<number, Cursor>();
   private nextCursor = 1;
   private nextRequest = 1;
@@ -61,6 +63,10 @@ export class MongoWireDouble {
   seed(db: string, collection: string, docs: Document[]) {
     if (!this.dbs.has(db)) this.dbs.set(db, new Map());
     this.dbs.get(db)!.set(collection, docs.map((d) => clone(d)));
+  }
+
+  createView(db: string, name: string, viewOn: string, pipeline: Document[]) {
+    this.views.set(`${db}.${name}`, { viewOn, pipeline });
   }
 
   /** Every stored document, serialized: compare two snapshots to prove nothing changed. */
@@ -147,7 +153,15 @@ export class MongoWireDouble {
   }
 
   private docs(db: string, coll: string): Document[] {
+    const view = this.views.get(`${db}.${coll}`);
+    if (view) return runPipeline(this.docs(db, view.viewOn), view.pipeline, { collection: (c) => this.docs(db, c) });
     return this.dbs.get(db)?.get(coll) ?? [];
+  }
+
+  /** The collection a view finally reads, as a server's explain reports it. */
+  private underlying(db: string, coll: string): string {
+    const view = this.views.get(`${db}.${coll}`);
+    return view ? this.underlying(db, view.viewOn) : coll;
   }
 
   /** Waits as long as the collection's delay, or fails at maxTimeMS as a server does. */
@@ -207,7 +221,8 @@ export class MongoWireDouble {
       case 'listCollections': {
         const names = [...(this.dbs.get(db)?.keys() ?? [])];
         const filter = (cmd.filter as Document | undefined) ?? {};
-        const rows = names.map((n) => ({ name: n, type: 'collection', options: {}, info: { readOnly: false } })).filter((r) => matches(r, filter));
+        const views = [...this.views].filter(([k]) => k.startsWith(`${db}.`)).map(([k, v]) => ({ name: k.slice(db.length + 1), type: 'view', options: v, info: { readOnly: true } }));
+        const rows = [...names.map((n) => ({ name: n, type: 'collection', options: {}, info: { readOnly: false } })), ...views].filter((r) => matches(r, filter));
         return this.cursorReply(`${db}.$cmd.listCollections`, rows, undefined, true);
       }
       case 'find': {
@@ -266,7 +281,7 @@ export class MongoWireDouble {
   private explain(db: string, inner: Document): Document {
     if (this.options.explain === false) throw new DoubleError(59, 'CommandNotFound', "no such command: 'explain'");
     const name = Object.keys(inner)[0] ?? '';
-    const namespace = `${db}.${String(inner[name])}`;
+    const namespace = `${db}.${this.underlying(db, String(inner[name]))}`;
     const winningPlan: Document = this.options.explainExtraNamespace
       ? { stage: 'EQ_LOOKUP', foreignCollection: this.options.explainExtraNamespace, inputStage: { stage: 'COLLSCAN' } }
       : { stage: 'COLLSCAN' };

@@ -81,6 +81,7 @@ const DENY: DenyCase[] = [
   deny('find without projection reads whole documents', P, find('customers'), { says: 'whole documents' }),
   deny('exclusion projection still returns the rest', P, find('customers', { projection: { ssn: 0, email: 0 } }), { says: 'whole documents' }),
   deny('projection of a forbidden field', P, find('customers', { projection: { ssn: 1 } }), { says: 'customers.ssn' }),
+  deny('$slice expression over a forbidden field', P, find('customers', { projection: { name: { $slice: ['$email', 1] } } }), { says: 'customers.email' }),
   deny('computed projection of a forbidden field', P, find('customers', { projection: { x: '$ssn' } }), { says: 'customers.ssn' }),
   deny('filter on a forbidden field (oracle)', P, find('customers', { filter: { ssn: { $regex: '^CANARY' } }, projection: { name: 1 } })),
   deny('dotted path into a forbidden field', P, find('customers', { filter: { 'email.domain': 'x' }, projection: { name: 1 } }), { says: 'customers.email' }),
@@ -150,6 +151,7 @@ const ALLOW: AllowCase[] = [
   allow('all orders', find('orders'), ['lamp', '19.90']),
   allow('customers with granted fields', find('customers', { projection: { name: 1, tier: 1 }, sort: { name: 1 } }), ['Ada', 'gold']),
   allow('filter, sort and limit on granted fields', find('customers', { filter: { tier: 'gold' }, projection: { name: 1, _id: 0 }, sort: { name: -1 }, limit: 1 }), ['Chen']),
+  allow('$slice projection operator', find('orders', { projection: { item: { $slice: 1 }, _id: 0 } })),
   allow('dotted projection of a granted field', find('customers', { projection: { name: 1, 'address.city': 1 } }), ['Lyon']),
   allow('typed filter values (Extended JSON)', find('orders', { filter: { customerId: { $oid: '65a000000000000000000001' } }, projection: { item: 1 } }), ['lamp']),
   allow('date range on a granted field', count('customers', { createdAt: { $gte: { $date: '2024-02-01T00:00:00Z' } } }), [2]),
@@ -263,6 +265,26 @@ describe('MongoDB engine truth (explain)', () => {
       const after = shop.double.commands.slice(sent).map((c) => Object.keys(c)[0]);
       expect(after).toContain('explain');
       expect(after).not.toContain('find');
+    } finally {
+      await t.close();
+      await shop.double.stop();
+    }
+  });
+
+  it('counts the collection under a view as the view\'s own', async () => {
+    const shop = await startShop();
+    // The view exposes only harmless fields; the agent is granted the view, not the collection.
+    shop.double.createView('shop', 'customer_names', 'customers', [{ $project: { name: 1, tier: 1 } }]);
+    const t = await startTestAirlock();
+    try {
+      await t.admin('POST', '/v1/admin/connections', { name: 'mdb', kind: 'mongodb', url: shop.url });
+      const { apiKey } = await t.createAgent('viewer', [read('customer_names')]);
+      const ok = await t.request({ method: 'POST', url: '/v1/query', token: apiKey, payload: find('customer_names', { sort: { name: 1 } }) });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.body).toContain('Ada');
+      expect(ok.body).not.toMatch(CANARY_SHAPE);
+      const direct = await t.request({ method: 'POST', url: '/v1/query', token: apiKey, payload: find('customers', { projection: { name: 1 } }) });
+      expect(direct.statusCode).toBe(403);
     } finally {
       await t.close();
       await shop.double.stop();

@@ -144,10 +144,12 @@ export function walkProjection(spec: unknown, scope: Scope, mode: 'find' | 'proj
         }
         continue;
       }
-      if (mode === 'find' && ops.length === 1 && (ops[0] === '$slice' || ops[0] === '$elemMatch')) {
+      // The projection operators; `$slice` with anything but n or [skip, n] is the aggregation
+      // expression of the same name, whose arguments read fields of their own.
+      const sliceOperator = (a: unknown) => typeof a === 'number' || (Array.isArray(a) && a.length === 2 && a.every((x) => typeof x === 'number'));
+      if (mode === 'find' && ops.length === 1 && (ops[0] === '$elemMatch' || (ops[0] === '$slice' && sliceOperator(v.$slice)))) {
         readField(scope, key);
         if (ops[0] === '$elemMatch') walkFilter(v.$elemMatch, scope, true);
-        else checkLiteral(v.$slice);
         inclusion = true;
         outputs.add(top);
         continue;
