@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAdminToken } from './admin-token';
 import { buildServer } from './api/server';
@@ -11,6 +12,8 @@ export async function startAirlock(
   options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
 ): Promise<RunningAirlock & { adminTokenPath: string }> {
   const logger = options.logger ?? silentLogger;
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const adminToken = ensureAdminToken(options.dataDir);
   const core = await createCore({
     dataDir: options.dataDir,
     keyProvider: options.keyProvider,
@@ -18,7 +21,6 @@ export async function startAirlock(
     ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
-  const adminToken = ensureAdminToken(options.dataDir);
   let port = options.port ?? DEFAULT_PORT;
   const app = await buildServer({
     core,

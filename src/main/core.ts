@@ -13,6 +13,7 @@ import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window
 import { openStore } from './store/open-store';
 import { SecretBox } from './store/secret-box';
 import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
+import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
 
 /** The bundled demo database, found from the source tree or the built app. */
 export function demoDatabasePath(): string {
@@ -31,6 +32,8 @@ export interface CoreOptions {
   rateLimits?: RateLimit[];
   /** Register the bundled demo database as connection `demo` on first start (default true). */
   demo?: boolean;
+  /** Natural-language settings the shell fixes (tests: short Ollama timeouts, small budgets). */
+  nl?: NlConfig;
 }
 
 /** Everything the shells and the API need, wired once. */
@@ -43,6 +46,8 @@ export interface Core {
   grants: GrantsRepo;
   connections: Connections;
   queries: QueryService;
+  /** Questions in plain language (Ollama), the semantic layer. */
+  nl: NlCore;
   settings: SettingsRepo;
   rateLimiter: SlidingWindowLimiter;
   /** The limits in force: the settings, unless the shell fixed them (tests, benchmarks). */
@@ -71,6 +76,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     limits: queryLimits,
     clock,
   });
+  const nl = createNlCore({
+    db,
+    clock,
+    audit,
+    connections,
+    settings,
+    auditAdmin: (...args) => core.auditAdmin(...args),
+    agentQueries: queries,
+    // The same query path, for an analyst's grants (or "as agent X"): nothing is re-implemented.
+    queriesWith: (g, auditLog) => new QueryService({ connections, audit: auditLog, grantsOf: () => g, limits: queryLimits, clock }),
+    ...(options.nl ? { config: options.nl } : {}),
+  });
   const core: Core = {
     dataDir: options.dataDir,
     db,
@@ -80,6 +97,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     grants,
     connections,
     queries,
+    nl,
     settings,
     rateLimiter,
     queryLimits,

@@ -12,14 +12,22 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 export function startWorker(builtUrl: URL, sourceUrl: URL, options: WorkerOptions = {}): Worker {
   const built = fileURLToPath(builtUrl);
   if (existsSync(built)) return new Worker(built, options);
-  const code = `import { register } from ${JSON.stringify(tsxEsmApi())}; register(); await import(${JSON.stringify(sourceUrl.href)});`;
+  const code = `import { register } from ${JSON.stringify(tsxEntry('./esm/api'))}; register(); await import(${JSON.stringify(sourceUrl.href)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
 }
 
-/** tsx's ESM API entry, resolved through its package exports (the `import` condition). */
-function tsxEsmApi(): string {
+type ExportTarget = string | { import?: string | { default?: string } };
+
+/**
+ * A tsx entry point (`.` = its loader for `--import`, `./esm/api` = its API), resolved through
+ * tsx's package exports from this file's location, so it works whatever the working directory.
+ */
+export function tsxEntry(subpath: '.' | './esm/api'): string {
   const require = createRequire(import.meta.url);
   const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, ExportTarget> };
+  const target = pkg.exports[subpath];
+  const rel = typeof target === 'string' ? target : typeof target?.import === 'string' ? target.import : target?.import?.default;
+  if (!rel) throw new Error(`tsx does not export ${subpath}`);
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }

@@ -20,6 +20,14 @@ export const ERROR_STATUS = {
   QUERY_FAILED: 400,
   INTERNAL: 500,
   AUDIT_UNAVAILABLE: 503,
+  // Natural-language questions (src/main/nl): the local model and what it produced.
+  OLLAMA_UNAVAILABLE: 503,
+  OLLAMA_MODEL_MISSING: 503,
+  OLLAMA_TIMEOUT: 504,
+  OLLAMA_FAILED: 502,
+  NL_UNANSWERED: 422,
+  /** The client went away or cancelled; nginx's code for it. */
+  CANCELLED: 499,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

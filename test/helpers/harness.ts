@@ -36,7 +36,7 @@ export function tempDir(prefix = 'airlock-test-'): string {
 }
 
 export async function startTestAirlock(
-  opts: Partial<Pick<CoreOptions, 'queryLimits' | 'rateLimits' | 'clock'>> & { bodyLimit?: number; dataDir?: string } = {},
+  opts: Partial<Pick<CoreOptions, 'queryLimits' | 'rateLimits' | 'clock' | 'nl'>> & { bodyLimit?: number; dataDir?: string } = {},
 ): Promise<TestAirlock> {
   const dataDir = opts.dataDir ?? tempDir();
   const storeKeyHex = randomBytes(32).toString('hex');
@@ -46,6 +46,7 @@ export async function startTestAirlock(
     ...(opts.queryLimits ? { queryLimits: opts.queryLimits } : {}),
     ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.nl ? { nl: opts.nl } : {}),
   });
   const adminToken = `adm_${randomBytes(24).toString('base64url')}`;
   const app = await buildServer({ core, adminToken, port: TEST_PORT, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) });

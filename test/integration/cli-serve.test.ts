@@ -3,7 +3,8 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -38,8 +39,8 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function serve(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], { cwd: ROOT, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(dataDir: string, extraEnv: Record<string, string> = {}, cwd = ROOT): Promise<Server> {
+  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], { cwd, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   let out = '';
   let err = '';
@@ -89,7 +90,8 @@ function rawStatus(port: number, host: string): Promise<number> {
   });
 }
 
-describe('airlock serve', () => {
+// Each case starts real processes; on a loaded 2-core machine a start can take several seconds.
+describe('airlock serve', { timeout: 120_000 }, () => {
   it('starts on a free port, serves the API, creates its files 0600, stops cleanly on SIGTERM, and reuses the store', async () => {
     const dataDir = tempDir('airlock-serve-');
     dirs.push(dataDir);
@@ -169,6 +171,31 @@ describe('airlock serve', () => {
     // The audit of both runs is one intact chain.
     const verified = await run(['audit', 'verify', '--data-dir', dataDir]);
     expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('works when started from another directory (the runner finds tsx from its own location)', async () => {
+    const dataDir = tempDir('airlock-serve-cwd-');
+    dirs.push(dataDir);
+    const s = await serve(dataDir, {}, tmpdir());
+    try {
+      const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+      const res = await fetch(`${s.url}/v1/admin/connections`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { connections: { name: string }[] }).connections.map((c) => c.name)).toContain('demo');
+    } finally {
+      expect(await stop(s)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('refuses an admin.token that other users can read', async () => {
+    const dataDir = tempDir('airlock-serve-token-');
+    dirs.push(dataDir);
+    const first = await serve(dataDir);
+    expect(await stop(first)).toEqual({ code: 0, signal: null });
+    chmodSync(join(dataDir, 'admin.token'), 0o644);
+    const refused = await run(['serve', '--data-dir', dataDir, '--port', '0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/admin\.token.*chmod 600/);
   });
 
   it('with AIRLOCK_STORE_KEY set, no store.key is written', async () => {

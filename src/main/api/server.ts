@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi';
 import type { RouteSpec } from './route-table';
 import { adminRoutes } from './routes/admin-routes';
 import { agentRoutes } from './routes/agent-routes';
+import { nlRoutes } from './routes/nl-routes';
 import type { Handler } from './routes/handler';
 
 export const VERSION = '0.1.0';
@@ -82,7 +83,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     { method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness', responses: { 200: C.Health } },
     async () => ({ body: { status: 'ok', version: VERSION } }),
   ];
-  const routes = [health, ...adminRoutes(core), ...agentRoutes(core)];
+  const routes = [health, ...adminRoutes(core), ...agentRoutes(core), ...nlRoutes(core)];
   const admin = requireAdmin(deps.adminToken);
   const agent = requireAgent(core);
 
@@ -102,7 +103,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           body: spec.body ? parseWith(spec.body, request.body, 'request body') : undefined,
         };
         const out = await handler(input);
-        return reply.code(out.status ?? 200).send(out.body);
+        return reply.code(out.status ?? 200).headers(out.headers ?? {}).send(out.body);
       },
     });
   }

@@ -30,9 +30,19 @@ export interface WriteData {
   rows?: unknown[][];
 }
 
+export interface ForeignKey {
+  columns: string[];
+  /** The referenced table, named as `introspect` names tables. */
+  table: string;
+  refColumns: string[];
+}
+
 export interface ConnectorTable extends TableInfo {
   /** SQLite: the INTEGER PRIMARY KEY column that aliases rowid. */
   rowidAlias?: string | null;
+  /** Declared keys, where the driver reports them: schema linking follows them to join paths. */
+  primaryKey?: string[];
+  foreignKeys?: ForeignKey[];
 }
 
 /**

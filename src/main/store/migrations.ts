@@ -81,6 +81,20 @@ export const MIGRATIONS: Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'semantic-layer',
+    // One validated JSON document per connection (src/shared/contract/nl.ts): it is read and
+    // written whole (YAML import/export, the editor), and filtered per asker in code.
+    sql: `
+      CREATE TABLE semantic_layers (
+        connection TEXT PRIMARY KEY COLLATE NOCASE REFERENCES connections(name) ON DELETE CASCADE,
+        document   TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {

@@ -7,4 +7,4 @@ export interface HandlerInput {
   request: FastifyRequest;
 }
 
-export type Handler = (input: HandlerInput) => Promise<{ status?: number; body: unknown }>;
+export type Handler = (input: HandlerInput) => Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>;

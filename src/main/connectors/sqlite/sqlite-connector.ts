@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { AirlockError, type ErrorCode, ERROR_STATUS } from '../../../shared/errors';
 import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, WriteData } from '../types';
 import type { RunnerRequest, RunnerResponse, RunnerResult } from './protocol';
+import { tsxEntry } from '../../worker-entry';
 
 type Job = {
   request: RunnerRequest;
@@ -20,7 +21,7 @@ function runnerEntry(): { path: string; execArgv: string[] } {
   const built = fileURLToPath(new URL('./sqlite-runner.js', import.meta.url));
   if (existsSync(built)) return { path: built, execArgv: [] };
   const source = fileURLToPath(new URL('./sqlite-runner.ts', import.meta.url));
-  return { path: source, execArgv: ['--import', 'tsx'] };
+  return { path: source, execArgv: ['--import', tsxEntry('.')] };
 }
 
 const OPEN_TIMEOUT_MS = 15_000;

@@ -1,5 +1,5 @@
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import type { ConnectorTable } from '../types';
+import type { ConnectorTable, ForeignKey } from '../types';
 import type { EngineSchema, RootPage } from './engine-truth';
 
 interface SchemaRow {
@@ -35,8 +35,40 @@ export function introspectSqlite(db: Db): ConnectorTable[] {
       const cols = tableXInfo(db, o.name).filter((c) => c.hidden === 0);
       const pks = cols.filter((c) => c.pk > 0);
       const rowidAlias = pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null;
-      return { name: o.name, columns: cols.map((c) => ({ name: c.name, type: c.type.toLowerCase() || 'any' })), rowidAlias };
+      return {
+        name: o.name,
+        columns: cols.map((c) => ({ name: c.name, type: c.type.toLowerCase() || 'any' })),
+        rowidAlias,
+        primaryKey: pks.sort((a, b) => a.pk - b.pk).map((c) => c.name),
+        foreignKeys: foreignKeys(db, o.name),
+      };
     });
+}
+
+interface FkRow {
+  id: number;
+  table: string;
+  from: string;
+  to: string | null;
+}
+
+/** Declared foreign keys; a reference without columns means the parent's primary key. */
+function foreignKeys(db: Db, table: string): ForeignKey[] {
+  const rows = db.prepare('SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(table) as FkRow[];
+  const byId = new Map<number, ForeignKey>();
+  for (const r of rows) {
+    let fk = byId.get(r.id);
+    if (!fk) byId.set(r.id, (fk = { columns: [], table: r.table, refColumns: [] }));
+    fk.columns.push(r.from);
+    if (r.to) fk.refColumns.push(r.to);
+  }
+  for (const fk of byId.values()) {
+    if (fk.refColumns.length === 0) {
+      const parentPk = tableXInfo(db, fk.table).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+      fk.refColumns = parentPk.map((c) => c.name);
+    }
+  }
+  return [...byId.values()];
 }
 
 /** Root pages, column order and foreign-key links, for the engine-truth check. */

@@ -1,0 +1,77 @@
+/**
+ * One SQL statement from the model, judged and run exactly like an agent's: the guard, then
+ * QueryService (guard again, policy, engine truth, backstops, audit). Before that, one rule of
+ * the NL path: questions are answered with reads only, so a write or DDL statement is refused
+ * here and never reaches a connector, whatever the asker's grants. The outcome says whether a
+ * repair may be tried (the statement was malformed or the engine rejected it) or the ask must
+ * stop (a policy denial is an answer, not something to work around).
+ */
+import type { ReadData } from '../connectors/types';
+import { AirlockError, isAirlockError } from '../../shared/errors';
+import { guardSql } from '../guard/guard';
+import type { QueryService } from '../query/query-service';
+import type { AccessView } from './access';
+
+export type CandidateOutcome =
+  | { kind: 'ok'; data: ReadData; auditId: number }
+  | { kind: 'retry'; error: { code: string; message: string } }
+  | { kind: 'stop'; error: AirlockError; denied: boolean };
+
+const REPAIRABLE = new Set(['INVALID_SQL', 'STATEMENT_NOT_ALLOWED', 'QUERY_FAILED', 'QUERY_TIMEOUT', 'PERMISSION_DENIED']);
+
+export function readOnlyRefusal(kind: string): AirlockError {
+  return new AirlockError(
+    'STATEMENT_NOT_ALLOWED',
+    `questions are answered with reads only: the model wrote a ${kind.toUpperCase()} statement, which was refused and not run`,
+    { rule: 'nl:read-only' },
+  );
+}
+
+/**
+ * Names of tables and columns the asker may not read, removed from error text before it is fed
+ * back to the model (an engine message could name a hidden column, e.g. in an ambiguity).
+ */
+export function hiddenNameScrubber(v: AccessView): (message: string) => string {
+  const visible = new Set<string>();
+  for (const [t, cols] of v.readable) {
+    visible.add(t);
+    visible.add(t.slice(t.lastIndexOf('.') + 1));
+    for (const c of cols) visible.add(c.toLowerCase());
+  }
+  const hidden = new Set<string>();
+  for (const t of v.tables) {
+    if (!visible.has(t.name.toLowerCase())) hidden.add(t.name.toLowerCase());
+    for (const c of t.columns) if (!visible.has(c.name.toLowerCase())) hidden.add(c.name.toLowerCase());
+  }
+  return (message) => message.replace(/[\p{L}\p{N}_$.]+/gu, (tok) => (hidden.has(tok.toLowerCase()) ? '<hidden>' : tok));
+}
+
+export async function runCandidate(
+  sql: string,
+  v: AccessView,
+  queries: QueryService,
+  scrub: (m: string) => string,
+): Promise<CandidateOutcome> {
+  try {
+    const guarded = guardSql(sql, v.dialect, v.index);
+    if (guarded.analysis.action !== 'read') return { kind: 'stop', error: readOnlyRefusal(guarded.analysis.kind), denied: true };
+  } catch (e) {
+    if (!isAirlockError(e)) throw e;
+    // DDL, PRAGMA, ATTACH and other statement types: refused like writes, not repaired.
+    if (e.details.statementType) return { kind: 'stop', error: readOnlyRefusal(String(e.details.statementType)), denied: true };
+    return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
+  }
+  try {
+    const out = await queries.query(v.asker.agent, { connection: v.connection, sql });
+    if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'a statement judged read-only was run as a write');
+    const { kind: _k, auditId, ...data } = out;
+    return { kind: 'ok', data, auditId };
+  } catch (e) {
+    if (!isAirlockError(e)) throw e;
+    const layer = String(e.details.layer ?? '');
+    const policyDenial = e.code === 'PERMISSION_DENIED' && layer !== 'ast';
+    if (policyDenial || layer === 'engine-truth' || layer === 'backstop') return { kind: 'stop', error: e, denied: true };
+    if (REPAIRABLE.has(e.code)) return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
+    return { kind: 'stop', error: e, denied: false };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The natural-language capability, wired once by the core: the Ollama client (address and
+ * model from settings, read on every call), the semantic layer, value hints and the ask path.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import type { AuditRecord, Grant } from '../../shared/domain';
+import type { AuditLog } from '../audit/audit-log';
+import type { Connections } from '../connections/connections';
+import type { Clock } from '../ports';
+import type { QueryService } from '../query/query-service';
+import type { SettingsRepo } from '../settings/settings';
+import { ANALYST_ID, type Asker } from './access';
+import { AskService, type NlOptions } from './ask-service';
+import { OllamaClient, DEFAULT_OLLAMA_TIMEOUTS, type OllamaTimeouts } from './ollama-client';
+import { SemanticService } from './semantic-service';
+import { SemanticStore } from './semantic-store';
+import { ValueSampler } from './value-hints';
+
+export interface NlCore {
+  ollama: OllamaClient;
+  semantic: SemanticService;
+  asks: AskService;
+}
+
+export interface NlConfig {
+  ollamaTimeouts?: Partial<OllamaTimeouts>;
+  options?: Partial<NlOptions>;
+}
+
+export interface NlCoreDeps {
+  db: Database;
+  clock: Clock;
+  audit: AuditLog;
+  connections: Connections;
+  settings: SettingsRepo;
+  auditAdmin: (action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>) => Promise<number>;
+  /** The agent query path (core.queries). */
+  agentQueries: QueryService;
+  /** The same query path with other grants and audit (for analysts in the UI, and the eval command). */
+  queriesWith: (grants: Grant[], audit: AuditLog) => QueryService;
+  config?: NlConfig;
+}
+
+/**
+ * The audit log as QueryService sees it for someone who is not the agent it was built for:
+ * entries name the real asker, so an officer filtering by agent never sees an analyst's
+ * preview as that agent's own request.
+ */
+export function auditAs(audit: AuditLog, actor: string): AuditLog {
+  const view = Object.create(audit) as AuditLog;
+  Object.defineProperty(view, 'append', {
+    value: (r: AuditRecord) => {
+      const { agentId, ...details } = r.details ?? {};
+      const as = agentId && agentId !== ANALYST_ID ? { asAgentId: agentId } : {};
+      return audit.append({ ...r, actor, details: { ...details, ...as } });
+    },
+  });
+  return view;
+}
+
+export function createNlCore(deps: NlCoreDeps): NlCore {
+  const ollama = new OllamaClient(() => deps.settings.get().ollama, { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts });
+  const store = new SemanticStore(deps.db, deps.clock);
+  const semantic = new SemanticService({ store, connections: deps.connections, auditAdmin: deps.auditAdmin, clock: deps.clock });
+  const sampler = new ValueSampler(() => deps.clock.now().getTime());
+  const queriesFor = (asker: Asker) =>
+    asker.agent.id !== ANALYST_ID && asker.actor === `agent:${asker.agent.name}`
+      ? deps.agentQueries
+      : deps.queriesWith(asker.grants, auditAs(deps.audit, asker.actor));
+  const asks = new AskService({
+    connections: deps.connections,
+    semantic: store,
+    ollama,
+    audit: deps.audit,
+    clock: deps.clock,
+    sampler,
+    queriesFor,
+    ...(deps.config?.options ? { options: deps.config.options } : {}),
+  });
+  return { ollama, semantic, asks };
+}
