@@ -34,13 +34,13 @@ interface CachedSchema {
 
 /** Shows where a URL points without its password. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+  // Parsed by hand: multi-host URLs (mongodb://a:1,b:2/…, postgres failover lists) are not WHATWG URLs.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^?#]*)(\?[^#]*)?/i.exec(url);
+  if (!m) return '(unparseable URL)';
+  const [, scheme, userinfo, rest, query] = m;
+  const user = userinfo === undefined ? '' : `${userinfo.includes(':') ? `${userinfo.slice(0, userinfo.indexOf(':'))}:***` : userinfo}@`;
+  const q = (query ?? '').replace(/([?&](?:password|pass|pwd|secret|token|sslpassword|sslkey)=)[^&]*/gi, '$1***');
+  return `${scheme}${user}${rest}${q}`;
 }
 
 /** Registered connections, their live connectors and cached schemas. */
