@@ -51,6 +51,10 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // electron-vite leaves output unminified; the UI is also served to browsers, where the
+      // first paint waits for the entry chunk.
+      minify: true,
+      chunkSizeWarningLimit: 1500,
       rollupOptions: { input: resolve(root, 'src/renderer/index.html') },
     },
   },

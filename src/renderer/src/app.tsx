@@ -1,107 +1,67 @@
 /**
- * A status page until the management UI exists: it shows that the core answers, its version,
- * and how an agent reaches it.
+ * Providers and routes. Hash routing (`#/audit`): the same build works from the headless
+ * server and the desktop window without a server-side fallback for deep links.
  */
-import { useEffect, useState } from 'react';
-import { Health } from '../../shared/contract/api';
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy } from 'react';
+import { createHashRouter, RouterProvider } from 'react-router';
+import { ApiError } from './api/api';
+import { noteError } from './api/session';
+import { Layout } from './components/layout';
+import { RouteError } from './components/route-error';
+import { Home } from './pages/home';
+import { theme } from './theme';
 
-type Status =
-  | { state: 'checking' }
-  | { state: 'running'; version: string }
-  | { state: 'unreachable'; reason: string };
+const DashboardPage = lazy(() => import('./pages/dashboard/dashboard-page'));
+const WorkbenchPage = lazy(() => import('./pages/workbench/workbench-page'));
+const ConnectionsPage = lazy(() => import('./pages/connections/connections-page'));
+const AgentsPage = lazy(() => import('./pages/agents/agents-page'));
+const AgentDetailPage = lazy(() => import('./pages/agents/agent-detail-page'));
+const AuditPage = lazy(() => import('./pages/audit/audit-page'));
+const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
+const SetupPage = lazy(() => import('./pages/setup/setup-page'));
 
-async function fetchHealth(signal: AbortSignal): Promise<Status> {
-  try {
-    const res = await fetch('/v1/health', { signal, headers: { accept: 'application/json' } });
-    if (!res.ok) return { state: 'unreachable', reason: `/v1/health answered ${res.status}` };
-    const health = Health.parse(await res.json());
-    return { state: 'running', version: health.version };
-  } catch (err) {
-    if (signal.aborted) return { state: 'checking' };
-    return { state: 'unreachable', reason: err instanceof Error ? err.message : String(err) };
-  }
-}
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: noteError }),
+  mutationCache: new MutationCache({ onError: noteError }),
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      // A refused or invalid request will not succeed on its own; only retry what may be transient.
+      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status < 500),
+    },
+  },
+});
 
-export function App(): React.JSX.Element {
-  const [status, setStatus] = useState<Status>({ state: 'checking' });
-  const origin = window.location.origin;
-  const shell = window.airlock ? 'desktop app' : 'headless server';
+const router = createHashRouter([
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <Home dashboard={<DashboardPage />} /> },
+      { path: 'setup', element: <SetupPage /> },
+      { path: 'workbench', element: <WorkbenchPage /> },
+      { path: 'connections', element: <ConnectionsPage /> },
+      { path: 'connections/:name', element: <ConnectionsPage /> },
+      { path: 'agents', element: <AgentsPage /> },
+      { path: 'agents/:id', element: <AgentDetailPage /> },
+      { path: 'audit', element: <AuditPage /> },
+      { path: 'settings', element: <SettingsPage /> },
+      { path: '*', element: <RouteError notFound /> },
+    ],
+  },
+]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    void fetchHealth(controller.signal).then((next) => {
-      if (!controller.signal.aborted) setStatus(next);
-    });
-    return () => controller.abort();
-  }, []);
-
+export function App() {
   return (
-    <main className="page">
-      <header className="status">
-        <StatusLine status={status} />
-        <p className="muted">
-          {shell} · API at <code>{origin}</code>
-        </p>
-      </header>
-
-      <section>
-        <h2>For agent authors</h2>
-        <p>
-          Agents call the API on this address with their own key (<code>alk_…</code>) as a Bearer
-          token. Every request is checked against the agent&apos;s grants and written to the audit
-          log, whether it is allowed or not.
-        </p>
-        <pre className="snippet">
-          {`curl ${origin}/v1/query \\
-  -H 'Authorization: Bearer alk_…' \\
-  -H 'Content-Type: application/json' \\
-  -d '{"connection": "demo", "sql": "SELECT 1"}'`}
-        </pre>
-        <ul>
-          <li>
-            <code>GET /v1/connections</code> and{' '}
-            <code>GET /v1/connections/&#123;name&#125;/tables</code> list what the key may use.
-          </li>
-          <li>
-            <code>POST /v1/query</code> takes <code>connection</code>, <code>sql</code> and optional{' '}
-            <code>params</code>; errors come back as{' '}
-            <code>{'{ "error": { "code", "message" } }'}</code>.
-          </li>
-          <li>
-            Keys and grants are issued through the admin API (<code>POST /v1/admin/agents</code>,{' '}
-            <code>PUT /v1/admin/agents/&#123;id&#125;/grants</code>) with the token in{' '}
-            <code>admin.token</code> in Airlock&apos;s data directory.
-          </li>
-        </ul>
-      </section>
-
-      <section className="notice">
-        <h2>Management screens are not here yet</h2>
-        <p>
-          Connections, agents, grants, approvals and the audit log will be managed from this window
-          in a later version. Until then, use the admin API above.
-        </p>
-      </section>
-    </main>
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Notifications position="bottom-right" limit={4} />
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
   );
-}
-
-function StatusLine({ status }: { status: Status }): React.JSX.Element {
-  switch (status.state) {
-    case 'checking':
-      return <h1 className="state checking">Checking Airlock…</h1>;
-    case 'running':
-      return (
-        <h1 className="state running">
-          Airlock is running <span className="version">v{status.version}</span>
-        </h1>
-      );
-    case 'unreachable':
-      return (
-        <>
-          <h1 className="state unreachable">Airlock is not answering</h1>
-          <p className="muted">{status.reason}</p>
-        </>
-      );
-  }
 }

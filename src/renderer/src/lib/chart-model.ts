@@ -31,6 +31,8 @@ export interface ChartChoice {
 /** Charts draw at most this many points; more would be unreadable and slow. */
 export const MAX_POINTS = 5_000;
 const PIE_SLICES = 12;
+/** The app's accent first, then colours that stay distinct on light and dark backgrounds. */
+export const PALETTE = ['#5474b4', '#3aa675', '#e3a53a', '#e0564b', '#8e6cc4', '#2f9fb3', '#d36b9f', '#8a9a5b', '#c0783c', '#7f8c9d'];
 const SAMPLE = 200;
 
 const NUMERIC_TYPE = /int|real|float|double|numeric|decimal|number|money|serial/i;
@@ -91,6 +93,7 @@ export function buildOption(
   const xName = columns[choice.x]?.name ?? '';
   const base = {
     backgroundColor: 'transparent',
+    color: PALETTE,
     animationDuration: 300,
     grid: { left: 56, right: 24, top: 40, bottom: 48, containLabel: true },
   };

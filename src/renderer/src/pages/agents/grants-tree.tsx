@@ -1,0 +1,191 @@
+/**
+ * The grants editor: connection → table → column, with read and write boxes at table and column
+ * level. A table's box is indeterminate when only some columns are ticked.
+ */
+import { ActionIcon, Badge, Checkbox, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
+import { Fragment, useState } from 'react';
+import type { TableSchema } from '../../api/queries';
+import { IconChevronDown, IconChevronRight, IconDatabase } from '../../components/icons';
+import {
+  columnChecked,
+  tableAccess,
+  tableCheck,
+  toggleColumn,
+  toggleTable,
+  type AccessTree,
+  type Action,
+} from '../../lib/grants-model';
+
+function ActionBox({
+  state,
+  label,
+  onToggle,
+  testId,
+}: {
+  state: 'all' | 'some' | 'none';
+  label: string;
+  onToggle: () => void;
+  testId: string;
+}) {
+  return (
+    <Checkbox
+      checked={state === 'all'}
+      indeterminate={state === 'some'}
+      onChange={onToggle}
+      aria-label={label}
+      data-testid={testId}
+      size="sm"
+      styles={{ body: { justifyContent: 'center' } }}
+    />
+  );
+}
+
+function summary(read: 'all' | 'some' | 'none', write: 'all' | 'some' | 'none', whole: boolean, n: number, total: number) {
+  if (read === 'none' && write === 'none') return <Text size="xs" c="dimmed">no access</Text>;
+  const what = read === 'all' && whole ? 'all columns, incl. future' : read === 'all' ? `all ${total} columns` : read === 'some' ? `${n} of ${total} columns` : 'write only';
+  return (
+    <Text size="xs" c={read === 'some' ? 'yellow.8' : 'dimmed'}>
+      {what}
+    </Text>
+  );
+}
+
+export function ConnectionGrants({
+  connection,
+  kind,
+  tables,
+  tree,
+  onChange,
+  filter,
+}: {
+  connection: string;
+  kind: string;
+  tables: TableSchema[];
+  tree: AccessTree;
+  onChange: (next: AccessTree) => void;
+  filter: string;
+}) {
+  const [open, setOpen] = useState<Record<string, boolean>>({});
+  const shown = tables.filter((t) => t.name.toLowerCase().includes(filter.toLowerCase()));
+  const granted = tables.filter((t) => {
+    const a = tableAccess(tree, connection, t.name);
+    return a.read.whole || a.read.columns.length || a.write.whole || a.write.columns.length;
+  }).length;
+  const id = (...parts: string[]) => parts.join('-');
+
+  return (
+    <Paper withBorder radius="md">
+      <Group px="md" py="sm" justify="space-between">
+        <Group gap="xs">
+          <IconDatabase size={18} />
+          <Text fw={650}>{connection}</Text>
+          <Badge size="sm" color="gray">
+            {kind}
+          </Badge>
+        </Group>
+        <Text size="sm" c="dimmed">
+          {granted} of {tables.length} tables granted
+        </Text>
+      </Group>
+      <Table verticalSpacing={4} horizontalSpacing="md" highlightOnHover withRowBorders>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Table / column</Table.Th>
+            <Table.Th w={70} ta="center">
+              Read
+            </Table.Th>
+            <Table.Th w={70} ta="center">
+              Write
+            </Table.Th>
+            <Table.Th w={190}>Access</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {shown.map((t) => {
+            const cols = t.columns.map((c) => c.name);
+            const access = tableAccess(tree, connection, t.name);
+            const read = tableCheck(access.read, cols);
+            const write = tableCheck(access.write, cols);
+            const expanded = open[t.name] ?? false;
+            const readCount = cols.filter((c) => columnChecked(access.read, c)).length;
+            const flip = (action: Action) => onChange(toggleTable(tree, connection, t.name, action, cols));
+            return (
+              <Fragment key={t.name}>
+                <Table.Tr>
+                  <Table.Td>
+                    <Group gap={4} wrap="nowrap">
+                      <ActionIcon
+                        variant="subtle"
+                        color="gray"
+                        size="sm"
+                        onClick={() => setOpen({ ...open, [t.name]: !expanded })}
+                        aria-expanded={expanded}
+                        aria-label={`${expanded ? 'Hide' : 'Show'} columns of ${t.name}`}
+                        data-testid={id('expand', connection, t.name)}
+                      >
+                        {expanded ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}
+                      </ActionIcon>
+                      <UnstyledButton onClick={() => setOpen({ ...open, [t.name]: !expanded })} tabIndex={-1}>
+                        <Text ff="monospace" size="sm" fw={500}>
+                          {t.name}
+                        </Text>
+                      </UnstyledButton>
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <ActionBox state={read} label={`Read ${t.name}`} onToggle={() => flip('read')} testId={id('grant-read', connection, t.name)} />
+                  </Table.Td>
+                  <Table.Td>
+                    <ActionBox state={write} label={`Write ${t.name}`} onToggle={() => flip('write')} testId={id('grant-write', connection, t.name)} />
+                  </Table.Td>
+                  <Table.Td>{summary(read, write, access.read.whole, readCount, cols.length)}</Table.Td>
+                </Table.Tr>
+                {expanded
+                  ? t.columns.map((c) => {
+                      const flipCol = (action: Action) => onChange(toggleColumn(tree, connection, t.name, action, c.name, cols));
+                      const r = columnChecked(access.read, c.name);
+                      const w = columnChecked(access.write, c.name);
+                      return (
+                        <Table.Tr key={c.name} bg="var(--mantine-color-default-hover)">
+                          <Table.Td pl={52}>
+                            <Group gap={8} wrap="nowrap">
+                              <Text ff="monospace" size="sm" c={r || w ? undefined : 'dimmed'}>
+                                {c.name}
+                              </Text>
+                              <Text size="xs" c="dimmed" tt="uppercase">
+                                {c.type}
+                              </Text>
+                            </Group>
+                          </Table.Td>
+                          <Table.Td>
+                            <ActionBox state={r ? 'all' : 'none'} label={`Read ${t.name}.${c.name}`} onToggle={() => flipCol('read')} testId={id('grant-read', connection, t.name, c.name)} />
+                          </Table.Td>
+                          <Table.Td>
+                            <ActionBox state={w ? 'all' : 'none'} label={`Write ${t.name}.${c.name}`} onToggle={() => flipCol('write')} testId={id('grant-write', connection, t.name, c.name)} />
+                          </Table.Td>
+                          <Table.Td>
+                            <Text size="xs" c={r ? 'teal' : 'dimmed'}>
+                              {r ? (w ? 'visible, writable' : 'visible') : w ? 'writable only' : 'hidden'}
+                            </Text>
+                          </Table.Td>
+                        </Table.Tr>
+                      );
+                    })
+                  : null}
+              </Fragment>
+            );
+          })}
+          {shown.length === 0 ? (
+            <Table.Tr>
+              <Table.Td colSpan={4}>
+                <Text size="sm" c="dimmed">
+                  {tables.length === 0 ? 'No tables in this database.' : `No table matches “${filter}”.`}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ) : null}
+        </Table.Tbody>
+      </Table>
+    </Paper>
+  );
+}

@@ -1,0 +1,20 @@
+/** A new agent's key, shown once, with the request an agent author pastes first. */
+import { Alert, Stack } from '@mantine/core';
+import { useSystemInfo } from '../../api/queries';
+import { CopyBlock } from '../../components/copy-text';
+import { IconKey } from '../../components/icons';
+import { curlExample } from '../../lib/curl-example';
+
+export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
+  const system = useSystemInfo();
+  const origin = system.data?.url ?? window.location.origin;
+  return (
+    <Stack gap="md">
+      <Alert color="yellow" icon={<IconKey />} title="Copy the key now — it is shown only once">
+        Airlock keeps only a hash of it. If the key is lost, revoke <b>{name}</b> and create a new agent.
+      </Alert>
+      <CopyBlock label="API key" text={apiKey} testId="agent-key" />
+      <CopyBlock label="Try it with curl" text={curlExample(origin, apiKey)} testId="agent-curl" />
+    </Stack>
+  );
+}
