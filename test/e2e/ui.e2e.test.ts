@@ -1,0 +1,266 @@
+/**
+ * A new user's path through the UI in a real browser (Debian's chromium driven by
+ * playwright-core) against `bin/airlock serve` on a fresh data dir: sign in with the link,
+ * create an agent, grant two tables with one column hidden, query and chart in the workbench,
+ * export CSV, see the agent's denial in the audit page, verify the chain, 100,000 rows in the
+ * grid, and every page in light and dark. Screenshots go to test/e2e/screenshots/ (git-ignored).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, ensureRendererBuild, requireChromium, startServe, type RunningAirlock } from './browser-env';
+
+const SHOTS = join(ROOT, 'test/e2e/screenshots');
+
+let server: RunningAirlock;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let dataDir: string;
+let downloads: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  requireChromium();
+  ensureRendererBuild();
+  dataDir = mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
+  downloads = mkdtempSync(join(tmpdir(), 'airlock-e2e-dl-'));
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServe(dataDir);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  // Anything the page logs as an error (CSP refusals included) or throws fails the test at the end.
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (downloads) rmSync(downloads, { recursive: true, force: true });
+}, 60_000);
+
+async function shot(name: string): Promise<void> {
+  // Let transitions and charts settle so the picture shows what a person sees.
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function go(hash: string): Promise<void> {
+  await page.goto(`${server.base}/#${hash}`);
+  await page.waitForLoadState('networkidle');
+}
+
+/** Replaces the editor's text and runs it with Ctrl+Enter, as a person would. */
+async function runSql(sql: string): Promise<void> {
+  const editor = page.locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await editor.fill(sql);
+  await page.keyboard.press('Control+Enter');
+}
+
+async function pick(testId: string, option: string): Promise<void> {
+  await page.getByTestId(testId).click();
+  await page.getByRole('option', { name: option }).click();
+}
+
+describe('the management UI in a browser', () => {
+  let apiKey = '';
+
+  it('signs in with the one-time link and lands in the guided setup', async () => {
+    await page.goto(server.loginLink);
+    await page.waitForLoadState('networkidle');
+    expect(page.url()).toMatch(/#\/setup$/);
+    await expect(page.getByRole('heading', { name: 'Welcome to Airlock' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText('The demo database is ready').isVisible()).resolves.toBe(true);
+    await shot('setup');
+
+    // The link works once: a second visit is refused.
+    const again = await fetch(server.loginLink, { redirect: 'manual' });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('creates the first agent and shows its key once, with a curl example', async () => {
+    await page.getByTestId('setup-next').click();
+    await page.getByTestId('agent-name').fill('reporting-bot');
+    await page.getByTestId('agent-create').click();
+    apiKey = (await page.getByTestId('agent-key').innerText()).trim();
+    expect(apiKey).toMatch(/^alk_\S{20,}$/);
+    expect(await page.getByTestId('agent-curl').innerText()).toContain(`Bearer ${apiKey}`);
+    await shot('setup-agent-key');
+    await page.getByTestId('setup-next').click();
+    await page.getByTestId('setup-grants').click();
+    await page.getByRole('heading', { name: 'reporting-bot' }).waitFor();
+  });
+
+  it('grants two tables with one column hidden, and previews exactly that', async () => {
+    await page.getByTestId('grant-read-demo-customers').check();
+    await page.getByTestId('grant-read-demo-employees').check();
+    await page.getByTestId('expand-demo-employees').click();
+    await page.getByTestId('grant-read-demo-employees-salary').uncheck();
+    await expect(page.getByTestId('grant-read-demo-employees').isChecked()).resolves.toBe(false); // indeterminate
+    await shot('agent-grants');
+    await page.getByTestId('save-grants').click();
+    await page.getByText('Grants saved').waitFor();
+
+    await page.getByTestId('tab-preview').click();
+    const employees = page.getByTestId('preview-demo-employees');
+    await employees.waitFor();
+    await expect(employees.locator('[data-visible="false"]').allInnerTexts()).resolves.toEqual(['salary']);
+    await expect(page.getByTestId('preview-demo-customers').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('preview-demo-orders').count()).resolves.toBe(0);
+    await shot('agent-access-preview');
+
+    // The key read from the page is the agent's real key, and the grants are the policy's.
+    const ask = (sql: string) =>
+      fetch(`${server.base}/v1/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ connection: 'demo', sql }),
+      });
+    expect((await ask('SELECT first_name FROM employees LIMIT 1')).status).toBe(200);
+    expect((await ask('SELECT salary FROM employees LIMIT 1')).status).toBe(403);
+  });
+
+  it('lists the agent and the connections, with the schema browser', async () => {
+    await go('/agents');
+    await page.getByTestId('agent-row-reporting-bot').waitFor();
+    await shot('agents');
+    await go('/connections');
+    await page.getByTestId('schema-table-employees').click();
+    await page.getByRole('cell', { name: 'national_id' }).waitFor();
+    await shot('connections');
+  });
+
+  it('runs a query in the workbench, charts it and exports CSV', async () => {
+    await go('/workbench');
+    await runSql('SELECT status, COUNT(*) AS orders, ROUND(SUM(total), 2) AS revenue FROM orders GROUP BY status ORDER BY orders DESC');
+    await expect(page.getByTestId('row-count').innerText()).resolves.toBe('6 rows');
+    await shot('workbench');
+
+    await page.getByTestId('result-view').locator('label', { hasText: 'Chart' }).click();
+    await page.getByTestId('echart').locator('canvas').waitFor();
+    await shot('workbench-chart');
+    await page.getByTestId('result-view').locator('label', { hasText: 'Grid' }).click();
+
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-menu').click();
+    await page.getByTestId('export-csv').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^demo-\d{8}-\d{6}\.csv$/);
+    const saved = join(downloads, file.suggestedFilename());
+    await file.saveAs(saved);
+    const lines = readFileSync(saved, 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('status,orders,revenue');
+    expect(lines).toHaveLength(7);
+    expect(lines[1]).toMatch(/^delivered,\d+,\d+(\.\d+)?$/);
+  });
+
+  it('shows why the agent would be denied, and finds the denial in the audit page', async () => {
+    await pick('wb-run-as', 'Agent: reporting-bot');
+    await runSql('SELECT first_name, salary FROM employees');
+    const refusal = page.getByTestId('query-refusal');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/reporting-bot would be denied[\s\S]*salary[\s\S]*PERMISSION_DENIED/);
+    await shot('workbench-denied');
+    const link = page.getByTestId('refusal-audit-link');
+    const auditId = Number((await link.innerText()).replace(/\D/g, ''));
+    expect(auditId).toBeGreaterThan(0);
+
+    await go('/audit');
+    await page.getByTestId('audit-status').locator('label', { hasText: 'Denied' }).click();
+    const row = page.getByTestId(`audit-row-${auditId}`);
+    await row.waitFor();
+    expect(await page.locator('tr[data-status]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).not.toContain('allowed');
+    await shot('audit');
+    await row.click();
+    await page.getByTestId('audit-reason').waitFor();
+    expect(await page.getByTestId('audit-reason').innerText()).toMatch(/salary/);
+    expect(await page.getByTestId('sql-view').innerText()).toContain('SELECT first_name, salary FROM employees');
+    await shot('audit-entry');
+    await page.keyboard.press('Escape');
+  });
+
+  it('verifies the audit chain: intact', async () => {
+    await page.getByTestId('verify-chain').click();
+    const verdict = page.getByTestId('verify-verdict');
+    await verdict.waitFor();
+    expect(await verdict.getAttribute('data-ok')).toBe('true');
+    expect(await verdict.innerText()).toMatch(/Chain intact — \d+ entries verified/);
+    await shot('audit-verify');
+  });
+
+  it('raises the row limit in Settings and scrolls 100,000 rows in the virtualized grid', async () => {
+    await go('/settings');
+    const maxRows = page.getByTestId('limit-maxRows');
+    await maxRows.fill('200000');
+    await page.getByTestId('save-settings').click();
+    await page.getByText('Settings saved').waitFor();
+    await expect(page.getByTestId('data-dir').innerText()).resolves.toBe(dataDir);
+    await shot('settings');
+
+    await go('/workbench');
+    await pick('wb-run-as', 'Me (full access)');
+    await page.getByTestId('wb-max-rows').fill('100000');
+    await runSql('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i, i * i % 1000 AS bucket FROM n');
+    await expect(page.getByTestId('row-count').innerText({ timeout: 60_000 })).resolves.toBe('100,000 rows');
+    const grid = page.getByTestId('result-grid');
+    // Only the rows on screen exist in the DOM.
+    expect(await grid.locator('[role=row]').count()).toBeLessThan(120);
+    await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await grid.locator('[aria-rowindex="100001"]').waitFor();
+    await shot('workbench-100k');
+  });
+
+  it('shows the dashboard, and every page in the dark theme, which persists', async () => {
+    await go('/');
+    await page.getByTestId('stat-agents').waitFor();
+    expect(await page.getByTestId('stat-denials').innerText()).toMatch(/[1-9]/);
+    await page.getByTestId('echart').locator('canvas').waitFor();
+    await shot('dashboard');
+
+    await page.getByTestId('theme-toggle').click();
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('html').getAttribute('data-mantine-color-scheme')).toBe('dark');
+    await page.getByTestId('echart').locator('canvas').waitFor();
+    await shot('dashboard-dark');
+    for (const [hash, name] of [
+      ['/workbench', 'workbench-dark'],
+      ['/connections', 'connections-dark'],
+      ['/agents', 'agents-dark'],
+      ['/audit', 'audit-dark'],
+      ['/settings', 'settings-dark'],
+    ] as const) {
+      await go(hash);
+      await shot(name);
+    }
+  });
+
+  it('reaches every page from the keyboard', async () => {
+    await go('/');
+    const reached: string[] = [];
+    for (let i = 0; i < 12 && reached.length < 6; i++) {
+      await page.keyboard.press('Tab');
+      const label = await page.locator(':focus').getAttribute('data-testid');
+      if (label?.startsWith('nav-') && !reached.includes(label)) reached.push(label);
+    }
+    expect(reached).toEqual(['nav-dashboard', 'nav-workbench', 'nav-connections', 'nav-agents', 'nav-audit', 'nav-settings']);
+    await page.keyboard.press('Shift+Tab'); // back to Audit
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/audit$/);
+  });
+
+  it('logged nothing alarming: no page errors, no CSP refusals', () => {
+    expect(problems).toEqual([]);
+  });
+});
