@@ -64,6 +64,13 @@ const RULES: [rule: string, dialect: Dialect, sql: string][] = [
   ['non-ascii-space', 'sqlite', 'SELECT\u00a01'],
   ['non-ascii-space', 'sqlite', 'SELECT a FROM t WHERE\u2028b = 1'],
   ['non-ascii-space', 'postgres', '\ufeffSELECT 1'],
+  ['executable-comment', 'mysql', 'SELECT 1 /*M!100000 , salary */'],
+  ['nested-comment', 'mysql', 'SELECT first_name /* /* */ , salary -- */ FROM employees'],
+  ['dash-comment', 'mysql', 'SELECT id--1\n, salary FROM employees'],
+  ['dash-comment', 'mysql', "SELECT 1--'\n, salary FROM employees -- '"],
+  ['double-quote', 'mysql', 'SELECT "salary" FROM employees'],
+  ['escape-string', 'postgres', "SELECT E'\\x27' FROM t"],
+  ['escape-string', 'postgres', "SELECT e'plain'"],
 ];
 
 describe('pre-lex rules', () => {
@@ -102,6 +109,9 @@ describe('legitimate SQL passes pre-lex unchanged', () => {
     ['MySQL backslash-free string', 'mysql', "SELECT 'plain' FROM t -- c", "SELECT 'plain' FROM t"],
     ['PostgreSQL # operator', 'postgres', 'SELECT 5 # 3'],
     ['PostgreSQL positional parameter', 'postgres', 'SELECT $1::int'],
+    ['MySQL -- comment before a space, a tab or the end', 'mysql', 'SELECT 1 -- c\n, 2 --\t\n, 3 --', 'SELECT 1 -- c\n, 2 --\t\n, 3'],
+    ['MySQL prefixed strings and hex', 'mysql', "SELECT _utf8mb4'x', N'y', X'41', 0x41 FROM t"],
+    ['PostgreSQL word ending in e before a string', 'postgres', "SELECT 1 WHERE a LIKE 'x%'"],
     ['tabs, newlines, form feeds', 'sqlite', 'SELECT\t1\r\n,\f2'],
   ];
   it.each(OK)('%s', (_name, dialect, sql, out) => {

@@ -1,6 +1,8 @@
 import type { ConnectionKind } from '../../shared/domain';
 import { AirlockError } from '../../shared/errors';
 import { MongoConnector } from './mongodb/mongo-connector';
+import { MysqlConnector } from './mysql/mysql-connector';
+import { PostgresConnector } from './postgres/pg-connector';
 import { SqliteConnector } from './sqlite/sqlite-connector';
 import type { Connector } from './types';
 
@@ -17,6 +19,8 @@ const KIND_LABEL: Record<ConnectionKind, string> = {
 /** One place that knows which driver serves which kind of connection. */
 export function createConnector(kind: ConnectionKind, config: ConnectorConfig): Connector {
   if (kind === 'sqlite' && 'path' in config) return new SqliteConnector(config.path);
+  if (kind === 'postgres' && 'url' in config) return new PostgresConnector(config.url);
+  if (kind === 'mysql' && 'url' in config) return new MysqlConnector(config.url);
   if (kind === 'mongodb' && 'url' in config) return new MongoConnector(config.url);
   throw new AirlockError(
     'CONNECTION_FAILED',

@@ -1,4 +1,4 @@
-import type { ColumnInfo, ConnectionKind, TableInfo } from '../../shared/domain';
+import type { ColumnInfo, ConnectionKind, Grant, TableInfo } from '../../shared/domain';
 import type { Analysis } from '../guard/analyzer';
 import type { Dialect } from '../guard/dialect';
 
@@ -8,6 +8,37 @@ export interface QueryLimits {
   maxRows: number;
   maxBytes: number;
   timeoutMs: number;
+  /**
+   * Caps for an export (a request that asks for more rows than maxRows, up to exportMaxRows):
+   * the byte cap and time limit that apply then. Defaults in query-service.ts.
+   */
+  exportMaxRows?: number;
+  exportMaxBytes?: number;
+  exportTimeoutMs?: number;
+}
+
+/**
+ * Where a streamed read delivers its result: the columns once, then batches of rows as the
+ * database cursor yields them. Each call may return a promise; the connector waits for it
+ * before fetching more (backpressure), so a slow client slows the cursor, not memory.
+ */
+export interface RowSink {
+  columns(columns: ColumnInfo[]): void | Promise<void>;
+  rows(batch: unknown[][]): void | Promise<void>;
+}
+
+export interface StreamSummary {
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** Who runs a statement, for connectors that enforce grants in the database too (agent roles). */
+export interface AgentContext {
+  id: string;
+  name: string;
+  /** The connection as Airlock names it (grants refer to it). */
+  connection: string;
+  grants: Grant[];
 }
 
 /** A statement that passed the guard's pre-lex and AST layers, with what the parser found. */
@@ -15,6 +46,7 @@ export interface CheckedStatement {
   sql: string;
   params: SqlParams | undefined;
   analysis: Analysis;
+  agent?: AgentContext;
 }
 
 export interface ReadData {
@@ -43,6 +75,11 @@ export interface ConnectorTable extends TableInfo {
   /** Declared keys, where the driver reports them: schema linking follows them to join paths. */
   primaryKey?: string[];
   foreignKeys?: ForeignKey[];
+  /** The schema (PostgreSQL) or database (MySQL) the table lives in. */
+  schema?: string | null;
+  kind?: 'table' | 'view';
+  /** The engine's estimate of the row count (statistics, not a count); null when unknown. */
+  rowEstimate?: number | null;
 }
 
 /**
@@ -57,6 +94,14 @@ export interface Connector {
   test(): Promise<void>;
   introspect(): Promise<ConnectorTable[]>;
   read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData>;
+  /**
+   * The same read, delivered in batches as the cursor yields them (large results). `signal`
+   * aborts it (the client went away): the query is cancelled and the promise rejects.
+   * Connectors without it are read in one piece by the query service.
+   */
+  stream?(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary>;
   write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData>;
+  /** The agent's grants changed: connectors that mirror grants in the database resync them. */
+  agentGrantsChanged?(agent: AgentContext): Promise<void>;
   close(): Promise<void>;
 }

@@ -64,6 +64,12 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
     } else if (/\s/.test(c)) {
       throw nonAsciiSpace();
     } else if (c === '-' && next === '-') {
+      const after = sql.charCodeAt(i + 2);
+      if (dialect === 'mysql' && i + 2 < n && after > 32) {
+        // MySQL starts a -- comment only before a space or control character: `1--1` is
+        // arithmetic to it, while other tools read a comment there.
+        throw invalid("'--' must be followed by a space to start a comment in MySQL; other tools disagree, so the guard refuses it. Write '-- ' for a comment or '- -' for arithmetic.", 'dash-comment');
+      }
       const j = sql.indexOf('\n', i);
       i = j < 0 ? n : j + 1;
       tokens.push({ kind: 'comment', start, end: i });
@@ -75,7 +81,8 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
         'hash-comment',
       );
     } else if (c === '/' && next === '*') {
-      if (sql[i + 2] === '!' || (dialect === 'mysql' && sql[i + 2] === '+')) {
+      // /*! and MariaDB's /*M! run their contents; /*+ carries optimizer hints.
+      if (sql[i + 2] === '!' || (dialect === 'mysql' && (sql[i + 2] === '+' || (sql[i + 2] === 'M' && sql[i + 3] === '!')))) {
         throw invalid(
           'executable comments (/*! … */) are not accepted: MySQL runs their contents as SQL while other tools skip them.',
           'executable-comment',
@@ -83,8 +90,9 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       }
       const j = sql.indexOf('*/', i + 2);
       if (j < 0) throw invalid('a /* comment is not closed', 'unterminated-comment');
-      // PostgreSQL nests block comments; SQLite does not, but its fallback grammar is PostgreSQL's.
-      if (dialect !== 'mysql' && sql.slice(i + 2, j).includes('/*')) {
+      // PostgreSQL nests block comments; SQLite and MySQL do not, and the parser's grammars
+      // differ too: where a comment ends is then a matter of opinion.
+      if (sql.slice(i + 2, j).includes('/*')) {
         throw invalid('nested /* comments are not accepted', 'nested-comment');
       }
       i = j + 2;
@@ -93,6 +101,13 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       const end = readQuoted(sql, i, "'");
       if (end < 0) throw invalid('a string literal is not closed', 'unterminated-string');
       const body = sql.slice(i + 1, end - 1);
+      const prev = tokens[tokens.length - 1];
+      if (dialect === 'postgres' && prev?.kind === 'word' && prev.end === i && /^[eE]$/.test(sql.slice(prev.start, prev.end))) {
+        throw invalid(
+          "escape strings (E'…') are not accepted: their backslash escapes hide text from the guard. Use a plain '…' string or a parameter.",
+          'escape-string',
+        );
+      }
       // A backslash before any quote of the literal ('x\' or 'x\''…'): this database ends or
       // continues the string there, a backslash-escaping reader does the opposite.
       if (dialect !== 'mysql' && sql.slice(i + 1, end).includes("\\'")) {
@@ -101,7 +116,6 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
           'backslash-quote',
         );
       }
-      const prev = tokens[tokens.length - 1];
       if (dialect === 'sqlite' && prev?.kind === 'word' && prev.end === i && SQLITE_STRING_PREFIX.test(sql.slice(prev.start, prev.end))) {
         throw invalid(
           `'${sql.slice(prev.start, prev.end)}' directly before a string is read as a column name by SQLite but as a literal prefix by other tools; put a space or an operator between them.`,
@@ -116,6 +130,9 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       }
       i = end;
       tokens.push({ kind: 'string', start, end: i });
+    } else if (c === '"' && dialect === 'mysql') {
+      // A string in MySQL's default mode, a name under ANSI_QUOTES: which one depends on the server.
+      throw invalid('double quotes are not accepted in MySQL statements: write strings in single quotes and names in backticks.', 'double-quote');
     } else if (c === '"' || c === '`') {
       const end = readQuoted(sql, i, c);
       if (end < 0) throw invalid('a quoted identifier is not closed', 'unterminated-identifier');

@@ -5,7 +5,7 @@
  */
 import type { Dialect } from './dialect';
 import { fold, type SchemaIndex, type TableMeta } from './schema-index';
-import { ident, invalid, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
+import { ident, invalid, isNode, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
 
 const SQLITE_ROWID = new Set(['rowid', 'oid', '_rowid_']);
 
@@ -91,6 +91,10 @@ export class ScopeAnalyzer {
   // ── column names ─────────────────────────────────────────────────────────
   protected columnRef(v: Node, scope: Scope) {
     this.visited.add(v);
+    // Grammars wrap the name in a node (`{ expr: { type: 'double_quote_string', value } }`):
+    // it is the name being resolved here, not a separate expression.
+    for (let n: unknown = v.column; isNode(n); n = n.expr) this.visited.add(n);
+    for (const q of [v.table, v.db, v.schema]) if (isNode(q)) this.visited.add(q);
     const column = ident(v.column);
     if (column === null) throw invalid('a column reference could not be read');
     if (column === '*') throw invalid("'*' is only allowed in the result list or in count(*)");

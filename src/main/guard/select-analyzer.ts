@@ -5,7 +5,7 @@
  * against the schema. Any node it does not understand is refused: the guard never guesses.
  * Name resolution lives in scope-analyzer.ts; the write statements build on this in analyzer.ts.
  */
-import { FUNCTION_ALLOWLIST } from './functions';
+import { CAST_TYPES, FUNCTION_ALLOWLIST } from './functions';
 import { fold } from './schema-index';
 import { LITERAL_TYPES, ident, invalid, isNode, newScope, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
 import { ScopeAnalyzer } from './scope-analyzer';
@@ -71,6 +71,10 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       throw notAllowed('locking reads (FOR UPDATE / FOR SHARE) are not allowed');
     }
     if (isNode(node.distinct) && node.distinct.columns) throw notAllowed('DISTINCT ON is not supported');
+    // MySQL's SELECT modifiers (SQL_CALC_FOUND_ROWS, HIGH_PRIORITY, STRAIGHT_JOIN, SQL_NO_CACHE, …).
+    if (Array.isArray(node.options) && node.options.length > 0) {
+      throw notAllowed(`SELECT modifiers (${(node.options as unknown[]).map(String).join(', ')}) are not supported`);
+    }
     const scope = newScope(outer);
     this.fromClause(node.from, scope);
 
@@ -204,6 +208,8 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     switch (type) {
       case 'column_ref':
         this.columnRef(v, scope);
+        // Subscripts (`tags[1]`) are expressions of their own.
+        if (Array.isArray(v.array_index)) for (const a of v.array_index as Node[]) this.expr(isNode(a) ? a.index : a, scope);
         return;
       case 'double_quote_string':
       case 'backticks_quote_string':
@@ -230,7 +236,28 @@ export class QueryAnalyzer extends ScopeAnalyzer {
         this.call(v, scope);
         return;
       case 'cast':
+        this.castTargets(v.target);
         this.expr(v.expr, scope);
+        return;
+      case 'date':
+      case 'time':
+      case 'timestamp':
+      case 'datetime':
+        // Typed literals: DATE '2024-01-01'.
+        if (typeof v.value === 'string') return;
+        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, { construct: type });
+      case 'interval':
+        // INTERVAL '1 day': a literal; anything else is read as an expression.
+        this.expr(v.expr, scope);
+        return;
+      case 'extract':
+        if (!isNode(v.args) || typeof v.args.field !== 'string') throw invalid('an EXTRACT could not be read');
+        this.expr(v.args.source, scope);
+        return;
+      case 'array':
+        // ARRAY[a, b] (PostgreSQL)
+        if (!isNode(v.expr_list)) throw invalid('an ARRAY constructor could not be read');
+        this.expr(v.expr_list, scope);
         return;
       case 'case':
         this.expr(v.expr, scope);
@@ -269,6 +296,7 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     this.visited.add(v);
     const f = fold(name);
     if (f === 'exists') return this.exists(v, scope);
+    if (this.dialect === 'postgres' && (f === 'any' || f === 'all' || f === 'some')) return this.quantified(v, f, scope);
     if (!FUNCTION_ALLOWLIST[this.dialect].has(f)) {
       throw notAllowed(`function ${f}() is not allowed`, { function: f });
     }
@@ -296,6 +324,27 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       throw invalid('EXISTS takes exactly one subquery');
     }
     this.expr(list[0], scope);
+  }
+
+  /** `x = ANY (array | subquery)` (PostgreSQL): an operator, read as a call by the parser. */
+  protected quantified(v: Node, f: string, scope: Scope) {
+    const args = v.args;
+    const list = isNode(args) && args.type === 'expr_list' && Array.isArray(args.value) ? (args.value as unknown[]) : null;
+    if (!list || list.length !== 1 || v.over || v.filter) throw invalid(`${f.toUpperCase()} takes exactly one array or subquery`);
+    this.expr(list[0], scope);
+  }
+
+  /** Casts only to plain built-in types (see CAST_TYPES): a cast runs the type's input function. */
+  protected castTargets(target: unknown) {
+    const targets = Array.isArray(target) ? target : [target];
+    for (const t of targets) {
+      if (!isNode(t) || typeof t.dataType !== 'string') throw invalid('the type of a CAST could not be read');
+      const base = fold(t.dataType);
+      const suffix = Array.isArray(t.suffix) ? (t.suffix as unknown[]).map((x) => fold(String(x))).join(' ') : '';
+      const ok =
+        CAST_TYPES[this.dialect].has(base) && (suffix === '' || suffix === 'with time zone' || suffix === 'without time zone');
+      if (!ok) throw notAllowed(`casting to ${t.dataType}${suffix ? ` ${suffix}` : ''} is not allowed`, { castType: base });
+    }
   }
 
   protected windowSpec(over: unknown, scope: Scope) {

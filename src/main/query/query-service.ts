@@ -5,7 +5,7 @@ import { AirlockError, isAirlockError } from '../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import { canonicalJson } from '../audit/canonical-json';
 import type { Connections } from '../connections/connections';
-import type { QueryLimits, ReadData, WriteData } from '../connectors/types';
+import type { CheckedStatement, Connector, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../connectors/types';
 import { guardSql } from '../guard/guard';
 import type { Agent } from '../identity/agents';
 import { decide } from '../policy/policy';
@@ -14,6 +14,14 @@ import type { Clock } from '../ports';
 export type QueryOutcome =
   | ({ kind: 'read' } & ReadData & { auditId: number })
   | ({ kind: 'write' } & WriteData & { auditId: number });
+
+/** A streamed read's outcome: the rows went to the sink; this is what the trailer says. */
+export type StreamOutcome =
+  | ({ kind: 'read' } & StreamSummary & { auditId: number })
+  | ({ kind: 'write' } & WriteData & { auditId: number });
+
+/** Export caps when the configuration names none (README.md, "Large results"). */
+export const EXPORT_DEFAULTS = { maxRows: 1_000_000, maxBytes: 1024 * 1024 * 1024, timeoutMs: 10 * 60_000 };
 
 export function paramsHash(params: unknown): string | null {
   if (params === undefined) return null;
@@ -27,9 +35,40 @@ export function publicDetails(e: AirlockError): Record<string, unknown> {
 }
 
 /**
+ * The limits for one request: the configured ones, a lower row cap if the request asks for
+ * one, or — an export — a higher row cap up to the export cap, with the export's byte cap
+ * and time limit.
+ */
+export function limitsFor(base: QueryLimits, maxRows: number | undefined): { limits: QueryLimits; exporting: boolean } {
+  if (maxRows === undefined) return { limits: base, exporting: false };
+  if (maxRows <= base.maxRows) return { limits: { ...base, maxRows }, exporting: false };
+  const cap = base.exportMaxRows ?? EXPORT_DEFAULTS.maxRows;
+  if (maxRows > cap) {
+    throw new AirlockError('VALIDATION_FAILED', `maxRows ${maxRows} is above the export cap of ${cap} rows`, {
+      issues: [{ path: 'maxRows', message: `at most ${cap}` }],
+    });
+  }
+  return {
+    limits: {
+      ...base,
+      maxRows,
+      maxBytes: Math.max(base.maxBytes, base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes),
+      timeoutMs: Math.max(base.timeoutMs, base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs),
+    },
+    exporting: true,
+  };
+}
+
+interface Streaming {
+  sink: RowSink;
+  signal?: AbortSignal;
+}
+
+/**
  * The agent query path after identity and rate limiting: guard → policy → execution with
  * engine truth and backstops → audit. Every outcome, allowed or not, becomes one audit entry,
- * and the caller hears back only after that entry is durable.
+ * and the caller hears back only after that entry is durable — for a streamed read, the
+ * entry is written when the stream ends and its id closes the response.
  */
 export class QueryService {
   constructor(
@@ -42,18 +81,32 @@ export class QueryService {
     },
   ) {}
 
-  /**
-   * Runs one statement for an agent. `as` lets a person use the same path: the analyst's
-   * workbench (its own grants and actor name) or "run as agent X" previews.
-   */
-  async query(agent: Pick<Agent, 'id' | 'name'>, req: QueryRequest, as?: { actor: string; grants: Grant[] }): Promise<QueryOutcome> {
+  /** Runs a request and answers with the whole result. */
+  async query(agent: Agent, req: QueryRequest): Promise<QueryOutcome> {
+    return (await this.run(agent, req, null)) as QueryOutcome;
+  }
+
+  /** Runs a request; a read's rows go to `sink` batch by batch as the cursor yields them. */
+  async stream(agent: Agent, req: QueryRequest, sink: RowSink, signal?: AbortSignal): Promise<StreamOutcome> {
+    return (await this.run(agent, req, { sink, signal })) as StreamOutcome;
+  }
+
+  /** Whether a request is an export (more rows than the configured cap). */
+  isExport(req: QueryRequest): boolean {
+    return req.maxRows !== undefined && req.maxRows > this.deps.limits().maxRows;
+  }
+
+  private async run(agent: Agent, req: QueryRequest, streaming: Streaming | null): Promise<QueryOutcome | StreamOutcome> {
     const started = this.deps.clock.monotonicMs();
-    const grants = as?.grants ?? this.deps.grantsOf(agent.id);
+    const grants = this.deps.grantsOf(agent.id);
     let decision: Decision | null = null;
     let action = 'query';
+    /** Rows already handed to the sink when a streamed read fails half-way. */
+    let delivered = 0;
+    const extra: Record<string, unknown> = {};
     const entry = (over: Partial<AuditRecord>): AuditRecord => ({
       time: this.deps.clock.now().toISOString(),
-      actor: as?.actor ?? `agent:${agent.name}`,
+      actor: `agent:${agent.name}`,
       action,
       connection: req.connection,
       statement: req.sql,
@@ -64,7 +117,7 @@ export class QueryService {
       status: 'allowed',
       rowCount: null,
       latencyMs: Math.round((this.deps.clock.monotonicMs() - started) * 1000) / 1000,
-      details: { agentId: agent.id },
+      details: { agentId: agent.id, ...extra },
       ...over,
     });
 
@@ -76,6 +129,9 @@ export class QueryService {
       }
       const record = this.deps.connections.get(req.connection);
       if (!record) throw new AirlockError('NOT_FOUND', `no connection named '${req.connection}'`);
+      const { limits, exporting } = limitsFor(this.deps.limits(), req.maxRows);
+      if (exporting) extra.export = { maxRows: limits.maxRows };
+      if (streaming) extra.streamed = true;
       const connector = this.deps.connections.connector(record.name);
       const { index } = await this.deps.connections.schema(record.name);
       const guarded = guardSql(req.sql, connector.dialect, index);
@@ -90,11 +146,32 @@ export class QueryService {
           hint: `GET /v1/connections/${record.name}/tables lists what this agent may use`,
         });
       }
-      const stmt = { sql: guarded.sql, params: req.params, analysis: guarded.analysis };
-      const limits = this.deps.limits();
+      const stmt: CheckedStatement = {
+        sql: guarded.sql,
+        params: req.params,
+        analysis: guarded.analysis,
+        agent: {
+          id: agent.id,
+          name: agent.name,
+          connection: record.name,
+          grants: grants.filter((g) => g.connection.toLowerCase() === record.name.toLowerCase()),
+        },
+      };
       if (guarded.analysis.action === 'read') {
+        if (streaming) {
+          const counting: RowSink = {
+            columns: (c) => streaming.sink.columns(c),
+            rows: (batch) => {
+              delivered += batch.length;
+              return streaming.sink.rows(batch);
+            },
+          };
+          const summary = await streamRead(connector, stmt, limits, counting, streaming.signal);
+          const auditId = await this.deps.audit.append(entry({ rowCount: summary.rowCount, details: { agentId: agent.id, ...extra, truncated: summary.truncated } }));
+          return { kind: 'read', ...summary, auditId };
+        }
         const data = await connector.read(stmt, limits);
-        const auditId = await this.deps.audit.append(entry({ rowCount: data.rowCount, details: { agentId: agent.id, truncated: data.truncated } }));
+        const auditId = await this.deps.audit.append(entry({ rowCount: data.rowCount, details: { agentId: agent.id, ...extra, truncated: data.truncated } }));
         return { kind: 'read', ...data, auditId };
       }
       const data = await connector.write(stmt, limits);
@@ -109,10 +186,20 @@ export class QueryService {
       err.auditId = await this.deps.audit.append(
         entry({
           status: denied ? 'denied' : 'error',
-          details: { agentId: agent.id, code: err.code, ...err.details, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) },
+          rowCount: delivered > 0 ? delivered : null,
+          details: { agentId: agent.id, ...extra, code: err.code, ...err.details, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) },
         }),
       );
       throw err;
     }
   }
+}
+
+/** A connector's streamed read, or its whole read handed over in one batch. */
+async function streamRead(connector: Connector, stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+  if (connector.stream) return connector.stream(stmt, limits, sink, signal);
+  const data = await connector.read(stmt, limits);
+  await sink.columns(data.columns);
+  if (data.rows.length) await sink.rows(data.rows);
+  return { rowCount: data.rowCount, truncated: data.truncated };
 }

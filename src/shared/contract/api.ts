@@ -127,6 +127,11 @@ export const QueryRequest = z.strictObject({
   connection: name,
   sql: z.string().min(1).max(100_000),
   params: z.union([z.array(SqlParam).max(1000), z.record(z.string(), SqlParam)]).optional(),
+  /**
+   * Row cap for this request: lower than the configured cap, or higher for an export (up to
+   * the export cap; the response then streams). README.md, "Large results".
+   */
+  maxRows: z.number().int().min(1).max(100_000_000).optional(),
 });
 export type QueryRequest = z.infer<typeof QueryRequest>;
 

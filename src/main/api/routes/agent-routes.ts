@@ -7,6 +7,7 @@ import { permittedColumns } from '../../policy/policy';
 import { MongoQueryService } from '../../query/mongo-query-service';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
+import { streamedQuery, wantsNdjson } from './query-stream';
 
 export function agentRoutes(core: Core): [RouteSpec, Handler][] {
   const mongoQueries = new MongoQueryService({ connections: core.connections, audit: core.audit, grantsOf: (id) => core.grants.list(id), limits: () => core.queryLimits(), clock: core.clock });
@@ -82,7 +83,11 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
       async ({ request, body }) => {
         const req = body as C.AgentQueryRequest;
         if ('mongo' in req) return { body: await mongoQueries.query(request.agent!, req) };
-        const outcome = await core.queries.query(request.agent!, body as C.QueryRequest);
+        const sqlReq = body as C.QueryRequest;
+        // Exports and NDJSON stream from the cursor (query-stream.ts); the rest is answered whole.
+        const ndjson = wantsNdjson(request.headers.accept);
+        if (ndjson || core.queries.isExport(sqlReq)) return streamedQuery(core.queries, request.agent!, sqlReq, ndjson ? 'ndjson' : 'json');
+        const outcome = await core.queries.query(request.agent!, sqlReq);
         if (outcome.kind === 'read') {
           const { kind: _k, ...rest } = outcome;
           return { body: rest };

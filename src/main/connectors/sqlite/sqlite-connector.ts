@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AirlockError, type ErrorCode, ERROR_STATUS } from '../../../shared/errors';
-import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, WriteData } from '../types';
-import type { RunnerRequest, RunnerResponse, RunnerResult } from './protocol';
+import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import type { RunnerRequest, RunnerResponse, RunnerResult, StreamBatch } from './protocol';
 import { tsxEntry } from '../../worker-entry';
 
 type Job = {
@@ -11,6 +11,9 @@ type Job = {
   timeoutMs: number;
   resolve: (r: RunnerResult) => void;
   reject: (e: Error) => void;
+  /** A streamed read: each batch is delivered before the runner is asked for the next. */
+  onBatch?: (b: StreamBatch) => Promise<void>;
+  signal?: AbortSignal;
 };
 
 /**
@@ -61,6 +64,22 @@ export class SqliteConnector implements Connector {
     )) as ReadData;
   }
 
+  /** The read in batches of the runner's cursor, under one deadline for the whole stream. */
+  async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+    let summary: StreamSummary = { rowCount: 0, truncated: false };
+    const onBatch = async (b: StreamBatch) => {
+      if (b.columns) await sink.columns(b.columns);
+      if (b.rows.length) await sink.rows(b.rows);
+      if (b.summary) summary = b.summary;
+    };
+    await this.call(
+      { id: 0, op: 'stream', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
+      limits.timeoutMs,
+      { onBatch, ...(signal ? { signal } : {}) },
+    );
+    return summary;
+  }
+
   async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
     return (await this.call(
       { id: 0, op: 'write', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
@@ -83,10 +102,10 @@ export class SqliteConnector implements Connector {
     return child;
   }
 
-  private call(request: RunnerRequest, timeoutMs: number): Promise<RunnerResult> {
+  private call(request: RunnerRequest, timeoutMs: number, stream: Pick<Job, 'onBatch' | 'signal'> = {}): Promise<RunnerResult> {
     if (this.closed) return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, timeoutMs, resolve, reject });
+      this.queue.push({ request, timeoutMs, resolve, reject, ...stream });
       this.pump();
     });
   }
@@ -115,12 +134,55 @@ export class SqliteConnector implements Connector {
     job.request = { ...job.request, id: this.nextId++ };
     const timer = setTimeout(() => this.onTimeout(), job.timeoutMs);
     this.running = { ...job, timer };
+    if (job.signal) {
+      // The client went away: stop the statement the only way SQLite allows, by killing the runner.
+      const running = this.running;
+      job.signal.addEventListener('abort', () => this.onAbort(running), { once: true });
+    }
     this.child.send(job.request);
+  }
+
+  private onAbort(job: Job & { timer: NodeJS.Timeout }) {
+    if (this.running !== job) return;
+    clearTimeout(job.timer);
+    this.running = null;
+    this.kill();
+    job.reject(new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was stopped'));
+    this.pump();
+  }
+
+  /** Hands a streamed batch over, then asks for the next one (or finishes the job). */
+  private async onBatch(child: ChildProcess, job: Job & { timer: NodeJS.Timeout }, batch: StreamBatch) {
+    try {
+      await job.onBatch!(batch);
+    } catch (e) {
+      if (this.running === job) {
+        clearTimeout(job.timer);
+        this.running = null;
+        this.kill(); // the runner is mid-stream; a fresh one serves the next job
+        job.reject(e as Error);
+        this.pump();
+      }
+      return;
+    }
+    if (this.running !== job || child !== this.child) return; // timed out or aborted meanwhile
+    if (batch.done) {
+      clearTimeout(job.timer);
+      this.running = null;
+      job.resolve(null);
+      this.pump();
+    } else {
+      child.send({ id: job.request.id, op: 'next' } satisfies RunnerRequest);
+    }
   }
 
   private onMessage(child: ChildProcess, msg: RunnerResponse) {
     if (child !== this.child || !this.running || msg.id !== this.running.request.id) return;
     const job = this.running;
+    if (msg.ok && 'batch' in msg) {
+      void this.onBatch(child, job, msg.batch);
+      return;
+    }
     clearTimeout(job.timer);
     this.running = null;
     if (msg.ok) job.resolve(msg.result);

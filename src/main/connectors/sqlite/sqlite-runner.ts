@@ -8,7 +8,7 @@ import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers'
 import type { Analysis } from '../../guard/analyzer';
 import type { QueryLimits, ReadData, SqlParams, WriteData } from '../types';
 import { EngineTruthError, compareWithParser, engineTouches, type EngineSchema, type ExplainRow } from './engine-truth';
-import type { RunnerRequest, RunnerResponse } from './protocol';
+import type { RunnerRequest, RunnerResponse, StreamBatch } from './protocol';
 import { introspectSqlite, loadEngineSchema } from './sqlite-schema';
 import { jsonSize, sqliteColumnType, toJsonValue } from './typed-values';
 
@@ -81,43 +81,78 @@ function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, an
   }
 }
 
+/** A read in progress: rows are taken from its iterator batch by batch. */
+class ReadCursor {
+  private readonly iter: Iterator<unknown[]>;
+  private readonly declared: { name: string; type: string | null }[];
+  private rowCount = 0;
+  private bytes = 2;
+  truncated = false;
+  done = false;
+
+  constructor(
+    sql: string,
+    params: SqlParams | undefined,
+    analysis: Analysis,
+    private readonly limits: QueryLimits,
+  ) {
+    const db = readHandle();
+    const stmt = prepare(db, sql);
+    // Engine backstop: the engine itself must agree this statement only reads.
+    if (!stmt.reader || !stmt.readonly) {
+      throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement is not a read-only query', { layer: 'backstop' });
+    }
+    checkEngineTruth(db, sql, params, analysis);
+    stmt.raw(true).safeIntegers(true);
+    this.declared = stmt.columns();
+    this.iter = (stmt.iterate(...bind(stmt, params)) as IterableIterator<unknown[]>)[Symbol.iterator]();
+  }
+
+  /** Up to `n` rows within the caps; the first batch also names the columns (typed by its values). */
+  next(n: number, withColumns: boolean): StreamBatch {
+    const rows: unknown[][] = [];
+    const samples: unknown[] = this.declared.map(() => null);
+    while (!this.done && rows.length < n) {
+      const r = this.iter.next();
+      if (r.done) {
+        this.done = true;
+        break;
+      }
+      const row = r.value;
+      let size = 3;
+      for (const v of row) size += jsonSize(v) + 1;
+      if (this.rowCount >= this.limits.maxRows || this.bytes + size > this.limits.maxBytes) {
+        this.truncated = true;
+        this.close();
+        break;
+      }
+      this.bytes += size;
+      this.rowCount++;
+      row.forEach((v, i) => {
+        if (samples[i] === null && v !== null) samples[i] = v;
+      });
+      rows.push(row.map(toJsonValue));
+    }
+    return {
+      ...(withColumns ? { columns: this.declared.map((c, i) => ({ name: c.name, type: sqliteColumnType(c.type, samples[i]) })) } : {}),
+      rows,
+      done: this.done,
+      ...(this.done ? { summary: { rowCount: this.rowCount, truncated: this.truncated } } : {}),
+    };
+  }
+
+  close() {
+    if (!this.done) this.iter.return?.();
+    this.done = true;
+  }
+}
+
+const STREAM_BATCH = 2000;
+let streaming: { id: number; cursor: ReadCursor } | null = null;
+
 function read(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): ReadData {
-  const db = readHandle();
-  const stmt = prepare(db, sql);
-  // Engine backstop: the engine itself must agree this statement only reads.
-  if (!stmt.reader || !stmt.readonly) {
-    throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement is not a read-only query', { layer: 'backstop' });
-  }
-  checkEngineTruth(db, sql, params, analysis);
-  stmt.raw(true).safeIntegers(true);
-  const declared = stmt.columns();
-  const rows: unknown[][] = [];
-  let bytes = 2;
-  let truncated = false;
-  const samples: unknown[] = declared.map(() => null);
-  for (const row of stmt.iterate(...bind(stmt, params)) as Iterable<unknown[]>) {
-    if (rows.length >= limits.maxRows) {
-      truncated = true;
-      break;
-    }
-    let size = 2;
-    for (const v of row) size += jsonSize(v) + 1;
-    if (bytes + size > limits.maxBytes) {
-      truncated = true;
-      break;
-    }
-    bytes += size;
-    row.forEach((v, i) => {
-      if (samples[i] === null && v !== null) samples[i] = v;
-    });
-    rows.push(row.map(toJsonValue));
-  }
-  return {
-    columns: declared.map((c, i) => ({ name: c.name, type: sqliteColumnType(c.type, samples[i]) })),
-    rows,
-    rowCount: rows.length,
-    truncated,
-  };
+  const batch = new ReadCursor(sql, params, analysis, limits).next(Number.MAX_SAFE_INTEGER, true);
+  return { columns: batch.columns ?? [], rows: batch.rows, rowCount: batch.rows.length, truncated: batch.summary?.truncated ?? false };
 }
 
 function write(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): WriteData {
@@ -156,12 +191,33 @@ function handle(msg: RunnerRequest): RunnerResponse {
         return { id: msg.id, ok: true, result: read(msg.sql, msg.params, msg.analysis, msg.limits) };
       case 'write':
         return { id: msg.id, ok: true, result: write(msg.sql, msg.params, msg.analysis, msg.limits) };
+      case 'stream': {
+        streaming?.cursor.close();
+        const cursor = new ReadCursor(msg.sql, msg.params, msg.analysis, msg.limits);
+        streaming = { id: msg.id, cursor };
+        return streamBatch(msg.id, true);
+      }
+      case 'next':
+        if (streaming?.id !== msg.id) throw new RunnerError('QUERY_FAILED', 'no such stream');
+        return streamBatch(msg.id, false);
     }
   } catch (e) {
     if (e instanceof RunnerError) return { id: msg.id, ok: false, error: { code: e.code, message: e.message, details: e.details } };
     const err = e as { code?: string; message?: string };
     const code = err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_NOTADB' ? 'CONNECTION_FAILED' : 'QUERY_FAILED';
     return { id: msg.id, ok: false, error: { code, message: `the database reported: ${err.message ?? String(e)}`, details: { layer: 'engine' } } };
+  }
+}
+
+function streamBatch(id: number, first: boolean): RunnerResponse {
+  try {
+    const batch = streaming!.cursor.next(STREAM_BATCH, first);
+    if (batch.done) streaming = null;
+    return { id, ok: true, batch };
+  } catch (e) {
+    streaming?.cursor.close();
+    streaming = null;
+    throw e;
   }
 }
 

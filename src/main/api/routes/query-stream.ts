@@ -1,0 +1,133 @@
+/**
+ * Streamed answers of `POST /v1/query` (README.md, "Large results"): rows go from the
+ * database cursor to the HTTP response as they arrive, as one JSON document or as NDJSON,
+ * never held whole in memory. The status line is sent with the first rows, so anything that
+ * fails before them (guard, policy, engine truth, the database refusing the statement) is an
+ * ordinary error response. The audit entry is written when the stream ends; its id closes
+ * the response, so a response without the closing `auditId` is incomplete by definition.
+ *
+ *   JSON:   {"columns":[…],"rows":[\n[…],\n[…]\n],"rowCount":N,"truncated":false,"auditId":A}
+ *   NDJSON: {"columns":[…]}\n[…]\n[…]\n{"rowCount":N,"truncated":false,"auditId":A}\n
+ *
+ * A failure after the first rows (a timeout, say) ends the stream with `"error":{code,message}`
+ * beside rowCount (rows sent) and the failure's auditId.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import type { QueryRequest } from '../../../shared/contract/api';
+import type { ColumnInfo } from '../../../shared/domain';
+import { AirlockError, isAirlockError } from '../../../shared/errors';
+import type { RowSink } from '../../connectors/types';
+import type { Agent } from '../../identity/agents';
+import type { QueryService, StreamOutcome } from '../../query/query-service';
+import { publicDetails } from '../../query/query-service';
+
+export type StreamFormat = 'json' | 'ndjson';
+
+const CONTENT_TYPE: Record<StreamFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+};
+
+export function wantsNdjson(accept: string | undefined): boolean {
+  return /application\/x-ndjson/i.test(accept ?? '');
+}
+
+class ClientGone extends Error {}
+
+function drained(out: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
+const errorBody = (e: AirlockError) => ({ code: e.code, message: e.message, ...publicDetails(e) });
+
+/** Runs the request; a streamed answer is a web Response, which Fastify sends with its own status and headers. */
+export async function streamedQuery(queries: QueryService, agent: Agent, req: QueryRequest, format: StreamFormat): Promise<{ status?: number; body: unknown }> {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const abort = new AbortController();
+  let finished = false;
+  out.on('close', () => {
+    if (!finished) abort.abort();
+  });
+  let columns: ColumnInfo[] = [];
+  let started = false;
+  let sent = 0;
+  let markStarted!: () => void;
+  const startedP = new Promise<'started'>((resolve) => (markStarted = () => resolve('started')));
+
+  const write = async (chunk: string) => {
+    if (out.destroyed) throw new ClientGone();
+    if (!out.write(chunk)) await drained(out);
+    if (out.destroyed) throw new ClientGone();
+  };
+  const sink: RowSink = {
+    columns: (c) => {
+      columns = c;
+    },
+    rows: async (batch) => {
+      let text: string;
+      if (format === 'json') {
+        const body = batch.map((r) => JSON.stringify(r)).join(',\n');
+        text = started ? `,\n${body}` : `{"columns":${JSON.stringify(columns)},"rows":[\n${body}`;
+      } else {
+        const lines = batch.map((r) => JSON.stringify(r)).join('\n');
+        text = started ? `${lines}\n` : `${JSON.stringify({ columns })}\n${lines}\n`;
+      }
+      if (!started) {
+        started = true;
+        markStarted();
+      }
+      sent += batch.length;
+      await write(text);
+    },
+  };
+
+  const finish = async (tail: Record<string, unknown>) => {
+    try {
+      const json = JSON.stringify(tail).slice(1);
+      await write(format === 'json' ? `\n],${json}` : `{${json}\n`);
+      out.end();
+    } catch {
+      out.destroy();
+    } finally {
+      finished = true;
+    }
+  };
+
+  const run = queries.stream(agent, req, sink, abort.signal).then(
+    async (outcome): Promise<StreamOutcome | undefined> => {
+      if (!started) return outcome;
+      await finish(outcome.kind === 'read' ? { rowCount: outcome.rowCount, truncated: outcome.truncated, auditId: outcome.auditId } : { auditId: outcome.auditId });
+      return undefined;
+    },
+    async (e: unknown) => {
+      if (!started) throw e;
+      const err = isAirlockError(e) ? e : new AirlockError('INTERNAL', 'the query failed inside Airlock');
+      await finish({ rowCount: sent, truncated: true, error: errorBody(err), ...(err.auditId !== undefined ? { auditId: err.auditId } : {}) });
+      return undefined;
+    },
+  );
+
+  const first = await Promise.race([startedP, run]);
+  if (first === 'started') {
+    return { body: new Response(Readable.toWeb(out) as ReadableStream, { status: 200, headers: { 'content-type': CONTENT_TYPE[format] } }) };
+  }
+  finished = true;
+  out.destroy();
+  // Finished before the first row: an empty result or a write, answered in one piece.
+  const outcome = first!;
+  if (outcome.kind === 'write') {
+    const { kind: _k, ...rest } = outcome;
+    return { body: rest };
+  }
+  const tail = { rowCount: outcome.rowCount, truncated: outcome.truncated, auditId: outcome.auditId };
+  if (format === 'json') return { body: { columns, rows: [], ...tail } };
+  return { body: new Response(`${JSON.stringify({ columns })}\n${JSON.stringify(tail)}\n`, { status: 200, headers: { 'content-type': CONTENT_TYPE.ndjson } }) };
+}

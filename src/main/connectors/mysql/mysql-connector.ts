@@ -1,0 +1,221 @@
+/**
+ * MySQL and MariaDB behind the guard. Every agent statement is a server-side prepared
+ * statement (`execute`: one statement per call, parameters bound by the server), in a
+ * transaction of its own (`START TRANSACTION READ ONLY` for reads, always rolled back),
+ * under the server's statement time limit (MariaDB `max_statement_time`, MySQL
+ * `max_execution_time`) and a client deadline that runs `KILL QUERY` from another
+ * connection. Before it runs, the engine's plans must touch nothing the parser did not
+ * report. Reads stream row by row under row and byte caps.
+ */
+import type { FieldPacket, PoolConnection } from 'mysql2/promise';
+import type { Readable } from 'node:stream';
+import { AirlockError } from '../../../shared/errors';
+import { FUNCTION_ALLOWLIST } from '../../guard/functions';
+import { Deadline } from '../deadline';
+import { EngineTruthError, checkPlan } from '../plan-check';
+import { RowBudget, collectingSink } from '../row-budget';
+import { parseServerUrl, type ServerConfig } from '../server-url';
+import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import { MYSQL_ENGINE_FUNCTIONS, readJsonPlan, readRewrite } from './mysql-engine-truth';
+import { mysqlQueryError } from './mysql-errors';
+import { MysqlPools } from './mysql-pool';
+import { introspectMysql, type MysqlEngineSchema } from './mysql-schema';
+import { convertRow, mysqlColumn, type MysqlColumn } from './mysql-types';
+
+const BATCH = 2000;
+
+type CoreConnection = {
+  execute(opts: { sql: string; values: unknown[]; rowsAsArray: boolean }): { stream(o?: { highWaterMark?: number }): Readable };
+  threadId: number;
+};
+
+function positional(stmt: CheckedStatement): unknown[] {
+  const p = stmt.params;
+  if (p === undefined) return [];
+  if (!Array.isArray(p)) {
+    throw new AirlockError('VALIDATION_FAILED', 'MySQL statements take positional parameters (?): send params as an array');
+  }
+  return p;
+}
+
+/**
+ * MariaDB prints string values inside the JSON plan with MySQL escapes (\'), which JSON does
+ * not have: turn an escaped quote back into a plain one before parsing.
+ */
+function parsePlanJson(text: string): unknown {
+  try {
+    return JSON.parse(text.replace(/(^|[^\\])((?:\\\\)*)\\'/g, "$1$2'"));
+  } catch {
+    throw new EngineTruthError('the server described the statement in a form the guard cannot read', 'EXPLAIN FORMAT=JSON');
+  }
+}
+
+export class MysqlConnector implements Connector {
+  readonly kind = 'mysql' as const;
+  readonly dialect = 'mysql' as const;
+  readonly defaultSchema = null;
+  private readonly config: ServerConfig;
+  private readonly pools: MysqlPools;
+  private engine: MysqlEngineSchema | null = null;
+
+  constructor(url: string) {
+    this.config = parseServerUrl(url);
+    if (this.config.kind !== 'mysql') throw new AirlockError('CONNECTION_FAILED', 'this is not a MySQL/MariaDB URL');
+    this.pools = new MysqlPools(this.config);
+  }
+
+  async test(): Promise<void> {
+    const conn = await this.pools.acquire();
+    try {
+      await conn.query('SELECT 1');
+    } catch (e) {
+      throw this.pools.phrase(e);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async introspect(): Promise<ConnectorTable[]> {
+    const conn = await this.pools.acquire();
+    try {
+      const { tables, engine } = await introspectMysql(conn);
+      this.engine = engine;
+      return tables;
+    } finally {
+      conn.release();
+    }
+  }
+
+  async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
+    const sink = collectingSink();
+    return sink.result(await this.stream(stmt, limits, sink));
+  }
+
+  async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+    const values = positional(stmt);
+    return this.inTransaction(true, limits, signal, async (conn, deadline) => {
+      await this.engineTruth(conn, stmt, values);
+      const core = (conn as unknown as { connection: CoreConnection }).connection;
+      const rows = core.execute({ sql: stmt.sql, values, rowsAsArray: true }).stream({ highWaterMark: 1000 });
+      let cols: MysqlColumn[] | null = null;
+      let failure: unknown = null;
+      rows.once('fields', (fields: FieldPacket[]) => {
+        cols = fields.map(mysqlColumn);
+      });
+      rows.on('error', (e) => (failure = e));
+      const budget = new RowBudget(limits.maxRows, limits.maxBytes);
+      let batch: unknown[][] = [];
+      let started = false;
+      const start = async () => {
+        if (!started) {
+          started = true;
+          await sink.columns((cols ?? []).map(({ name, type }) => ({ name, type })));
+        }
+      };
+      try {
+        for await (const raw of rows as AsyncIterable<unknown[]>) {
+          const row = convertRow(raw, cols ?? []);
+          if (!budget.take(row)) break;
+          batch.push(row);
+          if (batch.length >= BATCH) {
+            await start();
+            await sink.rows(batch);
+            batch = [];
+          }
+        }
+      } catch (e) {
+        throw failure ?? e;
+      }
+      if (budget.truncated) {
+        // The server is still sending the rest: stop the statement instead of draining it.
+        await deadline.stopEarly();
+      }
+      await start();
+      if (batch.length) await sink.rows(batch);
+      return budget.summary();
+    });
+  }
+
+  async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
+    const values = positional(stmt);
+    return this.inTransaction(false, limits, undefined, async (conn) => {
+      const engine = await this.engineTruth(conn, stmt, values);
+      for (const t of stmt.analysis.tables) {
+        if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
+          throw new AirlockError('STATEMENT_NOT_ALLOWED', `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`, { layer: 'engine-truth' });
+        }
+      }
+      const [result] = await conn.execute({ sql: stmt.sql, values: values as never, rowsAsArray: true });
+      const r = result as { affectedRows?: number };
+      return { rowCount: r.affectedRows ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pools.close();
+  }
+
+  private async inTransaction<T>(
+    readOnly: boolean,
+    limits: QueryLimits,
+    signal: AbortSignal | undefined,
+    fn: (conn: PoolConnection, deadline: { stopEarly(): Promise<void> }) => Promise<T>,
+  ): Promise<T> {
+    const conn = await this.pools.acquire();
+    const threadId = conn.threadId;
+    const deadline = new Deadline(limits.timeoutMs, () => this.pools.kill(threadId), () => conn.destroy(), signal);
+    let broken = false;
+    let stopped = false;
+    const stopEarly = async () => {
+      stopped = true;
+      await this.pools.kill(threadId).catch(() => (broken = true));
+    };
+    try {
+      const ms = Math.max(1, Math.floor(limits.timeoutMs));
+      await conn.query(this.pools.mariadb ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`);
+      await conn.query(readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
+      const out = await fn(conn, { stopEarly });
+      await conn.query(readOnly ? 'ROLLBACK' : 'COMMIT');
+      return out;
+    } catch (e) {
+      try {
+        await conn.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw deadline.error() ?? mysqlQueryError(e, limits.timeoutMs);
+    } finally {
+      deadline.clear();
+      if (broken || deadline.fired || stopped) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  /** Layer 3: the plans must touch nothing the parser did not report. */
+  private async engineTruth(conn: PoolConnection, stmt: CheckedStatement, values: unknown[]): Promise<MysqlEngineSchema> {
+    if (!this.engine) this.engine = (await introspectMysql(conn)).engine;
+    const engine = this.engine;
+    const [jsonRows] = await conn.execute({ sql: `EXPLAIN FORMAT=JSON ${stmt.sql}`, values: values as never });
+    await conn.execute({ sql: `${this.pools.mariadb ? 'EXPLAIN EXTENDED' : 'EXPLAIN'} ${stmt.sql}`, values: values as never });
+    const [warnings] = await conn.query('SHOW WARNINGS');
+    try {
+      const note = (warnings as { Code: number; Message: string }[]).find((w) => w.Code === 1003)?.Message;
+      const json = (jsonRows as Record<string, string>[])[0];
+      const text = json ? Object.values(json)[0] : undefined;
+      if (!note || !text) throw new EngineTruthError('the server did not describe the statement', 'EXPLAIN');
+      const rewrite = readRewrite(note, engine);
+      readJsonPlan(parsePlanJson(text), rewrite);
+      const allowed = FUNCTION_ALLOWLIST.mysql;
+      checkPlan(rewrite.touches, stmt.analysis, engine, (f) => allowed.has(f) || MYSQL_ENGINE_FUNCTIONS.has(f));
+    } catch (e) {
+      if (e instanceof EngineTruthError) {
+        throw new AirlockError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
+          layer: 'engine-truth',
+          auditOnly: { engineDetail: e.detail },
+        });
+      }
+      throw e;
+    }
+    return engine;
+  }
+}

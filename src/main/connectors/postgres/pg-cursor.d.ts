@@ -1,0 +1,16 @@
+/** pg-cursor ships no types; this is the part Airlock uses. */
+declare module 'pg-cursor' {
+  import type { FieldDef, Submittable, Connection } from 'pg';
+
+  interface CursorConfig {
+    rowMode?: 'array';
+    types?: { getTypeParser: (oid: number, format?: string) => (text: string) => unknown };
+  }
+
+  export default class Cursor implements Submittable {
+    constructor(text: string, values?: unknown[] | null, config?: CursorConfig);
+    submit(connection: Connection): void;
+    read(rows: number, cb: (err: Error | undefined, rows: unknown[][], result: { fields: FieldDef[] }) => void): void;
+    close(): Promise<void>;
+  }
+}
