@@ -3,6 +3,7 @@
  *   main      src/main/index.ts     → out/main/index.js      ES module (package.json "type": "module")
  *             + the SQLite runner   → out/main/sqlite-runner.js, forked by the SQLite connector
  *             + the audit writer    → out/main/audit-writer.js, the audit log's worker thread
+ *             + the audit verifier  → out/main/verify-worker.js, "Verify chain" in the UI
  *   preload   src/preload/index.ts  → out/preload/index.cjs  CommonJS: sandboxed preloads cannot be ESM
  *   renderer  src/renderer/index.html → out/renderer/       also what `bin/airlock serve` serves
  */
@@ -29,6 +30,8 @@ export default defineConfig({
           'sqlite-runner': resolve(root, 'src/main/connectors/sqlite/sqlite-runner.ts'),
           // The audit log commits on this worker thread; same lookup rule as the runner.
           'audit-writer': resolve(root, 'src/main/audit/audit-writer.ts'),
+          // The UI's chain verification runs on this worker thread; same lookup rule.
+          'verify-worker': resolve(root, 'src/main/audit/verify-worker.ts'),
         },
         formats: ['es'],
       },

@@ -2,16 +2,25 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAdminToken } from './admin-token';
 import { buildServer } from './api/server';
+import { UiSessions } from './api/ui-sessions';
 import { createCore, type CoreOptions } from './core';
 import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
+import { createUiBackend, type UiBackend } from './ui/ops-handlers';
 
 export const DEFAULT_PORT = 7717;
 
+export interface StartedAirlock extends RunningAirlock {
+  adminTokenPath: string;
+  /** The UI's handlers, for the desktop shell's IPC transport. */
+  ui: UiBackend;
+  /** A one-time login link for the UI in a browser (single use, valid 10 minutes). */
+  loginLink(): string;
+}
+
 /** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
-export async function startAirlock(
-  options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
-): Promise<RunningAirlock & { adminTokenPath: string }> {
+export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>): Promise<StartedAirlock> {
   const logger = options.logger ?? silentLogger;
+  // Checked before anything starts: a refused token must not leave threads or runners behind.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const adminToken = ensureAdminToken(options.dataDir);
   const core = await createCore({
@@ -22,10 +31,14 @@ export async function startAirlock(
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
   let port = options.port ?? DEFAULT_PORT;
+  const sessions = new UiSessions(core.clock);
+  const ui = createUiBackend(core, { url: () => `http://127.0.0.1:${port}` });
   const app = await buildServer({
     core,
     adminToken,
     port: () => port,
+    sessions,
+    ui,
     ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     logger,
   });
@@ -33,6 +46,7 @@ export async function startAirlock(
     await app.listen({ host: '127.0.0.1', port });
   } catch (e) {
     await app.close();
+    await ui.close();
     await core.close();
     const err = e as { code?: string; message: string };
     throw new Error(
@@ -50,8 +64,11 @@ export async function startAirlock(
     port,
     dataDir: options.dataDir,
     adminTokenPath: join(options.dataDir, 'admin.token'),
+    ui,
+    loginLink: () => `${url}/login?token=${sessions.issueLoginToken().token}`,
     async close() {
       await app.close();
+      await ui.close();
       await core.close();
     },
   };

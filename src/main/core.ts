@@ -40,6 +40,10 @@ export interface CoreOptions {
 export interface Core {
   dataDir: string;
   db: Database;
+  /** The store file, for readers on other threads (audit verification). */
+  storePath: string;
+  /** The store key again, for such a reader; the caller zeroes it once the file is open. */
+  storeKey(): Promise<Buffer>;
   clock: Clock;
   audit: AuditLog;
   agents: Agents;
@@ -91,6 +95,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const core: Core = {
     dataDir: options.dataDir,
     db,
+    storePath: path,
+    async storeKey() {
+      const k = await options.keyProvider.load();
+      if (!k) throw new Error(`the store key is no longer available from ${options.keyProvider.source}`);
+      return k;
+    },
     clock,
     audit,
     agents,

@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
-import { startAirlock } from './app';
-import type { RunningAirlock } from './ports';
+import { startAirlock, type StartedAirlock } from './app';
+import { IPC_GET_INFO } from '../shared/contract/op-names';
+import { registerOpsIpc } from './electron/ipc-ops';
 import { createElectronNotifier } from './electron/notifier';
 import { createSafeStorageKeyProvider } from './electron/safe-storage-key-provider';
 import { createAppWindow } from './electron/window';
@@ -16,7 +17,7 @@ import { isTrustedSender } from './electron/window-policy';
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
 const rendererDir = join(import.meta.dirname, '../renderer');
 
-let core: RunningAirlock | undefined;
+let core: StartedAirlock | undefined;
 let mainWindow: BrowserWindow | undefined;
 let closing = false;
 
@@ -57,21 +58,29 @@ async function start(): Promise<void> {
   });
 }
 
-function openWindow(running: RunningAirlock): void {
+function openWindow(running: StartedAirlock): void {
   mainWindow = createAppWindow({ appUrl: running.url, preloadPath });
   mainWindow.on('closed', () => {
     mainWindow = undefined;
   });
 }
 
-/** Every handler checks that the message comes from the app's own page. */
-function registerIpc(running: RunningAirlock): void {
+/**
+ * Every handler checks that the message comes from the app's own page. The window needs no
+ * login: only that page can reach these channels, through the preload.
+ */
+function registerIpc(running: StartedAirlock): void {
   const appOrigin = new URL(running.url).origin;
-  ipcMain.handle('airlock:get-info', (event) => {
+  ipcMain.handle(IPC_GET_INFO, (event) => {
     if (!isTrustedSender(event.senderFrame?.url, appOrigin)) {
-      throw new Error('airlock:get-info refused: the sender is not the Airlock page');
+      throw new Error(`${IPC_GET_INFO} refused: the sender is not the Airlock page`);
     }
     return { version: app.getVersion(), url: running.url };
+  });
+  registerOpsIpc(ipcMain, running.ui.handlers('desktop'), appOrigin, {
+    info: () => {},
+    warn: (m, f) => console.warn(m, f ?? {}),
+    error: (m, f) => console.error(m, f ?? {}),
   });
 }
 

@@ -1,22 +1,12 @@
 /**
- * What the preload exposes as `window.airlock`: the renderer includes this file for its types
- * and the preload implements it. One named method per operation, never a generic invoke.
+ * What the preload exposes as `window.airlock`: the renderer includes this file for its types.
+ * One named method per operation (AirlockBridge, from the shared contract) plus `getInfo`.
  *
- * A global script (no imports or exports) on purpose: the preload's own index.ts takes
- * precedence over a module import of './index', so both sides reference this file by path.
+ * A global script (no top-level imports or exports) on purpose, so `Window` is augmented for
+ * whoever includes it; the type comes in through an import type.
  */
-
-interface AirlockInfo {
-  version: string;
-  /** The core's loopback URL, e.g. `http://127.0.0.1:7717`. */
-  url: string;
-}
-
-interface AirlockBridge {
-  getInfo(): Promise<AirlockInfo>;
-}
 
 interface Window {
   /** Present in the desktop window only; absent when the UI is served headless to a browser. */
-  airlock?: AirlockBridge;
+  airlock?: import('../shared/contract/ops').AirlockBridge;
 }

@@ -1,15 +1,24 @@
 /**
  * The bridge between the sandboxed renderer and the main process: one named method per
- * operation (Electron's context-isolation guide), never a channel passthrough. Built as
- * CommonJS, because sandboxed preloads cannot be ES modules.
+ * operation (Electron's context-isolation guide), each bound to its own fixed channel, never
+ * a channel passthrough. Built as CommonJS, because sandboxed preloads cannot be ES modules,
+ * and it imports nothing but Electron and the zod-free list of names: a sandboxed preload
+ * cannot load packages.
  */
-// An import of './index' would resolve to this file itself; see index.d.ts.
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./index.d.ts" />
 import { contextBridge, ipcRenderer } from 'electron';
+import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES } from '../shared/contract/op-names';
+import type { AirlockBridge } from '../shared/contract/ops';
 
-const airlock: AirlockBridge = {
-  getInfo: () => ipcRenderer.invoke('airlock:get-info') as Promise<AirlockInfo>,
-};
+function buildBridge(): AirlockBridge {
+  const methods: Record<string, (input?: unknown) => Promise<unknown>> = {
+    getInfo: () => ipcRenderer.invoke(IPC_GET_INFO),
+  };
+  for (const name of OP_NAMES) {
+    const channel = IPC_PREFIX + name;
+    // Exactly one argument crosses: whatever else a caller passes stays in the page.
+    methods[name] = (input?: unknown) => ipcRenderer.invoke(channel, input);
+  }
+  return Object.freeze(methods) as unknown as AirlockBridge;
+}
 
-contextBridge.exposeInMainWorld('airlock', airlock);
+contextBridge.exposeInMainWorld('airlock', buildBridge());

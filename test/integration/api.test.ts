@@ -638,7 +638,8 @@ describe('GET /v1/openapi.json', () => {
     expect(doc.paths['/v1/health']!.get!.security).toEqual([]);
     expect(doc.paths['/v1/query']!.post!.security).toEqual([{ agentKey: [] }]);
     expect(doc.paths['/v1/admin/agents']!.post!.security).toEqual([{ adminToken: [] }]);
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'agentKey']);
+    expect(doc.paths['/v1/ui/listAgents']!.post!.security).toEqual([{ uiSession: [] }]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'agentKey', 'uiSession']);
   });
 });
 

@@ -4,6 +4,8 @@ import type { RouteSpec } from './route-table';
 
 const toJson = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
 
+const SCHEME = { admin: 'adminToken', agent: 'agentKey', session: 'uiSession' } as const;
+
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with. */
 export function openApiDocument(routes: RouteSpec[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -25,7 +27,7 @@ export function openApiDocument(routes: RouteSpec[], version: string): Record<st
     paths[path] ??= {};
     paths[path]![r.method.toLowerCase()] = {
       summary: r.summary,
-      ...(r.auth === 'none' ? { security: [] } : { security: [{ [r.auth === 'admin' ? 'adminToken' : 'agentKey']: [] }] }),
+      ...(r.auth === 'none' ? { security: [] } : { security: [{ [SCHEME[r.auth]]: [] }] }),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } } : {}),
       responses,
@@ -39,6 +41,12 @@ export function openApiDocument(routes: RouteSpec[], version: string): Record<st
       securitySchemes: {
         adminToken: { type: 'http', scheme: 'bearer', description: 'contents of <data-dir>/admin.token' },
         agentKey: { type: 'http', scheme: 'bearer', description: 'an agent API key (alk_…)' },
+        uiSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'airlock_session',
+          description: 'the management UI session (from a one-time login link); calls also need the header `x-airlock-ui: 1`',
+        },
       },
     },
     paths,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
-export type Auth = 'none' | 'admin' | 'agent';
+/** `session`: the UI's session cookie plus the `x-airlock-ui: 1` header (ui-sessions.ts). */
+export type Auth = 'none' | 'admin' | 'agent' | 'session';
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -1,11 +1,13 @@
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
 import { AirlockError } from '../../shared/errors';
 import type { Core } from '../core';
 import { silentLogger, type Logger } from '../ports';
+import { createUiBackend, type UiBackend } from '../ui/ops-handlers';
+import { VERSION } from '../version';
 import { requireAdmin, requireAgent } from './auth';
 import { errorHandler, parseWith, sendError } from './http-errors';
 import { loopbackGuard } from './loopback-guard';
@@ -15,8 +17,10 @@ import { adminRoutes } from './routes/admin-routes';
 import { agentRoutes } from './routes/agent-routes';
 import { nlRoutes } from './routes/nl-routes';
 import type { Handler } from './routes/handler';
+import { uiRoutes } from './routes/ui-routes';
+import { UiSessions, requireSession, sessionCookie } from './ui-sessions';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface ServerDeps {
   core: Core;
@@ -27,6 +31,10 @@ export interface ServerDeps {
   logger?: Logger;
   /** Largest accepted body (bytes); default 1 MiB. */
   bodyLimit?: number;
+  /** Browser sessions of the UI; the shell keeps them to print the first login link. */
+  sessions?: UiSessions;
+  /** The UI's handlers; the desktop shell shares them with its IPC transport. */
+  ui?: UiBackend;
 }
 
 const SECURITY_HEADERS = {
@@ -44,6 +52,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? silentLogger;
   const port = typeof deps.port === 'function' ? deps.port : () => deps.port as number;
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 1024 * 1024, trustProxy: false, return503OnClosing: true });
+  const sessions = deps.sessions ?? new UiSessions(core.clock);
+  const baseUrl = () => `http://127.0.0.1:${port()}`;
+  const ui = deps.ui ?? createUiBackend(core, { url: baseUrl });
+  // A backend this server made is this server's to stop (running verification jobs).
+  if (!deps.ui) app.addHook('onClose', () => ui.close());
 
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', loopbackGuard(port));
@@ -75,17 +88,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   };
   app.setErrorHandler(errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  const hasRenderer = deps.rendererDir !== undefined && existsSync(join(deps.rendererDir, 'index.html'));
+  app.setNotFoundHandler((request, reply) => {
+    // The UI routes on the client (/agents/…, /audit): a reload or a bookmark gets the app.
+    if (hasRenderer && isClientRoute(request)) return sendIndex(reply);
+    return sendError(reply, new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
 
   const health: [RouteSpec, Handler] = [
     { method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness', responses: { 200: C.Health } },
     async () => ({ body: { status: 'ok', version: VERSION } }),
   ];
   const routes = [health, ...adminRoutes(core), ...agentRoutes(core), ...nlRoutes(core)];
+  routes.push(...uiRoutes(ui.handlers('browser'), sessions, (token) => `${baseUrl()}/login?token=${token}`));
   const admin = requireAdmin(deps.adminToken);
   const agent = requireAgent(core);
+  const session = requireSession(sessions);
+  const gate = { none: undefined, admin, agent, session } as const;
 
   for (const [spec, handler] of routes) {
     app.route({
@@ -94,13 +113,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       config: { action: spec.action },
       // Identity and the rate limit run before the body is read (ARCHITECTURE.md: identity →
       // rate limit → validation), so no one's body is parsed before we know who sent it.
-      onRequest: spec.auth === 'admin' ? admin : spec.auth === 'agent' ? agent : undefined,
+      onRequest: gate[spec.auth],
       handler: async (request, reply) => {
         const input = {
           request,
           params: spec.params ? parseWith(spec.params, request.params, 'path') : request.params,
           query: spec.query ? parseWith(spec.query, request.query, 'query string') : request.query,
-          body: spec.body ? parseWith(spec.body, request.body, 'request body') : undefined,
+          // A UI call without a body is a call without input (`{}`).
+          body: spec.body ? parseWith(spec.body, request.body ?? (spec.auth === 'session' ? {} : undefined), 'request body') : undefined,
         };
         const out = await handler(input);
         return reply.code(out.status ?? 200).headers(out.headers ?? {}).send(out.body);
@@ -110,8 +130,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const doc = openApiDocument(routes.map(([s]) => s), VERSION);
   app.get('/v1/openapi.json', async () => doc);
 
-  if (deps.rendererDir && existsSync(join(deps.rendererDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: deps.rendererDir, prefix: '/', index: 'index.html', wildcard: false });
+  app.get('/login', async (request, reply) => {
+    const token = (request.query as { token?: unknown }).token;
+    const id = typeof token === 'string' && token.length > 0 ? sessions.redeem(token) : null;
+    if (!id) {
+      return reply
+        .code(401)
+        .type('text/html; charset=utf-8')
+        .send(loginFailedPage);
+    }
+    // 303: the next request is a GET of the app, and the token leaves the address bar.
+    return reply.code(303).header('set-cookie', sessionCookie(id)).header('location', '/').send();
+  });
+
+  if (hasRenderer) {
+    await app.register(fastifyStatic, { root: deps.rendererDir!, prefix: '/', index: 'index.html', wildcard: false });
   } else {
     app.get('/', async (_req, reply) =>
       reply
@@ -121,3 +154,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
   return app;
 }
+
+/** A page address (no /v1/, no file extension) that a browser asks for as a document. */
+function isClientRoute(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0]!;
+  if (path.startsWith('/v1/') || path === '/v1' || path.startsWith('/mcp')) return false;
+  return !/\.[A-Za-z0-9]+$/.test(path);
+}
+
+function sendIndex(reply: FastifyReply) {
+  return reply.header('cache-control', 'no-cache').sendFile('index.html');
+}
+
+const loginFailedPage = `<!doctype html><meta charset="utf-8"><title>Airlock — sign-in link not valid</title>
+<p>This sign-in link is not valid: each link works once and for 10 minutes.</p>
+<p>Get a new one in a terminal on this machine: <code>bin/airlock login-link</code>
+(add <code>--data-dir DIR --port N</code> if Airlock runs with them), then open the address it prints.</p>`;

@@ -14,7 +14,8 @@ import { StoreError } from '../store/store-error';
 import { STORE_FILE } from '../store/open-store';
 import { join } from 'node:path';
 import { parseOptions, UsageError } from './args';
-import { VERSION } from '../api/server';
+import { VERSION } from '../version';
+import { requestLoginLink } from './login-link';
 
 const HELP = {
   main: `Airlock ${VERSION} — least-privilege, audited database access for local AI agents
@@ -24,6 +25,7 @@ Usage: airlock <command> [options]
 Commands:
   serve          run the core headless and serve the UI and API on 127.0.0.1
   audit verify   recompute the audit hash chain and report the first broken entry
+  login-link     print a new one-time link that signs a browser in to the running UI
 
 Run 'airlock <command> --help' for a command's options.`,
   serve: `Usage: airlock serve [--data-dir DIR] [--port N]
@@ -35,6 +37,17 @@ store.key only when AIRLOCK_STORE_KEY is not set) and registers the demo databas
 Options:
   --data-dir DIR  where the store lives (default: $AIRLOCK_HOME, else ~/.airlock)
   --port N        port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
+  -h, --help      show this help`,
+  loginLink: `Usage: airlock login-link [--data-dir DIR] [--port N]
+
+Asks the Airlock running on 127.0.0.1:PORT for a new one-time login link and prints it.
+Open it in a browser on this machine: it works once, within 10 minutes, and signs that
+browser in (a session cookie that ends after 12 hours without use). Uses the admin token
+in DIR/admin.token.
+
+Options:
+  --data-dir DIR  the data directory of the running Airlock (default: $AIRLOCK_HOME, else ~/.airlock)
+  --port N        its port (default ${DEFAULT_PORT})
   -h, --help      show this help`,
   audit: `Usage: airlock audit verify [--data-dir DIR] [--json]
 
@@ -86,6 +99,8 @@ async function serve(argv: string[]): Promise<number> {
   });
   console.log(`Airlock ${VERSION} is running.
   UI and API:   ${running.url}/
+  Sign in:      ${running.loginLink()}
+                (opens the UI in a browser; works once, for 10 minutes — \`airlock login-link\` makes another)
   Data:         ${dataDir}
   Admin token:  ${running.adminTokenPath}
   API docs:     ${running.url}/v1/openapi.json
@@ -93,6 +108,18 @@ Press Ctrl+C to stop.`);
   await stopped;
   console.log('Stopping…');
   await running.close();
+  return 0;
+}
+
+async function loginLink(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv, { 'data-dir': 'string', port: 'string', help: 'boolean' });
+  if (opts.help) {
+    console.log(HELP.loginLink);
+    return 0;
+  }
+  const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port needs a number from 1 to 65535');
+  console.log(await requestLoginLink(dataDirOf(opts), port));
   return 0;
 }
 
@@ -138,6 +165,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'serve':
         return await serve(rest);
+      case 'login-link':
+        return await loginLink(rest);
       case 'audit': {
         const [sub, ...more] = rest;
         if (sub === 'verify') return await auditVerify(more);

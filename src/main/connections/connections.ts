@@ -33,13 +33,38 @@ interface CachedSchema {
 }
 
 /** Shows where a URL points without its password. */
+// Parsed by hand: multi-host URLs (mongodb://a:1,b:2/…, postgres failover lists) are not WHATWG URLs.
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^?#]*)(\?[^#]*)?/i;
+const SECRET_PARAM = /([?&](password|pass|pwd|secret|token|sslpassword|sslkey)=)([^&]*)/gi;
+
 export function redactUrl(url: string): string {
-  // Parsed by hand: multi-host URLs (mongodb://a:1,b:2/…, postgres failover lists) are not WHATWG URLs.
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^?#]*)(\?[^#]*)?/i.exec(url);
+  const m = URL_PARTS.exec(url);
   if (!m) return '(unparseable URL)';
   const [, scheme, userinfo, rest, query] = m;
   const user = userinfo === undefined ? '' : `${userinfo.includes(':') ? `${userinfo.slice(0, userinfo.indexOf(':'))}:***` : userinfo}@`;
-  const q = (query ?? '').replace(/([?&](?:password|pass|pwd|secret|token|sslpassword|sslkey)=)[^&]*/gi, '$1***');
+  const q = (query ?? '').replace(SECRET_PARAM, '$1***');
+  return `${scheme}${user}${rest}${q}`;
+}
+
+/**
+ * The inverse of redactUrl for an edited URL: each secret still shown as `***` (the password,
+ * a password-like query parameter) takes its value from the stored URL.
+ */
+export function withStoredSecrets(url: string, storedUrl: string | undefined): string {
+  const next = URL_PARTS.exec(url);
+  const stored = storedUrl === undefined ? null : URL_PARTS.exec(storedUrl);
+  if (!next || !stored) return url;
+  const [, scheme, userinfo, rest, query] = next;
+  const storedInfo = stored[2];
+  let user = userinfo === undefined ? '' : `${userinfo}@`;
+  if (userinfo?.endsWith(':***') && storedInfo?.includes(':')) {
+    user = `${userinfo.slice(0, -3)}${storedInfo.slice(storedInfo.indexOf(':') + 1)}@`;
+  }
+  const storedParams = new Map([...(stored[4] ?? '').matchAll(SECRET_PARAM)].map((p) => [p[2]!.toLowerCase(), p[3]!]));
+  const q = (query ?? '').replace(SECRET_PARAM, (whole, prefix: string, name: string, value: string) => {
+    const kept = storedParams.get(name.toLowerCase());
+    return value === '***' && kept !== undefined ? `${prefix}${kept}` : whole;
+  });
   return `${scheme}${user}${rest}${q}`;
 }
 
@@ -49,12 +74,15 @@ export class Connections {
     insert: Statement;
     all: Statement<[], Row>;
     byName: Statement<[string], Row>;
+    update: Statement;
+    remove: Statement<[string]>;
+    referrers: Statement<[], { tbl: string; col: string }>;
   };
   private readonly live = new Map<string, Connector>();
   private readonly schemas = new Map<string, Promise<CachedSchema>>();
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
@@ -64,6 +92,11 @@ export class Connections {
       ),
       all: db.prepare('SELECT * FROM connections ORDER BY name'),
       byName: db.prepare('SELECT * FROM connections WHERE name = ?'),
+      update: db.prepare('UPDATE connections SET name = @name, kind = @kind, target = @target, config = @config WHERE name = @old'),
+      remove: db.prepare('DELETE FROM connections WHERE name = ?'),
+      // Tables that reference a connection by name (the semantic layer, and any added later).
+      referrers: db.prepare(`SELECT m.name AS tbl, f."from" AS col FROM sqlite_schema m
+        JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f."table" = 'connections'`),
     };
   }
 
@@ -76,21 +109,25 @@ export class Connections {
     return row ? toRecord(row) : null;
   }
 
-  /** Tests the connection with its driver before saving it; nothing is saved if that fails. */
-  async create(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
-    if (this.stmts.byName.get(input.name)) {
-      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
-    }
-    let config: Config;
-    let target: string;
+  /**
+   * What is stored for an input: a relative path resolved against baseDir; a URL whose
+   * password is `***` (the redacted form the UI shows) keeps the password of `keepSecretOf`.
+   */
+  private resolveInput(input: CreateConnection, baseDir: string, keepSecretOf?: Row): { config: Config; target: string } {
     if (input.kind === 'sqlite') {
       const path = isAbsolute(input.path) ? input.path : resolve(baseDir, input.path);
-      config = { path };
-      target = path;
-    } else {
-      config = { url: input.url };
-      target = redactUrl(input.url);
+      return { config: { path }, target: path };
     }
+    let url = input.url;
+    if (keepSecretOf && keepSecretOf.kind !== 'sqlite') {
+      const stored = JSON.parse(this.secrets.open(keepSecretOf.config)) as { url?: string };
+      url = withStoredSecrets(url, stored.url);
+    }
+    return { config: { url }, target: redactUrl(url) };
+  }
+
+  /** A connector for the input, proven by its driver's test; closed again if the test fails. */
+  private async tested(input: CreateConnection, config: Config): Promise<Connector> {
     const connector = this.connectorFor(input.kind, config);
     try {
       await connector.test();
@@ -99,6 +136,30 @@ export class Connections {
       if (e instanceof AirlockError) throw new AirlockError('CONNECTION_FAILED', `cannot connect to '${input.name}': ${e.message}`, { name: input.name });
       throw e;
     }
+    return connector;
+  }
+
+  /**
+   * Connects and lists the tables without saving anything ("Test connection" in a form).
+   * When a connection of that name exists, a `***` password stands for its stored one.
+   */
+  async probe(input: CreateConnection, baseDir: string): Promise<{ tables: number }> {
+    const { config } = this.resolveInput(input, baseDir, this.stmts.byName.get(input.name));
+    const connector = await this.tested(input, config);
+    try {
+      return { tables: (await connector.introspect()).length };
+    } finally {
+      await connector.close();
+    }
+  }
+
+  /** Tests the connection with its driver before saving it; nothing is saved if that fails. */
+  async create(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
+    if (this.stmts.byName.get(input.name)) {
+      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
+    }
+    const { config, target } = this.resolveInput(input, baseDir);
+    const connector = await this.tested(input, config);
     try {
       this.stmts.insert.run({
         name: input.name,
@@ -113,6 +174,62 @@ export class Connections {
     }
     this.live.set(input.name.toLowerCase(), connector);
     return this.get(input.name)!;
+  }
+
+  /**
+   * Points a connection elsewhere and/or renames it, tested before anything is saved. `also`
+   * runs in the same transaction (the caller renames what refers to the connection by name).
+   */
+  async update(name: string, input: CreateConnection, baseDir: string, also?: (oldName: string, newName: string) => void): Promise<ConnectionRecord> {
+    const row = this.stmts.byName.get(name);
+    if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
+    const renamed = input.name.toLowerCase() !== row.name.toLowerCase();
+    if (renamed && this.stmts.byName.get(input.name)) {
+      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
+    }
+    const { config, target } = this.resolveInput(input, baseDir, row);
+    const connector = await this.tested(input, config);
+    try {
+      this.db.transaction(() => {
+        // Rows that name the connection are renamed in the same transaction; the check of their
+        // foreign keys waits for the commit, when parent and children agree again.
+        this.db.pragma('defer_foreign_keys = ON');
+        this.stmts.update.run({ old: row.name, name: input.name, kind: input.kind, target, config: this.secrets.seal(JSON.stringify(config)) });
+        if (input.name !== row.name) {
+          for (const r of this.stmts.referrers.all()) {
+            this.db.prepare(`UPDATE ${quoteId(r.tbl)} SET ${quoteId(r.col)} = ? WHERE ${quoteId(r.col)} = ?`).run(input.name, row.name);
+          }
+        }
+        also?.(row.name, input.name);
+      })();
+    } catch (e) {
+      await connector.close();
+      throw e;
+    }
+    await this.forget(row.name);
+    this.live.set(input.name.toLowerCase(), connector);
+    return this.get(input.name)!;
+  }
+
+  /** Removes a connection (its semantic layer goes with it); `also` runs in the same transaction. */
+  async remove(name: string, also?: (name: string) => void): Promise<ConnectionRecord> {
+    const row = this.stmts.byName.get(name);
+    if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
+    this.db.transaction(() => {
+      this.stmts.remove.run(row.name);
+      also?.(row.name);
+    })();
+    await this.forget(row.name);
+    return toRecord(row);
+  }
+
+  /** Drops the live connector and cached schema of a connection that changed or went away. */
+  private async forget(name: string): Promise<void> {
+    const key = name.toLowerCase();
+    const live = this.live.get(key);
+    this.live.delete(key);
+    this.schemas.delete(key);
+    await live?.close();
   }
 
   /** Registers the bundled demo database once, as a copy in the data dir (agents may write to it). */
@@ -160,6 +277,8 @@ export class Connections {
     return createConnector(kind, config);
   }
 }
+
+const quoteId = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
 function toRecord(r: Row): ConnectionRecord {
   return { name: r.name, kind: r.kind, target: r.target, createdAt: r.created_at };

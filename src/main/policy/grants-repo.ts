@@ -14,6 +14,8 @@ export class GrantsRepo {
     list: Statement<[string], GrantRow>;
     clear: Statement<[string]>;
     insert: Statement;
+    renameConnection: Statement;
+    dropConnection: Statement<[string]>;
   };
 
   constructor(private readonly db: Database) {
@@ -24,6 +26,9 @@ export class GrantsRepo {
       clear: db.prepare('DELETE FROM grants WHERE agent_id = ?'),
       insert: db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect)
         VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect)`),
+      // Connection names compare without case everywhere (the connections table is NOCASE).
+      renameConnection: db.prepare('UPDATE grants SET connection = @to WHERE connection = @from COLLATE NOCASE'),
+      dropConnection: db.prepare('DELETE FROM grants WHERE connection = ? COLLATE NOCASE'),
     };
   }
 
@@ -38,6 +43,19 @@ export class GrantsRepo {
       if (r.effect === 'deny') g.effect = 'deny';
       return g;
     });
+  }
+
+  /** A connection was renamed: every agent's grants follow it. */
+  renameConnection(from: string, to: string): void {
+    this.stmts.renameConnection.run({ from, to });
+  }
+
+  /**
+   * A connection was removed: grants naming it go too, so a new connection that reuses the
+   * name does not inherit them.
+   */
+  removeConnection(name: string): number {
+    return this.stmts.dropConnection.run(name).changes;
   }
 
   /** Replaces all of an agent's grants atomically. */

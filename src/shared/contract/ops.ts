@@ -3,6 +3,21 @@
  * transport (`POST /v1/ui/<name>` with the session cookie), the Electron IPC transport
  * (`window.airlock.<method>` through the preload) and the renderer's client are all derived
  * from this table; no type is written twice.
+ *
+ * Changelog (for the renderer; names, once published, stay):
+ * - 2: + `updateConnection` { name, connection } (rename / new path or URL, tested before it is
+ *      saved; a URL whose password is `***` keeps the stored password), + `checkConnection`
+ *      { name } (tests a saved connection). `connectionSchema` { refresh: true } re-reads the
+ *      schema. `accessPreview` connections carry `kind` and `error` (schema unreadable).
+ *      `searchAudit`: `from`/`to` must be ISO-8601 datetimes; answers `totalCapped` (there
+ *      are more than `total` matches; show "10,000+"); `text` matches word beginnings in the
+ *      actor, action, statement, reason, rule and details. Operations without input refuse
+ *      anything but `{}`. `VerifyJob` gains state `failed`, `error`, `startedAt`,
+ *      `finishedAt`. `runQuery.asAgent` is an agent id (a name works too); `maxRows` is the
+ *      query path's row cap for the run (lower than the settings', or higher for an export,
+ *      up to the export cap). The names and the IPC channel prefix live in op-names.ts
+ *      (re-exported here); `IpcResult` / `AirlockBridge` type the preload.
+ * - 1: first table.
  */
 import { z } from 'zod';
 import {
@@ -15,7 +30,12 @@ import {
   CreatedAgent,
   GrantSchema,
 } from './api';
+import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName } from './op-names';
 
+export { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName };
+
+/** No input: `{}` and nothing else. */
+const NoInput = z.strictObject({});
 const Void = z.object({});
 const ColumnOut = z.object({ name: z.string(), type: z.string() });
 
@@ -45,9 +65,13 @@ export const ColumnAccess = z.object({
   write: z.boolean(),
 });
 export const AccessPreview = z.object({
+  /** The connections the agent holds any grant on, every table of each, readable or not. */
   connections: z.array(
     z.object({
       name: z.string(),
+      kind: ConnectionView.shape.kind,
+      /** Why the schema could not be read (the database is down, say); tables is then empty. */
+      error: z.string().nullable(),
       tables: z.array(z.object({ name: z.string(), read: z.boolean(), write: z.boolean(), columns: z.array(ColumnAccess) })),
     }),
   ),
@@ -57,8 +81,12 @@ export const RunQuery = z.strictObject({
   connection: z.string().min(1),
   sql: z.string().min(1).max(100_000),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(1000).optional(),
-  /** Run with this agent's grants, to preview what it would get or why it would be denied. */
-  asAgent: z.string().optional(),
+  /**
+   * Run with this agent's grants (its id; its name works too), to preview what it would get or
+   * why it would be denied. Reads only, as for the analyst: the workbench never writes.
+   */
+  asAgent: z.string().min(1).max(64).optional(),
+  /** Row cap for this run: lower than the settings' cap, or higher (up to the export cap) for an export. */
   maxRows: z.number().int().min(1).max(1_000_000).optional(),
 });
 export const QueryOutcome = z.discriminatedUnion('ok', [
@@ -83,29 +111,38 @@ export const AuditSearch = z.strictObject({
   agent: z.string().max(64).optional(),
   connection: z.string().max(64).optional(),
   status: z.enum(['allowed', 'denied', 'error']).optional(),
-  from: z.string().optional(),
-  to: z.string().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  /** Words (or word beginnings) to find in the actor, action, statement, reason, rule or details; all must occur. */
   text: z.string().max(200).optional(),
-  /** Keyset pagination: entries with id below this, newest first. */
+  /** Keyset pagination: the page after the entry with this id (pass the last answer's nextBeforeId). */
   beforeId: z.number().int().optional(),
   limit: z.number().int().min(1).max(500).default(50),
 });
 
 export const VerifyJob = z.object({
   id: z.string(),
-  state: z.enum(['running', 'done']),
+  /** `done`: `result` holds the verdict (intact or not); `failed`: the check itself could not run. */
+  state: z.enum(['running', 'done', 'failed']),
   verified: z.number().int(),
+  /** Entries in the log when the job started (more may be verified if it grew meanwhile). */
   total: z.number().int(),
   result: AuditVerifyResult.nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
 });
 
 export const DashboardSummary = z.object({
+  /** Every agent ever created, revoked ones included. */
   agents: z.number().int(),
+  /** Agents whose key works: neither revoked nor expired. */
   activeAgents: z.number().int(),
   connections: z.number().int(),
+  /** Audit entries other than administrative changes (agent and workbench requests, failed logins), over `series`. */
   requests24h: z.number().int(),
   denials24h: z.number().int(),
-  /** Hourly buckets over the last 24 hours, oldest first. */
+  /** 24 hourly buckets (UTC, `YYYY-MM-DDTHH:00:00.000Z`), oldest first, the last one the current hour. */
   series: z.array(z.object({ hour: z.string(), allowed: z.number().int(), denied: z.number().int(), error: z.number().int() })),
   latestDenials: z.array(AuditEntryView),
 });
@@ -114,16 +151,21 @@ export const ConnectionTestResult = z.object({ ok: z.boolean(), message: z.strin
 
 /** name → { input, output }. Method names on window.airlock are the keys. */
 export const OPS = {
-  systemInfo: { input: Void, output: z.object({ version: z.string(), dataDir: z.string(), url: z.string(), shell: z.enum(['desktop', 'browser']) }) },
-  dashboard: { input: Void, output: DashboardSummary },
+  systemInfo: { input: NoInput, output: z.object({ version: z.string(), dataDir: z.string(), url: z.string(), shell: z.enum(['desktop', 'browser']) }) },
+  dashboard: { input: NoInput, output: DashboardSummary },
 
-  listConnections: { input: Void, output: z.object({ connections: z.array(ConnectionView) }) },
+  listConnections: { input: NoInput, output: z.object({ connections: z.array(ConnectionView) }) },
+  /** Tests a connection before it is saved; nothing is stored. */
   testConnection: { input: CreateConnection, output: ConnectionTestResult },
+  /** Tests a saved connection. */
+  checkConnection: { input: z.strictObject({ name: z.string() }), output: ConnectionTestResult },
   createConnection: { input: CreateConnection, output: ConnectionView },
+  updateConnection: { input: z.strictObject({ name: z.string(), connection: CreateConnection }), output: ConnectionView },
+  /** Also removes the grants that name the connection, so a later one of the same name starts with none. */
   removeConnection: { input: z.strictObject({ name: z.string() }), output: Void },
   connectionSchema: { input: z.strictObject({ name: z.string(), refresh: z.boolean().optional() }), output: z.object({ tables: z.array(TableSchemaView) }) },
 
-  listAgents: { input: Void, output: z.object({ agents: z.array(AgentView) }) },
+  listAgents: { input: NoInput, output: z.object({ agents: z.array(AgentView) }) },
   createAgent: { input: CreateAgent, output: CreatedAgent },
   revokeAgent: { input: z.strictObject({ id: z.string() }), output: AgentView },
   getGrants: { input: z.strictObject({ id: z.string() }), output: z.object({ grants: z.array(GrantSchema) }) },
@@ -132,20 +174,51 @@ export const OPS = {
 
   runQuery: { input: RunQuery, output: QueryOutcome },
 
-  searchAudit: { input: AuditSearch, output: z.object({ entries: z.array(AuditEntryView), total: z.number().int(), nextBeforeId: z.number().int().nullable() }) },
+  searchAudit: {
+    input: AuditSearch,
+    output: z.object({
+      entries: z.array(AuditEntryView),
+      total: z.number().int(),
+      /** True when more than `total` entries match (counting stops there, to stay fast). */
+      totalCapped: z.boolean(),
+      nextBeforeId: z.number().int().nullable(),
+    }),
+  },
   auditEntry: { input: z.strictObject({ id: z.number().int() }), output: AuditEntryView },
-  startVerify: { input: Void, output: VerifyJob },
+  startVerify: { input: NoInput, output: VerifyJob },
   verifyStatus: { input: z.strictObject({ id: z.string() }), output: VerifyJob },
 
-  getSettings: { input: Void, output: Settings },
+  getSettings: { input: NoInput, output: Settings },
   putSettings: { input: Settings, output: Settings },
-} as const;
 
-export type OpName = keyof typeof OPS;
+  // Questions in plain language and the semantic layer (contract in nl.ts).
+  // `satisfies` refuses a missing or an extra key: op-names.ts (the preload's list) and this
+  // table cannot drift apart.
+} as const satisfies Record<OpName, { input: z.ZodType; output: z.ZodType }>;
+
 export type OpInput<N extends OpName> = z.input<(typeof OPS)[N]['input']>;
 export type OpOutput<N extends OpName> = z.infer<(typeof OPS)[N]['output']>;
 
 /** The renderer's view of the API: one async method per operation, whatever the transport. */
 export type AirlockApi = { [N in OpName]: (input: OpInput<N>) => Promise<OpOutput<N>> };
 
-export const IPC_PREFIX = 'airlock:op:';
+/** A failure as it crosses IPC: Error objects lose their fields there, so errors travel as data. */
+export interface WireError {
+  code: string;
+  message: string;
+  auditId?: number;
+}
+
+/** What every IPC handler answers; the renderer's client unwraps it (throws ApiError on failure). */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+export interface AirlockInfo {
+  version: string;
+  /** The core's loopback URL, e.g. `http://127.0.0.1:7717`. */
+  url: string;
+}
+
+/** `window.airlock` in the desktop window: one method per operation, each on its own channel. */
+export type AirlockBridge = { [N in OpName]: (input: OpInput<N>) => Promise<IpcResult<OpOutput<N>>> } & {
+  getInfo(): Promise<AirlockInfo>;
+};

@@ -1,0 +1,74 @@
+/**
+ * Administrative changes, each with its audit entry: the admin HTTP routes (admin token) and
+ * the UI operations (session or desktop IPC) both call these, so a change is validated and
+ * recorded the same way whichever door it came through.
+ */
+import type { CreateConnection } from '../../shared/contract/api';
+import type { Grant } from '../../shared/domain';
+import { AirlockError } from '../../shared/errors';
+import type { ConnectionRecord } from '../connections/connections';
+import type { Core } from '../core';
+import type { Agent } from '../identity/agents';
+
+export function requireAgent(core: Core, id: string): Agent {
+  const agent = core.agents.get(id);
+  if (!agent) throw new AirlockError('NOT_FOUND', `no agent with id '${id}'`);
+  return agent;
+}
+
+export async function createConnection(core: Core, input: CreateConnection): Promise<ConnectionRecord> {
+  const rec = await core.connections.create(input, core.dataDir);
+  await core.auditAdmin('connection.create', { name: rec.name, kind: rec.kind, target: rec.target }, { connection: rec.name });
+  return rec;
+}
+
+/** Re-points and/or renames a connection; grants follow a rename. */
+export async function updateConnection(core: Core, name: string, input: CreateConnection): Promise<ConnectionRecord> {
+  const before = core.connections.get(name);
+  const rec = await core.connections.update(name, input, core.dataDir, (from, to) => {
+    if (from !== to) core.grants.renameConnection(from, to);
+  });
+  await core.auditAdmin(
+    'connection.update',
+    { name: rec.name, kind: rec.kind, target: rec.target, ...(before && before.name !== rec.name ? { renamedFrom: before.name } : {}) },
+    { connection: rec.name },
+  );
+  return rec;
+}
+
+export async function removeConnection(core: Core, name: string): Promise<void> {
+  let grantsRemoved = 0;
+  const rec = await core.connections.remove(name, (n) => {
+    grantsRemoved = core.grants.removeConnection(n);
+  });
+  await core.auditAdmin('connection.remove', { name: rec.name, kind: rec.kind, target: rec.target, grantsRemoved }, { connection: rec.name });
+}
+
+export async function createAgent(core: Core, input: { name: string; expiresAt?: string | undefined }): Promise<{ agent: Agent; apiKey: string }> {
+  const { agent, apiKey } = core.agents.create(input.name, input.expiresAt);
+  await core.auditAdmin('agent.create', { agentId: agent.id, name: agent.name, keyPrefix: agent.keyPrefix, expiresAt: agent.expiresAt });
+  return { agent, apiKey };
+}
+
+export async function revokeAgent(core: Core, id: string): Promise<Agent> {
+  const agent = core.agents.revoke(id);
+  await core.auditAdmin('agent.revoke', { agentId: agent.id, name: agent.name });
+  return agent;
+}
+
+/** Replaces an agent's grants; every grant must name an existing connection. */
+export async function replaceGrants(core: Core, id: string, grants: Grant[]): Promise<Grant[]> {
+  const agent = requireAgent(core, id);
+  const known = new Set(core.connections.list().map((c) => c.name.toLowerCase()));
+  const unknown = grants.findIndex((g) => !known.has(g.connection.toLowerCase()));
+  if (unknown >= 0) {
+    const message = `grant names connection '${grants[unknown]!.connection}', which does not exist`;
+    throw new AirlockError('VALIDATION_FAILED', message, {
+      connection: grants[unknown]!.connection,
+      issues: [{ path: `grants.${unknown}.connection`, message }],
+    });
+  }
+  core.grants.replace(id, grants);
+  await core.auditAdmin('grants.replace', { agentId: id, name: agent.name, grants });
+  return core.grants.list(id);
+}

@@ -1,0 +1,37 @@
+/**
+ * The UI operations' names and the IPC channel prefix, without zod: the sandboxed preload
+ * imports this file (it cannot load packages), while ops.ts holds the schemas. ops.ts
+ * checks at compile time that its table has exactly these keys.
+ */
+export const OP_NAMES = [
+  'systemInfo',
+  'dashboard',
+  'listConnections',
+  'testConnection',
+  'checkConnection',
+  'createConnection',
+  'updateConnection',
+  'removeConnection',
+  'connectionSchema',
+  'listAgents',
+  'createAgent',
+  'revokeAgent',
+  'getGrants',
+  'putGrants',
+  'accessPreview',
+  'runQuery',
+  'searchAudit',
+  'auditEntry',
+  'startVerify',
+  'verifyStatus',
+  'getSettings',
+  'putSettings',
+] as const;
+
+export type OpName = (typeof OP_NAMES)[number];
+
+/** Channel of operation `name`: `airlock:op:<name>`; one fixed channel per operation. */
+export const IPC_PREFIX = 'airlock:op:';
+
+/** Channel of the shell's own `getInfo` (kept from the first desktop build). */
+export const IPC_GET_INFO = 'airlock:get-info';
