@@ -2,7 +2,7 @@
  * The workbench's SQL editor: CodeMirror 6 with the connection's dialect, completion of the
  * connection's tables and columns, and Ctrl/⌘+Enter to run.
  */
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { MySQL, PostgreSQL, SQLite, StandardSQL, sql, type SQLDialect } from '@codemirror/lang-sql';
 import { bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
@@ -61,6 +61,9 @@ const baseTheme = EditorView.theme({
     color: 'var(--mantine-color-white)',
   },
   '.cm-placeholder': { color: 'var(--mantine-color-dimmed)' },
+  '.cm-tooltip-autocomplete ul li': { padding: '2px 10px !important', fontFamily: 'var(--mantine-font-family-monospace)' },
+  '.cm-completionMatchedText': { textDecoration: 'none', fontWeight: 700 },
+  '.cm-completionDetail': { color: 'var(--mantine-color-dimmed)', fontStyle: 'normal', marginLeft: '12px' },
 });
 
 export function SqlEditor({
@@ -95,7 +98,8 @@ export function SqlEditor({
             keymap.of([
               {
                 key: 'Mod-Enter',
-                run: () => {
+                run: (v) => {
+                  closeCompletion(v);
                   callbacks.current.onRun();
                   return true;
                 },
@@ -111,13 +115,16 @@ export function SqlEditor({
           indentOnInput(),
           bracketMatching(),
           closeBrackets(),
-          autocompletion({ icons: true }),
+          // No icons: their glyphs are emoji that system fonts here may lack.
+          autocompletion({ icons: false }),
           highlightActiveLine(),
           keymap.of([...closeBracketsKeymap, ...completionKeymap]),
           syntaxHighlighting(classHighlighter),
           language.current.of(sql({ dialect: dialectFor(dialectKind), schema, upperCaseKeywords: true })),
           placeholder('SELECT … — Ctrl/⌘+Enter runs it'),
           baseTheme,
+          // Pasted one-line queries stay readable without scrolling sideways.
+          EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());

@@ -18,7 +18,6 @@ import { initialWidths } from '../../lib/column-width';
 
 type Row = readonly unknown[];
 const ROW_H = 28;
-const ROWNUM_W = 64;
 
 export function ResultGrid({
   columns,
@@ -30,7 +29,9 @@ export function ResultGrid({
   roles: ColumnRole[];
 }) {
   const [sorting, setSorting] = useState<SortingState>([]);
-  const widths = useMemo(() => initialWidths(columns.map((c) => c.name), rows), [columns, rows]);
+  const widths = useMemo(() => initialWidths(columns.map((c) => c.name), rows, 60, columns.map((c) => c.type)), [columns, rows]);
+  // Wide enough for the last row's number.
+  const rowNumWidth = Math.max(48, String(rows.length).length * 8.5 + 30);
   const defs = useMemo<ColumnDef<Row>[]>(
     () =>
       columns.map((c, i) => ({
@@ -63,7 +64,7 @@ export function ResultGrid({
     estimateSize: () => ROW_H,
     overscan: 16,
   });
-  const totalWidth = ROWNUM_W + table.getTotalSize();
+  const totalWidth = rowNumWidth + table.getTotalSize();
 
   return (
     <div
@@ -86,7 +87,7 @@ export function ResultGrid({
       }}
     >
       <div className="grid-head" role="row" style={{ width: totalWidth }}>
-        <div className="grid-cell rownum" style={{ width: ROWNUM_W }} role="columnheader" aria-label="Row number">
+        <div className="grid-cell rownum" style={{ width: rowNumWidth }} role="columnheader" aria-label="Row number">
           #
         </div>
         {table.getHeaderGroups()[0]!.headers.map((h) => {
@@ -132,7 +133,7 @@ export function ResultGrid({
               aria-rowindex={v.index + 2}
               style={{ transform: `translateY(${v.start}px)`, width: totalWidth, height: ROW_H }}
             >
-              <div className="grid-cell rownum" style={{ width: ROWNUM_W }}>
+              <div className="grid-cell rownum" style={{ width: rowNumWidth }}>
                 {v.index + 1}
               </div>
               {row.getVisibleCells().map((cell) => {

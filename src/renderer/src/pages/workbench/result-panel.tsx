@@ -19,7 +19,17 @@ export interface RunRecord {
   connection: string;
 }
 
-export function ResultPanel({ run, running, onExample, isDemo }: { run: RunRecord | null; running: boolean; onExample: (sql: string) => void; isDemo: boolean }) {
+export function ResultPanel({
+  run,
+  running,
+  onExample,
+  isDemo,
+}: {
+  run: RunRecord | null;
+  running: boolean;
+  onExample: (example: { sql: string; maxRows?: number }) => void;
+  isDemo: boolean;
+}) {
   if (running) {
     return (
       <Center h="100%">
@@ -44,7 +54,7 @@ export function ResultPanel({ run, running, onExample, isDemo }: { run: RunRecor
           {isDemo ? (
             <Group gap="xs" justify="center" mt="xs">
               {DEMO_EXAMPLES.map((e) => (
-                <Anchor key={e.label} component="button" type="button" size="sm" onClick={() => onExample(e.sql)}>
+                <Anchor key={e.label} component="button" type="button" size="sm" onClick={() => onExample(e)}>
                   {e.label}
                 </Anchor>
               ))}

@@ -147,7 +147,10 @@ export default function WorkbenchPage() {
           </Splitter.Pane>
           <Splitter.Pane defaultSize={64} min={20}>
             <Box h="100%" style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }} data-testid="result-panel">
-              <ResultPanel run={run} running={query.isPending} onExample={(s) => setSql(s)} isDemo={connection?.name === 'demo'} />
+              <ResultPanel run={run} running={query.isPending} onExample={(e) => {
+                  setSql(e.sql);
+                  if (e.maxRows) setMaxRows(e.maxRows);
+                }} isDemo={connection?.name === 'demo'} />
             </Box>
           </Splitter.Pane>
         </Splitter>
