@@ -14,6 +14,7 @@ import { StoreError } from '../store/store-error';
 import { STORE_FILE } from '../store/open-store';
 import { join } from 'node:path';
 import { parseOptions, UsageError } from './args';
+import { evalCommand } from './eval-command';
 import { VERSION } from '../version';
 import { requestLoginLink } from './login-link';
 
@@ -25,6 +26,7 @@ Usage: airlock <command> [options]
 Commands:
   serve          run the core headless and serve the UI and API on 127.0.0.1
   audit verify   recompute the audit hash chain and report the first broken entry
+  eval           ask a question/gold-SQL file through the local model and report execution accuracy
   login-link     print a new one-time link that signs a browser in to the running UI
 
 Run 'airlock <command> --help' for a command's options.`,
@@ -165,6 +167,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'serve':
         return await serve(rest);
+      case 'eval':
+        return await evalCommand(rest, dataDirOf);
       case 'login-link':
         return await loginLink(rest);
       case 'audit': {

@@ -40,10 +40,14 @@ export function hiddenNameScrubber(v: AccessView): (message: string) => string {
   }
   const hidden = new Set<string>();
   for (const t of v.tables) {
-    if (!visible.has(t.name.toLowerCase())) hidden.add(t.name.toLowerCase());
+    const name = t.name.toLowerCase();
+    if (!visible.has(name)) {
+      // `hr.payroll` shows in messages as `payroll` as often as whole.
+      for (const part of [name, name.slice(name.lastIndexOf('.') + 1)]) if (!visible.has(part)) hidden.add(part);
+    }
     for (const c of t.columns) if (!visible.has(c.name.toLowerCase())) hidden.add(c.name.toLowerCase());
   }
-  return (message) => message.replace(/[\p{L}\p{N}_$.]+/gu, (tok) => (hidden.has(tok.toLowerCase()) ? '<hidden>' : tok));
+  return (message) => message.replace(/[\p{L}\p{N}_$]+/gu, (tok) => (hidden.has(tok.toLowerCase()) ? '<hidden>' : tok));
 }
 
 export async function runCandidate(

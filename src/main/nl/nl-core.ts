@@ -20,10 +20,14 @@ export interface NlCore {
   ollama: OllamaClient;
   semantic: SemanticService;
   asks: AskService;
+  /** The guarded query path for an asker (the eval command runs gold SQL through it). */
+  queriesFor: (asker: Asker) => QueryService;
 }
 
 export interface NlConfig {
   ollamaTimeouts?: Partial<OllamaTimeouts>;
+  /** Overrides the stored settings' Ollama address or model without saving them (the eval command). */
+  ollama?: { url?: string; model?: string };
   options?: Partial<NlOptions>;
 }
 
@@ -59,7 +63,7 @@ export function auditAs(audit: AuditLog, actor: string): AuditLog {
 }
 
 export function createNlCore(deps: NlCoreDeps): NlCore {
-  const ollama = new OllamaClient(() => deps.settings.get().ollama, { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts });
+  const ollama = new OllamaClient(() => ({ ...deps.settings.get().ollama, ...deps.config?.ollama }), { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts });
   const store = new SemanticStore(deps.db, deps.clock);
   const semantic = new SemanticService({ store, connections: deps.connections, auditAdmin: deps.auditAdmin, clock: deps.clock });
   const sampler = new ValueSampler(() => deps.clock.now().getTime());
@@ -77,5 +81,5 @@ export function createNlCore(deps: NlCoreDeps): NlCore {
     queriesFor,
     ...(deps.config?.options ? { options: deps.config.options } : {}),
   });
-  return { ollama, semantic, asks };
+  return { ollama, semantic, asks, queriesFor };
 }

@@ -211,25 +211,45 @@ export function linkSchema(catalog: Catalog, readable: Readable, question: strin
   for (const key of [...related].sort(byScore).slice(0, opts.maxRelated ?? 6)) push(key, 'related');
   if (readable.size <= SMALL_SCHEMA) for (const key of [...readable.keys()].sort(byScore)) push(key, 'related');
 
-  const out: LinkedTable[] = [];
+  // Fill the budget in three passes: every needed table (matches and join paths) with its
+  // keys and matching columns first, then those tables whole, then related tables whole. So a
+  // wide table can never crowd out a narrow one the question also needs.
+  interface Slot {
+    lt: LinkedTable;
+    cost: number;
+  }
+  const slots: Slot[] = [];
   let tokens = 0;
-  for (const { key, why } of order) {
+  const build = (key: string, why: LinkedTable['why'], width: 'narrow' | 'full'): Slot => {
     const t = catalog.tables.get(key)!;
     const joins = visibleJoins(t, readable);
     const matched = scored.get(key)?.columns;
-    let { columns, omitted } = pickColumns(t, readable.get(key)!, joins, matched, cap);
-    const reserve = (cols: CatalogColumn[]) => cols.filter((c) => !c.values && opts.hintCandidate?.(t, c)).length * Math.ceil((HINT_CHARS + 10) / 3);
-    const cost = () => estimateTokens(renderTable({ table: t, columns, omitted, joins, why, score: 0 }, null)) + reserve(columns);
-    let need = cost();
-    if (tokens + need > opts.budgetTokens && why !== 'related' && columns.length > 4) {
-      // A needed table that does not fit whole may still fit with its keys and matching columns.
-      const narrow = Math.max(4, (matched?.size ?? 0) + t.primaryKey.length + joins.length);
-      ({ columns, omitted } = pickColumns(t, readable.get(key)!, joins, matched, narrow));
-      need = cost();
-    }
-    if (tokens + need > opts.budgetTokens) continue;
-    tokens += need;
-    out.push({ table: t, columns, omitted, joins, why, score: totalOf(key) });
+    const n = width === 'full' ? cap : Math.min(cap, Math.max(4, (matched?.size ?? 0) + t.primaryKey.length + joins.length));
+    const { columns, omitted } = pickColumns(t, readable.get(key)!, joins, matched, n);
+    const lt: LinkedTable = { table: t, columns, omitted, joins, why, score: totalOf(key) };
+    const reserve = columns.filter((c) => !c.values && opts.hintCandidate?.(t, c)).length * Math.ceil((HINT_CHARS + 10) / 3);
+    return { lt, cost: estimateTokens(renderTable(lt, null)) + reserve };
+  };
+  const needed = order.filter((o) => o.why !== 'related');
+  for (const { key, why } of needed) {
+    const slot = build(key, why, 'narrow');
+    if (tokens + slot.cost > opts.budgetTokens) continue;
+    tokens += slot.cost;
+    slots.push(slot);
   }
+  for (const [i, slot] of slots.entries()) {
+    const wide = build(slot.lt.table.key, slot.lt.why, 'full');
+    if (wide.cost > slot.cost && tokens - slot.cost + wide.cost <= opts.budgetTokens) {
+      tokens += wide.cost - slot.cost;
+      slots[i] = wide;
+    }
+  }
+  for (const { key, why } of order.filter((o) => o.why === 'related')) {
+    const slot = build(key, why, 'full');
+    if (tokens + slot.cost > opts.budgetTokens) continue;
+    tokens += slot.cost;
+    slots.push(slot);
+  }
+  const out = slots.map((x) => x.lt);
   return { tables: out, tokens };
 }

@@ -28,7 +28,7 @@ export function parseLayer(value: unknown, what = 'semantic layer'): SemanticLay
 }
 
 export function layerFromYaml(text: string): SemanticLayer {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw invalidLayer(
       'YAML file',

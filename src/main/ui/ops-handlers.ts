@@ -11,6 +11,7 @@ import { Dashboard } from './dashboard';
 import type { OpsHandlers } from './ops-types';
 import { VerifyJobs, type VerifyJobsOptions } from './verify-jobs';
 import { runQuery } from './workbench';
+import { nlOps } from '../nl/nl-ops';
 
 export type Shell = 'desktop' | 'browser';
 
@@ -41,6 +42,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
     startVerify: () => verify.start(),
     verifyStatus: async ({ id }) => verify.status(id),
     ...settingsOps(core),
+    ...nlOps(core),
   } satisfies Omit<OpsHandlers, 'systemInfo'>;
   return {
     handlers: (shell) => ({

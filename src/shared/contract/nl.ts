@@ -143,3 +143,38 @@ export const OllamaStatus = z.object({
   guidance: z.array(z.string()),
 });
 export type OllamaStatus = z.infer<typeof OllamaStatus>;
+
+// ── UI operations (merged into OPS in ops.ts) ──────────────────────────────
+export const ConnectionRef = z.strictObject({ connection: z.string().min(1).max(64) });
+export const StoredSemanticLayer = z.object({ layer: SemanticLayer, revision: z.number().int() });
+
+export const AskInput = AskRequest.extend({
+  /** Ask with this agent's read grants (its id; its name works too) instead of the analyst's. */
+  asAgent: z.string().min(1).max(64).optional(),
+});
+
+export const AskOutcome = z.discriminatedUnion('ok', [
+  AskAnswer.extend({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    code: z.string(),
+    message: z.string(),
+    auditId: z.number().int().nullable(),
+    /** Steps that fix an Ollama problem (not running, model missing). */
+    guidance: z.array(z.string()).optional(),
+    /** The attempts made before the ask failed (SQL and why each was refused). */
+    history: z.array(AskAttempt).optional(),
+  }),
+]);
+
+/** Natural-language operations of the UI: asking, Ollama's status, the semantic layer editor. */
+export const NL_OPS = {
+  ask: { input: AskInput, output: AskOutcome },
+  ollamaStatus: { input: z.object({}), output: OllamaStatus },
+  getSemanticLayer: { input: ConnectionRef, output: StoredSemanticLayer },
+  putSemanticLayer: { input: ConnectionRef.extend({ layer: SemanticLayer }), output: StoredSemanticLayer },
+  importSemanticLayer: { input: ConnectionRef.extend({ yaml: z.string().min(1).max(5_000_000) }), output: StoredSemanticLayer },
+  exportSemanticLayer: { input: ConnectionRef, output: z.object({ yaml: z.string() }) },
+  /** "Save as verified example"; an example with the same question is replaced. */
+  addVerifiedExample: { input: ConnectionRef.extend({ question: z.string().trim().min(1).max(2000), sql: z.string().trim().min(1).max(20_000) }), output: StoredSemanticLayer },
+} as const;

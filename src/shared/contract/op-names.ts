@@ -26,6 +26,13 @@ export const OP_NAMES = [
   'verifyStatus',
   'getSettings',
   'putSettings',
+  'ask',
+  'ollamaStatus',
+  'getSemanticLayer',
+  'putSemanticLayer',
+  'importSemanticLayer',
+  'exportSemanticLayer',
+  'addVerifiedExample',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

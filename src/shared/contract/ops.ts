@@ -5,6 +5,12 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 3: + `ask` { connection, question, candidates?, asAgent? } → `{ ok: true, sql, explanation,
+ *      summary, columns, rows, attempts, history, auditId, … }` or `{ ok: false, code, message,
+ *      auditId, guidance?, history? }`; + `ollamaStatus`; + the semantic layer editor:
+ *      `getSemanticLayer`, `putSemanticLayer`, `importSemanticLayer` / `exportSemanticLayer`
+ *      (YAML), `addVerifiedExample` ("save as verified example"). Schemas in nl.ts; a streamed
+ *      ask (stages and tokens) is `uiAsk(core, input, onEvent)` / `askReply` in the main process.
  * - 2: + `updateConnection` { name, connection } (rename / new path or URL, tested before it is
  *      saved; a URL whose password is `***` keeps the stored password), + `checkConnection`
  *      { name } (tests a saved connection). `connectionSchema` { refresh: true } re-reads the
@@ -30,6 +36,7 @@ import {
   CreatedAgent,
   GrantSchema,
 } from './api';
+import { NL_OPS } from './nl';
 import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName } from './op-names';
 
 export { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName };
@@ -192,6 +199,7 @@ export const OPS = {
   putSettings: { input: Settings, output: Settings },
 
   // Questions in plain language and the semantic layer (contract in nl.ts).
+  ...NL_OPS,
   // `satisfies` refuses a missing or an extra key: op-names.ts (the preload's list) and this
   // table cannot drift apart.
 } as const satisfies Record<OpName, { input: z.ZodType; output: z.ZodType }>;

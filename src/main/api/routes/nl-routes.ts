@@ -43,6 +43,39 @@ export function errorEvent(e: unknown): AskEvent {
   return { type: 'error', error: { code: err.code, message: err.message, ...publicDetails(err) }, ...(err.auditId !== undefined ? { auditId: err.auditId } : {}) };
 }
 
+type Run = (opts: { onEvent?: (e: AskEvent) => void; signal?: AbortSignal }) => Promise<unknown>;
+
+/**
+ * An ask's HTTP answer: JSON, or a stream of events when `accept` asks for Server-Sent Events
+ * or NDJSON. The stream starts once the ask is under way, so failures before its first event
+ * (no grant, no such connection) still answer with their own status code. A client that goes
+ * away cancels the model call. Exported for the UI's session routes.
+ */
+export async function askReply(run: Run, accept: string | undefined): Promise<{ body: unknown; headers?: Record<string, string> }> {
+  const mode = streamMode(accept);
+  if (!mode) return { body: await run({}) };
+  const out = new PassThrough();
+  const ctrl = new AbortController();
+  let finished = false;
+  // Fastify destroys the stream when the client goes away: stop the model too.
+  out.on('close', () => finished || ctrl.abort());
+  let started!: () => void;
+  const firstEvent = new Promise<void>((resolve) => (started = resolve));
+  const write = (e: AskEvent) => {
+    started();
+    if (!out.destroyed) out.write(encode(mode, e));
+  };
+  const asking = run({ signal: ctrl.signal, onEvent: write });
+  await Promise.race([firstEvent, asking]);
+  asking
+    .catch((e: unknown) => write(errorEvent(e)))
+    .finally(() => {
+      finished = true;
+      out.end();
+    });
+  return { body: out, headers: { 'content-type': CONTENT_TYPE[mode], 'x-accel-buffering': 'no' } };
+}
+
 export function nlRoutes(core: Core): [RouteSpec, Handler][] {
   const requireGrant = (agentName: string, agentId: string, connection: string) => {
     const granted = core.grants.list(agentId).some((g) => (g.effect ?? 'allow') === 'allow' && g.connection.toLowerCase() === connection.toLowerCase());
@@ -63,32 +96,7 @@ export function nlRoutes(core: Core): [RouteSpec, Handler][] {
       async ({ request, body }) => {
         const agent = request.agent!;
         const asker = agentAsker(agent, core.grants.list(agent.id));
-        const req = body as AskRequest;
-        const mode = streamMode(request.headers.accept);
-        if (!mode) return { body: await core.nl.asks.ask(asker, req) };
-
-        // Stream once the ask is under way: failures before its first event (no grant, no such
-        // connection) still answer with their own status code, like the JSON variant.
-        const out = new PassThrough();
-        const ctrl = new AbortController();
-        let finished = false;
-        // Fastify destroys the stream when the client goes away: stop the model too.
-        out.on('close', () => finished || ctrl.abort());
-        let started!: () => void;
-        const firstEvent = new Promise<void>((resolve) => (started = resolve));
-        const write = (e: AskEvent) => {
-          started();
-          if (!out.destroyed) out.write(encode(mode, e));
-        };
-        const asking = core.nl.asks.ask(asker, req, { signal: ctrl.signal, onEvent: write });
-        await Promise.race([firstEvent, asking]);
-        asking
-          .catch((e: unknown) => write(errorEvent(e)))
-          .finally(() => {
-            finished = true;
-            out.end();
-          });
-        return { body: out, headers: { 'content-type': CONTENT_TYPE[mode], 'x-accel-buffering': 'no' } };
+        return askReply((opts) => core.nl.asks.ask(asker, body as AskRequest, opts), request.headers.accept);
       },
     ],
     [

@@ -1,0 +1,61 @@
+/**
+ * The UI's natural-language operations (NL_OPS in src/shared/contract/nl.ts): an analyst asks
+ * with read access to every table of the connection, or "as agent X" with that agent's read
+ * grants; the semantic layer is read and edited as an administrator. A failed ask is an
+ * answer (`ok: false` with the code, the audit entry and any guidance), as runQuery's is.
+ */
+import type { z } from 'zod';
+import { NL_OPS, type AskAttempt, type AskEvent } from '../../shared/contract/nl';
+import { AirlockError, isAirlockError } from '../../shared/errors';
+import type { Core } from '../core';
+import { analystAsker, asAgentAsker, type Asker } from './access';
+
+type NlOpName = keyof typeof NL_OPS;
+type Input<N extends NlOpName> = z.output<(typeof NL_OPS)[N]['input']>;
+type Output<N extends NlOpName> = z.infer<(typeof NL_OPS)[N]['output']>;
+export type NlOpsHandlers = { [N in NlOpName]: (input: Input<N>) => Promise<Output<N>> };
+
+/** The asker a person in the UI is: the analyst, or the analyst "as agent X" (reads only). */
+export function uiAsker(core: Core, connection: string, asAgent: string | undefined): Asker {
+  if (asAgent === undefined) return analystAsker(connection);
+  const agent = core.agents.get(asAgent) ?? core.agents.list().find((a) => a.name.toLowerCase() === asAgent.toLowerCase());
+  if (!agent) throw new AirlockError('NOT_FOUND', `no agent '${asAgent}'`);
+  if (agent.revokedAt) throw new AirlockError('UNAUTHENTICATED', `agent '${agent.name}' was revoked; its key gets nothing`);
+  return asAgentAsker(agent, core.grants.list(agent.id));
+}
+
+/**
+ * One ask for the UI, with stages and tokens delivered to `onEvent` as they happen (the HTTP
+ * transport can send them as Server-Sent Events, the desktop shell as IPC messages).
+ */
+export async function uiAsk(core: Core, input: Input<'ask'>, onEvent?: (e: AskEvent) => void, signal?: AbortSignal): Promise<Output<'ask'>> {
+  try {
+    const asker = uiAsker(core, input.connection, input.asAgent);
+    const { asAgent: _a, ...req } = input;
+    const answer = await core.nl.asks.ask(asker, req, { ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+    return { ok: true, ...answer };
+  } catch (e) {
+    if (!isAirlockError(e)) throw e;
+    return {
+      ok: false,
+      code: e.code,
+      message: e.message,
+      auditId: e.auditId ?? null,
+      ...(Array.isArray(e.details.guidance) ? { guidance: e.details.guidance as string[] } : {}),
+      ...(Array.isArray(e.details.history) ? { history: e.details.history as AskAttempt[] } : {}),
+    };
+  }
+}
+
+export function nlOps(core: Core): NlOpsHandlers {
+  const actor = 'user:analyst';
+  return {
+    ask: (input) => uiAsk(core, input),
+    ollamaStatus: () => core.nl.ollama.status(),
+    getSemanticLayer: async ({ connection }) => core.nl.semantic.get(connection),
+    putSemanticLayer: ({ connection, layer }) => core.nl.semantic.put(connection, layer, actor),
+    importSemanticLayer: ({ connection, yaml }) => core.nl.semantic.importYaml(connection, yaml, actor),
+    exportSemanticLayer: async ({ connection }) => ({ yaml: core.nl.semantic.exportYaml(connection) }),
+    addVerifiedExample: ({ connection, question, sql }) => core.nl.semantic.addExample(connection, question, sql, actor),
+  };
+}
