@@ -91,6 +91,29 @@ export class QueryService {
     return (await this.run(agent, req, { sink, signal })) as StreamOutcome;
   }
 
+  /**
+   * An agent's grants changed: connections that mirror grants in the database (PostgreSQL
+   * with agent_roles=true) update the agent's role now rather than before its next statement.
+   */
+  async grantsChanged(agent: Pick<Agent, 'id' | 'name'>): Promise<void> {
+    const grants = this.deps.grantsOf(agent.id);
+    for (const record of this.deps.connections.list()) {
+      if (record.kind !== 'postgres') continue;
+      const connector = this.deps.connections.connector(record.name);
+      try {
+        await connector.agentGrantsChanged?.({
+          id: agent.id,
+          name: agent.name,
+          connection: record.name,
+          grants: grants.filter((g) => g.connection.toLowerCase() === record.name.toLowerCase()),
+        });
+      } catch {
+        // The server is unreachable now: the role is brought in line before the agent's next
+        // statement there, which refuses to run until it is.
+      }
+    }
+  }
+
   /** Whether a request is an export (more rows than the configured cap). */
   isExport(req: QueryRequest): boolean {
     return req.maxRows !== undefined && req.maxRows > this.deps.limits().maxRows;

@@ -14,7 +14,7 @@ import { Deadline } from '../deadline';
 import { EngineTruthError, checkPlan } from '../plan-check';
 import { RowBudget, collectingSink } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
-import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
 import { PG_ENGINE_FUNCTIONS, planTouches } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
@@ -131,6 +131,13 @@ export class PostgresConnector implements Connector {
       }
       return out;
     }, true);
+  }
+
+  /** With agent_roles=true: brings the agent's database role in line with its new grants now. */
+  async agentGrantsChanged(agent: AgentContext): Promise<void> {
+    if (!this.roles) return;
+    if (!this.engine) await this.introspect();
+    await this.roles.ensure(this.pools, agent);
   }
 
   async close(): Promise<void> {
