@@ -89,7 +89,6 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
     const role = roles[0]!;
     const put = await t.admin('PUT', `/v1/admin/agents/${analyst.id}/grants`, { grants: [{ connection: CONN, table: 'employees', actions: ['read'], columns: ['id'] }] });
     expect(put.statusCode, put.body).toBe(200);
-    await t.core.queries.grantsChanged({ id: analyst.id, name: 'role-analyst' });
     expect(await priv(role, "SELECT has_table_privilege($1, 'public.orders', 'SELECT') AS ok")).toBe(false);
     expect(await priv(role, "SELECT has_column_privilege($1, 'public.employees', 'first_name', 'SELECT') AS ok")).toBe(false);
     expect(await priv(role, "SELECT has_column_privilege($1, 'public.employees', 'id', 'SELECT') AS ok")).toBe(true);

@@ -70,5 +70,7 @@ export async function replaceGrants(core: Core, id: string, grants: Grant[]): Pr
   }
   core.grants.replace(id, grants);
   await core.auditAdmin('grants.replace', { agentId: id, name: agent.name, grants });
+  // PostgreSQL connections with agent_roles=true mirror the grants in the agent's database role.
+  await core.queries.grantsChanged(agent);
   return core.grants.list(id);
 }
