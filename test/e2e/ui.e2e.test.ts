@@ -3,11 +3,12 @@
  * playwright-core) against `bin/airlock serve` on a fresh data dir: sign in with the link,
  * create an agent, grant two tables with one column hidden, query and chart in the workbench,
  * export CSV, see the agent's denial in the audit page, verify the chain, 100,000 rows in the
- * grid, and every page in light and dark. Screenshots go to test/e2e/screenshots/ (git-ignored).
+ * grid, every page in light and dark, and a tampered log named at its first broken entry. Screenshots go to test/e2e/screenshots/ (git-ignored).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, ensureRendererBuild, requireChromium, startServe, type RunningAirlock } from './browser-env';
@@ -258,6 +259,32 @@ describe('the management UI in a browser', () => {
     await page.keyboard.press('Shift+Tab'); // back to Audit
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/audit$/);
+  });
+
+  it('names the first broken entry when the audit log was tampered with', async () => {
+    // Stop Airlock, edit entry #3 behind its back (dropping the append-only trigger first), start again.
+    await server.stop();
+    const key = readFileSync(join(dataDir, 'store.key'), 'utf8').trim();
+    const db = new Database(join(dataDir, 'airlock.db'));
+    try {
+      db.pragma("cipher='sqlcipher'");
+      db.pragma('legacy=4');
+      db.pragma(`key="x'${key}'"`);
+      db.exec('DROP TRIGGER audit_log_no_update');
+      expect(db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = 3").run().changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    server = await startServe(dataDir);
+    await page.goto(server.loginLink);
+    await go('/audit');
+    await page.getByTestId('verify-chain').click();
+    const verdict = page.getByTestId('verify-verdict');
+    await verdict.waitFor();
+    expect(await verdict.getAttribute('data-ok')).toBe('false');
+    expect(await verdict.innerText()).toMatch(/Chain broken at entry #3/);
+    // A new port is a new origin: the theme choice stays with the old one, so this is light.
+    await shot('audit-verify-broken');
   });
 
   it('logged nothing alarming: no page errors, no CSP refusals', () => {
