@@ -2,7 +2,7 @@
  * The bundled demo database (resources/demo.db), rebuilt on the real PostgreSQL and MariaDB
  * servers with each engine's own types (dates as DATE, money as NUMERIC/DECIMAL, booleans),
  * so every driver runs the same tests over the same rows. Each test file seeds its own
- * database (`airlock_demo_<suffix>`), because vitest runs files in parallel.
+ * database (`airlock_demo_<suffix>_<pid>`), because vitest runs files in parallel.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,11 @@ const INDEXES: [table: string, column: string][] = [
   ['employees', 'manager_id'], ['orders', 'customer_id'], ['orders', 'employee_id'], ['orders', 'order_date'], ['order_items', 'product_id'],
 ];
 
-export const demoDbName = (suffix: string) => `airlock_demo_${suffix}`;
+/**
+ * The test database for one test file. The process id keeps concurrent runs on the same
+ * servers (two checkouts, CI beside a developer) from dropping each other's databases.
+ */
+export const demoDbName = (suffix: string) => `airlock_demo_${suffix}_${process.pid}`;
 
 function demoRows(table: TableDef): unknown[][] {
   const db = new Database(DEMO_DB, { readonly: true, fileMustExist: true });

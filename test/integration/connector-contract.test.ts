@@ -1,7 +1,7 @@
 /**
  * One contract, every SQL driver (STYLE.md §7): SQLite on a copy of the demo database, and
  * the same demo rows rebuilt on the real PostgreSQL and MariaDB servers of this machine
- * (database `airlock_demo_contract`, created and dropped here). Each driver must connect and
+ * (database `airlock_demo_contract_<pid>`, created and dropped here). Each driver must connect and
  * explain a failed connection, introspect, read, write, cap rows and bytes, stop a long
  * statement on the server, stream, and report errors the same way.
  *

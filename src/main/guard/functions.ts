@@ -16,6 +16,8 @@ const SCALAR = [
   'abs', 'coalesce', 'nullif', 'length', 'lower', 'upper', 'substr', 'substring', 'trim', 'ltrim',
   'rtrim', 'replace', 'round', 'sign', 'ceil', 'ceiling', 'floor', 'mod', 'power', 'pow', 'sqrt',
   'exp', 'ln', 'log', 'log10', 'concat', 'concat_ws', 'octet_length', 'pi', 'random',
+  // the SQL clock: some grammars read CURRENT_DATE and friends as calls
+  'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp',
 ];
 
 const SQLITE = [

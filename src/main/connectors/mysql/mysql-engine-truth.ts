@@ -149,7 +149,9 @@ export function readRewrite(note: string, schema: MysqlEngineSchema): MysqlRewri
     } else if (tok.k === 'word' && toks[i + 1]?.v === '(') {
       const name = tok.v.toLowerCase();
       if (toks[i - 1]?.v === '<' || SYNTAX.has(name)) continue; // <in_optimizer>(…), <cache>(…): optimizer markers
-      if (toks[closingParen(toks, i + 1) + 1]?.v.toLowerCase() === 'as') continue; // a CTE's column list: name(a, b) as (…)
+      // A CTE's column list, `name(`a`,`b`) as (select …)` — unlike a call with an alias, `f(x) AS `y``.
+      const close = closingParen(toks, i + 1);
+      if (toks[close + 1]?.v.toLowerCase() === 'as' && toks[close + 2]?.v === '(') continue;
       t.functions.add(name);
     }
   }

@@ -60,12 +60,17 @@ export class PostgresConnector implements Connector {
 
   async test(): Promise<void> {
     const client = await this.pools.acquire();
+    let canManageRoles = true;
     try {
-      await client.query('SELECT 1');
+      const r = await client.query<{ ok: boolean }>('SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user');
+      canManageRoles = r.rows[0]?.ok === true;
     } catch (e) {
       throw this.pools.phrase(e);
     } finally {
       client.release();
+    }
+    if (this.roles && !canManageRoles) {
+      throw new AirlockError('CONNECTION_FAILED', `agent_roles=true needs a user that may create roles (CREATEROLE); '${this.config.user}' may not`);
     }
   }
 
