@@ -43,15 +43,21 @@ function newestMtime(dir: string): number {
  */
 export function ensureRendererBuild(): void {
   const index = join(ROOT, 'out/renderer/index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'src/renderer')), newestMtime(join(ROOT, 'src/shared')));
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'src/renderer')),
+    newestMtime(join(ROOT, 'src/shared')),
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   try {
     execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 280_000 });
   } catch (e) {
     const err = e as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`out/renderer is ${existsSync(index) ? 'stale' : 'missing'} and \`npx electron-vite build\` failed: ${err.stderr?.toString() || err.stdout?.toString() || err.message}`);
+    throw new Error(
+      `out/renderer is ${existsSync(index) ? 'stale' : 'missing'} and \`npx electron-vite build\` failed: ${err.stderr?.toString() || err.stdout?.toString() || err.message}`,
+    );
   }
-  if (!existsSync(index)) throw new Error('`npx electron-vite build` ran but out/renderer/index.html is still missing');
+  if (!existsSync(index))
+    throw new Error('`npx electron-vite build` ran but out/renderer/index.html is still missing');
 }
 
 export interface RunningAirlock {
@@ -66,7 +72,11 @@ export function startServe(dataDir: string): Promise<RunningAirlock> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.AIRLOCK_STORE_KEY;
   delete env.AIRLOCK_HOME;
-  const child = spawn(join(ROOT, 'bin/airlock'), ['serve', '--data-dir', dataDir, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'bin/airlock'), ['serve', '--data-dir', dataDir, '--port', '0'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -82,7 +92,9 @@ export function startServe(dataDir: string): Promise<RunningAirlock> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`bin/airlock serve printed no sign-in link within 60 s; its output:\n${out}`));
+      reject(
+        new Error(`bin/airlock serve printed no sign-in link within 60 s; its output:\n${out}`),
+      );
     }, 60_000);
     const check = () => {
       const m = /Sign in:\s+(http:\/\/127\.0\.0\.1:\d+)(\/login\?token=\S+)/.exec(out);
@@ -94,7 +106,9 @@ export function startServe(dataDir: string): Promise<RunningAirlock> {
     child.stdout!.on('data', check);
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`bin/airlock serve exited before printing a sign-in link; its output:\n${out}`));
+      reject(
+        new Error(`bin/airlock serve exited before printing a sign-in link; its output:\n${out}`),
+      );
     });
   });
 }

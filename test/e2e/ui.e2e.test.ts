@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, ensureRendererBuild, requireChromium, startServe, type RunningAirlock } from './browser-env';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  ROOT,
+  ensureRendererBuild,
+  requireChromium,
+  startServe,
+  type RunningAirlock,
+} from './browser-env';
 
 const SHOTS = join(ROOT, 'test/e2e/screenshots');
 
@@ -31,7 +39,11 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServe(dataDir);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+  context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'light',
+    acceptDownloads: true,
+  });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
   // Anything the page logs as an error (CSP refusals included) or throws fails the test at the end.
@@ -74,14 +86,17 @@ async function pick(testId: string, option: string): Promise<void> {
   await page.getByRole('option', { name: option }).click();
 }
 
-describe('the management UI in a browser', () => {
+// Generous per-step time: CI runs every test file at once, and a browser shares the machine.
+describe('the management UI in a browser', { timeout: 120_000 }, () => {
   let apiKey = '';
 
   it('signs in with the one-time link and lands in the guided setup', async () => {
     await page.goto(server.loginLink);
     await page.waitForLoadState('networkidle');
     expect(page.url()).toMatch(/#\/setup$/);
-    await expect(page.getByRole('heading', { name: 'Welcome to Airlock' }).isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByRole('heading', { name: 'Welcome to Airlock' }).isVisible(),
+    ).resolves.toBe(true);
     await expect(page.getByText('The demo database is ready').isVisible()).resolves.toBe(true);
     await shot('setup');
 
@@ -116,7 +131,9 @@ describe('the management UI in a browser', () => {
     await page.getByTestId('tab-preview').click();
     const employees = page.getByTestId('preview-demo-employees');
     await employees.waitFor();
-    await expect(employees.locator('[data-visible="false"]').allInnerTexts()).resolves.toEqual(['salary']);
+    await expect(employees.locator('[data-visible="false"]').allInnerTexts()).resolves.toEqual([
+      'salary',
+    ]);
     await expect(page.getByTestId('preview-demo-customers').isVisible()).resolves.toBe(true);
     await expect(page.getByTestId('preview-demo-orders').count()).resolves.toBe(0);
     await shot('agent-access-preview');
@@ -144,7 +161,9 @@ describe('the management UI in a browser', () => {
 
   it('runs a query in the workbench, charts it and exports CSV', async () => {
     await go('/workbench');
-    await runSql('SELECT status, COUNT(*) AS orders, ROUND(SUM(total), 2) AS revenue FROM orders GROUP BY status ORDER BY orders DESC');
+    await runSql(
+      'SELECT status, COUNT(*) AS orders, ROUND(SUM(total), 2) AS revenue FROM orders GROUP BY status ORDER BY orders DESC',
+    );
     await expect(page.getByTestId('row-count').innerText()).resolves.toBe('6 rows');
     await shot('workbench');
 
@@ -160,7 +179,10 @@ describe('the management UI in a browser', () => {
     expect(file.suggestedFilename()).toMatch(/^demo-\d{8}-\d{6}\.csv$/);
     const saved = join(downloads, file.suggestedFilename());
     await file.saveAs(saved);
-    const lines = readFileSync(saved, 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = readFileSync(saved, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe('status,orders,revenue');
     expect(lines).toHaveLength(7);
     expect(lines[1]).toMatch(/^delivered,\d+,\d+(\.\d+)?$/);
@@ -171,7 +193,9 @@ describe('the management UI in a browser', () => {
     await runSql('SELECT first_name, salary FROM employees');
     const refusal = page.getByTestId('query-refusal');
     await refusal.waitFor();
-    expect(await refusal.innerText()).toMatch(/reporting-bot would be denied[\s\S]*salary[\s\S]*PERMISSION_DENIED/);
+    expect(await refusal.innerText()).toMatch(
+      /reporting-bot would be denied[\s\S]*salary[\s\S]*PERMISSION_DENIED/,
+    );
     await shot('workbench-denied');
     const link = page.getByTestId('refusal-audit-link');
     const auditId = Number((await link.innerText()).replace(/\D/g, ''));
@@ -181,12 +205,18 @@ describe('the management UI in a browser', () => {
     await page.getByTestId('audit-status').locator('label', { hasText: 'Denied' }).click();
     const row = page.getByTestId(`audit-row-${auditId}`);
     await row.waitFor();
-    expect(await page.locator('tr[data-status]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).not.toContain('allowed');
+    expect(
+      await page
+        .locator('tr[data-status]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))),
+    ).not.toContain('allowed');
     await shot('audit');
     await row.click();
     await page.getByTestId('audit-reason').waitFor();
     expect(await page.getByTestId('audit-reason').innerText()).toMatch(/salary/);
-    expect(await page.getByTestId('sql-view').innerText()).toContain('SELECT first_name, salary FROM employees');
+    expect(await page.getByTestId('sql-view').innerText()).toContain(
+      'SELECT first_name, salary FROM employees',
+    );
     await shot('audit-entry');
     await page.keyboard.press('Escape');
   });
@@ -212,14 +242,28 @@ describe('the management UI in a browser', () => {
     await go('/workbench');
     await pick('wb-run-as', 'Me (full access)');
     await page.getByTestId('wb-max-rows').fill('100000');
-    await runSql('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i, i * i % 1000 AS bucket FROM n');
-    await expect(page.getByTestId('row-count').innerText({ timeout: 60_000 })).resolves.toBe('100,000 rows');
+    await runSql(
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i, i * i % 1000 AS bucket FROM n',
+    );
+    await expect(page.getByTestId('row-count').innerText({ timeout: 60_000 })).resolves.toBe(
+      '100,000 rows',
+    );
     const grid = page.getByTestId('result-grid');
     // Only the rows on screen exist in the DOM.
     expect(await grid.locator('[role=row]').count()).toBeLessThan(120);
     await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
     await grid.locator('[aria-rowindex="100001"]').waitFor();
     await shot('workbench-100k');
+
+    // Every run is in the history, newest first; picking one puts it back in the editor.
+    await page.getByTestId('wb-history-tab').click();
+    const items = page.locator('.history-item');
+    await expect(items.count()).resolves.toBeGreaterThanOrEqual(3);
+    expect(await items.first().innerText()).toContain('WITH RECURSIVE');
+    expect(await items.nth(1).innerText()).toMatch(/salary[\s\S]*refused[\s\S]*as reporting-bot/);
+    await shot('workbench-history');
+    await items.nth(2).click();
+    expect(await page.locator('.cm-content').innerText()).toContain('GROUP BY status');
   });
 
   it('shows the dashboard, and every page in the dark theme, which persists', async () => {
@@ -255,7 +299,14 @@ describe('the management UI in a browser', () => {
       const label = await page.locator(':focus').getAttribute('data-testid');
       if (label?.startsWith('nav-') && !reached.includes(label)) reached.push(label);
     }
-    expect(reached).toEqual(['nav-dashboard', 'nav-workbench', 'nav-connections', 'nav-agents', 'nav-audit', 'nav-settings']);
+    expect(reached).toEqual([
+      'nav-dashboard',
+      'nav-workbench',
+      'nav-connections',
+      'nav-agents',
+      'nav-audit',
+      'nav-settings',
+    ]);
     await page.keyboard.press('Shift+Tab'); // back to Audit
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/audit$/);
@@ -271,7 +322,9 @@ describe('the management UI in a browser', () => {
       db.pragma('legacy=4');
       db.pragma(`key="x'${key}'"`);
       db.exec('DROP TRIGGER audit_log_no_update');
-      expect(db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = 3").run().changes).toBe(1);
+      expect(db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = 3").run().changes).toBe(
+        1,
+      );
     } finally {
       db.close();
     }

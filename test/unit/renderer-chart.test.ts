@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { activityOption, hourLabel } from '../../src/renderer/src/lib/activity-option';
-import { buildOption, choiceProblem, classifyColumns, defaultChoice, MAX_POINTS } from '../../src/renderer/src/lib/chart-model';
+import {
+  buildOption,
+  choiceProblem,
+  classifyColumns,
+  defaultChoice,
+  MAX_POINTS,
+} from '../../src/renderer/src/lib/chart-model';
 
 const cols = (...names: [string, string][]) => names.map(([name, type]) => ({ name, type }));
 
@@ -24,7 +30,10 @@ describe('chart column choice', () => {
   });
 
   it('picks a bar chart of the first category against the numeric columns', () => {
-    const roles = classifyColumns(cols(['status', 'TEXT'], ['orders', 'INTEGER'], ['revenue', 'REAL']), [['paid', 1, 2.5]]);
+    const roles = classifyColumns(
+      cols(['status', 'TEXT'], ['orders', 'INTEGER'], ['revenue', 'REAL']),
+      [['paid', 1, 2.5]],
+    );
     expect(defaultChoice(roles)).toEqual({ kind: 'bar', x: 0, y: [1, 2] });
   });
 
@@ -44,7 +53,9 @@ describe('chart column choice', () => {
     const roles = classifyColumns(cols(['name', 'TEXT'], ['n', 'INTEGER']), [['x', 1]]);
     expect(choiceProblem({ kind: 'bar', x: 0, y: [] }, roles)).toMatch(/at least one numeric/);
     expect(choiceProblem({ kind: 'bar', x: 1, y: [0] }, roles)).toMatch(/numeric columns/);
-    expect(choiceProblem({ kind: 'scatter', x: 0, y: [1] }, roles)).toMatch(/numeric column on the x axis/);
+    expect(choiceProblem({ kind: 'scatter', x: 0, y: [1] }, roles)).toMatch(
+      /numeric column on the x axis/,
+    );
     expect(choiceProblem({ kind: 'bar', x: 0, y: [1] }, roles)).toBeNull();
   });
 });
@@ -65,7 +76,9 @@ describe('chart options', () => {
 
   it('pie: sums by slice name and folds the tail into "Other"', () => {
     const rows = Array.from({ length: 20 }, (_, i) => [`s${i}`, 20 - i]).concat([['s0', 5]]);
-    const opt = buildOption({ kind: 'pie', x: 0, y: [1] }, columns, rows) as { series: { data: { name: string; value: number }[] }[] };
+    const opt = buildOption({ kind: 'pie', x: 0, y: [1] }, columns, rows) as {
+      series: { data: { name: string; value: number }[] }[];
+    };
     const data = opt.series[0]!.data;
     expect(data[0]).toEqual({ name: 's0', value: 25 });
     expect(data).toHaveLength(13);
@@ -73,7 +86,14 @@ describe('chart options', () => {
   });
 
   it('scatter: numeric pairs', () => {
-    const opt = buildOption({ kind: 'scatter', x: 0, y: [1] }, cols(['a', 'INTEGER'], ['b', 'REAL']), [[1, 2.5], [2, '3']]) as {
+    const opt = buildOption(
+      { kind: 'scatter', x: 0, y: [1] },
+      cols(['a', 'INTEGER'], ['b', 'REAL']),
+      [
+        [1, 2.5],
+        [2, '3'],
+      ],
+    ) as {
       series: { data: [number, number][] }[];
     };
     expect(opt.series[0]!.data).toEqual([
@@ -87,7 +107,10 @@ describe('chart options', () => {
       { hour: '2024-05-01T10:00:00.000Z', allowed: 3, denied: 1, error: 0 },
       { hour: '2024-05-01T11:00:00.000Z', allowed: 0, denied: 2, error: 1 },
     ];
-    const opt = activityOption(series) as { series: { name: string; stack: string; data: number[] }[]; xAxis: { data: string[] } };
+    const opt = activityOption(series) as {
+      series: { name: string; stack: string; data: number[] }[];
+      xAxis: { data: string[] };
+    };
     expect(opt.series.map((s) => [s.name, s.data])).toEqual([
       ['Allowed', [3, 0]],
       ['Denied', [1, 2]],

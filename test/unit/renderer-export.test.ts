@@ -36,7 +36,14 @@ describe('CSV export', () => {
 
   it('writes a BOM, a header and CRLF rows, reporting progress up to 1', async () => {
     const progress: number[] = [];
-    const csv = await toCsv(['id', 'name'], [[1, 'Ada'], [2, null]], { onProgress: (p) => progress.push(p) });
+    const csv = await toCsv(
+      ['id', 'name'],
+      [
+        [1, 'Ada'],
+        [2, null],
+      ],
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(csv).toBe('\uFEFFid,name\r\n1,Ada\r\n2,\r\n');
     expect(progress.at(-1)).toBe(1);
   });
@@ -53,14 +60,23 @@ describe('CSV export', () => {
   it('stops when cancelled', async () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => [i]);
     const controller = new AbortController();
-    const p = toCsv(['i'], rows, { signal: controller.signal, onProgress: () => controller.abort() });
+    const p = toCsv(['i'], rows, {
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(p).rejects.toThrow(/cancelled/);
   });
 });
 
 describe('JSON export', () => {
   it('writes an array of objects keyed by (unique) column names', async () => {
-    const json = await toJson(['id', 'id', 'v'], [[1, 2, { $date: '2024-01-01' }], [3, 4, null]]);
+    const json = await toJson(
+      ['id', 'id', 'v'],
+      [
+        [1, 2, { $date: '2024-01-01' }],
+        [3, 4, null],
+      ],
+    );
     expect(JSON.parse(json)).toEqual([
       { id: 1, id_2: 2, v: { $date: '2024-01-01' } },
       { id: 3, id_2: 4, v: null },
@@ -82,7 +98,14 @@ describe('XLSX export', () => {
 
   it('produces a workbook exceljs reads back, header first', async () => {
     const progress: number[] = [];
-    const bytes = await toXlsx(['id', 'name', 'ok'], [[1, 'Ada', true], [2, 'Grace', false]], { onProgress: (p) => progress.push(p) });
+    const bytes = await toXlsx(
+      ['id', 'name', 'ok'],
+      [
+        [1, 'Ada', true],
+        [2, 'Grace', false],
+      ],
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(progress.at(-1)).toBe(1);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(bytes.buffer as ArrayBuffer);

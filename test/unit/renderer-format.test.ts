@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildUrl, redactUrl } from '../../src/renderer/src/lib/connection-url';
 import { curlExample } from '../../src/renderer/src/lib/curl-example';
 import { formatBytes, formatMs, plural, relativeTime } from '../../src/renderer/src/lib/format';
+import { remember, type HistoryEntry } from '../../src/renderer/src/lib/query-history';
 import { timeBounds } from '../../src/renderer/src/lib/time-range';
 
 describe('formatting', () => {
@@ -27,14 +28,26 @@ describe('formatting', () => {
 
 describe('connection URLs', () => {
   it('percent-encodes credentials and applies the port', () => {
-    expect(buildUrl('postgres', { host: 'db.local', port: '5432', database: 'sales', user: 'rd', password: 'p@ss:w/rd' })).toBe(
-      'postgresql://rd:p%40ss%3Aw%2Frd@db.local:5432/sales',
+    expect(
+      buildUrl('postgres', {
+        host: 'db.local',
+        port: '5432',
+        database: 'sales',
+        user: 'rd',
+        password: 'p@ss:w/rd',
+      }),
+    ).toBe('postgresql://rd:p%40ss%3Aw%2Frd@db.local:5432/sales');
+    expect(buildUrl('mysql', { host: '', port: '', database: '', user: '', password: '' })).toBe(
+      'mysql://127.0.0.1',
     );
-    expect(buildUrl('mysql', { host: '', port: '', database: '', user: '', password: '' })).toBe('mysql://127.0.0.1');
-    expect(buildUrl('mongodb', { host: '::1', port: '27017', database: 'app', user: '', password: '' })).toBe('mongodb://[::1]:27017/app');
+    expect(
+      buildUrl('mongodb', { host: '::1', port: '27017', database: 'app', user: '', password: '' }),
+    ).toBe('mongodb://[::1]:27017/app');
   });
   it('redacts passwords for display', () => {
-    expect(redactUrl('postgresql://rd:secret@db:5432/sales')).toBe('postgresql://rd:•••@db:5432/sales');
+    expect(redactUrl('postgresql://rd:secret@db:5432/sales')).toBe(
+      'postgresql://rd:•••@db:5432/sales',
+    );
     expect(redactUrl('mysql://127.0.0.1/x')).toBe('mysql://127.0.0.1/x');
   });
 });
@@ -57,5 +70,34 @@ describe('audit time ranges', () => {
     const b = timeBounds('custom', { from: '2024-05-01T08:00', to: '' }, now);
     expect(Object.keys(b)).toEqual(['from']);
     expect(new Date(b.from!).getTime()).toBe(new Date('2024-05-01T08:00').getTime());
+  });
+});
+
+describe('query history', () => {
+  const entry = (sql: string, at: string): HistoryEntry => ({
+    sql,
+    connection: 'demo',
+    asAgent: null,
+    at,
+    result: 'ok',
+    rows: 1,
+  });
+  it('puts the newest first, moves a repeated statement up instead of repeating it, and keeps at most max', () => {
+    let h: HistoryEntry[] = [];
+    h = remember(h, entry('SELECT 1', 't1'));
+    h = remember(h, entry('SELECT 2', 't2'));
+    h = remember(h, entry('SELECT 1', 't3'));
+    expect(h.map((e) => [e.sql, e.at])).toEqual([
+      ['SELECT 1', 't3'],
+      ['SELECT 2', 't2'],
+    ]);
+    for (let i = 0; i < 10; i++) h = remember(h, entry(`SELECT ${i + 10}`, `u${i}`), 5);
+    expect(h).toHaveLength(5);
+    expect(h[0]!.sql).toBe('SELECT 19');
+  });
+  it('keeps the same statement run as an agent apart from the analyst’s own run', () => {
+    const mine = entry('SELECT 1', 't1');
+    const asAgent = { ...mine, asAgent: 'bot', at: 't2' };
+    expect(remember([mine], asAgent)).toHaveLength(2);
   });
 });

@@ -31,7 +31,13 @@ describe('grants editor model', () => {
 
   it('keeps deny rules and grants the schema no longer knows, and writes them back', () => {
     const grants: Grant[] = [
-      { connection: 'demo', table: 'employees', actions: ['read'], effect: 'deny', columns: ['salary'] },
+      {
+        connection: 'demo',
+        table: 'employees',
+        actions: ['read'],
+        effect: 'deny',
+        columns: ['salary'],
+      },
       { connection: 'gone', table: 't', actions: ['read'] },
       { connection: 'demo', table: 'orders', actions: ['read'], columns: ['dropped_column'] },
     ];
@@ -44,22 +50,37 @@ describe('grants editor model', () => {
   it('ticking a table grants the whole table; unticking a column turns it into an explicit list', () => {
     let model = fromGrants([], schema);
     let tree = toggleTable(model.tree, 'demo', 'employees', 'read', cols('employees'));
-    expect(toGrants({ ...model, tree })).toEqual([{ connection: 'demo', table: 'employees', actions: ['read'] }]);
+    expect(toGrants({ ...model, tree })).toEqual([
+      { connection: 'demo', table: 'employees', actions: ['read'] },
+    ]);
     tree = toggleColumn(tree, 'demo', 'employees', 'read', 'salary', cols('employees'));
     model = { ...model, tree };
-    expect(toGrants(model)).toEqual([{ connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name', 'national_id'] }]);
+    expect(toGrants(model)).toEqual([
+      {
+        connection: 'demo',
+        table: 'employees',
+        actions: ['read'],
+        columns: ['id', 'first_name', 'national_id'],
+      },
+    ]);
     expect(tableCheck(tree.demo!.employees!.read, cols('employees'))).toBe('some');
   });
 
   it('ticking every column one by one stays an explicit list (it does not cover future columns)', () => {
     let tree = fromGrants([], schema).tree;
-    for (const c of cols('orders')) tree = toggleColumn(tree, 'demo', 'orders', 'read', c, cols('orders'));
+    for (const c of cols('orders'))
+      tree = toggleColumn(tree, 'demo', 'orders', 'read', c, cols('orders'));
     expect(tableCheck(tree.demo!.orders!.read, cols('orders'))).toBe('all');
-    expect(toGrants({ tree, kept: [] })).toEqual([{ connection: 'demo', table: 'orders', actions: ['read'], columns: ['id', 'total'] }]);
+    expect(toGrants({ tree, kept: [] })).toEqual([
+      { connection: 'demo', table: 'orders', actions: ['read'], columns: ['id', 'total'] },
+    ]);
   });
 
   it('a partly ticked table box clears the table', () => {
-    let tree = fromGrants([{ connection: 'demo', table: 'customers', actions: ['read'], columns: ['id'] }], schema).tree;
+    let tree = fromGrants(
+      [{ connection: 'demo', table: 'customers', actions: ['read'], columns: ['id'] }],
+      schema,
+    ).tree;
     tree = toggleTable(tree, 'demo', 'customers', 'read', cols('customers'));
     expect(toGrants({ tree, kept: [] })).toEqual([]);
   });
@@ -82,6 +103,8 @@ describe('grants editor model', () => {
       ],
       schema,
     );
-    expect(toGrants(model)).toEqual([{ connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'email'] }]);
+    expect(toGrants(model)).toEqual([
+      { connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'email'] },
+    ]);
   });
 });

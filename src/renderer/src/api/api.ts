@@ -15,9 +15,13 @@ export interface Problem {
 }
 
 export function toProblem(error: unknown): Problem {
-  if (error instanceof ApiError) return { code: error.code, message: error.message, auditId: error.auditId ?? null };
+  if (error instanceof ApiError)
+    return { code: error.code, message: error.message, auditId: error.auditId ?? null };
   if (error instanceof TypeError) {
-    return { code: 'UNREACHABLE', message: 'Airlock is not answering. Is `airlock serve` (or the desktop app) still running?' };
+    return {
+      code: 'UNREACHABLE',
+      message: 'Airlock is not answering. Is `airlock serve` (or the desktop app) still running?',
+    };
   }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

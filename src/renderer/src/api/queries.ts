@@ -28,9 +28,15 @@ export const useDashboard = () =>
   useQuery({ queryKey: keys.dashboard, queryFn: () => api.dashboard({}), refetchInterval: 30_000 });
 
 export const useConnections = () =>
-  useQuery({ queryKey: keys.connections, queryFn: async () => (await api.listConnections({})).connections });
+  useQuery({
+    queryKey: keys.connections,
+    queryFn: async () => (await api.listConnections({})).connections,
+  });
 
-export const useSchema = (name: string | null | undefined, opts: Opts<OpOutput<'connectionSchema'>> = {}) =>
+export const useSchema = (
+  name: string | null | undefined,
+  opts: Opts<OpOutput<'connectionSchema'>> = {},
+) =>
   useQuery({
     queryKey: keys.schema(name ?? ''),
     queryFn: () => api.connectionSchema({ name: name ?? '' }),
@@ -43,12 +49,16 @@ export const useAgents = () =>
   useQuery({ queryKey: keys.agents, queryFn: async () => (await api.listAgents({})).agents });
 
 export const useGrants = (id: string) =>
-  useQuery({ queryKey: keys.grants(id), queryFn: async () => (await api.getGrants({ id })).grants });
+  useQuery({
+    queryKey: keys.grants(id),
+    queryFn: async () => (await api.getGrants({ id })).grants,
+  });
 
 export const useAccessPreview = (id: string) =>
   useQuery({ queryKey: keys.access(id), queryFn: () => api.accessPreview({ id }) });
 
-export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: () => api.getSettings({}) });
+export const useSettings = () =>
+  useQuery({ queryKey: keys.settings, queryFn: () => api.getSettings({}) });
 
 export type Agent = OpOutput<'listAgents'>['agents'][number];
 export type Connection = OpOutput<'listConnections'>['connections'][number];

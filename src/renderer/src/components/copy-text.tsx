@@ -46,7 +46,15 @@ function useCopy(text: string) {
 }
 
 /** A monospace block (key, curl example) with a copy button. */
-export function CopyBlock({ text, label, testId }: { text: string; label: string; testId?: string }) {
+export function CopyBlock({
+  text,
+  label,
+  testId,
+}: {
+  text: string;
+  label: string;
+  testId?: string;
+}) {
   const { ref, state, run } = useCopy(text);
   return (
     <div>
@@ -65,7 +73,12 @@ export function CopyBlock({ text, label, testId }: { text: string; label: string
           {state === 'copied' ? 'Copied' : 'Copy'}
         </Button>
       </Group>
-      <Code block ref={ref as React.Ref<HTMLPreElement>} data-testid={testId} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+      <Code
+        block
+        ref={ref as React.Ref<HTMLPreElement>}
+        data-testid={testId}
+        style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
+      >
         {text}
       </Code>
       {state === 'selected' ? (
@@ -81,13 +94,23 @@ export function CopyBlock({ text, label, testId }: { text: string; label: string
 export function CopyIcon({ text, label }: { text: string; label: string }) {
   const [state, setState] = useState<State>('idle');
   return (
-    <Tooltip label={state === 'copied' ? 'Copied' : state === 'selected' ? `Clipboard blocked — select and press ${COPY_KEYS}` : label}>
+    <Tooltip
+      label={
+        state === 'copied'
+          ? 'Copied'
+          : state === 'selected'
+            ? `Clipboard blocked — select and press ${COPY_KEYS}`
+            : label
+      }
+    >
       <ActionIcon
         variant="subtle"
         color="gray"
         size="sm"
         aria-label={label}
-        onClick={() => void copy(text, () => {}).then((s) => setState(s === 'copied' ? 'copied' : 'selected'))}
+        onClick={() =>
+          void copy(text, () => {}).then((s) => setState(s === 'copied' ? 'copied' : 'selected'))
+        }
       >
         {state === 'copied' ? <IconCheck size={14} /> : <IconCopy size={14} />}
       </ActionIcon>

@@ -5,14 +5,37 @@
 import { Box } from '@mantine/core';
 import { useComputedColorScheme } from '@mantine/core';
 import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+} from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
-echarts.use([BarChart, LineChart, PieChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer]);
+echarts.use([
+  BarChart,
+  LineChart,
+  PieChart,
+  ScatterChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  DataZoomComponent,
+  CanvasRenderer,
+]);
 
-export function EChart({ option, height = 320, label }: { option: echarts.EChartsCoreOption; height?: number | string; label: string }) {
+export function EChart({
+  option,
+  height = 320,
+  label,
+}: {
+  option: echarts.EChartsCoreOption;
+  height?: number | string;
+  label: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const scheme = useComputedColorScheme('light');
@@ -20,7 +43,9 @@ export function EChart({ option, height = 320, label }: { option: echarts.EChart
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const instance = echarts.init(el, scheme === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
+    const instance = echarts.init(el, scheme === 'dark' ? 'dark' : undefined, {
+      renderer: 'canvas',
+    });
     chart.current = instance;
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(el);

@@ -78,8 +78,14 @@ export const IconSun = icon(
 );
 export const IconMoon = icon(<path d="M20 14.5A8 8 0 0 1 9.5 4 8 8 0 1 0 20 14.5Z" />, 'IconMoon');
 export const IconPlus = icon(<path d="M12 5v14M5 12h14" />, 'IconPlus');
-export const IconRefresh = icon(<path d="M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4" />, 'IconRefresh');
-export const IconTrash = icon(<path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />, 'IconTrash');
+export const IconRefresh = icon(
+  <path d="M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4" />,
+  'IconRefresh',
+);
+export const IconTrash = icon(
+  <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />,
+  'IconTrash',
+);
 export const IconCopy = icon(
   <>
     <rect x="8" y="8" width="12" height="12" rx="2" />
@@ -100,7 +106,10 @@ export const IconTable = icon(
   'IconTable',
 );
 export const IconColumns = icon(<path d="M5 5h14M5 12h14M5 19h14" />, 'IconColumns');
-export const IconAlert = icon(<path d="M12 9v4M12 17h.01M10.3 3.9 2.4 18a2 2 0 0 0 1.7 3h15.8a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z" />, 'IconAlert');
+export const IconAlert = icon(
+  <path d="M12 9v4M12 17h.01M10.3 3.9 2.4 18a2 2 0 0 0 1.7 3h15.8a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z" />,
+  'IconAlert',
+);
 export const IconCheck = icon(<path d="m5 12 5 5L20 7" />, 'IconCheck');
 export const IconX = icon(<path d="M6 6l12 12M18 6 6 18" />, 'IconX');
 export const IconSearch = icon(
@@ -117,7 +126,10 @@ export const IconKey = icon(
   </>,
   'IconKey',
 );
-export const IconChart = icon(<path d="M4 20V4M4 20h16M8 16v-5M12 16V8M16 16v-3M20 16V6" />, 'IconChart');
+export const IconChart = icon(
+  <path d="M4 20V4M4 20h16M8 16v-5M12 16V8M16 16v-3M20 16V6" />,
+  'IconChart',
+);
 export const IconEye = icon(
   <>
     <path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12Z" />
@@ -125,7 +137,10 @@ export const IconEye = icon(
   </>,
   'IconEye',
 );
-export const IconEyeOff = icon(<path d="M3 3l18 18M10.6 5.1A10 10 0 0 1 12 5c6.4 0 10 7 10 7a17 17 0 0 1-3.2 4M6.6 6.6A17 17 0 0 0 2 12s3.6 7 10 7a9.7 9.7 0 0 0 5.4-1.6M9.9 9.9a3 3 0 0 0 4.2 4.2" />, 'IconEyeOff');
+export const IconEyeOff = icon(
+  <path d="M3 3l18 18M10.6 5.1A10 10 0 0 1 12 5c6.4 0 10 7 10 7a17 17 0 0 1-3.2 4M6.6 6.6A17 17 0 0 0 2 12s3.6 7 10 7a9.7 9.7 0 0 0 5.4-1.6M9.9 9.9a3 3 0 0 0 4.2 4.2" />,
+  'IconEyeOff',
+);
 export const IconBolt = icon(<path d="M13 3 4 14h7l-1 7 9-11h-7l1-7Z" />, 'IconBolt');
 export const IconLock = icon(
   <>

@@ -1,11 +1,30 @@
 /** The app shell: sidebar navigation, a header with the theme switch, and the page outlet. */
-import { AppShell, Badge, Box, Burger, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon } from '@mantine/core';
+import {
+  AppShell,
+  Badge,
+  Box,
+  Burger,
+  Group,
+  NavLink,
+  ScrollArea,
+  Stack,
+  Text,
+  ThemeIcon,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Suspense } from 'react';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useSystemInfo } from '../api/queries';
 import { useSignedOut } from '../api/session';
-import { IconDashboard, IconDatabase, IconLock, IconRobot, IconShield, IconSliders, IconTerminal } from './icons';
+import {
+  IconDashboard,
+  IconDatabase,
+  IconLock,
+  IconRobot,
+  IconShield,
+  IconSliders,
+  IconTerminal,
+} from './icons';
 import { PageLoader } from './page-loader';
 import { SignedOut } from './signed-out';
 import { ThemeToggle } from './theme-toggle';
@@ -24,7 +43,8 @@ export function Layout() {
   const { pathname } = useLocation();
   const system = useSystemInfo();
   const signedOut = useSignedOut();
-  const isActive = (to: string) => (to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`));
+  const isActive = (to: string) =>
+    to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`);
 
   return (
     <AppShell
@@ -38,7 +58,13 @@ export function Layout() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="xs">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Toggle navigation"
+            />
             <ThemeIcon size={28} radius="md" variant="filled" aria-hidden>
               <IconLock size={16} />
             </ThemeIcon>
@@ -76,7 +102,10 @@ export function Layout() {
                 leftSection={<item.icon size={18} />}
                 active={isActive(item.to)}
                 onClick={close}
-                styles={{ root: { borderRadius: 'var(--mantine-radius-md)' }, description: { fontSize: 11 } }}
+                styles={{
+                  root: { borderRadius: 'var(--mantine-radius-md)' },
+                  description: { fontSize: 11 },
+                }}
                 data-testid={`nav-${item.label.toLowerCase()}`}
               />
             ))}
@@ -90,7 +119,18 @@ export function Layout() {
       </AppShell.Navbar>
 
       <AppShell.Main h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
-        <Box id="main" tabIndex={-1} style={{ flex: 1, minHeight: 0, overflow: 'auto', outline: 'none', display: 'flex', flexDirection: 'column' }}>
+        <Box
+          id="main"
+          tabIndex={-1}
+          style={{
+            flex: 1,
+            minHeight: 0,
+            overflow: 'auto',
+            outline: 'none',
+            display: 'flex',
+            flexDirection: 'column',
+          }}
+        >
           {signedOut ? (
             <SignedOut />
           ) : (

@@ -20,7 +20,12 @@ export function Page({
     document.title = `${title} · Airlock`;
   }, [title]);
   return (
-    <Stack gap="md" p="lg" h={fill ? '100%' : undefined} style={fill ? { minHeight: 0 } : undefined}>
+    <Stack
+      gap="md"
+      p="lg"
+      h={fill ? '100%' : undefined}
+      style={fill ? { minHeight: 0 } : undefined}
+    >
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <Box>
           <Title order={2} fz={22}>
@@ -32,10 +37,16 @@ export function Page({
             </Text>
           ) : null}
         </Box>
-        {actions ? <Group gap="xs" wrap="nowrap">{actions}</Group> : null}
+        {actions ? (
+          <Group gap="xs" wrap="nowrap">
+            {actions}
+          </Group>
+        ) : null}
       </Group>
       {fill ? (
-        <Box style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>{children}</Box>
+        <Box style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
+          {children}
+        </Box>
       ) : (
         children
       )}

@@ -4,10 +4,24 @@ import { Link } from 'react-router';
 import { toProblem } from '../api/api';
 import { IconAlert } from './icons';
 
-export function ProblemAlert({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+export function ProblemAlert({
+  error,
+  title,
+  onRetry,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+}) {
   const p = toProblem(error);
   return (
-    <Alert color="red" variant="light" icon={<IconAlert />} title={title ?? 'Something went wrong'} role="alert">
+    <Alert
+      color="red"
+      variant="light"
+      icon={<IconAlert />}
+      title={title ?? 'Something went wrong'}
+      role="alert"
+    >
       <Text size="sm">{p.message}</Text>
       <Group gap="md" mt={6}>
         <Code>{p.code}</Code>

@@ -13,7 +13,9 @@ export function RouteError({ notFound = false }: { notFound?: boolean }) {
             ? 'The address does not match any page. Use the sidebar, or go back to the dashboard.'
             : 'Reload the window. If it happens again, note the message below when you report it.'}
         </Text>
-        {!notFound && error ? <Code block>{error instanceof Error ? error.message : String(error)}</Code> : null}
+        {!notFound && error ? (
+          <Code block>{error instanceof Error ? error.message : String(error)}</Code>
+        ) : null}
         <Button component={Link} to="/" variant="light">
           Go to the dashboard
         </Button>

@@ -12,13 +12,14 @@ export function SignedOut() {
           </ThemeIcon>
           <Title order={3}>Sign in to Airlock</Title>
           <Text size="sm">
-            This browser has no Airlock session — it expired after 12 hours without use, or this page was opened without the sign-in link.
+            This browser has no Airlock session — it expired after 12 hours without use, or this
+            page was opened without the sign-in link.
           </Text>
           <Text size="sm">In a terminal on this machine, run</Text>
           <Code block>bin/airlock login-link</Code>
           <Text size="sm" c="dimmed">
-            and open the link it prints (add <code>--data-dir</code> and <code>--port</code> if you started Airlock with them). Links work once,
-            within 10 minutes.
+            and open the link it prints (add <code>--data-dir</code> and <code>--port</code> if you
+            started Airlock with them). Links work once, within 10 minutes.
           </Text>
         </Stack>
       </Paper>

@@ -28,8 +28,16 @@ export function activityOption(series: readonly HourBucket[]): EChartsCoreOption
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { top: 0, right: 0, itemWidth: 12, itemHeight: 10 },
     grid: { left: 8, right: 8, top: 32, bottom: 4, containLabel: true },
-    xAxis: { type: 'category', data: series.map((b) => hourLabel(b.hour)), axisTick: { alignWithLabel: true } },
+    xAxis: {
+      type: 'category',
+      data: series.map((b) => hourLabel(b.hour)),
+      axisTick: { alignWithLabel: true },
+    },
     yAxis: { type: 'value', minInterval: 1 },
-    series: [bar('Allowed', '#3aa675', (b) => b.allowed), bar('Denied', '#e0564b', (b) => b.denied), bar('Errors', '#e3a53a', (b) => b.error)],
+    series: [
+      bar('Allowed', '#3aa675', (b) => b.allowed),
+      bar('Denied', '#e0564b', (b) => b.denied),
+      bar('Errors', '#e3a53a', (b) => b.error),
+    ],
   };
 }

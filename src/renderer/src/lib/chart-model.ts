@@ -32,7 +32,18 @@ export interface ChartChoice {
 export const MAX_POINTS = 5_000;
 const PIE_SLICES = 12;
 /** The app's accent first, then colours that stay distinct on light and dark backgrounds. */
-export const PALETTE = ['#5474b4', '#3aa675', '#e3a53a', '#e0564b', '#8e6cc4', '#2f9fb3', '#d36b9f', '#8a9a5b', '#c0783c', '#7f8c9d'];
+export const PALETTE = [
+  '#5474b4',
+  '#3aa675',
+  '#e3a53a',
+  '#e0564b',
+  '#8e6cc4',
+  '#2f9fb3',
+  '#d36b9f',
+  '#8a9a5b',
+  '#c0783c',
+  '#7f8c9d',
+];
 const SAMPLE = 200;
 
 const NUMERIC_TYPE = /int|real|float|double|numeric|decimal|number|money|serial/i;
@@ -40,7 +51,10 @@ const TEMPORAL_TYPE = /date|time/i;
 const TEMPORAL_NAME = /(^|_)(date|time|day|month|year|hour|week|at|ts)$/i;
 const ISO_DATE = /^\d{4}-\d{2}(-\d{2})?([ T]\d{2}:\d{2}(:\d{2})?)?/;
 
-export function classifyColumns(columns: readonly ResultColumn[], rows: readonly (readonly unknown[])[]): ColumnRole[] {
+export function classifyColumns(
+  columns: readonly ResultColumn[],
+  rows: readonly (readonly unknown[])[],
+): ColumnRole[] {
   const sample = rows.slice(0, SAMPLE);
   return columns.map((col, index) => {
     const values = sample.map((r) => r[index]).filter((v) => v !== null && v !== undefined);
@@ -63,10 +77,14 @@ export function defaultChoice(roles: readonly ColumnRole[]): ChartChoice | null 
   const category = roles.find((r) => !r.numeric);
   if (!category) {
     // Only numbers: a scatter of the first two, or a bar per row of the only one.
-    if (numeric.length >= 2) return { kind: 'scatter', x: numeric[0]!.index, y: [numeric[1]!.index] };
+    if (numeric.length >= 2)
+      return { kind: 'scatter', x: numeric[0]!.index, y: [numeric[1]!.index] };
     return { kind: 'bar', x: numeric[0]!.index, y: [numeric[0]!.index] };
   }
-  const values = numeric.filter((r) => r.index !== category.index).slice(0, 3).map((r) => r.index);
+  const values = numeric
+    .filter((r) => r.index !== category.index)
+    .slice(0, 3)
+    .map((r) => r.index);
   return { kind: category.temporal ? 'line' : 'bar', x: category.index, y: values };
 }
 
@@ -74,7 +92,8 @@ export function defaultChoice(roles: readonly ColumnRole[]): ChartChoice | null 
 export function choiceProblem(choice: ChartChoice, roles: readonly ColumnRole[]): string | null {
   if (choice.y.length === 0) return 'Pick at least one numeric column for the values.';
   if (choice.y.some((i) => !roles[i]?.numeric)) return 'Values must come from numeric columns.';
-  if (choice.kind === 'scatter' && !roles[choice.x]?.numeric) return 'A scatter plot needs a numeric column on the x axis.';
+  if (choice.kind === 'scatter' && !roles[choice.x]?.numeric)
+    return 'A scatter plot needs a numeric column on the x axis.';
   return null;
 }
 
@@ -108,7 +127,8 @@ export function buildOption(
     const sorted = [...sums.entries()].sort((a, b) => b[1] - a[1]);
     const top = sorted.slice(0, PIE_SLICES).map(([name, value]) => ({ name, value }));
     const rest = sorted.slice(PIE_SLICES).reduce((s, [, v]) => s + v, 0);
-    if (sorted.length > PIE_SLICES) top.push({ name: `Other (${sorted.length - PIE_SLICES})`, value: rest });
+    if (sorted.length > PIE_SLICES)
+      top.push({ name: `Other (${sorted.length - PIE_SLICES})`, value: rest });
     return {
       ...base,
       tooltip: { trigger: 'item' },
@@ -148,9 +168,18 @@ export function buildOption(
     ...base,
     tooltip: { trigger: 'axis' },
     legend: { top: 4 },
-    xAxis: { type: 'category', name: xName, nameLocation: 'middle', nameGap: 32, data: shown.map((r) => cellText(r[choice.x])) },
+    xAxis: {
+      type: 'category',
+      name: xName,
+      nameLocation: 'middle',
+      nameGap: 32,
+      data: shown.map((r) => cellText(r[choice.x])),
+    },
     yAxis: { type: 'value' },
-    dataZoom: shown.length > 60 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }] : undefined,
+    dataZoom:
+      shown.length > 60
+        ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }]
+        : undefined,
     series: choice.y.map((i) => ({
       type: choice.kind,
       name: columns[i]?.name,

@@ -4,7 +4,12 @@ import { cellText } from './cell';
 const CHAR_PX = 7.4;
 const PAD_PX = 26;
 
-export function initialWidths(names: readonly string[], rows: readonly (readonly unknown[])[], sample = 60, types: readonly string[] = []): number[] {
+export function initialWidths(
+  names: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  sample = 60,
+  types: readonly string[] = [],
+): number[] {
   const head = rows.slice(0, sample);
   return names.map((name, i) => {
     // The header shows the name, the type in small print, and a sort arrow.

@@ -12,14 +12,26 @@ export interface ServerFields {
   password: string;
 }
 
-export const DEFAULT_PORTS: Record<ServerKind, string> = { postgres: '5432', mysql: '3306', mongodb: '27017' };
-const SCHEME: Record<ServerKind, string> = { postgres: 'postgresql', mysql: 'mysql', mongodb: 'mongodb' };
+export const DEFAULT_PORTS: Record<ServerKind, string> = {
+  postgres: '5432',
+  mysql: '3306',
+  mongodb: '27017',
+};
+const SCHEME: Record<ServerKind, string> = {
+  postgres: 'postgresql',
+  mysql: 'mysql',
+  mongodb: 'mongodb',
+};
 
 export function buildUrl(kind: ServerKind, f: ServerFields): string {
   const user = f.user.trim();
-  const auth = user ? `${encodeURIComponent(user)}${f.password ? `:${encodeURIComponent(f.password)}` : ''}@` : '';
+  const auth = user
+    ? `${encodeURIComponent(user)}${f.password ? `:${encodeURIComponent(f.password)}` : ''}@`
+    : '';
   const host = f.host.trim() || '127.0.0.1';
-  const hostPort = f.port.trim() ? `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${f.port.trim()}` : host;
+  const hostPort = f.port.trim()
+    ? `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${f.port.trim()}`
+    : host;
   const db = f.database.trim() ? `/${encodeURIComponent(f.database.trim())}` : '';
   return `${SCHEME[kind]}://${auth}${hostPort}${db}`;
 }

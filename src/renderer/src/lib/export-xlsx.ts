@@ -21,13 +21,20 @@ export async function toXlsx(
   options: ExportOptions & { sheetName?: string } = {},
 ): Promise<Uint8Array> {
   if (rows.length > XLSX_MAX_ROWS) {
-    throw new Error(`Excel sheets hold at most ${XLSX_MAX_ROWS.toLocaleString('en-US')} rows; export CSV instead.`);
+    throw new Error(
+      `Excel sheets hold at most ${XLSX_MAX_ROWS.toLocaleString('en-US')} rows; export CSV instead.`,
+    );
   }
   const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'Airlock';
-  const sheet = workbook.addWorksheet(options.sheetName ?? 'Result', { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((name) => ({ header: name, width: Math.min(48, Math.max(10, name.length + 2)) }));
+  const sheet = workbook.addWorksheet(options.sheetName ?? 'Result', {
+    views: [{ state: 'frozen', ySplit: 1 }],
+  });
+  sheet.columns = columns.map((name) => ({
+    header: name,
+    width: Math.min(48, Math.max(10, name.length + 2)),
+  }));
   sheet.getRow(1).font = { bold: true };
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const end = Math.min(rows.length, start + CHUNK_ROWS);

@@ -34,7 +34,8 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
   const s = Math.round((now - t) / 1000);
-  if (s < -60) return `in ${relativeTime(new Date(now - (t - now)).toISOString(), now).replace(' ago', '')}`;
+  if (s < -60)
+    return `in ${relativeTime(new Date(now - (t - now)).toISOString(), now).replace(' ago', '')}`;
   if (s < 45) return 'just now';
   const m = Math.round(s / 60);
   if (m < 60) return `${m} min ago`;

@@ -48,7 +48,9 @@ export function fromGrants(grants: readonly Grant[], schema: SchemaMap): EditorM
   for (const g of grants) {
     const columns = schema[g.connection]?.[g.table];
     const representable =
-      (g.effect ?? 'allow') === 'allow' && columns !== undefined && (g.columns ?? []).every((c) => columns.includes(c));
+      (g.effect ?? 'allow') === 'allow' &&
+      columns !== undefined &&
+      (g.columns ?? []).every((c) => columns.includes(c));
     if (!representable) {
       kept.push(g);
       continue;
@@ -80,12 +82,23 @@ export function tableCheck(access: ActionAccess, allColumns: readonly string[]):
   return n === allColumns.length ? 'all' : 'some';
 }
 
-function withTable(tree: AccessTree, connection: string, table: string, next: TableAccess): AccessTree {
+function withTable(
+  tree: AccessTree,
+  connection: string,
+  table: string,
+  next: TableAccess,
+): AccessTree {
   return { ...tree, [connection]: { ...tree[connection], [table]: next } };
 }
 
 /** The table-level box: anything ticked → clear; nothing → whole table. */
-export function toggleTable(tree: AccessTree, connection: string, table: string, action: Action, allColumns: readonly string[]): AccessTree {
+export function toggleTable(
+  tree: AccessTree,
+  connection: string,
+  table: string,
+  action: Action,
+  allColumns: readonly string[],
+): AccessTree {
   const current = tableAccess(tree, connection, table);
   const state = tableCheck(current[action], allColumns);
   const next: ActionAccess = state === 'none' ? { whole: true, columns: [] } : none();
@@ -121,7 +134,9 @@ export function toGrants(model: EditorModel): Grant[] {
     for (const table of Object.keys(tables).sort()) {
       const { read, write } = tables[table]!;
       const grant = (actions: Action[], access: ActionAccess): Grant =>
-        access.whole ? { connection, table, actions } : { connection, table, actions, columns: [...access.columns] };
+        access.whole
+          ? { connection, table, actions }
+          : { connection, table, actions, columns: [...access.columns] };
       const r = key(read);
       const w = key(write);
       if (r !== null && r === w) out.push(grant(['read', 'write'], read));
@@ -138,6 +153,7 @@ export function toGrants(model: EditorModel): Grant[] {
 export function grantedTableCount(tree: AccessTree): number {
   let n = 0;
   for (const tables of Object.values(tree))
-    for (const t of Object.values(tables)) if (key(t.read) !== null || key(t.write) !== null) n += 1;
+    for (const t of Object.values(tables))
+      if (key(t.read) !== null || key(t.write) !== null) n += 1;
   return n;
 }

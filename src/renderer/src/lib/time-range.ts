@@ -9,7 +9,12 @@ export const TIME_PRESETS = [
 ] as const;
 export type TimePreset = (typeof TIME_PRESETS)[number]['value'];
 
-const SPAN_MS: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const SPAN_MS: Record<string, number> = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
 
 /** ISO bounds for the audit search; `custom` takes `datetime-local` input values. */
 export function timeBounds(
@@ -19,7 +24,8 @@ export function timeBounds(
 ): { from?: string; to?: string } {
   if (preset === 'all') return {};
   if (preset === 'custom') {
-    const iso = (v?: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : undefined);
+    const iso = (v?: string) =>
+      v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : undefined;
     const from = iso(custom.from);
     const to = iso(custom.to);
     return { ...(from ? { from } : {}), ...(to ? { to } : {}) };

@@ -10,6 +10,7 @@ import { setupDismissed } from './setup/setup-state';
 export function Home({ dashboard }: { dashboard: React.ReactNode }) {
   const agents = useAgents();
   if (agents.isPending) return <PageLoader />;
-  if (agents.data && agents.data.length === 0 && !setupDismissed()) return <Navigate to="/setup" replace />;
+  if (agents.data && agents.data.length === 0 && !setupDismissed())
+    return <Navigate to="/setup" replace />;
   return <>{dashboard}</>;
 }

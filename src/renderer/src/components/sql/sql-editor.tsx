@@ -2,7 +2,13 @@
  * The workbench's SQL editor: CodeMirror 6 with the connection's dialect, completion of the
  * connection's tables and columns, and Ctrl/⌘+Enter to run.
  */
-import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
+import {
+  autocompletion,
+  closeBrackets,
+  closeBracketsKeymap,
+  closeCompletion,
+  completionKeymap,
+} from '@codemirror/autocomplete';
 import { MySQL, PostgreSQL, SQLite, StandardSQL, sql, type SQLDialect } from '@codemirror/lang-sql';
 import { bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
@@ -49,7 +55,9 @@ const baseTheme = EditorView.theme({
   '.cm-activeLineGutter': { backgroundColor: 'var(--airlock-active-line)' },
   '&.cm-focused': { outline: 'none' },
   '.cm-cursor': { borderLeftColor: 'var(--mantine-color-text)' },
-  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'var(--airlock-selection) !important' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': {
+    backgroundColor: 'var(--airlock-selection) !important',
+  },
   '.cm-tooltip': {
     backgroundColor: 'var(--mantine-color-body)',
     border: '1px solid var(--mantine-color-default-border)',
@@ -61,9 +69,16 @@ const baseTheme = EditorView.theme({
     color: 'var(--mantine-color-white)',
   },
   '.cm-placeholder': { color: 'var(--mantine-color-dimmed)' },
-  '.cm-tooltip-autocomplete ul li': { padding: '2px 10px !important', fontFamily: 'var(--mantine-font-family-monospace)' },
+  '.cm-tooltip-autocomplete ul li': {
+    padding: '2px 10px !important',
+    fontFamily: 'var(--mantine-font-family-monospace)',
+  },
   '.cm-completionMatchedText': { textDecoration: 'none', fontWeight: 700 },
-  '.cm-completionDetail': { color: 'var(--mantine-color-dimmed)', fontStyle: 'normal', marginLeft: '12px' },
+  '.cm-completionDetail': {
+    color: 'var(--mantine-color-dimmed)',
+    fontStyle: 'normal',
+    marginLeft: '12px',
+  },
 });
 
 export function SqlEditor({
@@ -120,7 +135,9 @@ export function SqlEditor({
           highlightActiveLine(),
           keymap.of([...closeBracketsKeymap, ...completionKeymap]),
           syntaxHighlighting(classHighlighter),
-          language.current.of(sql({ dialect: dialectFor(dialectKind), schema, upperCaseKeywords: true })),
+          language.current.of(
+            sql({ dialect: dialectFor(dialectKind), schema, upperCaseKeywords: true }),
+          ),
           placeholder('SELECT … — Ctrl/⌘+Enter runs it'),
           baseTheme,
           // Pasted one-line queries stay readable without scrolling sideways.
@@ -142,7 +159,9 @@ export function SqlEditor({
 
   useEffect(() => {
     view.current?.dispatch({
-      effects: language.current.reconfigure(sql({ dialect: dialectFor(dialectKind), schema, upperCaseKeywords: true })),
+      effects: language.current.reconfigure(
+        sql({ dialect: dialectFor(dialectKind), schema, upperCaseKeywords: true }),
+      ),
     });
   }, [schema, dialectKind]);
 

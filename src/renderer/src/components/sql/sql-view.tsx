@@ -22,7 +22,17 @@ export function SqlView({ sql: sqlText }: { sql: string }) {
   const pieces = useMemo(() => highlight(sqlText), [sqlText]);
   return (
     <pre className="sql-view" data-testid="sql-view">
-      {pieces.map((p, i) => ('br' in p ? '\n' : p.cls ? <span key={i} className={p.cls}>{p.text}</span> : p.text))}
+      {pieces.map((p, i) =>
+        'br' in p ? (
+          '\n'
+        ) : p.cls ? (
+          <span key={i} className={p.cls}>
+            {p.text}
+          </span>
+        ) : (
+          p.text
+        ),
+      )}
     </pre>
   );
 }

@@ -3,7 +3,13 @@
  * installed here, so this keeps the essentials: inverted change sets, typing within a second
  * grouped into one step, Mod-z / Mod-Shift-z / Mod-y.
  */
-import { Annotation, ChangeSet, EditorSelection, StateField, type Transaction } from '@codemirror/state';
+import {
+  Annotation,
+  ChangeSet,
+  EditorSelection,
+  StateField,
+  type Transaction,
+} from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 
 interface Step {
@@ -28,13 +34,19 @@ const history = StateField.define<History>({
     const step: Step = { changes: inverted, selection: tr.startState.selection, time: Date.now() };
     const source = tr.annotation(fromHistory);
     // Applying a step moves it to the other stack, as its inverse.
-    if (source === 'undo') return { done: value.done.slice(0, -1), undone: [...value.undone, step] };
-    if (source === 'redo') return { done: [...value.done, step], undone: value.undone.slice(0, -1) };
+    if (source === 'undo')
+      return { done: value.done.slice(0, -1), undone: [...value.undone, step] };
+    if (source === 'redo')
+      return { done: [...value.done, step], undone: value.undone.slice(0, -1) };
     const last = value.done[value.done.length - 1];
     const typing = tr.isUserEvent('input.type') || tr.isUserEvent('delete');
     if (last && typing && step.time - last.time < GROUP_MS) {
       // Undo the new change first, then the older one: compose in that order.
-      const merged: Step = { changes: inverted.compose(last.changes), selection: last.selection, time: step.time };
+      const merged: Step = {
+        changes: inverted.compose(last.changes),
+        selection: last.selection,
+        time: step.time,
+      };
       return { done: [...value.done.slice(0, -1), merged], undone: [] };
     }
     return { done: [...value.done, step].slice(-DEPTH), undone: [] };

@@ -5,13 +5,31 @@ import { EmptyHint } from '../../components/empty-hint';
 import { IconAlert, IconEye, IconEyeOff, IconLock } from '../../components/icons';
 import { ProblemAlert } from '../../components/problem-alert';
 
-export function AccessPreviewPanel({ agentId, onEditGrants }: { agentId: string; onEditGrants: () => void }) {
+export function AccessPreviewPanel({
+  agentId,
+  onEditGrants,
+}: {
+  agentId: string;
+  onEditGrants: () => void;
+}) {
   const preview = useAccessPreview(agentId);
-  if (preview.error) return <ProblemAlert error={preview.error} title="Could not compute the access preview" onRetry={() => void preview.refetch()} />;
+  if (preview.error)
+    return (
+      <ProblemAlert
+        error={preview.error}
+        title="Could not compute the access preview"
+        onRetry={() => void preview.refetch()}
+      />
+    );
   if (!preview.data) return <Skeleton h={240} />;
 
   const visible = preview.data.connections
-    .map((c) => ({ ...c, tables: c.tables.filter((t) => t.read || t.write || t.columns.some((col) => col.read || col.write)) }))
+    .map((c) => ({
+      ...c,
+      tables: c.tables.filter(
+        (t) => t.read || t.write || t.columns.some((col) => col.read || col.write),
+      ),
+    }))
     .filter((c) => c.tables.length > 0 || c.error);
 
   if (visible.length === 0) {
@@ -28,7 +46,9 @@ export function AccessPreviewPanel({ agentId, onEditGrants }: { agentId: string;
   return (
     <Stack gap="lg" data-testid="access-preview">
       {visible.map((c) => {
-        const hiddenTables = (preview.data.connections.find((x) => x.name === c.name)?.tables.length ?? 0) - c.tables.length;
+        const hiddenTables =
+          (preview.data.connections.find((x) => x.name === c.name)?.tables.length ?? 0) -
+          c.tables.length;
         return (
           <Stack key={c.name} gap="xs">
             <Group gap="xs">
@@ -36,18 +56,30 @@ export function AccessPreviewPanel({ agentId, onEditGrants }: { agentId: string;
                 {c.name}
               </Title>
               <Text size="sm" c="dimmed">
-                {c.tables.length} table{c.tables.length === 1 ? '' : 's'} visible{hiddenTables > 0 ? `, ${hiddenTables} hidden` : ''}
+                {c.tables.length} table{c.tables.length === 1 ? '' : 's'} visible
+                {hiddenTables > 0 ? `, ${hiddenTables} hidden` : ''}
               </Text>
             </Group>
             {c.error ? (
-              <Alert color="orange" icon={<IconAlert />} title={`The schema of ${c.name} could not be read`}>
-                {c.error} The agent's grants on it still apply; its requests fail until the database answers.
+              <Alert
+                color="orange"
+                icon={<IconAlert />}
+                title={`The schema of ${c.name} could not be read`}
+              >
+                {c.error} The agent's grants on it still apply; its requests fail until the database
+                answers.
               </Alert>
             ) : null}
             {c.tables.map((t) => {
               const hidden = t.columns.filter((col) => !col.read);
               return (
-                <Paper key={t.name} withBorder radius="md" p="sm" data-testid={`preview-${c.name}-${t.name}`}>
+                <Paper
+                  key={t.name}
+                  withBorder
+                  radius="md"
+                  p="sm"
+                  data-testid={`preview-${c.name}-${t.name}`}
+                >
                   <Group justify="space-between" mb={8}>
                     <Text ff="monospace" fw={600}>
                       {t.name}

@@ -27,7 +27,11 @@ export default function AgentDetailPage() {
     onSuccess: (a) => {
       void queryClient.invalidateQueries({ queryKey: keys.agents });
       void queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      notifications.show({ color: 'red', title: `${a.name} revoked`, message: 'Its key stops working immediately. Past audit entries remain.' });
+      notifications.show({
+        color: 'red',
+        title: `${a.name} revoked`,
+        message: 'Its key stops working immediately. Past audit entries remain.',
+      });
     },
   });
 
@@ -35,7 +39,10 @@ export default function AgentDetailPage() {
   if (agents.isPending) return <Skeleton m="lg" h={300} />;
   if (!agent) {
     return (
-      <Page title="Agent not found" description="It may have been created on another machine, or the link is wrong.">
+      <Page
+        title="Agent not found"
+        description="It may have been created on another machine, or the link is wrong."
+      >
         <Anchor component={Link} to="/agents">
           Back to all agents
         </Anchor>
@@ -61,8 +68,9 @@ export default function AgentDetailPage() {
             title={`Revoke ${agent.name}?`}
             message={
               <>
-                The key <code>{agent.keyPrefix}…</code> stops working at once and cannot be restored. Its grants and its audit history stay
-                for reference. To give the agent access again, create a new agent.
+                The key <code>{agent.keyPrefix}…</code> stops working at once and cannot be
+                restored. Its grants and its audit history stay for reference. To give the agent
+                access again, create a new agent.
               </>
             }
             confirmLabel="Revoke key"
@@ -100,7 +108,12 @@ export default function AgentDetailPage() {
           <Field label="Expires">
             <Text size="sm">{agent.expiresAt ? formatDateTime(agent.expiresAt) : 'never'}</Text>
           </Field>
-          <Anchor component={Link} to={`/audit?agent=${encodeURIComponent(agent.name)}`} size="sm" ml="auto">
+          <Anchor
+            component={Link}
+            to={`/audit?agent=${encodeURIComponent(agent.name)}`}
+            size="sm"
+            ml="auto"
+          >
             Its audit trail →
           </Anchor>
         </Group>

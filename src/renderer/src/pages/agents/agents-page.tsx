@@ -15,7 +15,10 @@ export default function AgentsPage() {
   const agents = useAgents();
   const navigate = useNavigate();
   const [creating, { open, close }] = useDisclosure(false);
-  const list = [...(agents.data ?? [])].sort((a, b) => Number(Boolean(a.revokedAt)) - Number(Boolean(b.revokedAt)) || a.name.localeCompare(b.name));
+  const list = [...(agents.data ?? [])].sort(
+    (a, b) =>
+      Number(Boolean(a.revokedAt)) - Number(Boolean(b.revokedAt)) || a.name.localeCompare(b.name),
+  );
   const openAgent = (id: string) => void navigate(`/agents/${encodeURIComponent(id)}`);
 
   return (
@@ -28,7 +31,9 @@ export default function AgentsPage() {
         </Button>
       }
     >
-      {agents.error ? <ProblemAlert error={agents.error} onRetry={() => void agents.refetch()} /> : null}
+      {agents.error ? (
+        <ProblemAlert error={agents.error} onRetry={() => void agents.refetch()} />
+      ) : null}
       {agents.isPending ? <Skeleton h={200} /> : null}
       {agents.data && list.length === 0 ? (
         <EmptyHint
@@ -79,7 +84,13 @@ export default function AgentsPage() {
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Tooltip label={a.lastUsedAt ? formatDateTime(a.lastUsedAt) : 'The key has not been used yet'}>
+                      <Tooltip
+                        label={
+                          a.lastUsedAt
+                            ? formatDateTime(a.lastUsedAt)
+                            : 'The key has not been used yet'
+                        }
+                      >
                         <Text size="sm" c={a.lastUsedAt ? undefined : 'dimmed'}>
                           {relativeTime(a.lastUsedAt)}
                         </Text>

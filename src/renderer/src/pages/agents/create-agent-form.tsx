@@ -17,17 +17,28 @@ const EXPIRY = [
 
 export type CreatedAgent = OpOutput<'createAgent'>;
 
-export function CreateAgentForm({ onCreated, submitLabel = 'Create agent' }: { onCreated: (a: CreatedAgent) => void; submitLabel?: string }) {
+export function CreateAgentForm({
+  onCreated,
+  submitLabel = 'Create agent',
+}: {
+  onCreated: (a: CreatedAgent) => void;
+  submitLabel?: string;
+}) {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [expiry, setExpiry] = useState('never');
   const trimmed = name.trim();
-  const nameError = trimmed && !NAME_RE.test(trimmed) ? 'Letters, digits, "_", "-" and "." only; start with a letter or digit.' : null;
+  const nameError =
+    trimmed && !NAME_RE.test(trimmed)
+      ? 'Letters, digits, "_", "-" and "." only; start with a letter or digit.'
+      : null;
   const create = useMutation({
     mutationFn: () =>
       api.createAgent({
         name: trimmed,
-        ...(expiry === 'never' ? {} : { expiresAt: new Date(Date.now() + Number(expiry) * 86_400_000).toISOString() }),
+        ...(expiry === 'never'
+          ? {}
+          : { expiresAt: new Date(Date.now() + Number(expiry) * 86_400_000).toISOString() }),
       }),
     onSuccess: (a) => {
       void queryClient.invalidateQueries({ queryKey: keys.agents });
@@ -54,10 +65,23 @@ export function CreateAgentForm({ onCreated, submitLabel = 'Create agent' }: { o
           data-autofocus
           data-testid="agent-name"
         />
-        <Select label="Key expires" data={EXPIRY} value={expiry} onChange={(v) => setExpiry(v ?? 'never')} allowDeselect={false} />
-        {create.error ? <ProblemAlert error={create.error} title="The agent was not created" /> : null}
+        <Select
+          label="Key expires"
+          data={EXPIRY}
+          value={expiry}
+          onChange={(v) => setExpiry(v ?? 'never')}
+          allowDeselect={false}
+        />
+        {create.error ? (
+          <ProblemAlert error={create.error} title="The agent was not created" />
+        ) : null}
         <Group justify="flex-end">
-          <Button type="submit" loading={create.isPending} disabled={!trimmed || Boolean(nameError)} data-testid="agent-create">
+          <Button
+            type="submit"
+            loading={create.isPending}
+            disabled={!trimmed || Boolean(nameError)}
+            data-testid="agent-create"
+          >
             {submitLabel}
           </Button>
         </Group>

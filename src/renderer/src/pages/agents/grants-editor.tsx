@@ -13,7 +13,15 @@ import { fromGrants, toGrants, type AccessTree, type EditorModel } from '../../l
 import { ConnectionGrants } from './grants-tree';
 import { useAllSchemas } from './use-all-schemas';
 
-export function GrantsEditor({ agentId, agentName, disabled }: { agentId: string; agentName: string; disabled: boolean }) {
+export function GrantsEditor({
+  agentId,
+  agentName,
+  disabled,
+}: {
+  agentId: string;
+  agentName: string;
+  disabled: boolean;
+}) {
   const queryClient = useQueryClient();
   const grants = useGrants(agentId);
   const schemas = useAllSchemas();
@@ -26,18 +34,32 @@ export function GrantsEditor({ agentId, agentName, disabled }: { agentId: string
   useEffect(() => setTree(loaded?.tree ?? null), [loaded]);
 
   const next = loaded && tree ? toGrants({ tree, kept: loaded.kept }) : null;
-  const dirty = next !== null && grants.data !== undefined && JSON.stringify(next) !== JSON.stringify(toGrants(loaded!));
+  const dirty =
+    next !== null &&
+    grants.data !== undefined &&
+    JSON.stringify(next) !== JSON.stringify(toGrants(loaded!));
 
   const save = useMutation({
     mutationFn: () => api.putGrants({ id: agentId, grants: next ?? [] }),
     onSuccess: (res) => {
       queryClient.setQueryData(keys.grants(agentId), res.grants);
       void queryClient.invalidateQueries({ queryKey: keys.access(agentId) });
-      notifications.show({ color: 'teal', title: 'Grants saved', message: `${agentName} now has ${res.grants.length} grant${res.grants.length === 1 ? '' : 's'}. They apply to its next request.` });
+      notifications.show({
+        color: 'teal',
+        title: 'Grants saved',
+        message: `${agentName} now has ${res.grants.length} grant${res.grants.length === 1 ? '' : 's'}. They apply to its next request.`,
+      });
     },
   });
 
-  if (grants.error) return <ProblemAlert error={grants.error} title="Could not load the grants" onRetry={() => void grants.refetch()} />;
+  if (grants.error)
+    return (
+      <ProblemAlert
+        error={grants.error}
+        title="Could not load the grants"
+        onRetry={() => void grants.refetch()}
+      />
+    );
   if (schemas.connections.data && schemas.connections.data.length === 0) {
     return (
       <EmptyHint
@@ -66,10 +88,19 @@ export function GrantsEditor({ agentId, agentName, disabled }: { agentId: string
           w={260}
         />
         <Group gap="xs">
-          <Button variant="default" disabled={!dirty || save.isPending} onClick={() => setTree(loaded.tree)}>
+          <Button
+            variant="default"
+            disabled={!dirty || save.isPending}
+            onClick={() => setTree(loaded.tree)}
+          >
             Discard changes
           </Button>
-          <Button onClick={() => save.mutate()} loading={save.isPending} disabled={!dirty || disabled} data-testid="save-grants">
+          <Button
+            onClick={() => save.mutate()}
+            loading={save.isPending}
+            disabled={!dirty || disabled}
+            data-testid="save-grants"
+          >
             Save grants
           </Button>
         </Group>
@@ -80,13 +111,17 @@ export function GrantsEditor({ agentId, agentName, disabled }: { agentId: string
         </Text>
       ) : (
         <Text size="sm" c="dimmed">
-          Tick a table to grant all of its columns (and columns added later); open it to pick columns one by one. Unticked means the
-          agent cannot see it at all.
+          Tick a table to grant all of its columns (and columns added later); open it to pick
+          columns one by one. Unticked means the agent cannot see it at all.
         </Text>
       )}
       {save.error ? <ProblemAlert error={save.error} title="The grants were not saved" /> : null}
       {schemas.errors.map((e) => (
-        <ProblemAlert key={e.connection} error={e.error} title={`The schema of ${e.connection} could not be read; its tables are missing below`} />
+        <ProblemAlert
+          key={e.connection}
+          error={e.error}
+          title={`The schema of ${e.connection} could not be read; its tables are missing below`}
+        />
       ))}
       {(schemas.connections.data ?? []).map((c) => (
         <ConnectionGrants
@@ -100,10 +135,13 @@ export function GrantsEditor({ agentId, agentName, disabled }: { agentId: string
         />
       ))}
       {loaded.kept.length > 0 ? (
-        <Alert color="gray" title={`${loaded.kept.length} other rule${loaded.kept.length === 1 ? '' : 's'} kept as they are`}>
+        <Alert
+          color="gray"
+          title={`${loaded.kept.length} other rule${loaded.kept.length === 1 ? '' : 's'} kept as they are`}
+        >
           <Text size="sm" mb={6}>
-            Deny rules, and grants for tables or columns the databases no longer report, are not shown in the tree. Saving keeps them
-            unchanged.
+            Deny rules, and grants for tables or columns the databases no longer report, are not
+            shown in the tree. Saving keeps them unchanged.
           </Text>
           <Code block>{JSON.stringify(loaded.kept, null, 2)}</Code>
         </Alert>

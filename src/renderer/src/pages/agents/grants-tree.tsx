@@ -2,7 +2,16 @@
  * The grants editor: connection → table → column, with read and write boxes at table and column
  * level. A table's box is indeterminate when only some columns are ticked.
  */
-import { ActionIcon, Badge, Checkbox, Group, Paper, Table, Text, UnstyledButton } from '@mantine/core';
+import {
+  ActionIcon,
+  Badge,
+  Checkbox,
+  Group,
+  Paper,
+  Table,
+  Text,
+  UnstyledButton,
+} from '@mantine/core';
 import { Fragment, useState } from 'react';
 import type { TableSchema } from '../../api/queries';
 import { IconChevronDown, IconChevronRight, IconDatabase } from '../../components/icons';
@@ -40,9 +49,27 @@ function ActionBox({
   );
 }
 
-function summary(read: 'all' | 'some' | 'none', write: 'all' | 'some' | 'none', whole: boolean, n: number, total: number) {
-  if (read === 'none' && write === 'none') return <Text size="xs" c="dimmed">no access</Text>;
-  const what = read === 'all' && whole ? 'all columns, incl. future' : read === 'all' ? `all ${total} columns` : read === 'some' ? `${n} of ${total} columns` : 'write only';
+function summary(
+  read: 'all' | 'some' | 'none',
+  write: 'all' | 'some' | 'none',
+  whole: boolean,
+  n: number,
+  total: number,
+) {
+  if (read === 'none' && write === 'none')
+    return (
+      <Text size="xs" c="dimmed">
+        no access
+      </Text>
+    );
+  const what =
+    read === 'all' && whole
+      ? 'all columns, incl. future'
+      : read === 'all'
+        ? `all ${total} columns`
+        : read === 'some'
+          ? `${n} of ${total} columns`
+          : 'write only';
   return (
     <Text size="xs" c={read === 'some' ? 'yellow.8' : 'dimmed'}>
       {what}
@@ -108,7 +135,8 @@ export function ConnectionGrants({
             const write = tableCheck(access.write, cols);
             const expanded = open[t.name] ?? false;
             const readCount = cols.filter((c) => columnChecked(access.read, c)).length;
-            const flip = (action: Action) => onChange(toggleTable(tree, connection, t.name, action, cols));
+            const flip = (action: Action) =>
+              onChange(toggleTable(tree, connection, t.name, action, cols));
             return (
               <Fragment key={t.name}>
                 <Table.Tr>
@@ -125,7 +153,10 @@ export function ConnectionGrants({
                       >
                         {expanded ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}
                       </ActionIcon>
-                      <UnstyledButton onClick={() => setOpen({ ...open, [t.name]: !expanded })} tabIndex={-1}>
+                      <UnstyledButton
+                        onClick={() => setOpen({ ...open, [t.name]: !expanded })}
+                        tabIndex={-1}
+                      >
                         <Text ff="monospace" size="sm" fw={500}>
                           {t.name}
                         </Text>
@@ -133,16 +164,29 @@ export function ConnectionGrants({
                     </Group>
                   </Table.Td>
                   <Table.Td>
-                    <ActionBox state={read} label={`Read ${t.name}`} onToggle={() => flip('read')} testId={id('grant-read', connection, t.name)} />
+                    <ActionBox
+                      state={read}
+                      label={`Read ${t.name}`}
+                      onToggle={() => flip('read')}
+                      testId={id('grant-read', connection, t.name)}
+                    />
                   </Table.Td>
                   <Table.Td>
-                    <ActionBox state={write} label={`Write ${t.name}`} onToggle={() => flip('write')} testId={id('grant-write', connection, t.name)} />
+                    <ActionBox
+                      state={write}
+                      label={`Write ${t.name}`}
+                      onToggle={() => flip('write')}
+                      testId={id('grant-write', connection, t.name)}
+                    />
                   </Table.Td>
-                  <Table.Td>{summary(read, write, access.read.whole, readCount, cols.length)}</Table.Td>
+                  <Table.Td>
+                    {summary(read, write, access.read.whole, readCount, cols.length)}
+                  </Table.Td>
                 </Table.Tr>
                 {expanded
                   ? t.columns.map((c) => {
-                      const flipCol = (action: Action) => onChange(toggleColumn(tree, connection, t.name, action, c.name, cols));
+                      const flipCol = (action: Action) =>
+                        onChange(toggleColumn(tree, connection, t.name, action, c.name, cols));
                       const r = columnChecked(access.read, c.name);
                       const w = columnChecked(access.write, c.name);
                       return (
@@ -158,14 +202,30 @@ export function ConnectionGrants({
                             </Group>
                           </Table.Td>
                           <Table.Td>
-                            <ActionBox state={r ? 'all' : 'none'} label={`Read ${t.name}.${c.name}`} onToggle={() => flipCol('read')} testId={id('grant-read', connection, t.name, c.name)} />
+                            <ActionBox
+                              state={r ? 'all' : 'none'}
+                              label={`Read ${t.name}.${c.name}`}
+                              onToggle={() => flipCol('read')}
+                              testId={id('grant-read', connection, t.name, c.name)}
+                            />
                           </Table.Td>
                           <Table.Td>
-                            <ActionBox state={w ? 'all' : 'none'} label={`Write ${t.name}.${c.name}`} onToggle={() => flipCol('write')} testId={id('grant-write', connection, t.name, c.name)} />
+                            <ActionBox
+                              state={w ? 'all' : 'none'}
+                              label={`Write ${t.name}.${c.name}`}
+                              onToggle={() => flipCol('write')}
+                              testId={id('grant-write', connection, t.name, c.name)}
+                            />
                           </Table.Td>
                           <Table.Td>
                             <Text size="xs" c={r ? 'teal' : 'dimmed'}>
-                              {r ? (w ? 'visible, writable' : 'visible') : w ? 'writable only' : 'hidden'}
+                              {r
+                                ? w
+                                  ? 'visible, writable'
+                                  : 'visible'
+                                : w
+                                  ? 'writable only'
+                                  : 'hidden'}
                             </Text>
                           </Table.Td>
                         </Table.Tr>
@@ -179,7 +239,9 @@ export function ConnectionGrants({
             <Table.Tr>
               <Table.Td colSpan={4}>
                 <Text size="sm" c="dimmed">
-                  {tables.length === 0 ? 'No tables in this database.' : `No table matches “${filter}”.`}
+                  {tables.length === 0
+                    ? 'No tables in this database.'
+                    : `No table matches “${filter}”.`}
                 </Text>
               </Table.Td>
             </Table.Tr>

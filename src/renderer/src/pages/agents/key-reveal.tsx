@@ -11,7 +11,8 @@ export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
   return (
     <Stack gap="md">
       <Alert color="yellow" icon={<IconKey />} title="Copy the key now — it is shown only once">
-        Airlock keeps only a hash of it. If the key is lost, revoke <b>{name}</b> and create a new agent.
+        Airlock keeps only a hash of it. If the key is lost, revoke <b>{name}</b> and create a new
+        agent.
       </Alert>
       <CopyBlock label="API key" text={apiKey} testId="agent-key" />
       <CopyBlock label="Try it with curl" text={curlExample(origin, apiKey)} testId="agent-curl" />

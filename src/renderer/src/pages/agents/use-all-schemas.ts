@@ -25,9 +25,12 @@ export function useAllSchemas() {
   }, [dataKey, names.join('\u0000')]);
   const map = useMemo(() => {
     const m: SchemaMap = {};
-    for (const [n, ts] of Object.entries(tables)) m[n] = Object.fromEntries(ts.map((t) => [t.name, t.columns.map((c) => c.name)]));
+    for (const [n, ts] of Object.entries(tables))
+      m[n] = Object.fromEntries(ts.map((t) => [t.name, t.columns.map((c) => c.name)]));
     return m;
   }, [tables]);
-  const errors = schemas.map((s, i) => (s.error ? { connection: names[i]!, error: s.error } : null)).filter((e) => e !== null);
+  const errors = schemas
+    .map((s, i) => (s.error ? { connection: names[i]!, error: s.error } : null))
+    .filter((e) => e !== null);
   return { connections, tables, map, ready, errors };
 }

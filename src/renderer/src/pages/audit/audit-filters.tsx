@@ -16,7 +16,13 @@ export interface AuditFilterValues {
   q: string;
 }
 
-export function AuditFilters({ value, onChange }: { value: AuditFilterValues; onChange: (patch: Partial<AuditFilterValues>) => void }) {
+export function AuditFilters({
+  value,
+  onChange,
+}: {
+  value: AuditFilterValues;
+  onChange: (patch: Partial<AuditFilterValues>) => void;
+}) {
   const agents = useAgents();
   const connections = useConnections();
   const [text, setText] = useState(value.q);
@@ -60,7 +66,9 @@ export function AuditFilters({ value, onChange }: { value: AuditFilterValues; on
       <div>
         <SegmentedControl
           value={value.status || 'all'}
-          onChange={(v) => onChange({ status: v === 'all' ? '' : (v as AuditFilterValues['status']) })}
+          onChange={(v) =>
+            onChange({ status: v === 'all' ? '' : (v as AuditFilterValues['status']) })
+          }
           data={[
             { value: 'all', label: 'All' },
             { value: 'allowed', label: 'Allowed' },
@@ -81,8 +89,20 @@ export function AuditFilters({ value, onChange }: { value: AuditFilterValues; on
       />
       {value.range === 'custom' ? (
         <>
-          <TextInput label="From" type="datetime-local" value={value.from} onChange={(e) => onChange({ from: e.currentTarget.value })} w={200} />
-          <TextInput label="To" type="datetime-local" value={value.to} onChange={(e) => onChange({ to: e.currentTarget.value })} w={200} />
+          <TextInput
+            label="From"
+            type="datetime-local"
+            value={value.from}
+            onChange={(e) => onChange({ from: e.currentTarget.value })}
+            w={200}
+          />
+          <TextInput
+            label="To"
+            type="datetime-local"
+            value={value.to}
+            onChange={(e) => onChange({ to: e.currentTarget.value })}
+            w={200}
+          />
         </>
       ) : null}
       {any ? (
@@ -91,7 +111,15 @@ export function AuditFilters({ value, onChange }: { value: AuditFilterValues; on
           color="gray"
           onClick={() => {
             setText('');
-            onChange({ agent: '', connection: '', status: '', range: 'all', from: '', to: '', q: '' });
+            onChange({
+              agent: '',
+              connection: '',
+              status: '',
+              range: 'all',
+              from: '',
+              to: '',
+              q: '',
+            });
           }}
         >
           Clear filters

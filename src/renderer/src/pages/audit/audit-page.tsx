@@ -36,7 +36,10 @@ export default function AuditPage() {
   const entryId = entryParam && /^\d+$/.test(entryParam) ? Number(entryParam) : null;
   const filterKey = JSON.stringify(filters);
   // Keyset pagination: the cursors of the pages above this one, so "Newer" can step back.
-  const [cursors, setCursors] = useState<{ key: string; stack: (number | undefined)[] }>({ key: filterKey, stack: [undefined] });
+  const [cursors, setCursors] = useState<{ key: string; stack: (number | undefined)[] }>({
+    key: filterKey,
+    stack: [undefined],
+  });
   const stack = cursors.key === filterKey ? cursors.stack : [undefined];
   const beforeId = stack[stack.length - 1];
   const verify = useVerify();
@@ -79,7 +82,17 @@ export default function AuditPage() {
   const entries = page.data?.entries ?? [];
   const first = entries[0]?.id;
   const last = entries[entries.length - 1]?.id;
-  const filtered = filterKey !== JSON.stringify({ agent: '', connection: '', status: '', range: 'all', from: '', to: '', q: '' });
+  const filtered =
+    filterKey !==
+    JSON.stringify({
+      agent: '',
+      connection: '',
+      status: '',
+      range: 'all',
+      from: '',
+      to: '',
+      q: '',
+    });
 
   return (
     <Page
@@ -87,7 +100,12 @@ export default function AuditPage() {
       description="Every request, allowed or refused, in a tamper-evident hash chain."
       actions={
         <>
-          <Button variant="default" leftSection={<IconRefresh size={16} />} onClick={() => void page.refetch()} loading={page.isFetching && !page.isPending}>
+          <Button
+            variant="default"
+            leftSection={<IconRefresh size={16} />}
+            onClick={() => void page.refetch()}
+            loading={page.isFetching && !page.isPending}
+          >
             Refresh
           </Button>
           <VerifyButton verify={verify} />
@@ -96,7 +114,13 @@ export default function AuditPage() {
     >
       <VerifyPanel verify={verify} />
       <AuditFilters value={filters} onChange={setFilter} />
-      {page.error ? <ProblemAlert error={page.error} title="The audit log could not be searched" onRetry={() => void page.refetch()} /> : null}
+      {page.error ? (
+        <ProblemAlert
+          error={page.error}
+          title="The audit log could not be searched"
+          onRetry={() => void page.refetch()}
+        />
+      ) : null}
       {page.isPending ? <Skeleton h={320} /> : null}
       {page.data && entries.length === 0 ? (
         <EmptyHint
@@ -112,13 +136,24 @@ export default function AuditPage() {
       {entries.length > 0 ? (
         <Paper withBorder radius="md" style={{ opacity: page.isPlaceholderData ? 0.6 : 1 }}>
           <AuditTable entries={entries} onOpen={openEntry} />
-          <Group justify="space-between" px="md" py="xs" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
+          <Group
+            justify="space-between"
+            px="md"
+            py="xs"
+            style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+          >
             <Text size="sm" c="dimmed" data-testid="audit-total">
               {formatCount(page.data!.total)}
-              {page.data!.totalCapped ? '+' : ''} {filtered ? 'matching ' : ''}entries · showing #{last}–#{first}
+              {page.data!.totalCapped ? '+' : ''} {filtered ? 'matching ' : ''}entries · showing #
+              {last}–#{first}
             </Text>
             <Group gap="xs">
-              <Button size="xs" variant="subtle" disabled={stack.length <= 1} onClick={() => setCursors({ key: filterKey, stack: [undefined] })}>
+              <Button
+                size="xs"
+                variant="subtle"
+                disabled={stack.length <= 1}
+                onClick={() => setCursors({ key: filterKey, stack: [undefined] })}
+              >
                 Newest
               </Button>
               <Button
@@ -135,7 +170,9 @@ export default function AuditPage() {
                 variant="default"
                 rightSection={<IconChevronRight size={14} />}
                 disabled={page.data?.nextBeforeId == null}
-                onClick={() => setCursors({ key: filterKey, stack: [...stack, page.data!.nextBeforeId!] })}
+                onClick={() =>
+                  setCursors({ key: filterKey, stack: [...stack, page.data!.nextBeforeId!] })
+                }
                 data-testid="audit-older"
               >
                 Older

@@ -4,7 +4,13 @@ import { StatusBadge } from '../../components/status-badge';
 import { formatCount, formatDateTime, formatMs } from '../../lib/format';
 
 /** One page of entries; a row opens with a click or Enter. */
-export function AuditTable({ entries, onOpen }: { entries: AuditEntry[]; onOpen: (id: number) => void }) {
+export function AuditTable({
+  entries,
+  onOpen,
+}: {
+  entries: AuditEntry[];
+  onOpen: (id: number) => void;
+}) {
   return (
     <Table.ScrollContainer minWidth={960}>
       <Table highlightOnHover verticalSpacing={6} horizontalSpacing="sm" stickyHeader>
@@ -64,7 +70,12 @@ export function AuditTable({ entries, onOpen }: { entries: AuditEntry[]; onOpen:
                 </Text>
               </Table.Td>
               <Table.Td style={{ maxWidth: 0 }}>
-                <Tooltip label={e.reason} disabled={!e.reason || e.status === 'allowed'} multiline w={360}>
+                <Tooltip
+                  label={e.reason}
+                  disabled={!e.reason || e.status === 'allowed'}
+                  multiline
+                  w={360}
+                >
                   {e.status !== 'allowed' && e.reason ? (
                     <Text size="sm" truncate c={e.status === 'denied' ? 'red.7' : 'orange.7'}>
                       {e.reason}

@@ -1,5 +1,15 @@
 /** One audit entry in full: who, what, the statement, the decision with its rule and reason. */
-import { Button, Code, Drawer, Group, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
+import {
+  Button,
+  Code,
+  Drawer,
+  Group,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/api';
 import { keys } from '../../api/queries';
@@ -23,8 +33,20 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
-export function EntryDrawer({ id, onClose, onNavigate }: { id: number | null; onClose: () => void; onNavigate: (id: number) => void }) {
-  const entry = useQuery({ queryKey: keys.auditEntry(id ?? 0), queryFn: () => api.auditEntry({ id: id! }), enabled: id !== null });
+export function EntryDrawer({
+  id,
+  onClose,
+  onNavigate,
+}: {
+  id: number | null;
+  onClose: () => void;
+  onNavigate: (id: number) => void;
+}) {
+  const entry = useQuery({
+    queryKey: keys.auditEntry(id ?? 0),
+    queryFn: () => api.auditEntry({ id: id! }),
+    enabled: id !== null,
+  });
   const e = entry.data;
   return (
     <Drawer
@@ -42,7 +64,9 @@ export function EntryDrawer({ id, onClose, onNavigate }: { id: number | null; on
       }
       data-testid="audit-drawer"
     >
-      {entry.error ? <ProblemAlert error={entry.error} title={`Entry #${id} could not be read`} /> : null}
+      {entry.error ? (
+        <ProblemAlert error={entry.error} title={`Entry #${id} could not be read`} />
+      ) : null}
       {entry.isPending && id !== null ? <Skeleton h={300} /> : null}
       {e ? (
         <Stack gap="lg">
@@ -60,7 +84,9 @@ export function EntryDrawer({ id, onClose, onNavigate }: { id: number | null; on
               Decision
             </Text>
             <Group gap="sm">
-              <Code c={e.decision === 'deny' ? 'red' : e.decision === 'allow' ? 'teal' : undefined}>{e.decision ?? 'none'}</Code>
+              <Code c={e.decision === 'deny' ? 'red' : e.decision === 'allow' ? 'teal' : undefined}>
+                {e.decision ?? 'none'}
+              </Code>
               {e.rule ? (
                 <Text size="sm">
                   rule <Code>{e.rule}</Code>
@@ -111,10 +137,21 @@ export function EntryDrawer({ id, onClose, onNavigate }: { id: number | null; on
           </Stack>
 
           <Group justify="space-between">
-            <Button variant="default" size="xs" leftSection={<IconChevronLeft size={14} />} disabled={e.id <= 1} onClick={() => onNavigate(e.id - 1)}>
+            <Button
+              variant="default"
+              size="xs"
+              leftSection={<IconChevronLeft size={14} />}
+              disabled={e.id <= 1}
+              onClick={() => onNavigate(e.id - 1)}
+            >
               Older entry
             </Button>
-            <Button variant="default" size="xs" rightSection={<IconChevronRight size={14} />} onClick={() => onNavigate(e.id + 1)}>
+            <Button
+              variant="default"
+              size="xs"
+              rightSection={<IconChevronRight size={14} />}
+              onClick={() => onNavigate(e.id + 1)}
+            >
               Newer entry
             </Button>
           </Group>

@@ -13,7 +13,10 @@ import { formatCount } from '../../lib/format';
 
 export function useVerify() {
   const [jobId, setJobId] = useState<string | null>(null);
-  const start = useMutation({ mutationFn: () => api.startVerify({}), onSuccess: (job) => setJobId(job.id) });
+  const start = useMutation({
+    mutationFn: () => api.startVerify({}),
+    onSuccess: (job) => setJobId(job.id),
+  });
   const status = useQuery({
     queryKey: ['verify', jobId],
     queryFn: () => api.verifyStatus({ id: jobId! }),
@@ -21,12 +24,22 @@ export function useVerify() {
     refetchInterval: (q) => (q.state.data && q.state.data.state !== 'running' ? false : 250),
     initialData: start.data && start.data.id === jobId ? start.data : undefined,
   });
-  return { start, job: jobId ? status.data : undefined, error: start.error ?? status.error, running: start.isPending || status.data?.state === 'running' };
+  return {
+    start,
+    job: jobId ? status.data : undefined,
+    error: start.error ?? status.error,
+    running: start.isPending || status.data?.state === 'running',
+  };
 }
 
 export function VerifyButton({ verify }: { verify: ReturnType<typeof useVerify> }) {
   return (
-    <Button leftSection={<IconShield size={16} />} onClick={() => verify.start.mutate()} loading={verify.running} data-testid="verify-chain">
+    <Button
+      leftSection={<IconShield size={16} />}
+      onClick={() => verify.start.mutate()}
+      loading={verify.running}
+      data-testid="verify-chain"
+    >
       Verify chain
     </Button>
   );
@@ -38,8 +51,15 @@ export function VerifyPanel({ verify }: { verify: ReturnType<typeof useVerify> }
   if (!job) return null;
   if (job.state === 'failed') {
     return (
-      <Alert color="orange" icon={<IconAlert />} title="The verification could not finish" data-testid="verify-verdict" data-ok="unknown">
-        {job.error ?? 'The audit log could not be read.'} This says nothing about the chain itself: fix the cause and verify again.
+      <Alert
+        color="orange"
+        icon={<IconAlert />}
+        title="The verification could not finish"
+        data-testid="verify-verdict"
+        data-ok="unknown"
+      >
+        {job.error ?? 'The audit log could not be read.'} This says nothing about the chain itself:
+        fix the cause and verify again.
       </Alert>
     );
   }
@@ -62,18 +82,30 @@ export function VerifyPanel({ verify }: { verify: ReturnType<typeof useVerify> }
   const r = job.result;
   if (r.ok) {
     return (
-      <Alert color="teal" icon={<IconShield />} title={`Chain intact — ${formatCount(r.entries)} entries verified`} data-testid="verify-verdict" data-ok="true">
-        Every entry's hash matches its content and links to the one before it, from the first entry to the last: nothing was altered, removed or
-        inserted.
+      <Alert
+        color="teal"
+        icon={<IconShield />}
+        title={`Chain intact — ${formatCount(r.entries)} entries verified`}
+        data-testid="verify-verdict"
+        data-ok="true"
+      >
+        Every entry's hash matches its content and links to the one before it, from the first entry
+        to the last: nothing was altered, removed or inserted.
       </Alert>
     );
   }
   return (
-    <Alert color="red" icon={<IconAlert />} title={`Chain broken at entry #${r.firstBroken ?? '?'}`} data-testid="verify-verdict" data-ok="false">
+    <Alert
+      color="red"
+      icon={<IconAlert />}
+      title={`Chain broken at entry #${r.firstBroken ?? '?'}`}
+      data-testid="verify-verdict"
+      data-ok="false"
+    >
       <Text size="sm">{r.problem ?? 'The entry does not match its recorded hash.'}</Text>
       <Text size="sm" mt={6}>
-        {formatCount(r.entries)} entries before it verified. Entries from #{r.firstBroken} on cannot be trusted: keep a copy of the data directory
-        and investigate who had access to it.{' '}
+        {formatCount(r.entries)} entries before it verified. Entries from #{r.firstBroken} on cannot
+        be trusted: keep a copy of the data directory and investigate who had access to it.{' '}
         {r.firstBroken ? (
           <Anchor component={Link} to={`/audit?entry=${r.firstBroken}`} size="sm">
             Open entry #{r.firstBroken}

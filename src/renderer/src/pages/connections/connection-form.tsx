@@ -2,7 +2,18 @@
  * Add a database: SQLite by file path, or PostgreSQL / MySQL / MongoDB by server fields (or a
  * URL). "Test connection" tries it without saving. Used by the Connections page and the setup.
  */
-import { Alert, Button, Group, PasswordInput, SegmentedControl, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Group,
+  PasswordInput,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/api';
@@ -10,7 +21,13 @@ import { keys, type Connection } from '../../api/queries';
 import { IconCheck, IconX } from '../../components/icons';
 import { ProblemAlert } from '../../components/problem-alert';
 import { MONO_INPUT } from '../../theme';
-import { buildUrl, DEFAULT_PORTS, redactUrl, type ServerFields, type ServerKind } from '../../lib/connection-url';
+import {
+  buildUrl,
+  DEFAULT_PORTS,
+  redactUrl,
+  type ServerFields,
+  type ServerKind,
+} from '../../lib/connection-url';
 import type { OpInput } from '../../../../shared/contract/ops';
 
 type Kind = 'sqlite' | ServerKind;
@@ -42,19 +59,40 @@ export function ConnectionForm({
   const [path, setPath] = useState(editing?.kind === 'sqlite' ? editing.target : '');
   const [useUrl, setUseUrl] = useState(editing !== undefined && editing.kind !== 'sqlite');
   const [url, setUrl] = useState(editing && editing.kind !== 'sqlite' ? editing.target : '');
-  const [fields, setFields] = useState<ServerFields>({ host: '127.0.0.1', port: '', database: '', user: '', password: '' });
+  const [fields, setFields] = useState<ServerFields>({
+    host: '127.0.0.1',
+    port: '',
+    database: '',
+    user: '',
+    password: '',
+  });
 
-  const set = (k: keyof ServerFields) => (e: React.ChangeEvent<HTMLInputElement>) => setFields({ ...fields, [k]: e.currentTarget.value });
-  const serverUrl = kind === 'sqlite' ? '' : useUrl ? url.trim() : buildUrl(kind, { ...fields, port: fields.port || DEFAULT_PORTS[kind] });
+  const set = (k: keyof ServerFields) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setFields({ ...fields, [k]: e.currentTarget.value });
+  const serverUrl =
+    kind === 'sqlite'
+      ? ''
+      : useUrl
+        ? url.trim()
+        : buildUrl(kind, { ...fields, port: fields.port || DEFAULT_PORTS[kind] });
   const input: OpInput<'createConnection'> =
-    kind === 'sqlite' ? { name: name.trim(), kind, path: path.trim() } : { name: name.trim(), kind, url: serverUrl };
+    kind === 'sqlite'
+      ? { name: name.trim(), kind, path: path.trim() }
+      : { name: name.trim(), kind, url: serverUrl };
 
-  const nameError = name && !NAME_RE.test(name.trim()) ? 'Letters, digits, "_", "-" and "." only; start with a letter or digit.' : null;
-  const complete = name.trim() !== '' && !nameError && (kind === 'sqlite' ? path.trim() !== '' : serverUrl !== '');
+  const nameError =
+    name && !NAME_RE.test(name.trim())
+      ? 'Letters, digits, "_", "-" and "." only; start with a letter or digit.'
+      : null;
+  const complete =
+    name.trim() !== '' && !nameError && (kind === 'sqlite' ? path.trim() !== '' : serverUrl !== '');
 
   const test = useMutation({ mutationFn: () => api.testConnection(input) });
   const create = useMutation({
-    mutationFn: () => (editing ? api.updateConnection({ name: editing.name, connection: input }) : api.createConnection(input)),
+    mutationFn: () =>
+      editing
+        ? api.updateConnection({ name: editing.name, connection: input })
+        : api.createConnection(input),
     onSuccess: (c) => {
       void queryClient.invalidateQueries({ queryKey: keys.connections });
       if (editing) void queryClient.invalidateQueries({ queryKey: keys.schema(editing.name) });
@@ -106,11 +144,21 @@ export function ConnectionForm({
           />
         ) : (
           <>
-            <Switch label="Enter a connection URL instead" checked={useUrl} onChange={(e) => setUseUrl(e.currentTarget.checked)} />
+            <Switch
+              label="Enter a connection URL instead"
+              checked={useUrl}
+              onChange={(e) => setUseUrl(e.currentTarget.checked)}
+            />
             {useUrl ? (
               <TextInput
                 label="Connection URL"
-                placeholder={buildUrl(kind, { host: '127.0.0.1', port: DEFAULT_PORTS[kind], database: 'sales', user: 'reader', password: '' })}
+                placeholder={buildUrl(kind, {
+                  host: '127.0.0.1',
+                  port: DEFAULT_PORTS[kind],
+                  database: 'sales',
+                  user: 'reader',
+                  password: '',
+                })}
                 value={url}
                 onChange={(e) => setUrl(e.currentTarget.value)}
                 styles={MONO_INPUT}
@@ -119,13 +167,40 @@ export function ConnectionForm({
             ) : (
               <>
                 <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm">
-                  <TextInput label="Host" value={fields.host} onChange={set('host')} style={{ gridColumn: 'span 2' }} />
-                  <TextInput label="Port" placeholder={DEFAULT_PORTS[kind]} value={fields.port} onChange={set('port')} inputMode="numeric" />
+                  <TextInput
+                    label="Host"
+                    value={fields.host}
+                    onChange={set('host')}
+                    style={{ gridColumn: 'span 2' }}
+                  />
+                  <TextInput
+                    label="Port"
+                    placeholder={DEFAULT_PORTS[kind]}
+                    value={fields.port}
+                    onChange={set('port')}
+                    inputMode="numeric"
+                  />
                 </SimpleGrid>
-                <TextInput label="Database" placeholder="sales" value={fields.database} onChange={set('database')} />
+                <TextInput
+                  label="Database"
+                  placeholder="sales"
+                  value={fields.database}
+                  onChange={set('database')}
+                />
                 <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-                  <TextInput label="User" placeholder="a read-only role is best" value={fields.user} onChange={set('user')} autoComplete="off" />
-                  <PasswordInput label="Password" value={fields.password} onChange={set('password')} autoComplete="new-password" />
+                  <TextInput
+                    label="User"
+                    placeholder="a read-only role is best"
+                    value={fields.user}
+                    onChange={set('user')}
+                    autoComplete="off"
+                  />
+                  <PasswordInput
+                    label="Password"
+                    value={fields.password}
+                    onChange={set('password')}
+                    autoComplete="new-password"
+                  />
                 </SimpleGrid>
                 <Text size="xs" c="dimmed" ff="monospace">
                   {redactUrl(serverUrl)}
@@ -148,11 +223,15 @@ export function ConnectionForm({
             data-testid="connection-test-result"
           >
             {test.data.message}
-            {test.data.ok && test.data.tables !== undefined ? ` — ${test.data.tables} tables visible.` : null}
+            {test.data.ok && test.data.tables !== undefined
+              ? ` — ${test.data.tables} tables visible.`
+              : null}
           </Alert>
         ) : null}
         {test.error ? <ProblemAlert error={test.error} title="The test could not run" /> : null}
-        {create.error ? <ProblemAlert error={create.error} title="The connection was not saved" /> : null}
+        {create.error ? (
+          <ProblemAlert error={create.error} title="The connection was not saved" />
+        ) : null}
         {editing ? (
           <Text size="xs" c="dimmed">
             Saving tests the new settings first; agents' grants follow a renamed connection.
@@ -160,7 +239,12 @@ export function ConnectionForm({
         ) : null}
 
         <Group justify="space-between" mt="xs">
-          <Button variant="default" onClick={() => test.mutate()} loading={test.isPending} disabled={!complete}>
+          <Button
+            variant="default"
+            onClick={() => test.mutate()}
+            loading={test.isPending}
+            disabled={!complete}
+          >
             Test connection
           </Button>
           <Group gap="xs">
@@ -169,7 +253,12 @@ export function ConnectionForm({
                 Cancel
               </Button>
             ) : null}
-            <Button type="submit" loading={create.isPending} disabled={!complete} data-testid="connection-save">
+            <Button
+              type="submit"
+              loading={create.isPending}
+              disabled={!complete}
+              data-testid="connection-save"
+            >
               {editing ? 'Save changes' : 'Save connection'}
             </Button>
           </Group>

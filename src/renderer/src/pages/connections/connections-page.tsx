@@ -1,5 +1,18 @@
 /** The databases Airlock guards: add, test, remove, and browse their schema. */
-import { Badge, Button, Grid, Group, Modal, Paper, Skeleton, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Grid,
+  Group,
+  Modal,
+  Paper,
+  Skeleton,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+  UnstyledButton,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { notifications } from '@mantine/notifications';
@@ -16,7 +29,12 @@ import { relativeTime } from '../../lib/format';
 import { ConnectionForm } from './connection-form';
 import { SchemaBrowser } from './schema-browser';
 
-export const KIND_LABEL: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL', mongodb: 'MongoDB' };
+export const KIND_LABEL: Record<string, string> = {
+  sqlite: 'SQLite',
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL',
+  mongodb: 'MongoDB',
+};
 
 export default function ConnectionsPage() {
   const { name } = useParams();
@@ -32,9 +50,18 @@ export default function ConnectionsPage() {
     mutationFn: (n: string) => api.connectionSchema({ name: n, refresh: true }),
     onSuccess: (data, n) => {
       queryClient.setQueryData(keys.schema(n), data);
-      notifications.show({ color: 'teal', title: `Schema of ${n} read again`, message: `${data.tables.length} tables.` });
+      notifications.show({
+        color: 'teal',
+        title: `Schema of ${n} read again`,
+        message: `${data.tables.length} tables.`,
+      });
     },
-    onError: (e, n) => notifications.show({ color: 'red', title: `Could not read ${n}`, message: e instanceof Error ? e.message : String(e) }),
+    onError: (e, n) =>
+      notifications.show({
+        color: 'red',
+        title: `Could not read ${n}`,
+        message: e instanceof Error ? e.message : String(e),
+      }),
   });
   const check = useMutation({
     mutationFn: (n: string) => api.checkConnection({ name: n }),
@@ -44,14 +71,22 @@ export default function ConnectionsPage() {
         title: r.ok ? `${n} answers` : `${n} does not answer`,
         message: `${r.message}${r.ok && r.tables !== undefined ? ` — ${r.tables} tables.` : ''}`,
       }),
-    onError: (e, n) => notifications.show({ color: 'red', title: `Could not test ${n}`, message: e instanceof Error ? e.message : String(e) }),
+    onError: (e, n) =>
+      notifications.show({
+        color: 'red',
+        title: `Could not test ${n}`,
+        message: e instanceof Error ? e.message : String(e),
+      }),
   });
   const remove = useMutation({
     mutationFn: (n: string) => api.removeConnection({ name: n }),
     onSuccess: (_d, n) => {
       void queryClient.invalidateQueries({ queryKey: keys.connections });
       void queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      notifications.show({ title: 'Connection removed', message: `${n} is no longer reachable through Airlock.` });
+      notifications.show({
+        title: 'Connection removed',
+        message: `${n} is no longer reachable through Airlock.`,
+      });
       void navigate('/connections');
     },
   });
@@ -66,7 +101,9 @@ export default function ConnectionsPage() {
         </Button>
       }
     >
-      {connections.error ? <ProblemAlert error={connections.error} onRetry={() => void connections.refetch()} /> : null}
+      {connections.error ? (
+        <ProblemAlert error={connections.error} onRetry={() => void connections.refetch()} />
+      ) : null}
       {connections.isPending ? <Skeleton h={200} /> : null}
       {connections.data && list.length === 0 ? (
         <EmptyHint
@@ -97,7 +134,14 @@ export default function ConnectionsPage() {
                     withBorder
                     p="sm"
                     radius="md"
-                    style={selected?.name === c.name ? { borderColor: 'var(--mantine-primary-color-filled)', boxShadow: '0 0 0 1px var(--mantine-primary-color-filled)' } : undefined}
+                    style={
+                      selected?.name === c.name
+                        ? {
+                            borderColor: 'var(--mantine-primary-color-filled)',
+                            boxShadow: '0 0 0 1px var(--mantine-primary-color-filled)',
+                          }
+                        : undefined
+                    }
                   >
                     <Group justify="space-between" wrap="nowrap">
                       <Text fw={650} truncate>
@@ -128,11 +172,20 @@ export default function ConnectionsPage() {
                       {selected.name}
                     </Title>
                     <Text size="sm" c="dimmed">
-                      {KIND_LABEL[selected.kind]} · <span style={{ fontFamily: 'var(--mantine-font-family-monospace)' }}>{selected.target}</span>
+                      {KIND_LABEL[selected.kind]} ·{' '}
+                      <span style={{ fontFamily: 'var(--mantine-font-family-monospace)' }}>
+                        {selected.target}
+                      </span>
                     </Text>
                   </div>
                   <Group gap="xs" wrap="nowrap">
-                    <Button variant="default" leftSection={<IconBolt size={16} />} loading={check.isPending} onClick={() => check.mutate(selected.name)} data-testid="test-connection">
+                    <Button
+                      variant="default"
+                      leftSection={<IconBolt size={16} />}
+                      loading={check.isPending}
+                      onClick={() => check.mutate(selected.name)}
+                      data-testid="test-connection"
+                    >
                       Test
                     </Button>
                     <Tooltip label="Read the tables and columns from the database again">
@@ -146,15 +199,20 @@ export default function ConnectionsPage() {
                         Refresh schema
                       </Button>
                     </Tooltip>
-                    <Button variant="default" onClick={() => setEditing(selected)} data-testid="edit-connection">
+                    <Button
+                      variant="default"
+                      onClick={() => setEditing(selected)}
+                      data-testid="edit-connection"
+                    >
                       Edit
                     </Button>
                     <ConfirmButton
                       title={`Remove ${selected.name}?`}
                       message={
                         <>
-                          Agents lose access to <b>{selected.name}</b> at once, and every grant on it is deleted. The database itself is
-                          not touched, and the audit log keeps every past entry.
+                          Agents lose access to <b>{selected.name}</b> at once, and every grant on
+                          it is deleted. The database itself is not touched, and the audit log keeps
+                          every past entry.
                         </>
                       }
                       confirmLabel="Remove connection"
@@ -166,7 +224,9 @@ export default function ConnectionsPage() {
                     </ConfirmButton>
                   </Group>
                 </Group>
-                {remove.error ? <ProblemAlert error={remove.error} title="The connection was not removed" /> : null}
+                {remove.error ? (
+                  <ProblemAlert error={remove.error} title="The connection was not removed" />
+                ) : null}
                 <SchemaBrowser connection={selected.name} />
               </Paper>
             ) : null}
@@ -174,14 +234,23 @@ export default function ConnectionsPage() {
         </Grid>
       ) : null}
 
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={`Edit ${editing?.name ?? ''}`} size="lg">
+      <Modal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        title={`Edit ${editing?.name ?? ''}`}
+        size="lg"
+      >
         {editing ? (
           <ConnectionForm
             editing={editing}
             onCancel={() => setEditing(null)}
             onCreated={(c) => {
               setEditing(null);
-              notifications.show({ color: 'teal', title: 'Connection saved', message: `${c.name} was tested and saved.` });
+              notifications.show({
+                color: 'teal',
+                title: 'Connection saved',
+                message: `${c.name} was tested and saved.`,
+              });
               void navigate(`/connections/${encodeURIComponent(c.name)}`);
             }}
           />
@@ -192,7 +261,11 @@ export default function ConnectionsPage() {
           onCancel={close}
           onCreated={(c) => {
             close();
-            notifications.show({ color: 'teal', title: 'Connection added', message: `${c.name} is ready. Grant agents access on the Agents page.` });
+            notifications.show({
+              color: 'teal',
+              title: 'Connection added',
+              message: `${c.name} is ready. Grant agents access on the Agents page.`,
+            });
             void navigate(`/connections/${encodeURIComponent(c.name)}`);
           }}
         />

@@ -1,5 +1,17 @@
 /** Tables on the left (filterable), the selected table's columns and types on the right. */
-import { Badge, Box, Group, NavLink, Paper, ScrollArea, Skeleton, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Badge,
+  Box,
+  Group,
+  NavLink,
+  Paper,
+  ScrollArea,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { useSchema } from '../../api/queries';
 import { IconSearch, IconTable } from '../../components/icons';
@@ -13,13 +25,20 @@ export function SchemaBrowser({ connection }: { connection: string }) {
   const shown = tables.filter((t) => t.name.toLowerCase().includes(filter.toLowerCase()));
   const selected = tables.find((t) => t.name === picked) ?? shown[0];
 
-  if (schema.error) return <ProblemAlert error={schema.error} title={`Could not read the schema of ${connection}`} onRetry={() => void schema.refetch()} />;
+  if (schema.error)
+    return (
+      <ProblemAlert
+        error={schema.error}
+        title={`Could not read the schema of ${connection}`}
+        onRetry={() => void schema.refetch()}
+      />
+    );
   if (schema.isPending) return <Skeleton h={320} />;
   if (tables.length === 0) {
     return (
       <Text c="dimmed" size="sm" py="lg">
-        This database has no tables yet, or the account Airlock uses cannot see any. Create tables, or connect with an account that can read
-        them, then press Refresh.
+        This database has no tables yet, or the account Airlock uses cannot see any. Create tables,
+        or connect with an account that can read them, then press Refresh.
       </Text>
     );
   }
@@ -51,7 +70,10 @@ export function SchemaBrowser({ connection }: { connection: string }) {
                 }
                 active={selected?.name === t.name}
                 onClick={() => setPicked(t.name)}
-                styles={{ root: { borderRadius: 6, paddingBlock: 5 }, label: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
+                styles={{
+                  root: { borderRadius: 6, paddingBlock: 5 },
+                  label: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 },
+                }}
                 data-testid={`schema-table-${t.name}`}
               />
             ))}

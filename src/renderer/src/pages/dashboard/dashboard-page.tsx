@@ -1,5 +1,15 @@
 /** Activity at a glance: what exists, what happened in the last 24 hours, what was refused. */
-import { Anchor, Button, Group, Paper, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
+import {
+  Anchor,
+  Button,
+  Group,
+  Paper,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import { lazy, Suspense, useMemo } from 'react';
 import { Link } from 'react-router';
 import { useDashboard } from '../../api/queries';
@@ -24,18 +34,50 @@ export default function DashboardPage() {
       title="Dashboard"
       description="Who can reach your databases, and what they did in the last 24 hours."
       actions={
-        <Button component={Link} to="/workbench" leftSection={<IconTerminal size={16} />} variant="light">
+        <Button
+          component={Link}
+          to="/workbench"
+          leftSection={<IconTerminal size={16} />}
+          variant="light"
+        >
           Open workbench
         </Button>
       }
     >
-      {summary.error ? <ProblemAlert error={summary.error} title="The dashboard could not load" onRetry={() => void summary.refetch()} /> : null}
+      {summary.error ? (
+        <ProblemAlert
+          error={summary.error}
+          title="The dashboard could not load"
+          onRetry={() => void summary.refetch()}
+        />
+      ) : null}
       <SimpleGrid cols={{ base: 1, xs: 2, lg: 4 }} spacing="md">
         {s ? (
           <>
-            <StatCard label="Agents" value={formatCount(s.agents)} detail={`${formatCount(s.activeAgents)} active`} icon={<IconRobot />} to="/agents" testId="stat-agents" />
-            <StatCard label="Connections" value={formatCount(s.connections)} detail="databases Airlock guards" icon={<IconDatabase />} to="/connections" testId="stat-connections" />
-            <StatCard label="Requests · 24 h" value={formatCount(s.requests24h)} detail="agents and people" icon={<IconBolt />} to="/audit" testId="stat-requests" />
+            <StatCard
+              label="Agents"
+              value={formatCount(s.agents)}
+              detail={`${formatCount(s.activeAgents)} active`}
+              icon={<IconRobot />}
+              to="/agents"
+              testId="stat-agents"
+            />
+            <StatCard
+              label="Connections"
+              value={formatCount(s.connections)}
+              detail="databases Airlock guards"
+              icon={<IconDatabase />}
+              to="/connections"
+              testId="stat-connections"
+            />
+            <StatCard
+              label="Requests · 24 h"
+              value={formatCount(s.requests24h)}
+              detail="agents and people"
+              icon={<IconBolt />}
+              to="/audit"
+              testId="stat-requests"
+            />
             <StatCard
               label="Denials · 24 h"
               value={formatCount(s.denials24h)}
@@ -66,13 +108,28 @@ export default function DashboardPage() {
           <Stack align="center" gap={4} py={60}>
             <Text fw={600}>No requests in the last 24 hours</Text>
             <Text size="sm" c="dimmed" ta="center" maw={460}>
-              Run a query in the <Anchor component={Link} to="/workbench">workbench</Anchor>, or give an agent a key on the{' '}
-              <Anchor component={Link} to="/agents">Agents</Anchor> page and point it at this machine.
+              Run a query in the{' '}
+              <Anchor component={Link} to="/workbench">
+                workbench
+              </Anchor>
+              , or give an agent a key on the{' '}
+              <Anchor component={Link} to="/agents">
+                Agents
+              </Anchor>{' '}
+              page and point it at this machine.
             </Text>
           </Stack>
         ) : (
           <Suspense fallback={<Skeleton h={260} />}>
-            {s ? <EChart option={option} height={260} label="Requests per hour, allowed, denied and errors" /> : <Skeleton h={260} />}
+            {s ? (
+              <EChart
+                option={option}
+                height={260}
+                label="Requests per hour, allowed, denied and errors"
+              />
+            ) : (
+              <Skeleton h={260} />
+            )}
           </Suspense>
         )}
       </Paper>

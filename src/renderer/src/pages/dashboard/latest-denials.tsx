@@ -7,7 +7,8 @@ export function LatestDenials({ entries }: { entries: AuditEntry[] }) {
   if (entries.length === 0) {
     return (
       <Text size="sm" c="dimmed" py="md">
-        No denials recently. When an agent asks for something it was not granted, it shows up here with the reason.
+        No denials recently. When an agent asks for something it was not granted, it shows up here
+        with the reason.
       </Text>
     );
   }

@@ -31,16 +31,69 @@ import type { OpOutput } from '../../../../shared/contract/ops';
 type Settings = OpOutput<'getSettings'>;
 type LimitKey = keyof Settings['limits'];
 
-const LIMITS: { key: LimitKey; label: string; description: string; min: number; max: number; suffix?: string }[] = [
-  { key: 'maxRows', label: 'Rows per result', description: 'Results are cut (and marked truncated) past this many rows.', min: 1, max: 10_000_000 },
-  { key: 'maxBytes', label: 'Bytes per result', description: 'The same, measured in bytes of JSON.', min: 1024, max: 2 * 1024 * 1024 * 1024, suffix: ' B' },
-  { key: 'timeoutMs', label: 'Statement timeout', description: 'Queries running longer are stopped.', min: 100, max: 3_600_000, suffix: ' ms' },
-  { key: 'ratePerMinute', label: 'Requests per minute', description: 'Per agent; excess requests get 429 with Retry-After.', min: 1, max: 1_000_000 },
-  { key: 'ratePerHour', label: 'Requests per hour', description: 'Per agent.', min: 1, max: 10_000_000 },
-  { key: 'ratePerDay', label: 'Requests per day', description: 'Per agent.', min: 1, max: 100_000_000 },
+const LIMITS: {
+  key: LimitKey;
+  label: string;
+  description: string;
+  min: number;
+  max: number;
+  suffix?: string;
+}[] = [
+  {
+    key: 'maxRows',
+    label: 'Rows per result',
+    description: 'Results are cut (and marked truncated) past this many rows.',
+    min: 1,
+    max: 10_000_000,
+  },
+  {
+    key: 'maxBytes',
+    label: 'Bytes per result',
+    description: 'The same, measured in bytes of JSON.',
+    min: 1024,
+    max: 2 * 1024 * 1024 * 1024,
+    suffix: ' B',
+  },
+  {
+    key: 'timeoutMs',
+    label: 'Statement timeout',
+    description: 'Queries running longer are stopped.',
+    min: 100,
+    max: 3_600_000,
+    suffix: ' ms',
+  },
+  {
+    key: 'ratePerMinute',
+    label: 'Requests per minute',
+    description: 'Per agent; excess requests get 429 with Retry-After.',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'ratePerHour',
+    label: 'Requests per hour',
+    description: 'Per agent.',
+    min: 1,
+    max: 10_000_000,
+  },
+  {
+    key: 'ratePerDay',
+    label: 'Requests per day',
+    description: 'Per agent.',
+    min: 1,
+    max: 100_000_000,
+  },
 ];
 
-function Section({ title, description, children }: { title: string; description: string; children: React.ReactNode }) {
+function Section({
+  title,
+  description,
+  children,
+}: {
+  title: string;
+  description: string;
+  children: React.ReactNode;
+}) {
   return (
     <Paper withBorder radius="md" p="lg">
       <Title order={3} fz="md">
@@ -69,7 +122,11 @@ export default function SettingsPage() {
     mutationFn: (s: Settings) => api.putSettings(s),
     onSuccess: (s) => {
       queryClient.setQueryData(keys.settings, s);
-      notifications.show({ color: 'teal', title: 'Settings saved', message: 'New limits apply to the next request.' });
+      notifications.show({
+        color: 'teal',
+        title: 'Settings saved',
+        message: 'New limits apply to the next request.',
+      });
     },
   });
   const setLimit = (key: LimitKey, v: number | string) =>
@@ -81,19 +138,33 @@ export default function SettingsPage() {
       description="Limits apply to every agent and to the workbench."
       actions={
         <>
-          <Button variant="default" disabled={!dirty} onClick={() => setDraft(settings.data ?? null)}>
+          <Button
+            variant="default"
+            disabled={!dirty}
+            onClick={() => setDraft(settings.data ?? null)}
+          >
             Discard
           </Button>
-          <Button disabled={!dirty || !draft} loading={save.isPending} onClick={() => draft && save.mutate(draft)} data-testid="save-settings">
+          <Button
+            disabled={!dirty || !draft}
+            loading={save.isPending}
+            onClick={() => draft && save.mutate(draft)}
+            data-testid="save-settings"
+          >
             Save settings
           </Button>
         </>
       }
     >
       {save.error ? <ProblemAlert error={save.error} title="The settings were not saved" /> : null}
-      {settings.error ? <ProblemAlert error={settings.error} onRetry={() => void settings.refetch()} /> : null}
+      {settings.error ? (
+        <ProblemAlert error={settings.error} onRetry={() => void settings.refetch()} />
+      ) : null}
 
-      <Section title="This installation" description="Airlock keeps everything in one encrypted store in this folder. Back it up with the key file, separately.">
+      <Section
+        title="This installation"
+        description="Airlock keeps everything in one encrypted store in this folder. Back it up with the key file, separately."
+      >
         {system.data ? (
           <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="md">
             <div>
@@ -119,7 +190,8 @@ export default function SettingsPage() {
                 Version
               </Text>
               <Text size="sm">
-                {system.data.version} · {system.data.shell === 'desktop' ? 'desktop app' : 'headless server'}
+                {system.data.version} ·{' '}
+                {system.data.shell === 'desktop' ? 'desktop app' : 'headless server'}
               </Text>
             </div>
           </SimpleGrid>
@@ -128,14 +200,21 @@ export default function SettingsPage() {
         )}
       </Section>
 
-      <Section title="Limits" description="Caps that protect the databases and bound what any one request can take out.">
+      <Section
+        title="Limits"
+        description="Caps that protect the databases and bound what any one request can take out."
+      >
         {draft ? (
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md">
             {LIMITS.map((l) => (
               <NumberInput
                 key={l.key}
                 label={l.label}
-                description={l.key === 'maxBytes' ? `${l.description} Now ${formatBytes(draft.limits.maxBytes)}.` : l.description}
+                description={
+                  l.key === 'maxBytes'
+                    ? `${l.description} Now ${formatBytes(draft.limits.maxBytes)}.`
+                    : l.description
+                }
                 value={draft.limits[l.key]}
                 onChange={(v) => setLimit(l.key, v)}
                 min={l.min}
@@ -152,7 +231,10 @@ export default function SettingsPage() {
         )}
       </Section>
 
-      <Section title="Local language model (Ollama)" description="Plain-language questions are turned into SQL by a model on this machine or your network. Nothing goes to the cloud.">
+      <Section
+        title="Local language model (Ollama)"
+        description="Plain-language questions are turned into SQL by a model on this machine or your network. Nothing goes to the cloud."
+      >
         {draft ? (
           <Stack gap="sm">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
@@ -160,20 +242,24 @@ export default function SettingsPage() {
                 label="Ollama address"
                 placeholder="http://127.0.0.1:11434"
                 value={draft.ollama.url}
-                onChange={(e) => setDraft({ ...draft, ollama: { ...draft.ollama, url: e.currentTarget.value } })}
+                onChange={(e) =>
+                  setDraft({ ...draft, ollama: { ...draft.ollama, url: e.currentTarget.value } })
+                }
                 styles={MONO_INPUT}
               />
               <TextInput
                 label="Model"
                 placeholder="qwen2.5-coder:7b"
                 value={draft.ollama.model}
-                onChange={(e) => setDraft({ ...draft, ollama: { ...draft.ollama, model: e.currentTarget.value } })}
+                onChange={(e) =>
+                  setDraft({ ...draft, ollama: { ...draft.ollama, model: e.currentTarget.value } })
+                }
                 styles={MONO_INPUT}
               />
             </SimpleGrid>
             <Alert color="gray" variant="light">
-              Pull the model first with <Code>ollama pull {draft.ollama.model || 'MODEL'}</Code>. Without Ollama, everything except plain-language
-              questions still works.
+              Pull the model first with <Code>ollama pull {draft.ollama.model || 'MODEL'}</Code>.
+              Without Ollama, everything except plain-language questions still works.
             </Alert>
           </Stack>
         ) : (
@@ -181,7 +267,10 @@ export default function SettingsPage() {
         )}
       </Section>
 
-      <Section title="Appearance" description="Follow the system, or choose. Kept for this browser profile.">
+      <Section
+        title="Appearance"
+        description="Follow the system, or choose. Kept for this browser profile."
+      >
         <SegmentedControl
           value={colorScheme}
           onChange={(v) => setColorScheme(v as MantineColorScheme)}

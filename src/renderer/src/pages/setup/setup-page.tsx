@@ -2,11 +2,31 @@
  * First run, in three steps: the demo database is ready (or connect your own), create the first
  * agent and copy its key, then decide what it can see.
  */
-import { Anchor, Badge, Button, Collapse, Group, List, Paper, Stack, Stepper, Text, ThemeIcon, Title } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Collapse,
+  Group,
+  List,
+  Paper,
+  Stack,
+  Stepper,
+  Text,
+  ThemeIcon,
+  Title,
+} from '@mantine/core';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useConnections, useSchema } from '../../api/queries';
-import { IconCheck, IconDatabase, IconLock, IconPlus, IconRobot, IconShield } from '../../components/icons';
+import {
+  IconCheck,
+  IconDatabase,
+  IconLock,
+  IconPlus,
+  IconRobot,
+  IconShield,
+} from '../../components/icons';
 import { Page } from '../../components/page';
 import { CreateAgentForm, type CreatedAgent } from '../agents/create-agent-form';
 import { KeyReveal } from '../agents/key-reveal';
@@ -32,14 +52,30 @@ export default function SetupPage() {
       title="Welcome to Airlock"
       description="Three short steps: a database, an agent with its own key, and what that agent may see."
       actions={
-        <Anchor component="button" type="button" size="sm" c="dimmed" onClick={() => finish('/')} data-testid="skip-setup">
+        <Anchor
+          component="button"
+          type="button"
+          size="sm"
+          c="dimmed"
+          onClick={() => finish('/')}
+          data-testid="skip-setup"
+        >
           Skip setup
         </Anchor>
       }
     >
       <Paper withBorder radius="md" p="xl" maw={860}>
-        <Stepper active={step} onStepClick={(s) => s < step && !agent && setStep(s)} allowNextStepsSelect={false} size="sm">
-          <Stepper.Step label="Data" description="What agents may query" icon={<IconDatabase size={16} />}>
+        <Stepper
+          active={step}
+          onStepClick={(s) => s < step && !agent && setStep(s)}
+          allowNextStepsSelect={false}
+          size="sm"
+        >
+          <Stepper.Step
+            label="Data"
+            description="What agents may query"
+            icon={<IconDatabase size={16} />}
+          >
             <Stack gap="md" mt="lg">
               {demo ? (
                 <Paper withBorder radius="md" p="md" bg="var(--mantine-color-default-hover)">
@@ -50,8 +86,9 @@ export default function SetupPage() {
                     <div>
                       <Text fw={650}>The demo database is ready</Text>
                       <Text size="sm" c="dimmed">
-                        <b>demo</b> is a small, fictional company's data: customers, orders, products, and an HR table with salaries and
-                        national IDs — something worth protecting.
+                        <b>demo</b> is a small, fictional company's data: customers, orders,
+                        products, and an HR table with salaries and national IDs — something worth
+                        protecting.
                         {demoSchema.data ? ` ${demoSchema.data.tables.length} tables.` : ''}
                       </Text>
                     </div>
@@ -69,12 +106,19 @@ export default function SetupPage() {
                 </Group>
               ) : null}
               <div>
-                <Button variant={addingOwn ? 'light' : 'default'} leftSection={<IconPlus size={16} />} onClick={() => setAddingOwn((v) => !v)}>
+                <Button
+                  variant={addingOwn ? 'light' : 'default'}
+                  leftSection={<IconPlus size={16} />}
+                  onClick={() => setAddingOwn((v) => !v)}
+                >
                   Connect your own database
                 </Button>
                 <Collapse expanded={addingOwn}>
                   <Paper withBorder radius="md" p="md" mt="sm">
-                    <ConnectionForm onCreated={() => setAddingOwn(false)} onCancel={() => setAddingOwn(false)} />
+                    <ConnectionForm
+                      onCreated={() => setAddingOwn(false)}
+                      onCancel={() => setAddingOwn(false)}
+                    />
                   </Paper>
                 </Collapse>
               </div>
@@ -86,7 +130,11 @@ export default function SetupPage() {
             </Stack>
           </Stepper.Step>
 
-          <Stepper.Step label="First agent" description="A key for one program" icon={<IconRobot size={16} />}>
+          <Stepper.Step
+            label="First agent"
+            description="A key for one program"
+            icon={<IconRobot size={16} />}
+          >
             <Stack gap="md" mt="lg">
               {agent ? (
                 <>
@@ -100,10 +148,14 @@ export default function SetupPage() {
               ) : (
                 <>
                   <Text size="sm">
-                    An agent is one program that talks to Airlock — a script, a desktop assistant, an IDE. It gets its own key, and every request
-                    it makes is checked against its grants and written to the audit log.
+                    An agent is one program that talks to Airlock — a script, a desktop assistant,
+                    an IDE. It gets its own key, and every request it makes is checked against its
+                    grants and written to the audit log.
                   </Text>
-                  <CreateAgentForm onCreated={setAgent} submitLabel="Create agent and show its key" />
+                  <CreateAgentForm
+                    onCreated={setAgent}
+                    submitLabel="Create agent and show its key"
+                  />
                 </>
               )}
             </Stack>
@@ -113,15 +165,25 @@ export default function SetupPage() {
             <Stack gap="md" mt="lg">
               <Title order={4}>{agent?.name} can see nothing yet — by design</Title>
               <List spacing="xs" size="sm" icon={<IconShield size={16} />}>
-                <List.Item>Grant it tables, or only some columns of a table (hide salaries, keep names).</List.Item>
+                <List.Item>
+                  Grant it tables, or only some columns of a table (hide salaries, keep names).
+                </List.Item>
                 <List.Item>Preview exactly what it can see before it asks.</List.Item>
-                <List.Item>Try its view in the workbench with “Run as”, and find every request in the audit log.</List.Item>
+                <List.Item>
+                  Try its view in the workbench with “Run as”, and find every request in the audit
+                  log.
+                </List.Item>
               </List>
               <Group justify="flex-end">
                 <Button variant="default" onClick={() => finish('/workbench')}>
                   Open the workbench
                 </Button>
-                <Button onClick={() => finish(agent ? `/agents/${encodeURIComponent(agent.id)}` : '/agents')} data-testid="setup-grants">
+                <Button
+                  onClick={() =>
+                    finish(agent ? `/agents/${encodeURIComponent(agent.id)}` : '/agents')
+                  }
+                  data-testid="setup-grants"
+                >
                   Choose what {agent?.name ?? 'it'} can see →
                 </Button>
               </Group>

@@ -10,7 +10,7 @@ export const DEMO_EXAMPLES: { label: string; sql: string; maxRows?: number }[] =
   },
   {
     label: 'Orders per month',
-    sql: "SELECT substr(order_date, 1, 7) AS month, COUNT(*) AS orders, ROUND(SUM(total), 2) AS revenue\nFROM orders\nGROUP BY month\nORDER BY month;",
+    sql: 'SELECT substr(order_date, 1, 7) AS month, COUNT(*) AS orders, ROUND(SUM(total), 2) AS revenue\nFROM orders\nGROUP BY month\nORDER BY month;',
   },
   {
     label: '100,000 generated rows',

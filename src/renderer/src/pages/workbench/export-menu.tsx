@@ -16,7 +16,15 @@ const MIME: Record<Format, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-export function ExportMenu({ columns, rows, baseName }: { columns: string[]; rows: unknown[][]; baseName: string }) {
+export function ExportMenu({
+  columns,
+  rows,
+  baseName,
+}: {
+  columns: string[];
+  rows: unknown[][];
+  baseName: string;
+}) {
   const [running, setRunning] = useState<Format | null>(null);
   const [progress, setProgress] = useState(0);
   const abort = useRef<AbortController | null>(null);
@@ -28,13 +36,27 @@ export function ExportMenu({ columns, rows, baseName }: { columns: string[]; row
     setProgress(0);
     const opts = { onProgress: setProgress, signal: controller.signal };
     try {
-      const data = format === 'csv' ? await toCsv(columns, rows, opts) : format === 'json' ? await toJson(columns, rows, opts) : await toXlsx(columns, rows, opts);
+      const data =
+        format === 'csv'
+          ? await toCsv(columns, rows, opts)
+          : format === 'json'
+            ? await toJson(columns, rows, opts)
+            : await toXlsx(columns, rows, opts);
       if (controller.signal.aborted) return;
       const fileName = stampedName(baseName, format);
       downloadBlob(new Blob([data as BlobPart], { type: MIME[format] }), fileName);
-      notifications.show({ color: 'teal', title: 'Export ready', message: `${formatCount(rows.length)} rows saved as ${fileName}.` });
+      notifications.show({
+        color: 'teal',
+        title: 'Export ready',
+        message: `${formatCount(rows.length)} rows saved as ${fileName}.`,
+      });
     } catch (e) {
-      if (!controller.signal.aborted) notifications.show({ color: 'red', title: 'Export failed', message: e instanceof Error ? e.message : String(e) });
+      if (!controller.signal.aborted)
+        notifications.show({
+          color: 'red',
+          title: 'Export failed',
+          message: e instanceof Error ? e.message : String(e),
+        });
     } finally {
       setRunning(null);
     }
@@ -44,7 +66,13 @@ export function ExportMenu({ columns, rows, baseName }: { columns: string[]; row
     <>
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
-          <Button size="xs" variant="default" leftSection={<IconDownload size={14} />} disabled={rows.length === 0 && columns.length === 0} data-testid="export-menu">
+          <Button
+            size="xs"
+            variant="default"
+            leftSection={<IconDownload size={14} />}
+            disabled={rows.length === 0 && columns.length === 0}
+            data-testid="export-menu"
+          >
             Export
           </Button>
         </Menu.Target>
@@ -56,12 +84,23 @@ export function ExportMenu({ columns, rows, baseName }: { columns: string[]; row
           <Menu.Item onClick={() => void run('json')} data-testid="export-json">
             JSON (array of objects)
           </Menu.Item>
-          <Menu.Item onClick={() => void run('xlsx')} disabled={rows.length > XLSX_MAX_ROWS} data-testid="export-xlsx">
+          <Menu.Item
+            onClick={() => void run('xlsx')}
+            disabled={rows.length > XLSX_MAX_ROWS}
+            data-testid="export-xlsx"
+          >
             Excel workbook (.xlsx)
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
-      <Modal opened={running !== null} onClose={() => abort.current?.abort()} title={`Exporting ${running?.toUpperCase() ?? ''}`} centered withCloseButton={false} closeOnClickOutside={false}>
+      <Modal
+        opened={running !== null}
+        onClose={() => abort.current?.abort()}
+        title={`Exporting ${running?.toUpperCase() ?? ''}`}
+        centered
+        withCloseButton={false}
+        closeOnClickOutside={false}
+      >
         <Stack>
           <Text size="sm">
             Writing {formatCount(rows.length)} rows… {Math.round(progress * 100)}%

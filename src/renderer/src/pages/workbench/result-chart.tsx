@@ -1,5 +1,15 @@
 /** The chart view of a result: pick the kind and the x / y columns; sensible defaults first. */
-import { Alert, Group, MultiSelect, Paper, SegmentedControl, Select, Skeleton, Stack, Text } from '@mantine/core';
+import {
+  Alert,
+  Group,
+  MultiSelect,
+  Paper,
+  SegmentedControl,
+  Select,
+  Skeleton,
+  Stack,
+  Text,
+} from '@mantine/core';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { IconChart } from '../../components/icons';
 import {
@@ -15,7 +25,12 @@ import {
 import { formatCount } from '../../lib/format';
 
 const EChart = lazy(() => import('../../components/echart'));
-const KIND_LABEL: Record<ChartKind, string> = { bar: 'Bar', line: 'Line', pie: 'Pie', scatter: 'Scatter' };
+const KIND_LABEL: Record<ChartKind, string> = {
+  bar: 'Bar',
+  line: 'Line',
+  pie: 'Pie',
+  scatter: 'Scatter',
+};
 
 export function ResultChart({
   columns,
@@ -28,17 +43,26 @@ export function ResultChart({
 }) {
   const initial = useMemo(() => defaultChoice(roles), [roles]);
   const [choice, setChoice] = useState<ChartChoice | null>(initial);
-  const option = useMemo(() => (choice && !choiceProblem(choice, roles) ? buildOption(choice, columns, rows) : null), [choice, columns, rows, roles]);
+  const option = useMemo(
+    () => (choice && !choiceProblem(choice, roles) ? buildOption(choice, columns, rows) : null),
+    [choice, columns, rows, roles],
+  );
 
   if (!choice) {
     return (
       <Alert color="gray" icon={<IconChart />} title="Nothing numeric to chart">
-        A chart needs at least one numeric column. Try an aggregate, e.g. <code>SELECT status, COUNT(*) AS orders FROM orders GROUP BY status</code>.
+        A chart needs at least one numeric column. Try an aggregate, e.g.{' '}
+        <code>SELECT status, COUNT(*) AS orders FROM orders GROUP BY status</code>.
       </Alert>
     );
   }
-  const numeric = roles.filter((r) => r.numeric).map((r) => ({ value: String(r.index), label: r.name }));
-  const all = roles.map((r) => ({ value: String(r.index), label: `${r.name}${r.numeric ? ' (number)' : r.temporal ? ' (date)' : ''}` }));
+  const numeric = roles
+    .filter((r) => r.numeric)
+    .map((r) => ({ value: String(r.index), label: r.name }));
+  const all = roles.map((r) => ({
+    value: String(r.index),
+    label: `${r.name}${r.numeric ? ' (number)' : r.temporal ? ' (date)' : ''}`,
+  }));
   const single = choice.kind === 'pie' || choice.kind === 'scatter';
   const problem = choiceProblem(choice, roles);
 
@@ -48,7 +72,13 @@ export function ResultChart({
         <SegmentedControl
           size="xs"
           value={choice.kind}
-          onChange={(k) => setChoice({ ...choice, kind: k as ChartKind, y: k === 'pie' || k === 'scatter' ? choice.y.slice(0, 1) : choice.y })}
+          onChange={(k) =>
+            setChoice({
+              ...choice,
+              kind: k as ChartKind,
+              y: k === 'pie' || k === 'scatter' ? choice.y.slice(0, 1) : choice.y,
+            })
+          }
           data={CHART_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
           aria-label="Chart type"
           data-testid="chart-kind"
@@ -97,7 +127,13 @@ export function ResultChart({
       ) : (
         <Paper withBorder radius="md" p="xs" style={{ flex: 1, minHeight: 240 }}>
           <Suspense fallback={<Skeleton h="100%" />}>
-            {option ? <EChart option={option} height="100%" label={`${KIND_LABEL[choice.kind]} chart of the result`} /> : null}
+            {option ? (
+              <EChart
+                option={option}
+                height="100%"
+                label={`${KIND_LABEL[choice.kind]} chart of the result`}
+              />
+            ) : null}
           </Suspense>
         </Paper>
       )}

@@ -29,7 +29,16 @@ export function ResultGrid({
   roles: ColumnRole[];
 }) {
   const [sorting, setSorting] = useState<SortingState>([]);
-  const widths = useMemo(() => initialWidths(columns.map((c) => c.name), rows, 60, columns.map((c) => c.type)), [columns, rows]);
+  const widths = useMemo(
+    () =>
+      initialWidths(
+        columns.map((c) => c.name),
+        rows,
+        60,
+        columns.map((c) => c.type),
+      ),
+    [columns, rows],
+  );
   // Wide enough for the last row's number.
   const rowNumWidth = Math.max(48, String(rows.length).length * 8.5 + 30);
   const defs = useMemo<ColumnDef<Row>[]>(
@@ -87,7 +96,12 @@ export function ResultGrid({
       }}
     >
       <div className="grid-head" role="row" style={{ width: totalWidth }}>
-        <div className="grid-cell rownum" style={{ width: rowNumWidth }} role="columnheader" aria-label="Row number">
+        <div
+          className="grid-cell rownum"
+          style={{ width: rowNumWidth }}
+          role="columnheader"
+          aria-label="Row number"
+        >
           #
         </div>
         {table.getHeaderGroups()[0]!.headers.map((h) => {
@@ -105,7 +119,15 @@ export function ResultGrid({
                 type="button"
                 onClick={h.column.getToggleSortingHandler()}
                 title={`Sort by ${String(h.column.columnDef.header)}`}
-                style={{ all: 'unset', cursor: 'pointer', maxWidth: '100%', overflow: 'hidden', textOverflow: 'ellipsis', display: 'inline-block', verticalAlign: 'bottom' }}
+                style={{
+                  all: 'unset',
+                  cursor: 'pointer',
+                  maxWidth: '100%',
+                  overflow: 'hidden',
+                  textOverflow: 'ellipsis',
+                  display: 'inline-block',
+                  verticalAlign: 'bottom',
+                }}
               >
                 {flexRender(h.column.columnDef.header, h.getContext())}
                 {meta.type ? <span className="type">{meta.type.toLowerCase()}</span> : null}
@@ -122,13 +144,16 @@ export function ResultGrid({
           );
         })}
       </div>
-      <div style={{ height: virtualizer.getTotalSize(), width: totalWidth, position: 'relative' }} role="rowgroup">
+      <div
+        style={{ height: virtualizer.getTotalSize(), width: totalWidth, position: 'relative' }}
+        role="rowgroup"
+      >
         {virtualizer.getVirtualItems().map((v) => {
           const row = modelRows[v.index]!;
           return (
             <div
               key={row.id}
-              className={`grid-row${v.index % 2 ? " odd" : ""}`}
+              className={`grid-row${v.index % 2 ? ' odd' : ''}`}
               role="row"
               aria-rowindex={v.index + 2}
               style={{ transform: `translateY(${v.start}px)`, width: totalWidth, height: ROW_H }}
@@ -141,8 +166,18 @@ export function ResultGrid({
                 const meta = cell.column.columnDef.meta as { numeric: boolean };
                 const text = cellText(value);
                 return (
-                  <div key={cell.id} className={`grid-cell${meta.numeric ? ' num' : ''}`} style={{ width: cell.column.getSize() }} role="gridcell" title={text.length > 24 ? text : undefined}>
-                    {value === null || value === undefined ? <span className="grid-null">NULL</span> : text}
+                  <div
+                    key={cell.id}
+                    className={`grid-cell${meta.numeric ? ' num' : ''}`}
+                    style={{ width: cell.column.getSize() }}
+                    role="gridcell"
+                    title={text.length > 24 ? text : undefined}
+                  >
+                    {value === null || value === undefined ? (
+                      <span className="grid-null">NULL</span>
+                    ) : (
+                      text
+                    )}
                   </div>
                 );
               })}

@@ -1,5 +1,18 @@
 /** Below the editor: nothing yet, running, refused (with the reason), or rows as grid / chart. */
-import { Alert, Anchor, Badge, Box, Center, Code, Group, Loader, SegmentedControl, Stack, Text, Tooltip } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Box,
+  Center,
+  Code,
+  Group,
+  Loader,
+  SegmentedControl,
+  Stack,
+  Text,
+  Tooltip,
+} from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { QueryOutcome } from '../../api/queries';
@@ -48,13 +61,19 @@ export function ResultPanel({
         <Stack align="center" gap={6} maw={560}>
           <Text fw={600}>Write a query and press Ctrl/⌘+Enter</Text>
           <Text size="sm" c="dimmed" ta="center">
-            Results appear here as a grid you can sort and export, or as a chart. Pick an agent under “Run as” to see exactly what it would get —
-            or why it would be refused.
+            Results appear here as a grid you can sort and export, or as a chart. Pick an agent
+            under “Run as” to see exactly what it would get — or why it would be refused.
           </Text>
           {isDemo ? (
             <Group gap="xs" justify="center" mt="xs">
               {DEMO_EXAMPLES.map((e) => (
-                <Anchor key={e.label} component="button" type="button" size="sm" onClick={() => onExample(e)}>
+                <Anchor
+                  key={e.label}
+                  component="button"
+                  type="button"
+                  size="sm"
+                  onClick={() => onExample(e)}
+                >
                   {e.label}
                 </Anchor>
               ))}
@@ -70,8 +89,17 @@ export function ResultPanel({
   return <Rows outcome={outcome} asAgentName={run.asAgentName} connection={run.connection} />;
 }
 
-function Refusal({ outcome, asAgentName }: { outcome: Extract<QueryOutcome, { ok: false }>; asAgentName: string | null }) {
-  const denied = outcome.code === 'PERMISSION_DENIED' || outcome.code === 'STATEMENT_NOT_ALLOWED' || outcome.code === 'APPROVAL_REQUIRED';
+function Refusal({
+  outcome,
+  asAgentName,
+}: {
+  outcome: Extract<QueryOutcome, { ok: false }>;
+  asAgentName: string | null;
+}) {
+  const denied =
+    outcome.code === 'PERMISSION_DENIED' ||
+    outcome.code === 'STATEMENT_NOT_ALLOWED' ||
+    outcome.code === 'APPROVAL_REQUIRED';
   const title = denied
     ? asAgentName
       ? `${asAgentName} would be denied`
@@ -81,19 +109,30 @@ function Refusal({ outcome, asAgentName }: { outcome: Extract<QueryOutcome, { ok
       : 'The query failed';
   return (
     <Box p="md">
-      <Alert color={denied ? 'red' : 'orange'} icon={denied ? <IconLock /> : <IconAlert />} title={title} data-testid="query-refusal">
+      <Alert
+        color={denied ? 'red' : 'orange'}
+        icon={denied ? <IconLock /> : <IconAlert />}
+        title={title}
+        data-testid="query-refusal"
+      >
         <Text size="sm">{outcome.message}</Text>
         <Group gap="md" mt={8}>
           <Code>{outcome.code}</Code>
           {outcome.auditId ? (
-            <Anchor component={Link} to={`/audit?entry=${outcome.auditId}`} size="sm" data-testid="refusal-audit-link">
+            <Anchor
+              component={Link}
+              to={`/audit?entry=${outcome.auditId}`}
+              size="sm"
+              data-testid="refusal-audit-link"
+            >
               Audit entry #{outcome.auditId}
             </Anchor>
           ) : null}
         </Group>
         {denied && asAgentName ? (
           <Text size="xs" c="dimmed" mt={8}>
-            Change what {asAgentName} may see on the Agents page; the preview uses its grants exactly as its own requests would.
+            Change what {asAgentName} may see on the Agents page; the preview uses its grants
+            exactly as its own requests would.
           </Text>
         ) : null}
       </Alert>
@@ -101,21 +140,51 @@ function Refusal({ outcome, asAgentName }: { outcome: Extract<QueryOutcome, { ok
   );
 }
 
-function Rows({ outcome, asAgentName, connection }: { outcome: Extract<QueryOutcome, { ok: true }>; asAgentName: string | null; connection: string }) {
+function Rows({
+  outcome,
+  asAgentName,
+  connection,
+}: {
+  outcome: Extract<QueryOutcome, { ok: true }>;
+  asAgentName: string | null;
+  connection: string;
+}) {
   const [view, setView] = useState<'grid' | 'chart'>('grid');
   const roles = useMemo(() => classifyColumns(outcome.columns, outcome.rows), [outcome]);
   const names = useMemo(() => outcome.columns.map((c) => c.name), [outcome]);
   return (
     <Stack gap={0} h="100%" style={{ minHeight: 0 }}>
-      <Group justify="space-between" px="sm" py={6} wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}>
+      <Group
+        justify="space-between"
+        px="sm"
+        py={6}
+        wrap="nowrap"
+        style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}
+      >
         <Group gap="sm" wrap="nowrap">
           <SegmentedControl
             size="xs"
             value={view}
             onChange={(v) => setView(v as 'grid' | 'chart')}
             data={[
-              { value: 'grid', label: <Group gap={4} wrap="nowrap"><IconTable size={13} />Grid</Group> },
-              { value: 'chart', label: <Group gap={4} wrap="nowrap"><IconChart size={13} />Chart</Group> },
+              {
+                value: 'grid',
+                label: (
+                  <Group gap={4} wrap="nowrap">
+                    <IconTable size={13} />
+                    Grid
+                  </Group>
+                ),
+              },
+              {
+                value: 'chart',
+                label: (
+                  <Group gap={4} wrap="nowrap">
+                    <IconChart size={13} />
+                    Chart
+                  </Group>
+                ),
+              },
             ]}
             aria-label="Result view"
             data-testid="result-view"
@@ -145,15 +214,28 @@ function Rows({ outcome, asAgentName, connection }: { outcome: Extract<QueryOutc
           <ExportMenu columns={names} rows={outcome.rows} baseName={connection} />
         </Group>
       </Group>
-      <Box style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }} p={view === 'chart' ? 'sm' : 0}>
+      <Box
+        style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}
+        p={view === 'chart' ? 'sm' : 0}
+      >
         {outcome.columns.length === 0 ? (
           <Text p="md" c="dimmed" size="sm">
             The statement returned no columns.
           </Text>
         ) : view === 'grid' ? (
-          <ResultGrid key={outcome.auditId} columns={outcome.columns} rows={outcome.rows} roles={roles} />
+          <ResultGrid
+            key={outcome.auditId}
+            columns={outcome.columns}
+            rows={outcome.rows}
+            roles={roles}
+          />
         ) : (
-          <ResultChart key={outcome.auditId} columns={outcome.columns} rows={outcome.rows} roles={roles} />
+          <ResultChart
+            key={outcome.auditId}
+            columns={outcome.columns}
+            rows={outcome.rows}
+            roles={roles}
+          />
         )}
       </Box>
     </Stack>

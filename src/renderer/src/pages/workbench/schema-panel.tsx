@@ -1,16 +1,43 @@
 /** The workbench's table list: what the editor can complete, and a one-click preview per table. */
-import { ActionIcon, Box, Collapse, Group, ScrollArea, Skeleton, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import {
+  ActionIcon,
+  Box,
+  Collapse,
+  Group,
+  ScrollArea,
+  Skeleton,
+  Stack,
+  Text,
+  TextInput,
+  Tooltip,
+  UnstyledButton,
+} from '@mantine/core';
 import { useState } from 'react';
 import type { TableSchema } from '../../api/queries';
 import { IconChevronDown, IconChevronRight, IconPlay, IconSearch } from '../../components/icons';
 
-export function SchemaPanel({ tables, loading, onPreview }: { tables: TableSchema[]; loading: boolean; onPreview: (table: string) => void }) {
+export function SchemaPanel({
+  tables,
+  loading,
+  onPreview,
+}: {
+  tables: TableSchema[];
+  loading: boolean;
+  onPreview: (table: string) => void;
+}) {
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const [filter, setFilter] = useState('');
   const shown = tables.filter((t) => t.name.toLowerCase().includes(filter.toLowerCase()));
   return (
     <Stack gap={6} h="100%" style={{ minHeight: 0 }}>
-      <TextInput size="xs" placeholder="Filter tables" leftSection={<IconSearch size={13} />} value={filter} onChange={(e) => setFilter(e.currentTarget.value)} aria-label="Filter tables" />
+      <TextInput
+        size="xs"
+        placeholder="Filter tables"
+        leftSection={<IconSearch size={13} />}
+        value={filter}
+        onChange={(e) => setFilter(e.currentTarget.value)}
+        aria-label="Filter tables"
+      />
       <ScrollArea style={{ flex: 1 }} type="auto" offsetScrollbars>
         {loading ? <Skeleton h={200} /> : null}
         {shown.map((t) => {
@@ -21,7 +48,15 @@ export function SchemaPanel({ tables, loading, onPreview }: { tables: TableSchem
                 <UnstyledButton
                   onClick={() => setOpen({ ...open, [t.name]: !expanded })}
                   aria-expanded={expanded}
-                  style={{ flex: 1, minWidth: 0, display: 'flex', alignItems: 'center', gap: 4, padding: '3px 4px', borderRadius: 4 }}
+                  style={{
+                    flex: 1,
+                    minWidth: 0,
+                    display: 'flex',
+                    alignItems: 'center',
+                    gap: 4,
+                    padding: '3px 4px',
+                    borderRadius: 4,
+                  }}
                 >
                   {expanded ? <IconChevronDown size={13} /> : <IconChevronRight size={13} />}
                   <Text size="sm" ff="monospace" truncate>
@@ -29,7 +64,13 @@ export function SchemaPanel({ tables, loading, onPreview }: { tables: TableSchem
                   </Text>
                 </UnstyledButton>
                 <Tooltip label={`Preview ${t.name} (replaces the query)`}>
-                  <ActionIcon size="sm" variant="subtle" color="gray" onClick={() => onPreview(t.name)} aria-label={`Preview ${t.name}`}>
+                  <ActionIcon
+                    size="sm"
+                    variant="subtle"
+                    color="gray"
+                    onClick={() => onPreview(t.name)}
+                    aria-label={`Preview ${t.name}`}
+                  >
                     <IconPlay size={12} />
                   </ActionIcon>
                 </Tooltip>

@@ -2,7 +2,18 @@
  * The query workbench: pick a connection (and optionally an agent to run as), write SQL with
  * schema-aware completion, run with Ctrl/⌘+Enter, browse the result as a grid or a chart.
  */
-import { Box, Button, Group, Kbd, NumberInput, Paper, Select, Splitter, Text, Tooltip } from '@mantine/core';
+import {
+  Box,
+  Button,
+  Group,
+  Kbd,
+  NumberInput,
+  Paper,
+  Select,
+  Splitter,
+  Tabs,
+  Tooltip,
+} from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -13,6 +24,8 @@ import { IconDatabase, IconPlay } from '../../components/icons';
 import { Page } from '../../components/page';
 import { PageLoader } from '../../components/page-loader';
 import { formatCount } from '../../lib/format';
+import { remember, type HistoryEntry } from '../../lib/query-history';
+import { HistoryPanel } from './history-panel';
 import { agentStatus } from '../agents/agent-status';
 import { ResultPanel, type RunRecord } from './result-panel';
 import { SchemaPanel } from './schema-panel';
@@ -25,21 +38,31 @@ export default function WorkbenchPage() {
   const connections = useConnections();
   const agents = useAgents();
   const settings = useSettings();
-  const [storedConnection, setConnection] = useStored<string | null>('airlock.workbench.connection', null);
+  const [storedConnection, setConnection] = useStored<string | null>(
+    'airlock.workbench.connection',
+    null,
+  );
   const [sqlText, setSql] = useStored('airlock.workbench.sql', '');
   const [asAgent, setAsAgent] = useState<string>(ME);
   const [maxRows, setMaxRows] = useState<number | ''>('');
   const [run, setRun] = useState<RunRecord | null>(null);
+  const [history, setHistory] = useStored<HistoryEntry[]>('airlock.workbench.history', []);
+  const [side, setSide] = useState<string | null>('tables');
 
   const list = connections.data ?? [];
-  const connection = list.find((c) => c.name === storedConnection) ?? list.find((c) => c.name === 'demo') ?? list[0];
+  const connection =
+    list.find((c) => c.name === storedConnection) ?? list.find((c) => c.name === 'demo') ?? list[0];
   const schema = useSchema(connection?.name);
   const completion = useMemo(
-    () => Object.fromEntries((schema.data?.tables ?? []).map((t) => [t.name, t.columns.map((c) => c.name)])),
+    () =>
+      Object.fromEntries(
+        (schema.data?.tables ?? []).map((t) => [t.name, t.columns.map((c) => c.name)]),
+      ),
     [schema.data],
   );
   const activeAgents = (agents.data ?? []).filter((a) => agentStatus(a) === 'active');
-  const agentName = asAgent === ME ? null : (activeAgents.find((a) => a.id === asAgent)?.name ?? null);
+  const agentName =
+    asAgent === ME ? null : (activeAgents.find((a) => a.id === asAgent)?.name ?? null);
 
   const query = useMutation({
     mutationFn: (statement: string) =>
@@ -49,8 +72,25 @@ export default function WorkbenchPage() {
         ...(asAgent !== ME ? { asAgent } : {}),
         ...(maxRows !== '' ? { maxRows } : {}),
       }),
-    onSuccess: (outcome) => setRun({ outcome, asAgentName: agentName, connection: connection!.name }),
-    onError: (error) => setRun({ error, asAgentName: agentName, connection: connection?.name ?? '' }),
+    onSuccess: (outcome, statement) => {
+      setRun({ outcome, asAgentName: agentName, connection: connection!.name });
+      setHistory(
+        remember(history, {
+          sql: statement,
+          connection: connection!.name,
+          asAgent: agentName,
+          at: new Date().toISOString(),
+          result: outcome.ok
+            ? 'ok'
+            : outcome.code === 'PERMISSION_DENIED' || outcome.code === 'STATEMENT_NOT_ALLOWED'
+              ? 'refused'
+              : 'failed',
+          rows: outcome.ok ? outcome.rowCount : null,
+        }),
+      );
+    },
+    onError: (error) =>
+      setRun({ error, asAgentName: agentName, connection: connection?.name ?? '' }),
   });
   const canRun = Boolean(connection) && sqlText.trim() !== '' && !query.isPending;
   const execute = (statement = sqlText) => {
@@ -96,7 +136,10 @@ export default function WorkbenchPage() {
           <Select
             size="sm"
             label="Run as"
-            data={[{ value: ME, label: 'Me (full access)' }, ...activeAgents.map((a) => ({ value: a.id, label: `Agent: ${a.name}` }))]}
+            data={[
+              { value: ME, label: 'Me (full access)' },
+              ...activeAgents.map((a) => ({ value: a.id, label: `Agent: ${a.name}` })),
+            ]}
             value={asAgent}
             onChange={(v) => setAsAgent(v ?? ME)}
             allowDeselect={false}
@@ -116,41 +159,100 @@ export default function WorkbenchPage() {
             w={120}
             data-testid="wb-max-rows"
           />
-          <Tooltip label={<>Run <Kbd size="xs">Ctrl</Kbd>+<Kbd size="xs">Enter</Kbd></>}>
-            <Button leftSection={<IconPlay size={14} />} onClick={() => execute()} disabled={!canRun} loading={query.isPending} data-testid="wb-run">
+          <Tooltip
+            label={
+              <>
+                Run <Kbd size="xs">Ctrl</Kbd>+<Kbd size="xs">Enter</Kbd>
+              </>
+            }
+          >
+            <Button
+              leftSection={<IconPlay size={14} />}
+              onClick={() => execute()}
+              disabled={!canRun}
+              loading={query.isPending}
+              data-testid="wb-run"
+            >
               Run
             </Button>
           </Tooltip>
         </Group>
       }
     >
-      <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, overflow: 'hidden', display: 'flex' }}>
-        <Box w={230} p="xs" visibleFrom="md" style={{ flex: 'none', borderRight: '1px solid var(--mantine-color-default-border)' }}>
-          <Text size="xs" c="dimmed" tt="uppercase" fw={700} mb={6} px={4}>
-            {connection?.name} tables
-          </Text>
-          <SchemaPanel
-            tables={schema.data?.tables ?? []}
-            loading={schema.isPending}
-            onPreview={(t) => {
-              const statement = `SELECT * FROM ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(t) ? t : `"${t.replace(/"/g, '""')}"`} LIMIT 200;`;
-              setSql(statement);
-              execute(statement);
-            }}
-          />
+      <Paper
+        withBorder
+        radius="md"
+        style={{ flex: 1, minHeight: 0, overflow: 'hidden', display: 'flex' }}
+      >
+        <Box
+          w={240}
+          p="xs"
+          visibleFrom="md"
+          style={{
+            flex: 'none',
+            borderRight: '1px solid var(--mantine-color-default-border)',
+            display: 'flex',
+            flexDirection: 'column',
+            minHeight: 0,
+          }}
+        >
+          <Tabs value={side} onChange={setSide} variant="pills" radius="sm" mb={6}>
+            <Tabs.List grow>
+              <Tabs.Tab value="tables" fz="xs" py={4}>
+                Tables
+              </Tabs.Tab>
+              <Tabs.Tab value="history" fz="xs" py={4} data-testid="wb-history-tab">
+                History
+              </Tabs.Tab>
+            </Tabs.List>
+          </Tabs>
+          {side === 'history' ? (
+            <HistoryPanel
+              history={history}
+              onPick={(h) => {
+                if (list.some((c) => c.name === h.connection)) setConnection(h.connection);
+                setSql(h.sql);
+              }}
+            />
+          ) : (
+            <SchemaPanel
+              tables={schema.data?.tables ?? []}
+              loading={schema.isPending}
+              onPreview={(t) => {
+                const statement = `SELECT * FROM ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(t) ? t : `"${t.replace(/"/g, '""')}"`} LIMIT 200;`;
+                setSql(statement);
+                execute(statement);
+              }}
+            />
+          )}
         </Box>
         <Splitter orientation="vertical" style={{ flex: 1, minWidth: 0 }}>
           <Splitter.Pane defaultSize={36} min={12}>
             <Suspense fallback={<PageLoader />}>
-              <SqlEditor value={sqlText} onChange={setSql} onRun={() => execute()} schema={completion} dialectKind={connection?.kind} />
+              <SqlEditor
+                value={sqlText}
+                onChange={setSql}
+                onRun={() => execute()}
+                schema={completion}
+                dialectKind={connection?.kind}
+              />
             </Suspense>
           </Splitter.Pane>
           <Splitter.Pane defaultSize={64} min={20}>
-            <Box h="100%" style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }} data-testid="result-panel">
-              <ResultPanel run={run} running={query.isPending} onExample={(e) => {
+            <Box
+              h="100%"
+              style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}
+              data-testid="result-panel"
+            >
+              <ResultPanel
+                run={run}
+                running={query.isPending}
+                onExample={(e) => {
                   setSql(e.sql);
                   if (e.maxRows) setMaxRows(e.maxRows);
-                }} isDemo={connection?.name === 'demo'} />
+                }}
+                isDemo={connection?.name === 'demo'}
+              />
             </Box>
           </Splitter.Pane>
         </Splitter>
