@@ -2,7 +2,7 @@
  * The audit log: filter it, page through it newest first with keyset pagination (only one page is
  * ever loaded, however many millions of entries there are), open any entry, verify the chain.
  */
-import { Button, Group, Paper, Skeleton, Text } from '@mantine/core';
+import { Button, Group, NumberInput, Paper, Skeleton, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -148,6 +148,7 @@ export default function AuditPage() {
               {last}–#{first}
             </Text>
             <Group gap="xs">
+              <JumpToEntry onOpen={openEntry} />
               <Button
                 size="xs"
                 variant="subtle"
@@ -183,5 +184,32 @@ export default function AuditPage() {
       ) : null}
       <EntryDrawer id={entryId} onClose={() => openEntry(null)} onNavigate={openEntry} />
     </Page>
+  );
+}
+
+/** Open an entry by number: auditors are often handed "entry #48213" to look at. */
+function JumpToEntry({ onOpen }: { onOpen: (id: number) => void }) {
+  const [value, setValue] = useState<string | number>('');
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (typeof value === 'number' && value > 0) onOpen(value);
+      }}
+    >
+      <NumberInput
+        size="xs"
+        w={130}
+        placeholder="Go to entry #"
+        value={value}
+        onChange={setValue}
+        min={1}
+        allowDecimal={false}
+        allowNegative={false}
+        hideControls
+        aria-label="Go to audit entry number"
+        data-testid="audit-jump"
+      />
+    </form>
   );
 }

@@ -19,10 +19,12 @@ import { IconChevronDown, IconChevronRight, IconPlay, IconSearch } from '../../c
 export function SchemaPanel({
   tables,
   loading,
+  error,
   onPreview,
 }: {
   tables: TableSchema[];
   loading: boolean;
+  error?: unknown;
   onPreview: (table: string) => void;
 }) {
   const [open, setOpen] = useState<Record<string, boolean>>({});
@@ -40,6 +42,13 @@ export function SchemaPanel({
       />
       <ScrollArea style={{ flex: 1 }} type="auto" offsetScrollbars>
         {loading ? <Skeleton h={200} /> : null}
+        {error ? (
+          <Text size="xs" c="red" p={4}>
+            The tables could not be read: {error instanceof Error ? error.message : String(error)}.
+            Queries still run; completion is off until the schema loads (Connections → Refresh
+            schema).
+          </Text>
+        ) : null}
         {shown.map((t) => {
           const expanded = open[t.name] ?? false;
           return (

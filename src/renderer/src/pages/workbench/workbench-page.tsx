@@ -217,7 +217,8 @@ export default function WorkbenchPage() {
           ) : (
             <SchemaPanel
               tables={schema.data?.tables ?? []}
-              loading={schema.isPending}
+              loading={schema.isPending && Boolean(connection)}
+              error={schema.error}
               onPreview={(t) => {
                 const statement = `SELECT * FROM ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(t) ? t : `"${t.replace(/"/g, '""')}"`} LIMIT 200;`;
                 setSql(statement);
