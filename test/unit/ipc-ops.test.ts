@@ -2,6 +2,7 @@
  * The desktop shell's IPC, without an Electron binary: the main-side wrapper (registered on a
  * fake IpcMainLike) and the preload (loaded with a fake `electron` module).
  */
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerOpsIpc, type IpcSenderEvent } from '../../src/main/electron/ipc-ops';
 import type { OpsHandlers } from '../../src/main/ui/ops-types';
@@ -170,5 +171,12 @@ describe('the preload', () => {
     invoke.mockClear();
     await api.getInfo!('ignored');
     expect(invoke.mock.calls).toEqual([[IPC_GET_INFO]]);
+  });
+
+  it('bundles to code that loads nothing but electron: a sandboxed preload cannot load packages', async () => {
+    const { build } = await import('esbuild');
+    const out = await build({ entryPoints: [fileURLToPath(new URL('../../src/preload/index.ts', import.meta.url))], bundle: true, format: 'cjs', platform: 'node', external: ['electron'], write: false });
+    const requires = [...out.outputFiles[0]!.text.matchAll(/require\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(requires).toEqual(['"electron"']);
   });
 });

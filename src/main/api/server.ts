@@ -164,7 +164,8 @@ function isClientRoute(request: FastifyRequest): boolean {
 }
 
 function sendIndex(reply: FastifyReply) {
-  return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  // no-cache: a new build's index.html (naming new asset hashes) is picked up at once.
+  return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
 }
 
 const loginFailedPage = `<!doctype html><meta charset="utf-8"><title>Airlock — sign-in link not valid</title>

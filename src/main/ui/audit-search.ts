@@ -8,8 +8,9 @@
  * - with text, the full-text index drives (its rowids are the entry ids, newest first) and
  *   the other filters are checked on the entries it yields.
  *
- * Counting stops at COUNT_CAP matches: an exact count of millions costs a full index scan on
- * every keystroke, and a person reads "10,000+" just as well.
+ * Counting stops at COUNT_CAP matches (TEXT_COUNT_CAP for a text search, where each match
+ * combined with other filters costs a read of the entry): an exact count of millions costs a
+ * full scan on every keystroke, and a person reads "10,000+" just as well.
  */
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { z } from 'zod';
@@ -20,6 +21,7 @@ import { rowToEntry, type AuditRow } from '../audit/audit-rows';
 import { auditEntryView } from './views';
 
 export const COUNT_CAP = 10_000;
+export const TEXT_COUNT_CAP = 1_000;
 
 type Filter = z.output<typeof AuditSearchInput>;
 type Params = Record<string, string | number>;
@@ -61,53 +63,64 @@ export class AuditSearch {
 
   search(f: Filter): AuditPage {
     const match = textQuery(f.text);
-    const conds: string[] = [];
-    const params: Params = {};
-    const col = match ? 'a.' : '';
-    if (f.agent !== undefined) {
-      conds.push(`${col}actor = @actor`);
-      params.actor = `agent:${f.agent}`;
-    }
-    if (f.status !== undefined) {
-      conds.push(`${col}status = @status`);
-      params.status = f.status;
-    }
-    if (f.connection !== undefined) {
-      conds.push(`${col}connection = @connection COLLATE NOCASE`);
-      params.connection = f.connection;
-    }
-    // Stored times are toISOString() output, so normalising the bounds makes text order time order.
-    if (f.from !== undefined) {
-      conds.push(`${col}time >= @from`);
-      params.from = new Date(f.from).toISOString();
-    }
-    if (f.to !== undefined) {
-      conds.push(`${col}time <= @to`);
-      params.to = new Date(f.to).toISOString();
-    }
-    if (match) params.match = match;
+    const { conds, params } = filtersOf(f);
+    return match ? this.textSearch(f, match, conds, params) : this.filterSearch(f, conds, params);
+  }
 
-    const counted = this.count(match, conds, params);
+  /** Without text: (filter, time) indexes serve filter and order; the cursor is (time, id). */
+  private filterSearch(f: Filter, conds: string[], params: Params): AuditPage {
+    // Ids have no gaps (the chain numbers them), so the newest id is the count.
+    const counted = conds.length === 0 ? { total: this.lastId.get()?.n ?? 0, totalCapped: false } : this.count(`SELECT 1 FROM audit_log${where(conds)}`, params);
     const pageConds = [...conds];
     const pageParams: Params = { ...params, limit: f.limit + 1 };
     if (f.beforeId !== undefined) {
-      if (match) {
-        pageConds.push('s.rowid < @beforeId');
-      } else {
-        const cursor = this.byId.get(f.beforeId);
-        if (!cursor) throw new AirlockError('VALIDATION_FAILED', `beforeId ${f.beforeId} names no audit entry`, { field: 'beforeId' });
-        // Row-value comparison: the index on (…, time) continues exactly after the cursor.
-        pageConds.push('(time, id) < (@cursorTime, @beforeId)');
-        pageParams.cursorTime = cursor.time;
+      const cursor = this.byId.get(f.beforeId);
+      if (!cursor) throw new AirlockError('VALIDATION_FAILED', `beforeId ${f.beforeId} names no audit entry`, { field: 'beforeId' });
+      // Row-value comparison: the index on (…, time) continues exactly after the cursor.
+      pageConds.push('(time, id) < (@cursorTime, @beforeId)');
+      Object.assign(pageParams, { cursorTime: cursor.time, beforeId: f.beforeId });
+    }
+    const rows = this.run<AuditRow>(`SELECT * FROM audit_log${where(pageConds)} ORDER BY time DESC, id DESC LIMIT @limit`, pageParams);
+    return this.page(f, rows, counted);
+  }
+
+  /**
+   * With text: the full-text index drives, newest id first (CROSS JOIN keeps SQLite from
+   * probing it once per row, which reloads a word's whole posting list each time). When the
+   * other filters select few entries, their lowest and highest ids bound the full-text scan:
+   * exact, because the bounds come from the entries themselves.
+   */
+  private textSearch(f: Filter, match: string, conds: string[], params: Params): AuditPage {
+    const all: Params = { ...params, match };
+    const textConds = conds.map((c) => `a.${c}`);
+    if (conds.length > 0) {
+      const [span] = this.run<{ lo: number | null; hi: number | null; n: number }>(
+        `SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM (SELECT id FROM audit_log${where(conds)} LIMIT @cap)`,
+        { ...params, cap: COUNT_CAP + 1 },
+      );
+      if (!span || span.n === 0) return { entries: [], total: 0, totalCapped: false, nextBeforeId: null };
+      if (span.n <= COUNT_CAP) {
+        textConds.push('s.rowid BETWEEN @lo AND @hi');
+        Object.assign(all, { lo: span.lo!, hi: span.hi! });
       }
+    }
+    const from = 'FROM audit_search s CROSS JOIN audit_log a ON a.id = s.rowid WHERE audit_search MATCH @match';
+    const and = (cs: string[]) => cs.map((c) => ` AND ${c}`).join('');
+    const counted =
+      textConds.length === 0
+        ? this.count('SELECT 1 FROM audit_search WHERE audit_search MATCH @match', all, TEXT_COUNT_CAP)
+        : this.count(`SELECT 1 ${from}${and(textConds)}`, all, TEXT_COUNT_CAP);
+    const pageConds = [...textConds];
+    const pageParams: Params = { ...all, limit: f.limit + 1 };
+    if (f.beforeId !== undefined) {
+      pageConds.push('s.rowid < @beforeId');
       pageParams.beforeId = f.beforeId;
     }
-    const sql = match
-      ? `SELECT a.* FROM audit_search s JOIN audit_log a ON a.id = s.rowid
-         WHERE audit_search MATCH @match${pageConds.map((c) => ` AND ${c}`).join('')}
-         ORDER BY s.rowid DESC LIMIT @limit`
-      : `SELECT * FROM audit_log${where(pageConds)} ORDER BY time DESC, id DESC LIMIT @limit`;
-    const rows = this.run<AuditRow>(sql, pageParams);
+    const rows = this.run<AuditRow>(`SELECT a.* ${from}${and(pageConds)} ORDER BY s.rowid DESC LIMIT @limit`, pageParams);
+    return this.page(f, rows, counted);
+  }
+
+  private page(f: Filter, rows: AuditRow[], counted: { total: number; totalCapped: boolean }): AuditPage {
     const more = rows.length > f.limit;
     const page = more ? rows.slice(0, f.limit) : rows;
     return {
@@ -117,15 +130,10 @@ export class AuditSearch {
     };
   }
 
-  private count(match: string | null, conds: string[], params: Params): { total: number; totalCapped: boolean } {
-    // Ids have no gaps (the chain numbers them), so the newest id is the count.
-    if (!match && conds.length === 0) return { total: this.lastId.get()?.n ?? 0, totalCapped: false };
-    const inner = match
-      ? `SELECT 1 FROM audit_search s JOIN audit_log a ON a.id = s.rowid WHERE audit_search MATCH @match${conds.map((c) => ` AND ${c}`).join('')}`
-      : `SELECT 1 FROM audit_log${where(conds)}`;
-    const [row] = this.run<{ n: number }>(`SELECT count(*) AS n FROM (${inner} LIMIT @cap)`, { ...params, cap: COUNT_CAP + 1 });
+  private count(inner: string, params: Params, cap = COUNT_CAP): { total: number; totalCapped: boolean } {
+    const [row] = this.run<{ n: number }>(`SELECT count(*) AS n FROM (${inner} LIMIT @cap)`, { ...params, cap: cap + 1 });
     const n = row?.n ?? 0;
-    return n > COUNT_CAP ? { total: COUNT_CAP, totalCapped: true } : { total: n, totalCapped: false };
+    return n > cap ? { total: cap, totalCapped: true } : { total: n, totalCapped: false };
   }
 
   private run<T>(sql: string, params: Params): T[] {
@@ -136,6 +144,34 @@ export class AuditSearch {
     }
     return stmt.all(params) as T[];
   }
+}
+
+/** The equality and time filters, as SQL on audit_log's columns and their parameters. */
+function filtersOf(f: Filter): { conds: string[]; params: Params } {
+  const conds: string[] = [];
+  const params: Params = {};
+  if (f.agent !== undefined) {
+    conds.push('actor = @actor');
+    params.actor = `agent:${f.agent}`;
+  }
+  if (f.status !== undefined) {
+    conds.push('status = @status');
+    params.status = f.status;
+  }
+  if (f.connection !== undefined) {
+    conds.push('connection = @connection COLLATE NOCASE');
+    params.connection = f.connection;
+  }
+  // Stored times are toISOString() output, so normalising the bounds makes text order time order.
+  if (f.from !== undefined) {
+    conds.push('time >= @from');
+    params.from = new Date(f.from).toISOString();
+  }
+  if (f.to !== undefined) {
+    conds.push('time <= @to');
+    params.to = new Date(f.to).toISOString();
+  }
+  return { conds, params };
 }
 
 const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');

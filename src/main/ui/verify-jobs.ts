@@ -27,6 +27,8 @@ export interface VerifyJobsOptions {
 export class VerifyJobs {
   private readonly jobs = new Map<string, VerifyJobView>();
   private readonly workers = new Map<string, Worker>();
+  /** Jobs whose verdict arrived and is being recorded: their worker's exit is expected. */
+  private readonly recording = new Set<string>();
   private readonly lastId;
 
   constructor(
@@ -68,7 +70,7 @@ export class VerifyJobs {
     worker.on('error', (e) => this.finish(job, { type: 'failed', error: e.message }));
     worker.on('exit', () => {
       this.workers.delete(job.id);
-      if (job.state === 'running') this.finish(job, { type: 'failed', error: 'the verifier stopped before it finished' });
+      if (job.state === 'running' && !this.recording.has(job.id)) this.finish(job, { type: 'failed', error: 'the verifier stopped before it finished' });
     });
     return { ...job };
   }
@@ -89,6 +91,17 @@ export class VerifyJobs {
     if (m.type === 'progress') {
       job.verified = m.verified;
       this.options.onUpdate?.({ ...job });
+    } else if (m.type === 'done') {
+      // The verdict is on the record before anyone is shown it.
+      const { ok, entries, firstBroken, problem } = m.result;
+      this.recording.add(job.id);
+      void this.core
+        .auditAdmin('audit.verify', { ok, entries, firstBroken, problem })
+        .catch(() => {})
+        .then(() => {
+          this.recording.delete(job.id);
+          this.finish(job, m);
+        });
     } else {
       this.finish(job, m);
     }
@@ -103,9 +116,6 @@ export class VerifyJobs {
       job.verified = m.result.entries;
       // The log may have grown while it ran; the verdict covers what the snapshot held.
       job.total = Math.max(job.total, m.result.entries);
-      void this.core
-        .auditAdmin('audit.verify', { ok: m.result.ok, entries: m.result.entries, firstBroken: m.result.firstBroken, problem: m.result.problem })
-        .catch(() => {});
     } else {
       job.state = 'failed';
       job.error = `the verification could not run: ${m.error}`;

@@ -15,14 +15,15 @@
  *      saved; a URL whose password is `***` keeps the stored password), + `checkConnection`
  *      { name } (tests a saved connection). `connectionSchema` { refresh: true } re-reads the
  *      schema. `accessPreview` connections carry `kind` and `error` (schema unreadable).
- *      `searchAudit`: `from`/`to` must be ISO-8601 datetimes; answers `totalCapped` (there
- *      are more than `total` matches; show "10,000+"); `text` matches word beginnings in the
- *      actor, action, statement, reason, rule and details. Operations without input refuse
- *      anything but `{}`. `VerifyJob` gains state `failed`, `error`, `startedAt`,
- *      `finishedAt`. `runQuery.asAgent` is an agent id (a name works too); `maxRows` is the
- *      query path's row cap for the run (lower than the settings', or higher for an export,
- *      up to the export cap). The names and the IPC channel prefix live in op-names.ts
- *      (re-exported here); `IpcResult` / `AirlockBridge` type the preload.
+ *      `searchAudit`: `from`/`to` must be ISO-8601 datetimes; answers `totalCapped` (more
+ *      than `total` match: counting stops at 10,000, at 1,000 with text; show "10,000+");
+ *      `text` matches word beginnings in the actor, action, statement, reason, rule and
+ *      details. Operations without input refuse anything but `{}`. `VerifyJob` gains state
+ *      `failed`, `error`, `startedAt`, `finishedAt`. `runQuery.asAgent` is an agent id (a
+ *      name works too); `maxRows` is the query path's row cap for the run (lower than the
+ *      settings', or higher for an export, up to the export cap). The names and the IPC
+ *      channel prefix live in op-names.ts (re-exported here); `IpcResult` / `AirlockBridge`
+ *      type the preload.
  * - 1: first table.
  */
 import { z } from 'zod';
@@ -186,7 +187,7 @@ export const OPS = {
     output: z.object({
       entries: z.array(AuditEntryView),
       total: z.number().int(),
-      /** True when more than `total` entries match (counting stops there, to stay fast). */
+      /** True when more than `total` entries match (counting stops at 10,000, or 1,000 with text, to stay fast). */
       totalCapped: z.boolean(),
       nextBeforeId: z.number().int().nullable(),
     }),
