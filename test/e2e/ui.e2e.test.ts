@@ -3,7 +3,8 @@
  * playwright-core) against `bin/airlock serve` on a fresh data dir: sign in with the link,
  * create an agent, grant two tables with one column hidden, query and chart in the workbench,
  * export CSV, see the agent's denial in the audit page, verify the chain, 100,000 rows in the
- * grid, every page in light and dark, and a tampered log named at its first broken entry. Screenshots go to test/e2e/screenshots/ (git-ignored).
+ * grid, a question in plain language (Ollama played by a test double that speaks its API),
+ * every page in light and dark, and a tampered log named at its first broken entry. Screenshots go to test/e2e/screenshots/ (git-ignored).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deadOllamaUrl,
+  sqlAnswer,
+  startOllamaDouble,
+  type OllamaDouble,
+} from '../doubles/ollama-double';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -29,6 +36,9 @@ let context: BrowserContext;
 let page: Page;
 let dataDir: string;
 let downloads: string;
+let ollama: OllamaDouble;
+/** The model Settings name by default; the double lists it as installed. */
+const DEFAULT_MODEL = 'qwen2.5-coder:7b';
 const problems: string[] = [];
 
 beforeAll(async () => {
@@ -38,6 +48,13 @@ beforeAll(async () => {
   downloads = mkdtempSync(join(tmpdir(), 'airlock-e2e-dl-'));
   mkdirSync(SHOTS, { recursive: true });
   server = await startServe(dataDir);
+  ollama = await startOllamaDouble({ models: [DEFAULT_MODEL] });
+  ollama.otherwise(
+    sqlAnswer(
+      'SELECT status, COUNT(*) AS orders FROM orders GROUP BY status ORDER BY orders DESC',
+      'Counts the orders in each status.',
+    ),
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
@@ -56,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await ollama?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (downloads) rmSync(downloads, { recursive: true, force: true });
 }, 60_000);
@@ -270,6 +288,43 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     await shot('workbench-history');
     await items.nth(2).click();
     expect(await page.locator('.cm-content').innerText()).toContain('GROUP BY status');
+  });
+
+  it('answers a question in plain language through the local model, or says how to set it up', async () => {
+    // Nothing listens here: the status and the workbench both say what to do.
+    await go('/settings');
+    await page.getByTestId('ollama-url').fill(await deadOllamaUrl());
+    await page.getByTestId('save-settings').click();
+    await page.getByText('questions will not work yet').waitFor();
+    await shot('settings-ollama-down');
+
+    await go('/workbench');
+    await pick('wb-run-as', 'Me (full access)');
+    await page.getByTestId('wb-question').fill('How many orders are there per status?');
+    await page.getByTestId('wb-ask').click();
+    const refusal = page.getByTestId('query-refusal');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/could not be answered[\s\S]*OLLAMA_UNAVAILABLE/);
+    await expect(page.getByTestId('ask-guidance').locator('li').count()).resolves.toBeGreaterThan(
+      0,
+    );
+    await shot('workbench-ask-unavailable');
+
+    // A test double that speaks Ollama's API (not a model) writes the SQL; Airlock checks and runs it.
+    await go('/settings');
+    await page.getByTestId('ollama-url').fill(ollama.url);
+    await page.getByTestId('save-settings').click();
+    await page.getByText('ready for questions').waitFor();
+    await go('/workbench');
+    await page.getByTestId('wb-question').fill('How many orders are there per status?');
+    await page.getByTestId('wb-ask').click();
+    await page.getByTestId('ask-info').waitFor();
+    expect(await page.getByTestId('ask-info').innerText()).toContain(
+      'Counts the orders in each status.',
+    );
+    await expect(page.getByTestId('row-count').innerText()).resolves.toBe('6 rows');
+    expect(await page.locator('.cm-content').innerText()).toContain('GROUP BY status');
+    await shot('workbench-ask');
   });
 
   it('shows the dashboard, and every page in the dark theme, which persists', async () => {

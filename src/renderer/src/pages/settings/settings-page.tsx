@@ -1,6 +1,5 @@
 /** Where the data lives, the limits every query runs under, the local model, and the theme. */
 import {
-  Alert,
   Button,
   Code,
   Group,
@@ -24,6 +23,7 @@ import { keys, useSettings, useSystemInfo } from '../../api/queries';
 import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
+import { OllamaStatusPanel } from './ollama-status';
 import { formatBytes } from '../../lib/format';
 import { MONO_INPUT } from '../../theme';
 import type { OpOutput } from '../../../../shared/contract/ops';
@@ -122,10 +122,11 @@ export default function SettingsPage() {
     mutationFn: (s: Settings) => api.putSettings(s),
     onSuccess: (s) => {
       queryClient.setQueryData(keys.settings, s);
+      void queryClient.invalidateQueries({ queryKey: ['ollama-status'] });
       notifications.show({
         color: 'teal',
         title: 'Settings saved',
-        message: 'New limits apply to the next request.',
+        message: 'They apply to the next request.',
       });
     },
   });
@@ -246,6 +247,7 @@ export default function SettingsPage() {
                   setDraft({ ...draft, ollama: { ...draft.ollama, url: e.currentTarget.value } })
                 }
                 styles={MONO_INPUT}
+                data-testid="ollama-url"
               />
               <TextInput
                 label="Model"
@@ -257,10 +259,13 @@ export default function SettingsPage() {
                 styles={MONO_INPUT}
               />
             </SimpleGrid>
-            <Alert color="gray" variant="light">
-              Pull the model first with <Code>ollama pull {draft.ollama.model || 'MODEL'}</Code>.
-              Without Ollama, everything except plain-language questions still works.
-            </Alert>
+            <OllamaStatusPanel
+              onPickModel={(model) => setDraft({ ...draft, ollama: { ...draft.ollama, model } })}
+            />
+            <Text size="xs" c="dimmed">
+              Without Ollama, everything except plain-language questions still works. Save to apply
+              a new address or model, then check again.
+            </Text>
           </Stack>
         ) : (
           <Skeleton h={80} />

@@ -21,11 +21,15 @@ import { ProblemAlert } from '../../components/problem-alert';
 import { classifyColumns } from '../../lib/chart-model';
 import { formatCount, formatMs } from '../../lib/format';
 import { DEMO_EXAMPLES } from './examples';
+import { AskInfo, AskTrouble, type AskRecord } from './ask-info';
 import { ExportMenu } from './export-menu';
 import { ResultChart } from './result-chart';
 import { ResultGrid } from './result-grid';
 
 export interface RunRecord {
+  /** Set when the statement came from a question in plain language. */
+  ask?: AskRecord;
+  sql?: string;
   outcome?: QueryOutcome;
   error?: unknown;
   asAgentName: string | null;
@@ -35,11 +39,13 @@ export interface RunRecord {
 export function ResultPanel({
   run,
   running,
+  runningLabel = 'Running…',
   onExample,
   isDemo,
 }: {
   run: RunRecord | null;
   running: boolean;
+  runningLabel?: string;
   onExample: (example: { sql: string; maxRows?: number }) => void;
   isDemo: boolean;
 }) {
@@ -49,7 +55,7 @@ export function ResultPanel({
         <Group gap="xs">
           <Loader size="sm" />
           <Text c="dimmed" size="sm">
-            Running…
+            {runningLabel}
           </Text>
         </Group>
       </Center>
@@ -85,16 +91,23 @@ export function ResultPanel({
   }
   if (run.error) return <ProblemAlert error={run.error} title="The query could not be sent" />;
   const outcome = run.outcome!;
-  if (!outcome.ok) return <Refusal outcome={outcome} asAgentName={run.asAgentName} />;
-  return <Rows outcome={outcome} asAgentName={run.asAgentName} connection={run.connection} />;
+  if (!outcome.ok) return <Refusal outcome={outcome} asAgentName={run.asAgentName} ask={run.ask} />;
+  return (
+    <>
+      {run.ask ? <AskInfo ask={run.ask} connection={run.connection} sql={run.sql ?? null} /> : null}
+      <Rows outcome={outcome} asAgentName={run.asAgentName} connection={run.connection} />
+    </>
+  );
 }
 
 function Refusal({
   outcome,
   asAgentName,
+  ask,
 }: {
   outcome: Extract<QueryOutcome, { ok: false }>;
   asAgentName: string | null;
+  ask?: AskRecord;
 }) {
   const denied =
     outcome.code === 'PERMISSION_DENIED' ||
@@ -106,7 +119,9 @@ function Refusal({
       : 'Denied'
     : asAgentName
       ? `The query failed for ${asAgentName}`
-      : 'The query failed';
+      : ask
+        ? 'The question could not be answered'
+        : 'The query failed';
   return (
     <Box p="md">
       <Alert
@@ -135,6 +150,7 @@ function Refusal({
             exactly as its own requests would.
           </Text>
         ) : null}
+        {ask ? <AskTrouble ask={ask} /> : null}
       </Alert>
     </Box>
   );
@@ -153,7 +169,7 @@ function Rows({
   const roles = useMemo(() => classifyColumns(outcome.columns, outcome.rows), [outcome]);
   const names = useMemo(() => outcome.columns.map((c) => c.name), [outcome]);
   return (
-    <Stack gap={0} h="100%" style={{ minHeight: 0 }}>
+    <Stack gap={0} style={{ flex: 1, minHeight: 0 }}>
       <Group
         justify="space-between"
         px="sm"

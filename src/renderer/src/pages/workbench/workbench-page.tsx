@@ -27,6 +27,7 @@ import { formatCount } from '../../lib/format';
 import { remember, type HistoryEntry } from '../../lib/query-history';
 import { HistoryPanel } from './history-panel';
 import { agentStatus } from '../agents/agent-status';
+import { AskBar } from './ask-bar';
 import { ResultPanel, type RunRecord } from './result-panel';
 import { SchemaPanel } from './schema-panel';
 import { useStored } from './use-stored';
@@ -88,6 +89,51 @@ export default function WorkbenchPage() {
           rows: outcome.ok ? outcome.rowCount : null,
         }),
       );
+    },
+    onError: (error) =>
+      setRun({ error, asAgentName: agentName, connection: connection?.name ?? '' }),
+  });
+  const ask = useMutation({
+    mutationFn: (question: string) =>
+      api.ask({ connection: connection!.name, question, ...(asAgent !== ME ? { asAgent } : {}) }),
+    onSuccess: (answer, question) => {
+      if (answer.ok) {
+        setSql(answer.sql);
+        setRun({
+          outcome: {
+            ok: true,
+            columns: answer.columns,
+            rows: answer.rows,
+            rowCount: answer.rowCount,
+            truncated: answer.truncated,
+            auditId: answer.queryAuditId,
+            elapsedMs: answer.elapsedMs,
+          },
+          sql: answer.sql,
+          ask: {
+            question,
+            explanation: answer.explanation,
+            summary: answer.summary,
+            model: answer.model,
+            attempts: answer.attempts,
+            auditId: answer.auditId,
+          },
+          asAgentName: agentName,
+          connection: connection!.name,
+        });
+      } else {
+        setRun({
+          outcome: {
+            ok: false,
+            code: answer.code,
+            message: answer.message,
+            auditId: answer.auditId,
+          },
+          ask: { question, guidance: answer.guidance ?? [], history: answer.history ?? [] },
+          asAgentName: agentName,
+          connection: connection!.name,
+        });
+      }
     },
     onError: (error) =>
       setRun({ error, asAgentName: agentName, connection: connection?.name ?? '' }),
@@ -229,15 +275,24 @@ export default function WorkbenchPage() {
         </Box>
         <Splitter orientation="vertical" style={{ flex: 1, minWidth: 0 }}>
           <Splitter.Pane defaultSize={36} min={12}>
-            <Suspense fallback={<PageLoader />}>
-              <SqlEditor
-                value={sqlText}
-                onChange={setSql}
-                onRun={() => execute()}
-                schema={completion}
-                dialectKind={connection?.kind}
+            <Box h="100%" style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}>
+              <AskBar
+                onAsk={(q) => ask.mutate(q)}
+                asking={ask.isPending}
+                disabled={!connection || query.isPending}
               />
-            </Suspense>
+              <Box style={{ flex: 1, minHeight: 0 }}>
+                <Suspense fallback={<PageLoader />}>
+                  <SqlEditor
+                    value={sqlText}
+                    onChange={setSql}
+                    onRun={() => execute()}
+                    schema={completion}
+                    dialectKind={connection?.kind}
+                  />
+                </Suspense>
+              </Box>
+            </Box>
           </Splitter.Pane>
           <Splitter.Pane defaultSize={64} min={20}>
             <Box
@@ -247,7 +302,12 @@ export default function WorkbenchPage() {
             >
               <ResultPanel
                 run={run}
-                running={query.isPending}
+                running={query.isPending || ask.isPending}
+                runningLabel={
+                  ask.isPending
+                    ? 'Asking the local model… (it writes the SQL, Airlock checks and runs it)'
+                    : 'Running…'
+                }
                 onExample={(e) => {
                   setSql(e.sql);
                   if (e.maxRows) setMaxRows(e.maxRows);
