@@ -250,7 +250,7 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     // An entry by number, as an auditor is handed it.
     await page.getByTestId('audit-jump').fill('1');
     await page.getByTestId('audit-jump').press('Enter');
-    await page.getByRole('heading', { name: 'Audit entry #1', exact: true }).waitFor();
+    await page.getByRole('dialog', { name: /^Audit entry #1\b/ }).waitFor();
     await page.keyboard.press('Escape');
   });
 
@@ -325,6 +325,15 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     await expect(page.getByTestId('row-count').innerText()).resolves.toBe('6 rows');
     expect(await page.locator('.cm-content').innerText()).toContain('GROUP BY status');
     await shot('workbench-ask');
+
+    // Keep the checked answer: it becomes a verified example in the connection's semantic layer.
+    await page.getByTestId('save-example').click();
+    await page.getByText('Saved as a verified example').waitFor();
+    await go('/connections/demo');
+    await page.getByTestId('tab-semantic').click();
+    const yaml = page.getByTestId('semantic-layer-yaml');
+    await expect(yaml.inputValue()).resolves.toContain('How many orders are there per status?');
+    await shot('connections-semantic-layer');
   });
 
   it('shows the dashboard, and every page in the dark theme, which persists', async () => {

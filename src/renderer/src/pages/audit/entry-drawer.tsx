@@ -1,15 +1,5 @@
 /** One audit entry in full: who, what, the statement, the decision with its rule and reason. */
-import {
-  Button,
-  Code,
-  Drawer,
-  Group,
-  SimpleGrid,
-  Skeleton,
-  Stack,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Button, Code, Drawer, Group, SimpleGrid, Skeleton, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/api';
 import { keys } from '../../api/queries';
@@ -55,10 +45,11 @@ export function EntryDrawer({
       position="right"
       size={620}
       title={
-        <Group gap="sm">
-          <Title order={3} fz="lg">
+        // Drawer.Title is already the dialog's heading (h2): plain text inside it.
+        <Group gap="sm" component="span">
+          <Text component="span" fw={650} fz="lg">
             Audit entry #{id}
-          </Title>
+          </Text>
           {e ? <StatusBadge status={e.status} /> : null}
         </Group>
       }

@@ -8,6 +8,7 @@ import {
   Paper,
   Skeleton,
   Stack,
+  Tabs,
   Text,
   Title,
   Tooltip,
@@ -28,6 +29,7 @@ import { ProblemAlert } from '../../components/problem-alert';
 import { relativeTime } from '../../lib/format';
 import { ConnectionForm } from './connection-form';
 import { SchemaBrowser } from './schema-browser';
+import { SemanticLayerEditor } from './semantic-layer';
 
 export const KIND_LABEL: Record<string, string> = {
   sqlite: 'SQLite',
@@ -227,7 +229,20 @@ export default function ConnectionsPage() {
                 {remove.error ? (
                   <ProblemAlert error={remove.error} title="The connection was not removed" />
                 ) : null}
-                <SchemaBrowser connection={selected.name} />
+                <Tabs defaultValue="schema" keepMounted={false}>
+                  <Tabs.List mb="md">
+                    <Tabs.Tab value="schema">Schema</Tabs.Tab>
+                    <Tabs.Tab value="semantic" data-testid="tab-semantic">
+                      Semantic layer
+                    </Tabs.Tab>
+                  </Tabs.List>
+                  <Tabs.Panel value="schema">
+                    <SchemaBrowser connection={selected.name} />
+                  </Tabs.Panel>
+                  <Tabs.Panel value="semantic">
+                    <SemanticLayerEditor connection={selected.name} />
+                  </Tabs.Panel>
+                </Tabs>
               </Paper>
             ) : null}
           </Grid.Col>
