@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../shared/domain';
 import { AuditLog } from './audit/audit-log';
@@ -11,6 +11,7 @@ import { systemClock, type Clock, type KeyProvider } from './ports';
 import { QueryService } from './query/query-service';
 import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
 import { openStore } from './store/open-store';
+import { lockDataDir } from './store/data-dir-lock';
 import { SecretBox } from './store/secret-box';
 import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
 import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
@@ -63,8 +64,24 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
-  const { db, key, path } = await openStore(options.dataDir, options.keyProvider);
-  const audit = await AuditLog.withWriter(db, path, key);
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const unlock = lockDataDir(options.dataDir, process.argv.slice(2, 4).join(' ') || 'airlock');
+  let opened: Awaited<ReturnType<typeof openStore>>;
+  let audit: AuditLog;
+  try {
+    opened = await openStore(options.dataDir, options.keyProvider);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  const { db, key, path } = opened;
+  try {
+    audit = await AuditLog.withWriter(db, path, key);
+  } catch (e) {
+    db.close();
+    unlock();
+    throw e;
+  }
   const agents = new Agents(db, clock);
   const grants = new GrantsRepo(db);
   const connections = new Connections(db, new SecretBox(key), clock);
@@ -132,6 +149,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await connections.close();
       await audit.close();
       db.close();
+      unlock();
     },
   };
   try {

@@ -187,6 +187,20 @@ describe('airlock serve', { timeout: 120_000 }, () => {
     }
   });
 
+  it('refuses a second Airlock on a data directory in use, naming the first', async () => {
+    const dataDir = tempDir('airlock-serve-twice-');
+    dirs.push(dataDir);
+    const first = await serve(dataDir);
+    try {
+      const second = await run(['serve', '--data-dir', dataDir, '--port', '0']);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`pid ${first.child.pid}`);
+      expect((await fetch(`${first.url}/v1/health`)).status).toBe(200);
+    } finally {
+      expect(await stop(first)).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('refuses an admin.token that other users can read', async () => {
     const dataDir = tempDir('airlock-serve-token-');
     dirs.push(dataDir);
