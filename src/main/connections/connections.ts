@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers';
 import { copyFileSync, existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CreateConnection } from '../../shared/contract/api';
@@ -82,7 +83,7 @@ export class Connections {
   private readonly schemas = new Map<string, Promise<CachedSchema>>();
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
   ) {
@@ -236,7 +237,13 @@ export class Connections {
   async ensureDemo(dataDir: string, demoSource: string): Promise<void> {
     if (this.stmts.byName.get('demo')) return;
     const copy = join(dataDir, 'demo.db');
-    if (!existsSync(copy)) copyFileSync(demoSource, copy);
+    if (!existsSync(copy)) {
+      copyFileSync(demoSource, copy);
+      // WAL, so that agents' writes to the copy do not wait for long reads (and vice versa).
+      const db = new Database(copy);
+      db.pragma('journal_mode = WAL');
+      db.close();
+    }
     await this.create({ name: 'demo', kind: 'sqlite', path: copy }, dataDir);
   }
 

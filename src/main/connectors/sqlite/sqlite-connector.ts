@@ -1,64 +1,51 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { AirlockError, type ErrorCode, ERROR_STATUS } from '../../../shared/errors';
+import { AirlockError } from '../../../shared/errors';
 import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
-import type { RunnerRequest, RunnerResponse, RunnerResult, StreamBatch } from './protocol';
-import { tsxEntry } from '../../worker-entry';
+import type { StreamBatch } from './protocol';
+import { OPEN_TIMEOUT_MS, RunnerProcess } from './runner-process';
 
-type Job = {
-  request: RunnerRequest;
-  timeoutMs: number;
-  resolve: (r: RunnerResult) => void;
-  reject: (e: Error) => void;
-  /** A streamed read: each batch is delivered before the runner is asked for the next. */
-  onBatch?: (b: StreamBatch) => Promise<void>;
-  signal?: AbortSignal;
-};
+/** Reads run in parallel on up to two runners (SQLite readers do not block each other). */
+const DEFAULT_READERS = Math.min(2, Math.max(1, availableParallelism()));
 
 /**
- * Where the runner lives: beside this module when built (`sqlite-runner.js`), or as
- * TypeScript run through tsx when Airlock runs from source (tests, `bin/airlock`).
- */
-function runnerEntry(): { path: string; execArgv: string[] } {
-  const built = fileURLToPath(new URL('./sqlite-runner.js', import.meta.url));
-  if (existsSync(built)) return { path: built, execArgv: [] };
-  const source = fileURLToPath(new URL('./sqlite-runner.ts', import.meta.url));
-  return { path: source, execArgv: ['--import', tsxEntry('.')] };
-}
-
-const OPEN_TIMEOUT_MS = 15_000;
-
-/**
- * SQLite behind a runner process: one statement at a time, each with a deadline after which
- * the runner is killed (SQLite cannot be interrupted from outside) and started afresh.
+ * SQLite behind runner processes: reads go to the least busy of a few read runners, writes to
+ * one writer runner, so a long read never queues a write behind it and a timeout stops only
+ * the statement that overran.
  */
 export class SqliteConnector implements Connector {
   readonly kind = 'sqlite' as const;
   readonly dialect = 'sqlite' as const;
   readonly defaultSchema = null;
-  private child: ChildProcess | null = null;
-  private opened = false;
-  private queue: Job[] = [];
-  private running: (Job & { timer: NodeJS.Timeout }) | null = null;
-  private nextId = 1;
+  private readonly readers: RunnerProcess[];
+  private writer: RunnerProcess | null = null;
   private closed = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    readers = DEFAULT_READERS,
+  ) {
+    this.readers = Array.from({ length: readers }, () => new RunnerProcess(path));
+  }
+
+  private reader(): RunnerProcess {
+    if (this.closed) throw new AirlockError('CONNECTION_FAILED', 'the connection is closed');
+    return this.readers.reduce((best, r) => (r.load < best.load ? r : best));
+  }
 
   async test(): Promise<void> {
     if (!existsSync(this.path)) {
       throw new AirlockError('CONNECTION_FAILED', `no SQLite database at ${this.path}`, { path: this.path });
     }
-    await this.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS);
+    await this.reader().call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS);
   }
 
   async introspect(): Promise<ConnectorTable[]> {
-    return (await this.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS)) as ConnectorTable[];
+    return (await this.reader().call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS)) as ConnectorTable[];
   }
 
   async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
-    return (await this.call(
+    return (await this.reader().call(
       { id: 0, op: 'read', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
       limits.timeoutMs,
     )) as ReadData;
@@ -72,7 +59,7 @@ export class SqliteConnector implements Connector {
       if (b.rows.length) await sink.rows(b.rows);
       if (b.summary) summary = b.summary;
     };
-    await this.call(
+    await this.reader().call(
       { id: 0, op: 'stream', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
       limits.timeoutMs,
       { onBatch, ...(signal ? { signal } : {}) },
@@ -81,7 +68,9 @@ export class SqliteConnector implements Connector {
   }
 
   async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
-    return (await this.call(
+    if (this.closed) throw new AirlockError('CONNECTION_FAILED', 'the connection is closed');
+    this.writer ??= new RunnerProcess(this.path);
+    return (await this.writer.call(
       { id: 0, op: 'write', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
       limits.timeoutMs,
     )) as WriteData;
@@ -89,140 +78,7 @@ export class SqliteConnector implements Connector {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const j of this.queue.splice(0)) j.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed'));
-    this.kill();
-  }
-
-  private spawn(): ChildProcess {
-    const { path, execArgv } = runnerEntry();
-    const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    child.stderr?.resume();
-    child.on('message', (msg: RunnerResponse) => this.onMessage(child, msg));
-    child.on('exit', () => this.onExit(child));
-    return child;
-  }
-
-  private call(request: RunnerRequest, timeoutMs: number, stream: Pick<Job, 'onBatch' | 'signal'> = {}): Promise<RunnerResult> {
-    if (this.closed) return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, timeoutMs, resolve, reject, ...stream });
-      this.pump();
-    });
-  }
-
-  /** Sends the next job; a fresh runner is first told which file to open. */
-  private pump() {
-    if (this.running || this.queue.length === 0) return;
-    if (!this.child) {
-      this.child = this.spawn();
-      this.opened = false;
-    }
-    let job: Job;
-    if (!this.opened) {
-      const waiting = this.queue[0]!;
-      job = {
-        request: { id: 0, op: 'open', path: this.path },
-        timeoutMs: OPEN_TIMEOUT_MS,
-        resolve: () => (this.opened = true),
-        // The runner could not open the file: the statement waiting for it fails with that reason.
-        reject: (e) => {
-          this.queue.shift();
-          waiting.reject(e);
-        },
-      };
-    } else job = this.queue.shift()!;
-    job.request = { ...job.request, id: this.nextId++ };
-    const timer = setTimeout(() => this.onTimeout(), job.timeoutMs);
-    this.running = { ...job, timer };
-    if (job.signal) {
-      // The client went away: stop the statement the only way SQLite allows, by killing the runner.
-      const running = this.running;
-      job.signal.addEventListener('abort', () => this.onAbort(running), { once: true });
-    }
-    this.child.send(job.request);
-  }
-
-  private onAbort(job: Job & { timer: NodeJS.Timeout }) {
-    if (this.running !== job) return;
-    clearTimeout(job.timer);
-    this.running = null;
-    this.kill();
-    job.reject(new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was stopped'));
-    this.pump();
-  }
-
-  /** Hands a streamed batch over, then asks for the next one (or finishes the job). */
-  private async onBatch(child: ChildProcess, job: Job & { timer: NodeJS.Timeout }, batch: StreamBatch) {
-    try {
-      await job.onBatch!(batch);
-    } catch (e) {
-      if (this.running === job) {
-        clearTimeout(job.timer);
-        this.running = null;
-        this.kill(); // the runner is mid-stream; a fresh one serves the next job
-        job.reject(e as Error);
-        this.pump();
-      }
-      return;
-    }
-    if (this.running !== job || child !== this.child) return; // timed out or aborted meanwhile
-    if (batch.done) {
-      clearTimeout(job.timer);
-      this.running = null;
-      job.resolve(null);
-      this.pump();
-    } else {
-      child.send({ id: job.request.id, op: 'next' } satisfies RunnerRequest);
-    }
-  }
-
-  private onMessage(child: ChildProcess, msg: RunnerResponse) {
-    if (child !== this.child || !this.running || msg.id !== this.running.request.id) return;
-    const job = this.running;
-    if (msg.ok && 'batch' in msg) {
-      void this.onBatch(child, job, msg.batch);
-      return;
-    }
-    clearTimeout(job.timer);
-    this.running = null;
-    if (msg.ok) job.resolve(msg.result);
-    else {
-      const code = (msg.error.code in ERROR_STATUS ? msg.error.code : 'QUERY_FAILED') as ErrorCode;
-      job.reject(new AirlockError(code, msg.error.message, msg.error.details));
-    }
-    this.pump();
-  }
-
-  private onTimeout() {
-    const job = this.running;
-    if (!job) return;
-    this.running = null;
-    this.kill();
-    job.reject(
-      new AirlockError('QUERY_TIMEOUT', `the statement ran longer than ${job.timeoutMs} ms and was stopped`, {
-        timeoutMs: job.timeoutMs,
-      }),
-    );
-    this.pump();
-  }
-
-  private onExit(child: ChildProcess) {
-    if (child !== this.child) return;
-    this.child = null;
-    this.opened = false;
-    const job = this.running;
-    if (job) {
-      clearTimeout(job.timer);
-      this.running = null;
-      job.reject(new AirlockError('QUERY_FAILED', 'the SQLite runner stopped unexpectedly; the statement was not completed'));
-    }
-    this.pump();
-  }
-
-  private kill() {
-    const c = this.child;
-    this.child = null;
-    this.opened = false;
-    if (c && c.exitCode === null) c.kill('SIGKILL');
+    for (const r of this.readers) r.close();
+    this.writer?.close();
   }
 }
