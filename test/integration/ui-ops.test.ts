@@ -45,11 +45,18 @@ describe('sign-in with a one-time link', () => {
 
   it('a link works once', async () => {
     const url = await loginLink(t);
-    expect((await openLink(t, url)).response.statusCode).toBe(303);
+    const first = await openLink(t, url);
+    expect(first.response.statusCode).toBe(303);
     const again = await openLink(t, url);
     expect(again.response.statusCode).toBe(401);
     expect(again.cookie).toBeNull();
     expect(again.response.body).toMatch(/airlock login-link/);
+    expect(again.response.headers['cache-control']).toBe('no-store');
+    // The browser that used it is signed in already, and is simply sent on to the app.
+    const u = new URL(url);
+    const signedIn = await t.request({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { cookie: first.cookie! } });
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers['set-cookie']).toBeUndefined();
   });
 
   it('a link expires after 10 minutes', async () => {
@@ -188,15 +195,20 @@ describe('operations', () => {
 
     const a = await ui.call('createAgent', { name: 'shopper' });
     await ui.call('putGrants', { id: a.id, grants: [{ connection: 'shop', table: 'orders', actions: ['read'] }] });
+    // Rows elsewhere that name the connection (its semantic layer) follow a rename and go with a removal.
+    t.core.db.prepare("INSERT INTO semantic_layers (connection, document, revision, updated_at) VALUES ('shop', '{}', 1, '2026-01-01')").run();
+    const layers = () => t.core.db.prepare('SELECT connection FROM semantic_layers').all();
     const renamed = await ui.call('updateConnection', { name: 'shop', connection: { name: 'store', kind: 'sqlite', path } });
     expect(renamed.name).toBe('store');
     expect((await ui.call('getGrants', { id: a.id })).grants).toEqual([{ connection: 'store', table: 'orders', actions: ['read'] }]);
+    expect(layers()).toEqual([{ connection: 'store' }]);
     const bad = expectError(await ui.raw('updateConnection', { name: 'store', connection: { name: 'store', kind: 'sqlite', path: join(t.dataDir, 'gone.db') } }), 400, 'CONNECTION_FAILED');
     expect(bad.error.message).toMatch(/no SQLite database/);
     expect((await ui.call('checkConnection', { name: 'store' })).ok).toBe(true);
     expectError(await ui.raw('updateConnection', { name: 'store', connection: { name: 'demo', kind: 'sqlite', path } }), 409, 'CONFLICT');
 
     expect(await ui.call('removeConnection', { name: 'store' })).toEqual({});
+    expect(layers()).toEqual([]);
     expect((await ui.call('listConnections', {})).connections.map((c) => c.name)).toEqual(['demo']);
     expect((await ui.call('getGrants', { id: a.id })).grants).toEqual([]);
     expectError(await ui.raw('removeConnection', { name: 'store' }), 404, 'NOT_FOUND');

@@ -18,7 +18,7 @@ import { agentRoutes } from './routes/agent-routes';
 import { nlRoutes } from './routes/nl-routes';
 import type { Handler } from './routes/handler';
 import { uiRoutes } from './routes/ui-routes';
-import { UiSessions, requireSession, sessionCookie } from './ui-sessions';
+import { SESSION_COOKIE, UiSessions, cookieValue, requireSession, sessionCookie } from './ui-sessions';
 
 export { VERSION };
 
@@ -131,9 +131,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/v1/openapi.json', async () => doc);
 
   app.get('/login', async (request, reply) => {
+    // The answer carries a credential (or says one is spent): never from a cache.
+    reply.header('cache-control', 'no-store');
     const token = (request.query as { token?: unknown }).token;
     const id = typeof token === 'string' && token.length > 0 ? sessions.redeem(token) : null;
     if (!id) {
+      // A browser that is signed in already (the printed link opened twice) just goes on.
+      const existing = cookieValue(request.headers.cookie, SESSION_COOKIE);
+      if (existing && sessions.touch(existing)) return reply.code(303).header('location', '/').send();
       return reply
         .code(401)
         .type('text/html; charset=utf-8')
