@@ -3,52 +3,23 @@
  * value hints, metrics, examples) is cut down to this view first, with the same policy
  * function that decides queries.
  */
-import type { Grant } from '../../shared/domain';
 import { isAirlockError } from '../../shared/errors';
 import type { Connections } from '../connections/connections';
 import type { ConnectorTable } from '../connectors/types';
 import type { Dialect } from '../guard/dialect';
 import { guardSql } from '../guard/guard';
 import type { SchemaIndex } from '../guard/schema-index';
-import type { Agent } from '../identity/agents';
 import { decide, permittedColumns } from '../policy/policy';
+import { ANALYST_ID, agentPrincipal, analystPrincipal, asAgentPrincipal, type Principal } from '../query/principal';
 
-export interface Asker {
-  /** The agent whose grants apply: a real agent, or a stand-in for an analyst. */
-  agent: Agent;
-  grants: Grant[];
-  /** How the audit names whoever asked: `agent:<name>`, `analyst`, `analyst as agent:<name>`. */
-  actor: string;
-}
+/** Who is asking: a principal of the query path (see query/principal.ts). */
+export type Asker = Principal;
+export { ANALYST_ID };
 
-/** The id of the stand-in agent for a person (no key, no row in the agents table). */
-export const ANALYST_ID = 'user:analyst';
-
-/**
- * A person in the UI (or the eval command) reads everything on the connection and writes
- * nothing; the audit names them `user:analyst`, as the query workbench does.
- */
-export function analystAsker(connection: string, actor = 'user:analyst'): Asker {
-  return {
-    agent: { id: ANALYST_ID, name: 'analyst', keyPrefix: '', createdAt: '1970-01-01T00:00:00.000Z', expiresAt: null, lastUsedAt: null, revokedAt: null },
-    grants: [{ connection, table: '*', actions: ['read'] }],
-    actor,
-  };
-}
-
-/** An agent asking through the API, under its own grants. */
-export function agentAsker(agent: Agent, grants: Grant[]): Asker {
-  return { agent, grants, actor: `agent:${agent.name}` };
-}
-
-/** A person asking "as agent X" in the UI: X's read grants, the person named in the audit. */
-export function asAgentAsker(agent: Agent, grants: Grant[]): Asker {
-  const reads = grants.flatMap((g): Grant[] => {
-    if ((g.effect ?? 'allow') === 'deny') return [g];
-    return g.actions.includes('read') ? [{ ...g, actions: ['read'] }] : [];
-  });
-  return { agent, grants: reads, actor: `user:analyst as agent:${agent.name}` };
-}
+/** A person (in the UI, or the eval command) reading everything on the connection. */
+export const analystAsker = (connection: string, actor = 'user:analyst'): Asker => analystPrincipal([connection], actor);
+export const agentAsker = agentPrincipal;
+export const asAgentAsker = asAgentPrincipal;
 
 export interface AccessView {
   connection: string;

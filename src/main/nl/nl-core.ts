@@ -9,7 +9,8 @@ import type { Connections } from '../connections/connections';
 import type { Clock } from '../ports';
 import type { QueryService } from '../query/query-service';
 import type { SettingsRepo } from '../settings/settings';
-import { ANALYST_ID, type Asker } from './access';
+import type { Asker } from './access';
+import { auditAs, isAgentItself } from '../query/principal';
 import { AskService, type NlOptions } from './ask-service';
 import { OllamaClient, DEFAULT_OLLAMA_TIMEOUTS, type OllamaTimeouts } from './ollama-client';
 import { SemanticService } from './semantic-service';
@@ -45,30 +46,13 @@ export interface NlCoreDeps {
   config?: NlConfig;
 }
 
-/**
- * The audit log as QueryService sees it for someone who is not the agent it was built for:
- * entries name the real asker, so an officer filtering by agent never sees an analyst's
- * preview as that agent's own request.
- */
-export function auditAs(audit: AuditLog, actor: string): AuditLog {
-  const view = Object.create(audit) as AuditLog;
-  Object.defineProperty(view, 'append', {
-    value: (r: AuditRecord) => {
-      const { agentId, ...details } = r.details ?? {};
-      const as = agentId && agentId !== ANALYST_ID ? { asAgentId: agentId } : {};
-      return audit.append({ ...r, actor, details: { ...details, ...as } });
-    },
-  });
-  return view;
-}
-
 export function createNlCore(deps: NlCoreDeps): NlCore {
   const ollama = new OllamaClient(() => ({ ...deps.settings.get().ollama, ...deps.config?.ollama }), { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts });
   const store = new SemanticStore(deps.db, deps.clock);
   const semantic = new SemanticService({ store, connections: deps.connections, auditAdmin: deps.auditAdmin, clock: deps.clock });
   const sampler = new ValueSampler(() => deps.clock.now().getTime());
   const queriesFor = (asker: Asker) =>
-    asker.agent.id !== ANALYST_ID && asker.actor === `agent:${asker.agent.name}`
+    isAgentItself(asker)
       ? deps.agentQueries
       : deps.queriesWith(asker.grants, auditAs(deps.audit, asker.actor));
   const asks = new AskService({

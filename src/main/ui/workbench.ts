@@ -7,53 +7,17 @@
  */
 import type { z } from 'zod';
 import type { QueryOutcome, RunQuery } from '../../shared/contract/ops';
-import type { AuditRecord, Grant } from '../../shared/domain';
 import { AirlockError, isAirlockError } from '../../shared/errors';
-import type { AuditLog } from '../audit/audit-log';
 import type { Core } from '../core';
 import { guardSql } from '../guard/guard';
-import type { Agent } from '../identity/agents';
 import { QueryService, paramsHash } from '../query/query-service';
+import { ANALYST_ID, analystPrincipal, asAgentPrincipal, auditAs, type Principal } from '../query/principal';
 
 type Outcome = z.infer<typeof QueryOutcome>;
 type Input = z.output<typeof RunQuery>;
 
-/** The analyst as the query path sees them: no key, no row in the agents table. */
-export const ANALYST: Agent = {
-  id: 'user:analyst',
-  name: 'analyst',
-  keyPrefix: '',
-  createdAt: '1970-01-01T00:00:00.000Z',
-  expiresAt: null,
-  lastUsedAt: null,
-  revokedAt: null,
-};
-
-interface Runner {
-  agent: Agent;
-  actor: string;
-  grants: Grant[];
-}
-
-/**
- * The audit log as the query path sees it when a person runs the statement: entries name the
- * person (`user:analyst`, `user:analyst as agent:x`), so filtering the audit by agent never
- * shows a preview as the agent's own request; the previewed agent is kept as `asAgentId`.
- */
-function auditAs(audit: AuditLog, actor: string): AuditLog {
-  const view = Object.create(audit) as AuditLog;
-  Object.defineProperty(view, 'append', {
-    value: (r: AuditRecord) => {
-      const { agentId, ...details } = r.details ?? {};
-      const as = agentId && agentId !== ANALYST.id ? { asAgentId: agentId } : {};
-      return audit.append({ ...r, actor, details: { ...details, ...as } });
-    },
-  });
-  return view;
-}
-
 /** The agents' own query path, with the runner's grants and name. */
-function queriesFor(core: Core, who: Runner): QueryService {
+function queriesFor(core: Core, who: Principal): QueryService {
   return new QueryService({
     connections: core.connections,
     audit: auditAs(core.audit, who.actor),
@@ -63,23 +27,12 @@ function queriesFor(core: Core, who: Runner): QueryService {
   });
 }
 
-/** An agent's grants with write taken out: what the workbench may use of them. */
-export function readOnly(grants: Grant[]): Grant[] {
-  return grants.flatMap((g): Grant[] => {
-    if ((g.effect ?? 'allow') === 'deny') return [g];
-    return g.actions.includes('read') ? [{ ...g, actions: ['read'] }] : [];
-  });
-}
-
-function runnerFor(core: Core, asAgent: string | undefined): Runner {
-  if (asAgent === undefined) {
-    const grants: Grant[] = core.connections.list().map((c) => ({ connection: c.name, table: '*', actions: ['read'] }));
-    return { agent: ANALYST, actor: 'user:analyst', grants };
-  }
+function runnerFor(core: Core, asAgent: string | undefined): Principal {
+  if (asAgent === undefined) return analystPrincipal(core.connections.list().map((c) => c.name));
   const agent = core.agents.get(asAgent) ?? core.agents.list().find((a) => a.name.toLowerCase() === asAgent.toLowerCase());
   if (!agent) throw new AirlockError('NOT_FOUND', `no agent '${asAgent}'`);
   if (agent.revokedAt) throw new AirlockError('UNAUTHENTICATED', `agent '${agent.name}' was revoked; its key gets nothing`);
-  return { agent, actor: `user:analyst as agent:${agent.name}`, grants: readOnly(core.grants.list(agent.id)) };
+  return asAgentPrincipal(agent, core.grants.list(agent.id));
 }
 
 /**
@@ -119,7 +72,7 @@ export async function runQuery(core: Core, input: Input): Promise<Outcome> {
         status: 'denied',
         rowCount: null,
         latencyMs: Math.round((core.clock.monotonicMs() - started) * 1000) / 1000,
-        details: who.agent.id === ANALYST.id ? {} : { asAgentId: who.agent.id },
+        details: who.agent.id === ANALYST_ID ? {} : { asAgentId: who.agent.id },
       });
       return fail(err);
     }
