@@ -16,6 +16,8 @@ import { theme } from './theme';
 
 const DashboardPage = lazy(() => import('./pages/dashboard/dashboard-page'));
 const WorkbenchPage = lazy(() => import('./pages/workbench/workbench-page'));
+const AskPage = lazy(() => import('./pages/ask/ask-page'));
+const SemanticPage = lazy(() => import('./pages/semantic/semantic-page'));
 const ConnectionsPage = lazy(() => import('./pages/connections/connections-page'));
 const AgentsPage = lazy(() => import('./pages/agents/agents-page'));
 const AgentDetailPage = lazy(() => import('./pages/agents/agent-detail-page'));
@@ -44,6 +46,8 @@ const router = createHashRouter([
       { index: true, element: <Home dashboard={<DashboardPage />} /> },
       { path: 'setup', element: <SetupPage /> },
       { path: 'workbench', element: <WorkbenchPage /> },
+      { path: 'ask', element: <AskPage /> },
+      { path: 'semantic/:name', element: <SemanticPage /> },
       { path: 'connections', element: <ConnectionsPage /> },
       { path: 'connections/:name', element: <ConnectionsPage /> },
       { path: 'agents', element: <AgentsPage /> },

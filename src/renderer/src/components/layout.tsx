@@ -17,6 +17,7 @@ import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useSystemInfo } from '../api/queries';
 import { useSignedOut } from '../api/session';
 import {
+  IconBolt,
   IconDashboard,
   IconDatabase,
   IconLock,
@@ -32,6 +33,7 @@ import { ThemeToggle } from './theme-toggle';
 export const NAV = [
   { to: '/', label: 'Dashboard', icon: IconDashboard, hint: 'Activity at a glance' },
   { to: '/workbench', label: 'Workbench', icon: IconTerminal, hint: 'Query and chart' },
+  { to: '/ask', label: 'Ask', icon: IconBolt, hint: 'In plain language' },
   { to: '/connections', label: 'Connections', icon: IconDatabase, hint: 'Databases' },
   { to: '/agents', label: 'Agents', icon: IconRobot, hint: 'Keys and grants' },
   { to: '/audit', label: 'Audit', icon: IconShield, hint: 'Every request, verified' },

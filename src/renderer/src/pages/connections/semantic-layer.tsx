@@ -7,6 +7,7 @@ import { Badge, Button, Group, Skeleton, Stack, Text, Textarea } from '@mantine/
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { api } from '../../api/api';
 import { downloadBlob } from '../../components/download';
 import { IconDownload } from '../../components/icons';
@@ -58,6 +59,15 @@ export function SemanticLayerEditor({ connection }: { connection: string }) {
           ) : null}
         </Group>
         <Group gap="xs">
+          <Button
+            size="xs"
+            variant="light"
+            component={Link}
+            to={`/semantic/${connection}`}
+            data-testid="open-semantic-editor"
+          >
+            Open the editor
+          </Button>
           <Button
             size="xs"
             variant="default"
