@@ -221,6 +221,8 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
 
     await go('/audit');
     await page.getByTestId('audit-status').locator('label', { hasText: 'Denied' }).click();
+    // The previous page stays on screen, dimmed, until the filtered one arrives.
+    await page.locator('[data-testid="audit-results"][data-stale="false"]').waitFor();
     const row = page.getByTestId(`audit-row-${auditId}`);
     await row.waitFor();
     expect(
@@ -363,21 +365,28 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
 
   it('reaches every page from the keyboard', async () => {
     await go('/');
+    // Whatever the sidebar holds (pages may be added), Tab reaches each entry in order.
+    const entries = await page
+      .locator('nav [data-testid^="nav-"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        'nav-dashboard',
+        'nav-workbench',
+        'nav-connections',
+        'nav-agents',
+        'nav-audit',
+        'nav-settings',
+      ]),
+    );
     const reached: string[] = [];
-    for (let i = 0; i < 12 && reached.length < 6; i++) {
+    for (let i = 0; i < entries.length + 8 && reached.length < entries.length; i++) {
       await page.keyboard.press('Tab');
       const label = await page.locator(':focus').getAttribute('data-testid');
       if (label?.startsWith('nav-') && !reached.includes(label)) reached.push(label);
     }
-    expect(reached).toEqual([
-      'nav-dashboard',
-      'nav-workbench',
-      'nav-connections',
-      'nav-agents',
-      'nav-audit',
-      'nav-settings',
-    ]);
-    await page.keyboard.press('Shift+Tab'); // back to Audit
+    expect(reached).toEqual(entries);
+    await page.keyboard.press('Shift+Tab'); // back to Audit, the entry before Settings
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/audit$/);
   });

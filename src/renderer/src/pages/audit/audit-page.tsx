@@ -134,7 +134,14 @@ export default function AuditPage() {
         />
       ) : null}
       {entries.length > 0 ? (
-        <Paper withBorder radius="md" style={{ opacity: page.isPlaceholderData ? 0.6 : 1 }}>
+        <Paper
+          withBorder
+          radius="md"
+          style={{ opacity: page.isPlaceholderData ? 0.6 : 1 }}
+          aria-busy={page.isPlaceholderData}
+          data-testid="audit-results"
+          data-stale={page.isPlaceholderData}
+        >
           <AuditTable entries={entries} onOpen={openEntry} />
           <Group
             justify="space-between"
