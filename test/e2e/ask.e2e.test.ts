@@ -156,7 +156,10 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     );
     expect((await page.getByTestId('ask-summary').innerText()).length).toBeGreaterThan(10);
     expect(await page.getByTestId('sql-view').innerText()).toBe(ANSWER_SQL);
-    await expect(page.getByTestId('row-count').innerText()).resolves.toBe('6 rows');
+    await page
+      .getByTestId('row-count')
+      .filter({ hasText: /^6 rows$/ })
+      .waitFor();
     // The model saw the question (through the double), and the ask is in the audit log.
     expect(ollama.allText()).toContain(QUESTION);
     const auditLink = await page.getByTestId('ask-audit-link').innerText();
@@ -193,7 +196,10 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await page.keyboard.press('Delete');
     await editor.fill(EDITED_SQL);
     await page.keyboard.press('Control+Enter');
-    await expect(page.getByTestId('row-count').innerText()).resolves.toBe('3 rows');
+    await page
+      .getByTestId('row-count')
+      .filter({ hasText: /^3 rows$/ })
+      .waitFor();
     await shot('ask-edited', true);
 
     // A write is refused by the guard here as anywhere.
@@ -213,7 +219,10 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await page.keyboard.press('Delete');
     await editor.fill(EDITED_SQL);
     await page.getByTestId('ask-rerun').click();
-    await expect(page.getByTestId('row-count').innerText()).resolves.toBe('3 rows');
+    await page
+      .getByTestId('row-count')
+      .filter({ hasText: /^3 rows$/ })
+      .waitFor();
     await page.getByTestId('ask-save-example').click();
     await page.getByText('Saved as a verified example').first().waitFor();
   });
@@ -251,8 +260,9 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await shot('semantic-invalid', true);
     await page.getByTestId('semantic-relationship-0-to').fill('customers.id');
     await page.getByTestId('semantic-save').click();
-    await page.getByText('Semantic layer saved').first().waitFor();
-    await expect(issues.count()).resolves.toBe(0);
+    // Saved: the issues go, and nothing is left unsaved.
+    await issues.waitFor({ state: 'detached' });
+    await page.getByTestId('semantic-dirty').waitFor({ state: 'detached' });
   });
 
   it('exports the layer as YAML and imports it back', async () => {
@@ -287,8 +297,9 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
   });
 
   it('looks right in the dark theme too', async () => {
-    await page.evaluate(() => localStorage.setItem('mantine-color-scheme-value', 'dark'));
     await go('/semantic/demo');
+    await page.getByTestId('theme-toggle').click();
+    expect(await page.locator('html').getAttribute('data-mantine-color-scheme')).toBe('dark');
     await page.getByTestId('semantic-tab-tables').waitFor();
     await shot('semantic-dark');
     await go('/ask');

@@ -8,7 +8,7 @@ import {
   submitsOnKey,
   type AskSuccess,
   type OllamaStatus,
-} from '../../src/renderer/src/pages/ask/ask-model';
+} from '../../src/renderer/src/lib/ask-model';
 import {
   describePath,
   emptyLayer,
@@ -18,7 +18,7 @@ import {
   updateColumn,
   updateTable,
   valuesFromTags,
-} from '../../src/renderer/src/pages/semantic/layer-model';
+} from '../../src/renderer/src/lib/semantic-layer-model';
 
 const status = (over: Partial<OllamaStatus>): OllamaStatus => ({
   url: 'http://127.0.0.1:11434',

@@ -28,7 +28,12 @@ import { PageLoader } from '../../components/page-loader';
 import { SqlView } from '../../components/sql/sql-view';
 import { formatMs } from '../../lib/format';
 import { ResultPanel } from '../workbench/result-panel';
-import { answerOutcome, attemptsLine, type AskSuccess, type QueryOutcome } from './ask-model';
+import {
+  answerOutcome,
+  attemptsLine,
+  type AskSuccess,
+  type QueryOutcome,
+} from '../../lib/ask-model';
 import type { AskedRecord } from './ask-page';
 
 const SqlEditor = lazy(() => import('../../components/sql/sql-editor'));

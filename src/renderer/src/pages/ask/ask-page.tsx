@@ -28,7 +28,13 @@ import { PageLoader } from '../../components/page-loader';
 import { agentStatus } from '../agents/agent-status';
 import { ResultPanel } from '../workbench/result-panel';
 import { useStored } from '../workbench/use-stored';
-import { askable, elapsedLabel, ollamaBanner, submitsOnKey, type AskOutcome } from './ask-model';
+import {
+  askable,
+  elapsedLabel,
+  ollamaBanner,
+  submitsOnKey,
+  type AskOutcome,
+} from '../../lib/ask-model';
 import { AnswerCard } from './answer-card';
 import { OLLAMA_STATUS_KEY, OllamaBanner, useOllamaStatus } from './ollama-banner';
 

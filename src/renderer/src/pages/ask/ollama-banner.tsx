@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api } from '../../api/api';
 import { IconAlert, IconCheck, IconRefresh } from '../../components/icons';
 import { ProblemAlert } from '../../components/problem-alert';
-import { ollamaBanner } from './ask-model';
+import { ollamaBanner } from '../../lib/ask-model';
 
 export const OLLAMA_STATUS_KEY = ['ollama-status'] as const;
 

@@ -20,7 +20,7 @@ import type { TableSchema } from '../../api/queries';
 import { IconPlus, IconTrash } from '../../components/icons';
 import { SqlView } from '../../components/sql/sql-view';
 import { relativeTime } from '../../lib/format';
-import type { Layer } from './layer-model';
+import type { Layer } from '../../lib/semantic-layer-model';
 
 type Props = { layer: Layer; onChange: (l: Layer) => void };
 

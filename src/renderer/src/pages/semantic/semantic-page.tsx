@@ -39,7 +39,7 @@ import {
   tabOf,
   type Issue,
   type Layer,
-} from './layer-model';
+} from '../../lib/semantic-layer-model';
 import { ExamplesTab, MetricsTab, RelationshipsTab } from './lists-tabs';
 import { TablesTab } from './tables-tab';
 

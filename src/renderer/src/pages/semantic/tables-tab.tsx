@@ -22,7 +22,7 @@ import {
   updateTable,
   valuesFromTags,
   type Layer,
-} from './layer-model';
+} from '../../lib/semantic-layer-model';
 
 export function TablesTab({
   layer,

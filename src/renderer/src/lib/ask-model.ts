@@ -2,7 +2,7 @@
  * Pure helpers of the Ask page: what the Ollama banner says, how an answer becomes the grid's
  * outcome, how the attempts read in one line, and the elapsed-time label while waiting.
  */
-import type { OpOutput } from '../../../../shared/contract/ops';
+import type { OpOutput } from '../../../shared/contract/ops';
 
 export type AskOutcome = OpOutput<'ask'>;
 export type AskSuccess = Extract<AskOutcome, { ok: true }>;

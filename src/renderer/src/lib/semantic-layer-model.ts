@@ -3,7 +3,7 @@
  * what says nothing before saving, keep value hints' types, and turn the core's validation
  * message into issues named the way a person reads them ("Table orders › column status").
  */
-import type { SemanticLayer } from '../../../../shared/contract/nl';
+import type { SemanticLayer } from '../../../shared/contract/nl';
 
 export type Layer = SemanticLayer;
 export type LayerTable = Layer['tables'][number];
