@@ -221,8 +221,19 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
 
     await go('/audit');
     await page.getByTestId('audit-status').locator('label', { hasText: 'Denied' }).click();
-    // The previous page stays on screen, dimmed, until the filtered one arrives.
+    // The filter is kept in the address first; the previous page stays on screen, dimmed,
+    // until the filtered one arrives — so wait for both, in that order.
+    await page.waitForFunction("location.hash.includes('status=denied')");
     await page.locator('[data-testid="audit-results"][data-stale="false"]').waitFor();
+    // Fails by timeout if an allowed entry is still listed once the filtered page is shown.
+    await page.waitForFunction(
+      `(() => {
+        const statuses = [...document.querySelectorAll('tr[data-status]')].map((r) => r.getAttribute('data-status'));
+        return statuses.length > 0 && statuses.every((st) => st === 'denied');
+      })()`,
+      null,
+      { timeout: 15_000 },
+    );
     const row = page.getByTestId(`audit-row-${auditId}`);
     await row.waitFor();
     expect(
@@ -290,6 +301,19 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     await shot('workbench-history');
     await items.nth(2).click();
     expect(await page.locator('.cm-content').innerText()).toContain('GROUP BY status');
+
+    // The editor's standard history: typing can be undone and redone from the keyboard.
+    const editor = page.locator('.cm-content');
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' LIMIT 3');
+    expect(await editor.innerText()).toContain('LIMIT 3');
+    await page.keyboard.press('Control+z');
+    // One step back: the typing goes, the query picked from the history stays.
+    expect(await editor.innerText()).not.toContain('LIMIT 3');
+    expect(await editor.innerText()).toContain('GROUP BY status');
+    await page.keyboard.press('Control+y');
+    expect(await editor.innerText()).toMatch(/GROUP BY status ORDER BY orders DESC LIMIT 3$/);
   });
 
   it('answers a question in plain language through the local model, or says how to set it up', async () => {

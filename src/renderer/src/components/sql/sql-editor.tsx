@@ -24,7 +24,7 @@ import {
 } from '@codemirror/view';
 import { classHighlighter } from '@lezer/highlight';
 import { useEffect, useRef } from 'react';
-import { undoHistory } from './undo-history';
+import { history, historyKeymap, isolateHistory } from '@codemirror/commands';
 
 export type SchemaTables = Record<string, string[]>;
 
@@ -125,7 +125,8 @@ export function SqlEditor({
           lineNumbers(),
           highlightActiveLineGutter(),
           highlightSpecialChars(),
-          undoHistory(),
+          history(),
+          keymap.of(historyKeymap),
           drawSelection(),
           indentOnInput(),
           bracketMatching(),
@@ -168,7 +169,12 @@ export function SqlEditor({
   useEffect(() => {
     const v = view.current;
     if (v && v.state.doc.toString() !== value) {
-      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+      // Text put in from outside (history, an answer) is one undo step of its own, never merged
+      // with the typing before or after it.
+      v.dispatch({
+        changes: { from: 0, to: v.state.doc.length, insert: value },
+        annotations: isolateHistory.of('full'),
+      });
     }
   }, [value]);
 
