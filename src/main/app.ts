@@ -29,6 +29,8 @@ export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'qu
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    // Headless, security alerts go to the log; the desktop shell passes OS notifications.
+    notifier: options.notifier ?? { alert: (title, body) => logger.warn(`${title}: ${body}`) },
   });
   let port = options.port ?? DEFAULT_PORT;
   const sessions = new UiSessions(core.clock);

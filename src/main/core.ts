@@ -7,11 +7,12 @@ import { Connections } from './connections/connections';
 import type { QueryLimits } from './connectors/types';
 import { Agents } from './identity/agents';
 import { GrantsRepo } from './policy/grants-repo';
-import { systemClock, type Clock, type KeyProvider } from './ports';
+import { systemClock, type Clock, type KeyProvider, type Notifier } from './ports';
 import { QueryService } from './query/query-service';
 import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
 import { openStore } from './store/open-store';
 import { lockDataDir } from './store/data-dir-lock';
+import { AlertMonitor } from './alerts/alert-monitor';
 import { SecretBox } from './store/secret-box';
 import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
 import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
@@ -35,6 +36,8 @@ export interface CoreOptions {
   demo?: boolean;
   /** Natural-language settings the shell fixes (tests: short Ollama timeouts, small budgets). */
   nl?: NlConfig;
+  /** Where security alerts go (desktop notifications, or the log headless); none: not raised. */
+  notifier?: Notifier;
 }
 
 /** Everything the shells and the API need, wired once. */
@@ -81,6 +84,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     db.close();
     unlock();
     throw e;
+  }
+  if (options.notifier) {
+    const alerts = new AlertMonitor(options.notifier, clock);
+    audit.onDurable((e) => alerts.observe(e));
   }
   const agents = new Agents(db, clock);
   const grants = new GrantsRepo(db);

@@ -112,8 +112,14 @@ export class AuditLog {
   private seq = 0;
   private closed = false;
   private drained: (() => void) | null = null;
+  private readonly observers: ((e: AuditEntry) => void)[] = [];
   /** Commits and entries written, for tests and the benchmark. */
   readonly stats = { commits: 0, entries: 0 };
+
+  /** Calls `listener` with each entry once it is durable (alerts watch the trail this way). */
+  onDurable(listener: (e: AuditEntry) => void): void {
+    this.observers.push(listener);
+  }
 
   /** Without a committer, batches are committed on this thread. */
   constructor(
@@ -173,6 +179,7 @@ export class AuditLog {
       this.stats.commits += 1;
       this.stats.entries += batch.length;
       for (const p of batch) p.resolve(p.id);
+      for (const p of batch) this.notify(p);
     } catch (e) {
       const err = new Error(`audit write failed: ${(e as Error).message}`);
       for (const p of batch) p.reject(err);
@@ -183,6 +190,16 @@ export class AuditLog {
     // Whatever arrived while this batch was being made durable goes next, without waiting.
     if (this.queue.length > 0) void this.flush();
     else this.drained?.();
+  }
+
+  private notify(p: Pending) {
+    for (const observe of this.observers) {
+      try {
+        observe({ id: p.id, ...p.record, leafHash: p.leaf, chainHash: p.chain });
+      } catch {
+        // An observer's failure must never touch the audit itself.
+      }
+    }
   }
 
   /** After a failed batch: continue the chain from what is on disk, re-chaining the queue. */
