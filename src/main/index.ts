@@ -4,10 +4,11 @@
  * Everything else is the core's job.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, safeStorage } from 'electron';
 import { startAirlock, type StartedAirlock } from './app';
 import { IPC_GET_INFO } from '../shared/contract/op-names';
 import { registerOpsIpc } from './electron/ipc-ops';
+import { registerDesktopIpc } from './electron/desktop-ipc';
 import { createElectronNotifier } from './electron/notifier';
 import { createSafeStorageKeyProvider } from './electron/safe-storage-key-provider';
 import { createAppWindow } from './electron/window';
@@ -77,6 +78,18 @@ function registerIpc(running: StartedAirlock): void {
     }
     return { version: app.getVersion(), url: running.url };
   });
+  registerDesktopIpc(
+    ipcMain,
+    {
+      async pickFile(filters) {
+        const options = { title: 'Choose a SQLite database', properties: ['openFile' as const], filters };
+        const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return r.canceled ? null : (r.filePaths[0] ?? null);
+      },
+      writeClipboard: (text) => clipboard.writeText(text),
+    },
+    appOrigin,
+  );
   registerOpsIpc(ipcMain, running.ui.handlers('desktop'), appOrigin, {
     info: () => {},
     warn: (m, f) => console.warn(m, f ?? {}),

@@ -6,12 +6,15 @@
  * cannot load packages.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES } from '../shared/contract/op-names';
+import { IPC_COPY_TEXT, IPC_GET_INFO, IPC_PICK_SQLITE_FILE, IPC_PREFIX, OP_NAMES } from '../shared/contract/op-names';
 import type { AirlockBridge } from '../shared/contract/ops';
 
 function buildBridge(): AirlockBridge {
   const methods: Record<string, (input?: unknown) => Promise<unknown>> = {
     getInfo: () => ipcRenderer.invoke(IPC_GET_INFO),
+    pickSqliteFile: () => ipcRenderer.invoke(IPC_PICK_SQLITE_FILE),
+    // Only a string crosses, whatever the caller passes.
+    copyText: (text?: unknown) => ipcRenderer.invoke(IPC_COPY_TEXT, String(text ?? '')),
   };
   for (const name of OP_NAMES) {
     const channel = IPC_PREFIX + name;

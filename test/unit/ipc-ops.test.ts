@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerOpsIpc, type IpcSenderEvent } from '../../src/main/electron/ipc-ops';
 import type { OpsHandlers } from '../../src/main/ui/ops-types';
 import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, OPS } from '../../src/shared/contract/ops';
+import { IPC_COPY_TEXT, IPC_PICK_SQLITE_FILE } from '../../src/shared/contract/op-names';
 import { AirlockError } from '../../src/shared/errors';
 
 const APP = 'http://127.0.0.1:7717';
@@ -148,11 +149,11 @@ describe('the preload', () => {
     return { exposed, invoke };
   }
 
-  it('exposes window.airlock only, with exactly one method per operation plus getInfo', async () => {
+  it('exposes window.airlock only, with exactly one method per operation plus the shell\'s own (getInfo, pickSqliteFile, copyText)', async () => {
     const { exposed } = await loadPreload();
     expect(Object.keys(exposed)).toEqual(['airlock']);
     const api = exposed.airlock as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual([...OP_NAMES, 'getInfo'].sort());
+    expect(Object.keys(api).sort()).toEqual([...OP_NAMES, 'getInfo', 'pickSqliteFile', 'copyText'].sort());
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
     expect(Object.isFrozen(api)).toBe(true);
     expect(api).not.toHaveProperty('invoke');
@@ -171,6 +172,10 @@ describe('the preload', () => {
     invoke.mockClear();
     await api.getInfo!('ignored');
     expect(invoke.mock.calls).toEqual([[IPC_GET_INFO]]);
+    invoke.mockClear();
+    await api.pickSqliteFile!('ignored', 'also ignored');
+    await api.copyText!({ not: 'a string' }, 'extra');
+    expect(invoke.mock.calls).toEqual([[IPC_PICK_SQLITE_FILE], [IPC_COPY_TEXT, '[object Object]']]);
   });
 
   it('bundles to code that loads nothing but electron: a sandboxed preload cannot load packages', async () => {

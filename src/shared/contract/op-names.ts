@@ -42,3 +42,10 @@ export const IPC_PREFIX = 'airlock:op:';
 
 /** Channel of the shell's own `getInfo` (kept from the first desktop build). */
 export const IPC_GET_INFO = 'airlock:get-info';
+
+/**
+ * Desktop-only channels: what only the shell can do for the page (a native file dialog, the
+ * system clipboard, which the window's permission handler denies to the page itself).
+ */
+export const IPC_PICK_SQLITE_FILE = 'airlock:desktop:pick-sqlite-file';
+export const IPC_COPY_TEXT = 'airlock:desktop:copy-text';

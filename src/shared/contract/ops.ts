@@ -230,4 +230,8 @@ export interface AirlockInfo {
 /** `window.airlock` in the desktop window: one method per operation, each on its own channel. */
 export type AirlockBridge = { [N in OpName]: (input: OpInput<N>) => Promise<IpcResult<OpOutput<N>>> } & {
   getInfo(): Promise<AirlockInfo>;
+  /** Desktop only: the native open-file dialog for a SQLite database; null when cancelled. */
+  pickSqliteFile(): Promise<string | null>;
+  /** Desktop only: puts text on the system clipboard. */
+  copyText(text: string): Promise<boolean>;
 };

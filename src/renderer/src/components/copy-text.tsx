@@ -1,7 +1,7 @@
 /**
- * Copy a secret or a snippet. The Clipboard API needs a permission the desktop window denies,
- * so when it fails the text is selected and the person is told to press Ctrl/⌘+C; nothing
- * claims "copied" unless it was.
+ * Copy a secret or a snippet. In the desktop window the shell writes the clipboard (the page
+ * itself is denied that permission); in a browser the Clipboard API does. When neither can, the
+ * text is selected and the person is told to press Ctrl/⌘+C; nothing claims "copied" unless it was.
  */
 import { ActionIcon, Button, Code, Group, Text, Tooltip } from '@mantine/core';
 import { useRef, useState } from 'react';
@@ -11,6 +11,8 @@ type State = 'idle' | 'copied' | 'selected';
 
 async function copy(text: string, select: () => void): Promise<State> {
   try {
+    // In the desktop window the page may not use the clipboard; the shell puts the text there.
+    if (window.airlock && (await window.airlock.copyText(text))) return 'copied';
     if (navigator.clipboard && window.isSecureContext) {
       await navigator.clipboard.writeText(text);
       return 'copied';

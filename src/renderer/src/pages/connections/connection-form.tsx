@@ -141,6 +141,19 @@ export function ConnectionForm({
             required
             styles={MONO_INPUT}
             data-testid="connection-path"
+            rightSectionWidth={window.airlock ? 96 : undefined}
+            rightSection={
+              window.airlock ? (
+                <Button
+                  size="compact-sm"
+                  variant="light"
+                  onClick={() => void window.airlock?.pickSqliteFile().then((picked) => picked && setPath(picked))}
+                  data-testid="connection-browse"
+                >
+                  Browse…
+                </Button>
+              ) : undefined
+            }
           />
         ) : (
           <>
