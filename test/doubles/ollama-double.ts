@@ -18,7 +18,7 @@ export interface ChatBody {
 
 export type ChatReply =
   /** The assistant's text; streamed in `chunks` (default: ~8-character pieces) when asked to stream. */
-  | { content: string; chunks?: string[]; delayMs?: number }
+  | { content: string; chunks?: string[]; delayMs?: number; /** Pause between streamed chunks, as a slow model would. */ chunkDelayMs?: number }
   /** An error answer the way Ollama sends them: `{ "error": "…" }` with this status. */
   | { status: number; error: string }
   /** Never answers (until the client gives up): for timeouts and cancellation. */
@@ -142,7 +142,9 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const piece of reply.chunks ?? chunk(reply.content)) {
+      if (res.destroyed) return;
       res.write(`${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: piece }, done: false })}\n`);
+      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
     }
     res.end(`${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: '' }, done_reason: 'stop', done: true, ...stats(body) })}\n`);
   }

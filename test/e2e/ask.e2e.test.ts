@@ -296,6 +296,35 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await shot('semantic-yaml-error', true);
   });
 
+  it('streams: the stage and the model\'s SQL appear while it writes, then the answer', async () => {
+    const content = JSON.stringify({ sql: ANSWER_SQL, explanation: 'Counts the orders in each status.' });
+    const pieces = content.match(/.{1,12}/g)!;
+    ollama.reply({ content, chunks: pieces, chunkDelayMs: 150 });
+    await go('/ask');
+    await page.getByTestId('ask-question').fill(QUESTION);
+    await page.getByTestId('ask-submit').click();
+    // Part of the SQL is on screen before the whole of it has been written.
+    await page.waitForFunction(
+      `(() => { const t = document.querySelector('[data-testid="ask-tokens"]')?.textContent ?? ''; return t.length > 0 && t.length < ${content.length}; })()`,
+    );
+    expect(await page.getByTestId('ask-stage').innerText()).toBe('The model is writing SQL');
+    await shot('ask-streaming');
+    await page.getByTestId('ask-answer').waitFor();
+    expect(await page.getByTestId('sql-view').innerText()).toBe(ANSWER_SQL);
+  });
+
+  it('Cancel stops the question and the model call', async () => {
+    const before = ollama.abandoned;
+    ollama.reply({ hang: true });
+    await go('/ask');
+    await page.getByTestId('ask-question').fill(QUESTION);
+    await page.getByTestId('ask-submit').click();
+    await page.getByTestId('ask-cancel').click();
+    await page.getByTestId('ask-failed').getByText('CANCELLED', { exact: true }).waitFor();
+    // The server dropped its request to the model when the browser went away.
+    await expect.poll(() => ollama.abandoned, { timeout: 10_000 }).toBe(before + 1);
+  });
+
   it('looks right in the dark theme too', async () => {
     await go('/semantic/demo');
     await page.getByTestId('theme-toggle').click();

@@ -11,6 +11,8 @@ import { AskEvent, AskRequest, AskAnswer, OllamaStatus, SemanticLayer } from '..
 import { AirlockError, isAirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
 import { agentAsker } from '../../nl/access';
+import { uiAsker } from '../../nl/nl-ops';
+import { OPS, type OpInput } from '../../../shared/contract/ops';
 import { publicDetails } from '../../query/query-service';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
@@ -97,6 +99,22 @@ export function nlRoutes(core: Core): [RouteSpec, Handler][] {
         const agent = request.agent!;
         const asker = agentAsker(agent, core.grants.list(agent.id));
         return askReply((opts) => core.nl.asks.ask(asker, body as AskRequest, opts), request.headers.accept);
+      },
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/v1/ui/ask/stream',
+        auth: 'session',
+        summary:
+          "The UI's ask, streamed as NDJSON (stages, the model's tokens, each attempt, then the answer or an error), as the analyst or as an agent; the operation `ask` is the same without streaming.",
+        body: OPS.ask.input,
+        responses: { 200: AskEvent },
+      },
+      async ({ body }) => {
+        const { asAgent, ...req } = body as OpInput<'ask'>;
+        const asker = uiAsker(core, req.connection, asAgent);
+        return askReply((opts) => core.nl.asks.ask(asker, req, opts), 'application/x-ndjson');
       },
     ],
     [

@@ -8,6 +8,7 @@ import {
   Anchor,
   Box,
   Button,
+  Code,
   Group,
   Loader,
   Paper,
@@ -17,9 +18,10 @@ import {
   Textarea,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api/api';
+import { askStreaming, type AskStreamEvent } from '../../api/ask-stream';
 import { useAgents, useConnections } from '../../api/queries';
 import { EmptyHint } from '../../components/empty-hint';
 import { IconBolt, IconDatabase } from '../../components/icons';
@@ -75,13 +77,27 @@ export default function AskPage() {
   const agentName =
     asAgent === ME ? null : (activeAgents.find((a) => a.id === asAgent)?.name ?? null);
 
+  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
+  const streaming = useRef<AbortController | null>(null);
   const ask = useMutation({
-    mutationFn: (q: string) =>
-      api.ask({
-        connection: connection!.name,
-        question: q,
-        ...(asAgent !== ME ? { asAgent } : {}),
-      }),
+    mutationFn: async (q: string): Promise<AskOutcome> => {
+      const input = { connection: connection!.name, question: q, ...(asAgent !== ME ? { asAgent } : {}) };
+      // The desktop window asks over IPC, which cannot stream; a browser streams the answer.
+      if (window.airlock) return api.ask(input);
+      const ctrl = new AbortController();
+      streaming.current = ctrl;
+      setProgress(NO_PROGRESS);
+      try {
+        return await askStreaming(input, (e) => setProgress((p) => nextProgress(p, e)), ctrl.signal);
+      } catch (e) {
+        if (ctrl.signal.aborted) {
+          return { ok: false, code: 'CANCELLED', message: 'You cancelled the question; the model call was stopped.', auditId: null };
+        }
+        throw e;
+      } finally {
+        streaming.current = null;
+      }
+    },
     onSuccess: (outcome, q) => {
       // A failure about Ollama: the banner above should say the same, freshly checked.
       if (!outcome.ok && outcome.code.startsWith('OLLAMA'))
@@ -231,7 +247,11 @@ export default function AskPage() {
       </Paper>
 
       {ask.isPending ? (
-        <Waiting model={ollama.data?.model} />
+        <Waiting
+          model={ollama.data?.model}
+          progress={progress}
+          onCancel={window.airlock ? undefined : () => streaming.current?.abort()}
+        />
       ) : ask.error ? (
         <ResultPanel
           run={{ error: ask.error, asAgentName: agentName, connection: connection?.name ?? '' }}
@@ -280,7 +300,37 @@ export default function AskPage() {
  * While the model works. The UI's ask is one request and one answer, so there is no live stage
  * or token to show: an honest spinner, the time so far, and what happens meanwhile.
  */
-function Waiting({ model }: { model: string | undefined }) {
+interface Progress {
+  stage: string | null;
+  /** What the model has written so far, as Ollama streams it. */
+  text: string;
+}
+const NO_PROGRESS: Progress = { stage: null, text: '' };
+
+const STAGE_LABEL: Record<string, string> = {
+  linking: 'Picking the tables the question needs',
+  generating: 'The model is writing SQL',
+  validating: 'Checking it through the guard and the policy',
+  executing: 'Running it',
+  repairing: 'The database objected; the model is fixing its SQL',
+  summarising: 'Summarising the rows',
+};
+
+function nextProgress(p: Progress, e: AskStreamEvent): Progress {
+  if (e.type === 'stage') return { stage: e.stage, text: e.stage === 'repairing' ? '' : p.text };
+  if (e.type === 'token') return { ...p, text: p.text + e.text };
+  return p;
+}
+
+function Waiting({
+  model,
+  progress,
+  onCancel,
+}: {
+  model: string | undefined;
+  progress: Progress;
+  onCancel: (() => void) | undefined;
+}) {
   const [started] = useState(() => Date.now());
   const [now, setNow] = useState(started);
   useEffect(() => {
@@ -289,18 +339,30 @@ function Waiting({ model }: { model: string | undefined }) {
   }, []);
   return (
     <Paper withBorder radius="md" p="md" data-testid="ask-waiting" aria-live="polite">
-      <Group gap="sm" wrap="nowrap">
+      <Group gap="sm" wrap="nowrap" align="flex-start">
         <Loader size="sm" />
-        <Stack gap={2}>
+        <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
           <Text size="sm" fw={600}>
             Asking {model ?? 'the local model'}… {elapsedLabel(now - started)}
           </Text>
-          <Text size="xs" c="dimmed">
-            Airlock picks the relevant tables, the model writes SQL, the guard checks it and it runs
-            (with repairs if the database objects). The answer arrives in one piece; small models on
-            a laptop can take a minute.
+          <Text size="xs" c="dimmed" data-testid="ask-stage">
+            {progress.stage
+              ? STAGE_LABEL[progress.stage] ?? progress.stage
+              : onCancel
+                ? 'Starting…'
+                : 'Airlock picks the relevant tables, the model writes SQL, the guard checks it and it runs. In the desktop window the answer arrives in one piece; small models on a laptop can take a minute.'}
           </Text>
+          {progress.text ? (
+            <Code block data-testid="ask-tokens" style={{ maxHeight: 160, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
+              {progress.text}
+            </Code>
+          ) : null}
         </Stack>
+        {onCancel ? (
+          <Button size="compact-sm" variant="default" onClick={onCancel} data-testid="ask-cancel">
+            Cancel
+          </Button>
+        ) : null}
       </Group>
     </Paper>
   );
