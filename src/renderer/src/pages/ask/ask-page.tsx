@@ -12,7 +12,6 @@ import {
   Group,
   Loader,
   Paper,
-  Select,
   Stack,
   Text,
   Textarea,
@@ -26,6 +25,7 @@ import { useAgents, useConnections } from '../../api/queries';
 import { EmptyHint } from '../../components/empty-hint';
 import { IconBolt, IconDatabase } from '../../components/icons';
 import { Page } from '../../components/page';
+import { ME, PrincipalPickers } from '../../components/principal-pickers';
 import { PageLoader } from '../../components/page-loader';
 import { agentStatus } from '../agents/agent-status';
 import { ResultPanel } from '../workbench/result-panel';
@@ -40,7 +40,6 @@ import {
 import { AnswerCard } from './answer-card';
 import { OLLAMA_STATUS_KEY, OllamaBanner, useOllamaStatus } from './ollama-banner';
 
-const ME = '__me__';
 const DEMO_QUESTIONS = [
   'How many orders are there per status?',
   'Which five customers spent the most?',
@@ -81,17 +80,30 @@ export default function AskPage() {
   const streaming = useRef<AbortController | null>(null);
   const ask = useMutation({
     mutationFn: async (q: string): Promise<AskOutcome> => {
-      const input = { connection: connection!.name, question: q, ...(asAgent !== ME ? { asAgent } : {}) };
+      const input = {
+        connection: connection!.name,
+        question: q,
+        ...(asAgent !== ME ? { asAgent } : {}),
+      };
       // The desktop window asks over IPC, which cannot stream; a browser streams the answer.
       if (window.airlock) return api.ask(input);
       const ctrl = new AbortController();
       streaming.current = ctrl;
       setProgress(NO_PROGRESS);
       try {
-        return await askStreaming(input, (e) => setProgress((p) => nextProgress(p, e)), ctrl.signal);
+        return await askStreaming(
+          input,
+          (e) => setProgress((p) => nextProgress(p, e)),
+          ctrl.signal,
+        );
       } catch (e) {
         if (ctrl.signal.aborted) {
-          return { ok: false, code: 'CANCELLED', message: 'You cancelled the question; the model call was stopped.', auditId: null };
+          return {
+            ok: false,
+            code: 'CANCELLED',
+            message: 'You cancelled the question; the model call was stopped.',
+            auditId: null,
+          };
         }
         throw e;
       } finally {
@@ -142,28 +154,15 @@ export default function AskPage() {
       description="Questions in plain language, answered by a local model. The SQL it writes goes through the same guard and audit as an agent's."
       actions={
         <Group gap="xs" align="flex-end" wrap="nowrap">
-          <Select
-            size="sm"
-            label="Connection"
-            data={list.map((c) => ({ value: c.name, label: `${c.name} · ${c.kind}` }))}
-            value={connection?.name ?? null}
-            onChange={(v) => v && setConnection(v)}
-            allowDeselect={false}
-            w={190}
-            data-testid="ask-connection"
-          />
-          <Select
-            size="sm"
-            label="Ask as"
-            data={[
-              { value: ME, label: 'Me (full access)' },
-              ...activeAgents.map((a) => ({ value: a.id, label: `Agent: ${a.name}` })),
-            ]}
-            value={asAgent}
-            onChange={(v) => setAsAgent(v ?? ME)}
-            allowDeselect={false}
-            w={200}
-            data-testid="ask-as"
+          <PrincipalPickers
+            connections={list}
+            connection={connection?.name ?? null}
+            onConnection={setConnection}
+            agents={activeAgents}
+            asAgent={asAgent}
+            onAsAgent={setAsAgent}
+            asLabel="Ask as"
+            testIds={{ connection: 'ask-connection', asAgent: 'ask-as' }}
           />
         </Group>
       }
@@ -347,13 +346,17 @@ function Waiting({
           </Text>
           <Text size="xs" c="dimmed" data-testid="ask-stage">
             {progress.stage
-              ? STAGE_LABEL[progress.stage] ?? progress.stage
+              ? (STAGE_LABEL[progress.stage] ?? progress.stage)
               : onCancel
                 ? 'Starting…'
                 : 'Airlock picks the relevant tables, the model writes SQL, the guard checks it and it runs. In the desktop window the answer arrives in one piece; small models on a laptop can take a minute.'}
           </Text>
           {progress.text ? (
-            <Code block data-testid="ask-tokens" style={{ maxHeight: 160, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
+            <Code
+              block
+              data-testid="ask-tokens"
+              style={{ maxHeight: 160, overflow: 'auto', whiteSpace: 'pre-wrap' }}
+            >
               {progress.text}
             </Code>
           ) : null}

@@ -9,7 +9,6 @@ import {
   Kbd,
   NumberInput,
   Paper,
-  Select,
   Splitter,
   Tabs,
   Tooltip,
@@ -22,6 +21,7 @@ import { useAgents, useConnections, useSchema, useSettings } from '../../api/que
 import { EmptyHint } from '../../components/empty-hint';
 import { IconDatabase, IconPlay } from '../../components/icons';
 import { Page } from '../../components/page';
+import { ME, PrincipalPickers } from '../../components/principal-pickers';
 import { PageLoader } from '../../components/page-loader';
 import { formatCount } from '../../lib/format';
 import { remember, type HistoryEntry } from '../../lib/query-history';
@@ -33,7 +33,6 @@ import { SchemaPanel } from './schema-panel';
 import { useStored } from './use-stored';
 
 const SqlEditor = lazy(() => import('../../components/sql/sql-editor'));
-const ME = '__me__';
 
 export default function WorkbenchPage() {
   const connections = useConnections();
@@ -169,28 +168,15 @@ export default function WorkbenchPage() {
       fill
       actions={
         <Group gap="xs" align="flex-end" wrap="nowrap">
-          <Select
-            size="sm"
-            label="Connection"
-            data={list.map((c) => ({ value: c.name, label: `${c.name} · ${c.kind}` }))}
-            value={connection?.name ?? null}
-            onChange={(v) => v && setConnection(v)}
-            allowDeselect={false}
-            w={190}
-            data-testid="wb-connection"
-          />
-          <Select
-            size="sm"
-            label="Run as"
-            data={[
-              { value: ME, label: 'Me (full access)' },
-              ...activeAgents.map((a) => ({ value: a.id, label: `Agent: ${a.name}` })),
-            ]}
-            value={asAgent}
-            onChange={(v) => setAsAgent(v ?? ME)}
-            allowDeselect={false}
-            w={200}
-            data-testid="wb-run-as"
+          <PrincipalPickers
+            connections={list}
+            connection={connection?.name ?? null}
+            onConnection={setConnection}
+            agents={activeAgents}
+            asAgent={asAgent}
+            onAsAgent={setAsAgent}
+            asLabel="Run as"
+            testIds={{ connection: 'wb-connection', asAgent: 'wb-run-as' }}
           />
           <NumberInput
             size="sm"
