@@ -133,6 +133,35 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_log_connection_time ON audit_log(connection COLLATE NOCASE, time, actor, status);
     `,
   },
+  {
+    version: 6,
+    name: 'audit-signing',
+    // The audit's Ed25519 signing key lives only here, inside the encrypted store. A signed
+    // checkpoint commits to the chain head and to the Merkle root of the entries up to seq;
+    // the tree's right edge (frontier) is kept with it so the next start need not rehash the log.
+    sql: `
+      CREATE TABLE audit_signing_key (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        private_key TEXT NOT NULL,
+        public_key  TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE audit_checkpoints (
+        seq            INTEGER PRIMARY KEY,
+        head_hash      TEXT NOT NULL,
+        time           TEXT NOT NULL,
+        signature      TEXT NOT NULL,
+        tree_root      TEXT NOT NULL,
+        tree_signature TEXT NOT NULL,
+        frontier       TEXT NOT NULL
+      ) STRICT;
+      CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+      CREATE TRIGGER audit_signing_key_no_update BEFORE UPDATE ON audit_signing_key
+        BEGIN SELECT RAISE(ABORT, 'the audit signing key is never replaced'); END;
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {
