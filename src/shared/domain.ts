@@ -1,6 +1,17 @@
 /** Domain types shared by every layer. Pure: no node:, no electron, no DOM. */
 
-export type Action = 'read' | 'write';
+/**
+ * `export` lets a read ask for more rows than the configured cap (up to the grant's export
+ * limits); it adds nothing a `read` grant does not already allow to be seen.
+ */
+export type Action = 'read' | 'write' | 'export';
+
+/** What an officer allows one export to take; absent fields fall back to the export defaults. */
+export interface ExportLimits {
+  maxRows?: number;
+  maxBytes?: number;
+  timeoutMs?: number;
+}
 
 /** A permission row: agent × connection × table (× columns) × actions. */
 export interface Grant {
@@ -12,6 +23,8 @@ export interface Grant {
   columns?: string[];
   /** `deny` grants subtract: deny overrides allow. Default `allow`. */
   effect?: 'allow' | 'deny';
+  /** With the `export` action: the caps of one export under this grant. */
+  exportLimits?: ExportLimits;
 }
 
 export type Effect = 'allow' | 'deny' | 'needs_approval';

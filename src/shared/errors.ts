@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   QUERY_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A result (or one row of it) larger than the byte cap: refused rather than held in memory. */
+  RESULT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   CONNECTION_FAILED: 400,

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Action, Grant } from '../../shared/domain';
+import type { Action, ExportLimits, Grant } from '../../shared/domain';
 
 interface GrantRow {
   connection: string;
@@ -7,6 +7,7 @@ interface GrantRow {
   actions: string;
   columns: string | null;
   effect: 'allow' | 'deny';
+  export_limits: string | null;
 }
 
 export class GrantsRepo {
@@ -21,11 +22,11 @@ export class GrantsRepo {
   constructor(private readonly db: Database) {
     this.stmts = {
       list: db.prepare(
-        'SELECT connection, table_name, actions, columns, effect FROM grants WHERE agent_id = ? ORDER BY position',
+        'SELECT connection, table_name, actions, columns, effect, export_limits FROM grants WHERE agent_id = ? ORDER BY position',
       ),
       clear: db.prepare('DELETE FROM grants WHERE agent_id = ?'),
-      insert: db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect)
-        VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect)`),
+      insert: db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect, export_limits)
+        VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect, @exportLimits)`),
       // Connection names compare without case everywhere (the connections table is NOCASE).
       renameConnection: db.prepare('UPDATE grants SET connection = @to WHERE connection = @from COLLATE NOCASE'),
       dropConnection: db.prepare('DELETE FROM grants WHERE connection = ? COLLATE NOCASE'),
@@ -41,6 +42,7 @@ export class GrantsRepo {
       };
       if (r.columns !== null) g.columns = JSON.parse(r.columns) as string[];
       if (r.effect === 'deny') g.effect = 'deny';
+      if (r.export_limits !== null) g.exportLimits = JSON.parse(r.export_limits) as ExportLimits;
       return g;
     });
   }
@@ -71,6 +73,7 @@ export class GrantsRepo {
           actions: JSON.stringify(g.actions),
           columns: g.columns ? JSON.stringify(g.columns) : null,
           effect: g.effect ?? 'allow',
+          exportLimits: g.exportLimits ? JSON.stringify(g.exportLimits) : null,
         }),
       );
     })();

@@ -134,6 +134,12 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'grant-export-limits',
+    // An export is its own action on a grant, with the caps the officer sets for it (JSON).
+    sql: `ALTER TABLE grants ADD COLUMN export_limits TEXT;`,
+  },
+  {
     version: 6,
     name: 'audit-signing',
     // The audit's Ed25519 signing key lives only here, inside the encrypted store. A signed
