@@ -3,16 +3,49 @@ import type { z } from 'zod';
 import { AirlockError, isAirlockError } from '../../shared/errors';
 import { publicDetails } from '../query/query-service';
 
-/** Parses with a zod schema; a failure is a 400 naming each offending field. */
+/** How many validation issues an answer (and its audit entry) names, and how long each may be. */
+const MAX_ISSUES = 20;
+const MAX_ISSUE_TEXT = 200;
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * Parses with a zod schema; a failure is a 400 naming the offending fields. The answer is
+ * bounded whatever the body: at most MAX_ISSUES issues, each clipped, so a large bad body
+ * cannot make a larger answer or a larger audit entry.
+ */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  const all = r.error.issues;
+  const issues = all
+    .slice(0, MAX_ISSUES)
+    .map((i) => ({ path: clip(i.path.map(String).join('.') || '(root)', 100), message: clip(i.message, MAX_ISSUE_TEXT) }));
+  const more = all.length > MAX_ISSUES ? `; and ${all.length - MAX_ISSUES} more` : '';
   throw new AirlockError(
     'VALIDATION_FAILED',
-    `the ${what} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    { issues },
+    clip(`the ${what} is not valid: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}${more}`, 1000),
+    { issues, ...(all.length > MAX_ISSUES ? { issueCount: all.length } : {}) },
   );
+}
+
+/** Where a parsed JSON value holds text that is not well-formed Unicode (a lone surrogate), or null. */
+export function illFormedTextAt(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : path || '(root)';
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = illFormedTextAt(value[i], path ? `${path}.${i}` : String(i));
+      if (at) return at;
+    }
+    return null;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const here = path ? `${path}.${k.toWellFormed()}` : k.toWellFormed();
+    if (!k.isWellFormed()) return here;
+    const at = illFormedTextAt(v, here);
+    if (at) return at;
+  }
+  return null;
 }
 
 function fromFastify(e: FastifyError): AirlockError {
@@ -25,11 +58,15 @@ function fromFastify(e: FastifyError): AirlockError {
       return new AirlockError('VALIDATION_FAILED', 'the JSON body is empty');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AirlockError('VALIDATION_FAILED', 'the Content-Length header does not match the body');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AirlockError('VALIDATION_FAILED', 'a part of the address is longer than any name Airlock accepts (100 characters)');
+    case 'FST_ERR_BAD_URL':
+      return new AirlockError('VALIDATION_FAILED', 'the address is not valid: a part of it is not correctly percent-encoded');
     default:
       if (e.statusCode === 400 && /JSON/i.test(e.message)) {
         return new AirlockError('VALIDATION_FAILED', 'the body is not valid JSON');
       }
-      if (e.statusCode && e.statusCode < 500) return new AirlockError('VALIDATION_FAILED', e.message);
+      if (e.statusCode && e.statusCode < 500) return new AirlockError('VALIDATION_FAILED', clip(e.message, MAX_ISSUE_TEXT));
       return new AirlockError('INTERNAL', 'Airlock hit an internal error; the request was not completed');
   }
 }

@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
@@ -8,8 +8,8 @@ import type { Core } from '../core';
 import { silentLogger, type Logger } from '../ports';
 import { createUiBackend, type UiBackend } from '../ui/ops-handlers';
 import { VERSION } from '../version';
-import { requireAdmin, requireAgent } from './auth';
-import { errorHandler, parseWith, sendError } from './http-errors';
+import { bearer, requireAdmin, requireAgent } from './auth';
+import { errorHandler, illFormedTextAt, parseWith, sendError } from './http-errors';
 import { loopbackGuard } from './loopback-guard';
 import { openApiDocument } from './openapi';
 import type { RouteSpec } from './route-table';
@@ -51,7 +51,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { core } = deps;
   const logger = deps.logger ?? silentLogger;
   const port = typeof deps.port === 'function' ? deps.port : () => deps.port as number;
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 1024 * 1024, trustProxy: false, return503OnClosing: true });
+  // Malformed addresses (bad percent-encoding, over-long parameters) are refused by the router
+  // before any route or hook runs; they are answered here in the one error shape.
+  let onFrameworkError: (e: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown = () => undefined;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+    frameworkErrors: (e, request, reply) => onFrameworkError(e, request, reply),
+  });
   const sessions = deps.sessions ?? new UiSessions(core.clock);
   const baseUrl = () => `http://127.0.0.1:${port()}`;
   const ui = deps.ui ?? createUiBackend(core, { url: baseUrl });
@@ -59,7 +68,28 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (!deps.ui) app.addHook('onClose', () => ui.close());
 
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', loopbackGuard(port));
+  // JSON bodies, with one more rule at the edge: text that is not well-formed Unicode (a lone
+  // UTF-16 surrogate) is refused, so no field can reach the audit log in a form the store
+  // would not keep byte for byte.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, typeof body === 'string' ? body : body.toString('utf8'), (err, value) => {
+      if (err) return done(err, undefined);
+      const at = illFormedTextAt(value);
+      if (at) {
+        return done(
+          new AirlockError('VALIDATION_FAILED', `the body holds text that is not well-formed Unicode (a lone surrogate) at ${at}`, {
+            issues: [{ path: at, message: 'not well-formed Unicode' }],
+          }),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
+  const guardHost = loopbackGuard(port);
+  app.addHook('onRequest', guardHost);
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
@@ -84,10 +114,25 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       status: refused ? 'denied' : 'error',
       rowCount: null,
       latencyMs: null,
-      details: { agentId: agent.id, route: `${request.method} ${request.routeOptions.url}`, code: err.code },
+      details: { agentId: agent.id, route: `${request.method} ${routeOf(request)}`, code: err.code },
     });
   };
-  app.setErrorHandler(errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure));
+  const handleError = errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure);
+  app.setErrorHandler(handleError);
+  const agentGate = requireAgent(core);
+  onFrameworkError = async (e, request, reply) => {
+    await guardHost(request, reply);
+    if (reply.sent) return reply;
+    // An agent's malformed request is still an agent request: identified, limited and audited.
+    if (bearer(request)?.startsWith('alk_')) {
+      try {
+        await agentGate(request);
+      } catch (authErr) {
+        return handleError(authErr as Error, request, reply);
+      }
+    }
+    return handleError(e, request, reply);
+  };
   const hasRenderer = deps.rendererDir !== undefined && existsSync(join(deps.rendererDir, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
     // The UI routes on the client (/agents/…, /audit): a reload or a bookmark gets the app.
@@ -160,12 +205,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** A page address (no /v1/, no file extension) that a browser asks for as a document. */
+/** The route of a request for logs and audit details: its pattern, or its clipped path when no route matched. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, 200);
+}
+
+/** The UI's page sections (src/renderer/src/app.tsx); any other path is not a page. */
+const PAGE_SECTIONS = new Set(['setup', 'workbench', 'ask', 'semantic', 'connections', 'agents', 'audit', 'settings']);
+
+/**
+ * A page address a browser asks for as a document: the UI's own sections only, so a probe of
+ * /metrics or /.env is told 404 instead of being shown the app with a 200.
+ */
 function isClientRoute(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0]!;
-  if (path.startsWith('/v1/') || path === '/v1' || path.startsWith('/mcp')) return false;
-  return !/\.[A-Za-z0-9]+$/.test(path);
+  const first = path.split('/')[1] ?? '';
+  return PAGE_SECTIONS.has(first) && !/\.[A-Za-z0-9]+$/.test(path);
 }
 
 function sendIndex(reply: FastifyReply) {

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Worker } from 'node:worker_threads';
 import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
+import { wellFormed } from './canonical-json';
 import { GENESIS, chainHash, leafHash } from './chain';
 import { rowToEntry, type AuditRow } from './audit-rows';
 import type { WriterBatch, WriterReply, WriterRow } from './writer-protocol';
@@ -138,8 +139,9 @@ export class AuditLog {
   }
 
   /** Appends one entry; resolves with its id once it is on disk. */
-  append(record: AuditRecord): Promise<number> {
+  append(entry: AuditRecord): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the audit log is closed'));
+    const record = wellFormed(entry);
     return new Promise<number>((resolve, reject) => {
       const id = this.lastId + 1;
       const leaf = leafHash(id, record);

@@ -61,11 +61,19 @@ export const GrantSchema = z.strictObject({
   connection: name,
   table: z.string().min(1).max(256),
   actions: z
-    .array(z.enum(['read', 'write']))
+    .array(z.enum(['read', 'write', 'export']))
     .min(1)
     .refine((a) => new Set(a).size === a.length, 'actions must not repeat'),
   columns: z.array(z.string().min(1).max(256)).min(1).optional(),
   effect: z.enum(['allow', 'deny']).optional(),
+  /** The caps of one export under this grant (with the `export` action); defaults when absent. */
+  exportLimits: z
+    .strictObject({
+      maxRows: z.number().int().min(1).max(10_000_000).optional(),
+      maxBytes: z.number().int().min(1024).max(2 * 1024 * 1024 * 1024).optional(),
+      timeoutMs: z.number().int().min(100).max(24 * 3_600_000).optional(),
+    })
+    .optional(),
 });
 export const PutGrants = z.strictObject({ grants: z.array(GrantSchema).max(10_000) });
 export const GrantList = z.object({ grants: z.array(GrantSchema) });
@@ -102,6 +110,13 @@ export const AuditVerifyResult = z.object({
   entries: z.number().int(),
   firstBroken: z.number().int().nullable(),
   problem: z.string().nullable(),
+  /** The last entry that verified and its chain hash: kept elsewhere, they catch a rewrite. */
+  headSeq: z.number().int(),
+  headHash: z.string(),
+  /** Signed checkpoints checked: signature, chain head and Merkle root. */
+  checkpoints: z.number().int(),
+  /** Entries removed by retention. */
+  purged: z.number().int(),
 });
 
 // ── agent routes ───────────────────────────────────────────────────────────
@@ -157,7 +172,12 @@ export const MongoQueryRequest = z.strictObject({ connection: name, mongo: Mongo
 export type MongoQueryRequest = z.infer<typeof MongoQueryRequest>;
 
 type Issue = { path: PropertyKey[]; message: string };
-const describeIssues = (issues: Issue[]) => issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+/** At most five issues, each cut short: an answer's size never grows with the body's. */
+const describeIssues = (issues: Issue[]) =>
+  issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.').slice(0, 100) || '(root)'}: ${i.message.slice(0, 200)}`)
+    .join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');
 
 /**
  * What `POST /v1/query` accepts: SQL (`sql`, `params`) or a MongoDB query (`mongo`), exactly
@@ -165,7 +185,9 @@ const describeIssues = (issues: Issue[]) => issues.map((i) => `${i.path.map(Stri
  */
 export const AgentQueryRequest = z.union([QueryRequest, MongoQueryRequest], {
   error: (iss) => {
-    const body = (iss.input ?? {}) as Record<string, unknown>;
+    const input = iss.input;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'the body must be a JSON object';
+    const body = input as Record<string, unknown>;
     if ('sql' in body && 'mongo' in body) return 'give exactly one of "sql" (SQL connections) or "mongo" (MongoDB connections)';
     const branches = (iss as { errors?: Issue[][] }).errors ?? [];
     const meant = 'mongo' in body ? branches[1] : branches[0];
