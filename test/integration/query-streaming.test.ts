@@ -66,7 +66,7 @@ function streamingSuite(kind: Kind) {
       const r = await t.admin('POST', '/v1/admin/connections', { name: connection, kind, url: url.replace('://', '://') });
       expect(r.statusCode, r.body).toBe(201);
     }
-    key = (await t.createAgent('streamer', [{ connection, table: '*', actions: ['read'] }])).apiKey;
+    key = (await t.createAgent('streamer', [{ connection, table: '*', actions: ['read', 'export'] }])).apiKey;
   });
   afterAll(async () => {
     await t?.close();
@@ -166,7 +166,7 @@ function streamingSuite(kind: Kind) {
     const slow = await startTestAirlock({ queryLimits: { maxRows: 100, timeoutMs: 1500, exportMaxRows: 100_000_000, exportTimeoutMs: 1500 } });
     try {
       if (kind !== 'sqlite') await slow.admin('POST', '/v1/admin/connections', { name: connection, kind, url });
-      const k = (await slow.createAgent('streamer', [{ connection, table: '*', actions: ['read'] }])).apiKey;
+      const k = (await slow.createAgent('streamer', [{ connection, table: '*', actions: ['read', 'export'] }])).apiKey;
       const r = await slow.request({
         method: 'POST',
         url: '/v1/query',

@@ -9,6 +9,22 @@ import { AirlockError } from '../../shared/errors';
 import type { ConnectionRecord } from '../connections/connections';
 import type { Core } from '../core';
 import type { Agent } from '../identity/agents';
+import { hasPrincipals } from '../connectors/agent-principals';
+
+/**
+ * Drops the per-agent database principals (PostgreSQL roles, MySQL/MariaDB users) of `agentIds`
+ * on the server connections (all, or the one named). A server that cannot be reached keeps them
+ * for now: they hold no more than the grants had, and cannot log in (roles) or have a password
+ * nobody knows (users).
+ */
+async function dropPrincipals(core: Core, agentIds: string[], only?: string): Promise<void> {
+  for (const record of core.connections.list()) {
+    if ((record.kind !== 'postgres' && record.kind !== 'mysql') || (only && record.name.toLowerCase() !== only.toLowerCase())) continue;
+    const connector = core.connections.connector(record.name);
+    if (!hasPrincipals(connector)) continue;
+    for (const id of agentIds) await connector.agentRemoved(id).catch(() => undefined);
+  }
+}
 
 export function requireAgent(core: Core, id: string): Agent {
   const agent = core.agents.get(id);
@@ -37,6 +53,8 @@ export async function updateConnection(core: Core, name: string, input: CreateCo
 }
 
 export async function removeConnection(core: Core, name: string): Promise<void> {
+  // The connection's per-agent roles/users go first, while its connector can still reach the server.
+  if (core.connections.get(name)) await dropPrincipals(core, core.agents.list().map((a) => a.id), name);
   let grantsRemoved = 0;
   const rec = await core.connections.remove(name, (n) => {
     grantsRemoved = core.grants.removeConnection(n);
@@ -53,6 +71,7 @@ export async function createAgent(core: Core, input: { name: string; expiresAt?:
 export async function revokeAgent(core: Core, id: string): Promise<Agent> {
   const agent = core.agents.revoke(id);
   await core.auditAdmin('agent.revoke', { agentId: agent.id, name: agent.name });
+  await dropPrincipals(core, [agent.id]);
   return agent;
 }
 
@@ -70,7 +89,7 @@ export async function replaceGrants(core: Core, id: string, grants: Grant[]): Pr
   }
   core.grants.replace(id, grants);
   await core.auditAdmin('grants.replace', { agentId: id, name: agent.name, grants });
-  // PostgreSQL connections with agent_roles=true mirror the grants in the agent's database role.
+  // Per-agent database roles/users mirror the grants (PostgreSQL, MySQL/MariaDB).
   await core.queries.grantsChanged(agent);
   return core.grants.list(id);
 }

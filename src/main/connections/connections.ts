@@ -10,6 +10,7 @@ import type { Clock } from '../ports';
 import type { SecretBox } from '../store/secret-box';
 import { createConnector, type ConnectorConfig } from '../connectors/registry';
 import type { Connector, ConnectorTable } from '../connectors/types';
+import { hasPrincipals, type PrincipalStatus } from '../connectors/agent-principals';
 
 export interface ConnectionRecord {
   name: string;
@@ -144,11 +145,13 @@ export class Connections {
    * Connects and lists the tables without saving anything ("Test connection" in a form).
    * When a connection of that name exists, a `***` password stands for its stored one.
    */
-  async probe(input: CreateConnection, baseDir: string): Promise<{ tables: number }> {
+  async probe(input: CreateConnection, baseDir: string): Promise<{ tables: number; agentPrincipals?: PrincipalStatus }> {
     const { config } = this.resolveInput(input, baseDir, this.stmts.byName.get(input.name));
     const connector = await this.tested(input, config);
     try {
-      return { tables: (await connector.introspect()).length };
+      const tables = (await connector.introspect()).length;
+      // Whether agents would run as their own database roles/users through this connection.
+      return hasPrincipals(connector) ? { tables, agentPrincipals: await connector.principalStatus() } : { tables };
     } finally {
       await connector.close();
     }

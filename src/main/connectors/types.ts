@@ -15,6 +15,8 @@ export interface QueryLimits {
   exportMaxRows?: number;
   exportMaxBytes?: number;
   exportTimeoutMs?: number;
+  /** Statements one agent may run at once on one connection (query-service.ts has the default). */
+  agentConcurrency?: number;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface RowSink {
 export interface StreamSummary {
   rowCount: number;
   truncated: boolean;
+  /** The rows' share of the response (row-budget.ts), where the connector measured it. */
+  bytes?: number;
 }
 
 /** Who runs a statement, for connectors that enforce grants in the database too (agent roles). */
@@ -91,6 +95,8 @@ export interface Connector {
   readonly dialect: Dialect;
   /** Schema that unqualified names resolve to (null for SQLite). */
   readonly defaultSchema: string | null;
+  /** Connections the connector's pool may open, where it has one (per-agent limits take a share of it). */
+  readonly poolSize?: number;
   test(): Promise<void>;
   introspect(): Promise<ConnectorTable[]>;
   read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData>;

@@ -3,7 +3,7 @@
  * override allow grants; every decision names the rule that decided it and a reason a
  * person can act on. No I/O here, so it is tested with tables of cases.
  */
-import type { Action, Decision, Grant } from '../../shared/domain';
+import type { Action, Decision, ExportLimits, Grant } from '../../shared/domain';
 
 export interface TableAccess {
   /** Canonical table name as the connector reports it (`orders`, `public.orders`). */
@@ -153,4 +153,41 @@ export function permittedColumns(
   return columns.filter(
     (c) => allows.some((g) => covers(g, c)) && !denies.some((g) => covers(g, c)),
   );
+}
+
+/** Whether a read may run as an export, and under which caps. */
+export type ExportDecision =
+  | { allowed: true; limits: Required<ExportLimits>; rule: string }
+  | { allowed: false; table: string; reason: string };
+
+const EXPORT_FIELDS = ['maxRows', 'maxBytes', 'timeoutMs'] as const;
+
+/**
+ * An export (more rows than the configured cap) needs, on every table the statement reads,
+ * an allow grant with the `export` action and no deny grant with it. Each field of a grant's
+ * export limits falls back to `defaults`; of several export grants on one table the most
+ * generous value applies, and across the statement's tables the tightest.
+ */
+export function exportAllowance(req: AccessRequest, grants: Grant[], defaults: Required<ExportLimits>): ExportDecision {
+  const ds = req.defaultSchema ?? null;
+  const limits: Required<ExportLimits> = { maxRows: Infinity, maxBytes: Infinity, timeoutMs: Infinity };
+  const rules = new Set<string>();
+  const tables = [...new Set(req.tables.map((t) => t.table))];
+  if (tables.length === 0) return { allowed: false, table: '(none)', reason: 'a statement that reads no table has nothing to export' };
+  for (const table of tables) {
+    const denied = grantsFor(grants, req.connection, table, 'export', 'deny', ds)[0];
+    if (denied) {
+      return { allowed: false, table, reason: `agent '${req.agent}' is explicitly denied export on ${table} (${grantRule(denied, 'export')})` };
+    }
+    const allows = grantsFor(grants, req.connection, table, 'export', 'allow', ds);
+    if (allows.length === 0) {
+      return { allowed: false, table, reason: `agent '${req.agent}' has no export grant on table ${table} in connection '${req.connection}'` };
+    }
+    for (const g of allows) rules.add(grantRule(g, 'export'));
+    for (const k of EXPORT_FIELDS) {
+      const best = Math.max(...allows.map((g) => g.exportLimits?.[k] ?? defaults[k]));
+      limits[k] = Math.min(limits[k], best);
+    }
+  }
+  return { allowed: true, limits, rule: [...rules].join(' ') };
 }

@@ -33,13 +33,13 @@ export const ANALYST_AGENT: Agent = {
 export function readOnlyGrants(grants: Grant[]): Grant[] {
   return grants.flatMap((g): Grant[] => {
     if ((g.effect ?? 'allow') === 'deny') return [g];
-    return g.actions.includes('read') ? [{ ...g, actions: ['read'] }] : [];
+    return g.actions.includes('read') ? [{ ...g, actions: g.actions.includes('export') ? ['read', 'export'] : ['read'] }] : [];
   });
 }
 
 /** A person reading every table of these connections. */
 export function analystPrincipal(connections: string[], actor = 'user:analyst'): Principal {
-  return { agent: ANALYST_AGENT, grants: connections.map((connection) => ({ connection, table: '*', actions: ['read'] })), actor };
+  return { agent: ANALYST_AGENT, grants: connections.map((connection) => ({ connection, table: '*', actions: ['read', 'export'] })), actor };
 }
 
 /** An agent through the API, under its own grants. */

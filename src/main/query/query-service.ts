@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QueryRequest } from '../../shared/contract/api';
-import type { AuditRecord, Decision, Grant } from '../../shared/domain';
+import type { AuditRecord, Decision, ExportLimits, Grant } from '../../shared/domain';
 import { AirlockError, isAirlockError } from '../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import { canonicalJson } from '../audit/canonical-json';
@@ -8,7 +8,9 @@ import type { Connections } from '../connections/connections';
 import type { CheckedStatement, Connector, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../connectors/types';
 import { guardSql } from '../guard/guard';
 import type { Agent } from '../identity/agents';
-import { decide } from '../policy/policy';
+import { collectingSink, rowSize } from '../connectors/row-budget';
+import { decide, exportAllowance } from '../policy/policy';
+import { AgentSlots, agentLimit } from './agent-slots';
 import type { Clock } from '../ports';
 
 export type QueryOutcome =
@@ -35,14 +37,26 @@ export function publicDetails(e: AirlockError): Record<string, unknown> {
 }
 
 /**
- * The limits for one request: the configured ones, a lower row cap if the request asks for
- * one, or — an export — a higher row cap up to the export cap, with the export's byte cap
- * and time limit.
+ * The limits for one request: the configured ones, or a lower row cap if the request asks
+ * for one. More rows than the configured cap is an export, which only an `export` grant
+ * allows (`exportGrant`: the caps policy.exportAllowance found, or null without one); the
+ * export then runs under the grant's caps, never above the configured export caps.
  */
-export function limitsFor(base: QueryLimits, maxRows: number | undefined): { limits: QueryLimits; exporting: boolean } {
+export function limitsFor(
+  base: QueryLimits,
+  maxRows: number | undefined,
+  exportGrant: Required<ExportLimits> | null = null,
+): { limits: QueryLimits; exporting: boolean } {
   if (maxRows === undefined) return { limits: base, exporting: false };
   if (maxRows <= base.maxRows) return { limits: { ...base, maxRows }, exporting: false };
-  const cap = base.exportMaxRows ?? EXPORT_DEFAULTS.maxRows;
+  if (!exportGrant) {
+    throw new AirlockError(
+      'PERMISSION_DENIED',
+      `maxRows ${maxRows} is above the row cap of ${base.maxRows} rows; more rows than that is an export, which needs the 'export' action on the grant of every table read`,
+      { maxRows, rowCap: base.maxRows, needs: 'export' },
+    );
+  }
+  const cap = Math.min(exportGrant.maxRows, base.exportMaxRows ?? EXPORT_DEFAULTS.maxRows);
   if (maxRows > cap) {
     throw new AirlockError('VALIDATION_FAILED', `maxRows ${maxRows} is above the export cap of ${cap} rows`, {
       issues: [{ path: 'maxRows', message: `at most ${cap}` }],
@@ -52,12 +66,15 @@ export function limitsFor(base: QueryLimits, maxRows: number | undefined): { lim
     limits: {
       ...base,
       maxRows,
-      maxBytes: Math.max(base.maxBytes, base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes),
-      timeoutMs: Math.max(base.timeoutMs, base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs),
+      maxBytes: Math.max(base.maxBytes, Math.min(exportGrant.maxBytes, base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes)),
+      timeoutMs: Math.max(base.timeoutMs, Math.min(exportGrant.timeoutMs, base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs)),
     },
     exporting: true,
   };
 }
+
+/** Concurrent statements one agent may run on one connection when the settings name no other number. */
+export const AGENT_CONCURRENCY_DEFAULT = 2;
 
 interface Streaming {
   sink: RowSink;
@@ -81,9 +98,11 @@ export class QueryService {
     },
   ) {}
 
-  /** Runs a request and answers with the whole result. */
-  async query(agent: Agent, req: QueryRequest): Promise<QueryOutcome> {
-    return (await this.run(agent, req, null)) as QueryOutcome;
+  private readonly slots = new AgentSlots();
+
+  /** Runs a request and answers with the whole result; `signal` (the client went away) cancels a read. */
+  async query(agent: Agent, req: QueryRequest, signal?: AbortSignal): Promise<QueryOutcome> {
+    return (await this.run(agent, req, null, signal)) as QueryOutcome;
   }
 
   /** Runs a request; a read's rows go to `sink` batch by batch as the cursor yields them. */
@@ -92,13 +111,13 @@ export class QueryService {
   }
 
   /**
-   * An agent's grants changed: connections that mirror grants in the database (PostgreSQL
-   * with agent_roles=true) update the agent's role now rather than before its next statement.
+   * An agent's grants changed: connections that mirror grants in the database (per-agent
+   * PostgreSQL roles, MySQL/MariaDB users) update them now rather than before its next statement.
    */
   async grantsChanged(agent: Pick<Agent, 'id' | 'name'>): Promise<void> {
     const grants = this.deps.grantsOf(agent.id);
     for (const record of this.deps.connections.list()) {
-      if (record.kind !== 'postgres') continue;
+      if (record.kind !== 'postgres' && record.kind !== 'mysql') continue;
       const connector = this.deps.connections.connector(record.name);
       try {
         await connector.agentGrantsChanged?.({
@@ -119,13 +138,17 @@ export class QueryService {
     return req.maxRows !== undefined && req.maxRows > this.deps.limits().maxRows;
   }
 
-  private async run(agent: Agent, req: QueryRequest, streaming: Streaming | null): Promise<QueryOutcome | StreamOutcome> {
+  private async run(agent: Agent, req: QueryRequest, streaming: Streaming | null, signal?: AbortSignal): Promise<QueryOutcome | StreamOutcome> {
     const started = this.deps.clock.monotonicMs();
     const grants = this.deps.grantsOf(agent.id);
     let decision: Decision | null = null;
     let action = 'query';
-    /** Rows already handed to the sink when a streamed read fails half-way. */
+    /** Rows (and their bytes) already handed to the sink when a streamed read fails half-way. */
     let delivered = 0;
+    let deliveredBytes = 0;
+    /** The entry that recorded a streamed read's start; its end names it. */
+    let startAuditId: number | null = null;
+    let releaseSlot: (() => void) | null = null;
     const extra: Record<string, unknown> = {};
     const entry = (over: Partial<AuditRecord>): AuditRecord => ({
       time: this.deps.clock.now().toISOString(),
@@ -143,6 +166,21 @@ export class QueryService {
       details: { agentId: agent.id, ...extra },
       ...over,
     });
+    /**
+     * A streamed read's entries: one when it starts (durable before the first row, so a crash
+     * mid-stream leaves it), one when it ends with what went out and how it ended.
+     */
+    const streamEntry = (stage: 'started' | 'ended', over: Partial<AuditRecord> = {}, more: Record<string, unknown> = {}): AuditRecord =>
+      entry({
+        ...over,
+        details: {
+          agentId: agent.id,
+          ...extra,
+          stage,
+          ...(stage === 'ended' ? { startAuditId, bytes: deliveredBytes } : {}),
+          ...more,
+        },
+      });
 
     try {
       // An agent learns nothing about connections it holds no grant on, not even that they exist.
@@ -152,23 +190,36 @@ export class QueryService {
       }
       const record = this.deps.connections.get(req.connection);
       if (!record) throw new AirlockError('NOT_FOUND', `no connection named '${req.connection}'`);
-      const { limits, exporting } = limitsFor(this.deps.limits(), req.maxRows);
-      if (exporting) extra.export = { maxRows: limits.maxRows };
+      const base = this.deps.limits();
       if (streaming) extra.streamed = true;
       const connector = this.deps.connections.connector(record.name);
       const { index } = await this.deps.connections.schema(record.name);
       const guarded = guardSql(req.sql, connector.dialect, index);
       action = `query.${guarded.analysis.action}`;
-      decision = decide(
-        { agent: agent.name, connection: record.name, tables: guarded.analysis.tables, defaultSchema: connector.defaultSchema },
-        grants,
-      );
+      const access = { agent: agent.name, connection: record.name, tables: guarded.analysis.tables, defaultSchema: connector.defaultSchema };
+      decision = decide(access, grants);
       if (decision.effect !== 'allow') {
         throw new AirlockError('PERMISSION_DENIED', decision.reason, {
           rule: decision.rule,
           hint: `GET /v1/connections/${record.name}/tables lists what this agent may use`,
         });
       }
+      // More rows than the cap is an export: only an export grant lifts the cap, to its own caps.
+      const wantsExport = req.maxRows !== undefined && req.maxRows > base.maxRows;
+      const allowance = wantsExport ? exportAllowance(access, grants, exportDefaults(base)) : null;
+      if (allowance && !allowance.allowed) {
+        decision = { effect: 'deny', rule: 'export:default-deny', reason: allowance.reason };
+        throw new AirlockError(
+          'PERMISSION_DENIED',
+          `maxRows ${req.maxRows} is above the row cap of ${base.maxRows} rows, which makes this an export; ${allowance.reason} (an export needs the 'export' action on the grant of every table read)`,
+          { rule: decision.rule, maxRows: req.maxRows, rowCap: base.maxRows, needs: 'export', table: allowance.table },
+        );
+      }
+      const { limits, exporting } = limitsFor(base, req.maxRows, allowance?.allowed ? allowance.limits : null);
+      if (exporting && allowance?.allowed) {
+        extra.export = { maxRows: limits.maxRows, maxBytes: limits.maxBytes, timeoutMs: limits.timeoutMs, rule: allowance.rule };
+      }
+      releaseSlot = this.slots.take(agent, record.name, agentLimit(base.agentConcurrency ?? AGENT_CONCURRENCY_DEFAULT, connector.poolSize));
       const stmt: CheckedStatement = {
         sql: guarded.sql,
         params: req.params,
@@ -186,14 +237,19 @@ export class QueryService {
             columns: (c) => streaming.sink.columns(c),
             rows: (batch) => {
               delivered += batch.length;
+              for (const r of batch) deliveredBytes += rowSize(r);
               return streaming.sink.rows(batch);
             },
           };
+          startAuditId = await this.deps.audit.append(streamEntry('started'));
           const summary = await streamRead(connector, stmt, limits, counting, streaming.signal);
-          const auditId = await this.deps.audit.append(entry({ rowCount: summary.rowCount, details: { agentId: agent.id, ...extra, truncated: summary.truncated } }));
+          const auditId = await this.deps.audit.append(
+            streamEntry('ended', { rowCount: summary.rowCount }, { truncated: summary.truncated, outcome: summary.truncated ? 'truncated' : 'completed' }),
+          );
           return { kind: 'read', ...summary, auditId };
         }
-        const data = await connector.read(stmt, limits);
+        // With a signal (the client may go away), the read goes through the cancellable path.
+        const data = signal && connector.stream ? await collected(connector, stmt, limits, signal) : await connector.read(stmt, limits);
         const auditId = await this.deps.audit.append(entry({ rowCount: data.rowCount, details: { agentId: agent.id, ...extra, truncated: data.truncated } }));
         return { kind: 'read', ...data, auditId };
       }
@@ -206,16 +262,33 @@ export class QueryService {
       if (denied && (!decision || decision.effect === 'allow')) {
         decision = { effect: 'deny', rule: `guard:${String(err.details.layer ?? 'request')}`, reason: err.message };
       }
+      const over: Partial<AuditRecord> = { status: denied ? 'denied' : 'error', rowCount: delivered > 0 ? delivered : null };
+      const why = { code: err.code, ...err.details, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) };
       err.auditId = await this.deps.audit.append(
-        entry({
-          status: denied ? 'denied' : 'error',
-          rowCount: delivered > 0 ? delivered : null,
-          details: { agentId: agent.id, ...extra, code: err.code, ...err.details, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) },
-        }),
+        startAuditId !== null
+          ? streamEntry('ended', over, { ...why, truncated: delivered > 0, outcome: signal?.aborted || streaming?.signal?.aborted ? 'cancelled' : 'failed' })
+          : entry({ ...over, details: { agentId: agent.id, ...extra, ...why } }),
       );
       throw err;
+    } finally {
+      releaseSlot?.();
     }
   }
+}
+
+/** The export caps a grant's unset limits fall back to: the configured ones, or the defaults. */
+function exportDefaults(base: QueryLimits): Required<ExportLimits> {
+  return {
+    maxRows: base.exportMaxRows ?? EXPORT_DEFAULTS.maxRows,
+    maxBytes: base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes,
+    timeoutMs: base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs,
+  };
+}
+
+/** A whole read through the connector's stream, so that `signal` can cancel it. */
+async function collected(connector: Connector, stmt: CheckedStatement, limits: QueryLimits, signal: AbortSignal): Promise<ReadData> {
+  const sink = collectingSink();
+  return sink.result(await connector.stream!(stmt, limits, sink, signal));
 }
 
 /** A connector's streamed read, or its whole read handed over in one batch. */

@@ -55,7 +55,12 @@ export class SettingsRepo {
 }
 
 export function queryLimitsOf(s: Settings): QueryLimits {
-  return { maxRows: s.limits.maxRows, maxBytes: s.limits.maxBytes, timeoutMs: s.limits.timeoutMs };
+  return {
+    maxRows: s.limits.maxRows,
+    maxBytes: s.limits.maxBytes,
+    timeoutMs: s.limits.timeoutMs,
+    ...(s.limits.agentConcurrency !== undefined ? { agentConcurrency: s.limits.agentConcurrency } : {}),
+  };
 }
 
 export function rateLimitsOf(s: Settings): RateLimit[] {

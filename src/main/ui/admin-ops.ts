@@ -4,6 +4,7 @@
  */
 import * as admin from '../admin/admin-actions';
 import type { Core } from '../core';
+import { hasPrincipals } from '../connectors/agent-principals';
 import { accessPreview } from './access-preview';
 import type { SomeOps } from './ops-types';
 import { agentView } from './views';
@@ -25,8 +26,8 @@ export function connectionOps(core: Core): SomeOps<ConnectionOps> {
     listConnections: async () => ({ connections: core.connections.list() }),
     async testConnection(input) {
       try {
-        const { tables } = await core.connections.probe(input, core.dataDir);
-        return { ok: true, message: tablesMessage(tables), tables };
+        const { tables, agentPrincipals } = await core.connections.probe(input, core.dataDir);
+        return { ok: true, message: tablesMessage(tables), tables, ...(agentPrincipals ? { agentPrincipals } : {}) };
       } catch (e) {
         if (isAirlockError(e)) return { ok: false, message: e.message };
         throw e;
@@ -37,7 +38,8 @@ export function connectionOps(core: Core): SomeOps<ConnectionOps> {
       try {
         await connector.test();
         const tables = (await connector.introspect()).length;
-        return { ok: true, message: tablesMessage(tables), tables };
+        const agentPrincipals = hasPrincipals(connector) ? await connector.principalStatus() : undefined;
+        return { ok: true, message: tablesMessage(tables), tables, ...(agentPrincipals ? { agentPrincipals } : {}) };
       } catch (e) {
         if (isAirlockError(e)) return { ok: false, message: `cannot connect to '${name}': ${e.message}` };
         throw e;

@@ -5,6 +5,9 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 4: `testConnection` / `checkConnection` answer `agentPrincipals` { kind: 'role' | 'user',
+ *      active, message } for PostgreSQL and MySQL/MariaDB: whether agents run as their own
+ *      database principals there, or why the guard alone enforces grants.
  * - 3: + `ask` { connection, question, candidates?, asAgent? } → `{ ok: true, sql, explanation,
  *      summary, columns, rows, attempts, history, auditId, … }` or `{ ok: false, code, message,
  *      auditId, guidance?, history? }`; + `ollamaStatus`; + the semantic layer editor:
@@ -59,6 +62,8 @@ export const Limits = z.object({
   ratePerMinute: z.number().int().min(1).max(1_000_000),
   ratePerHour: z.number().int().min(1).max(10_000_000),
   ratePerDay: z.number().int().min(1).max(100_000_000),
+  /** Statements one agent may run at once on one connection (default 2, never more than half its pool). */
+  agentConcurrency: z.number().int().min(1).max(100).optional(),
 });
 
 export const Settings = z.object({
@@ -155,7 +160,18 @@ export const DashboardSummary = z.object({
   latestDenials: z.array(AuditEntryView),
 });
 
-export const ConnectionTestResult = z.object({ ok: z.boolean(), message: z.string(), tables: z.number().int().optional() });
+/**
+ * Whether the database checks each agent's grants a second time as its own principal (a
+ * PostgreSQL role, a MySQL/MariaDB user) and if not, why (the account lacks CREATEROLE / CREATE
+ * USER + GRANT OPTION, or the URL turned it off). Absent for SQLite and MongoDB.
+ */
+export const AgentPrincipals = z.object({ kind: z.enum(['role', 'user']), active: z.boolean(), message: z.string() });
+export const ConnectionTestResult = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  tables: z.number().int().optional(),
+  agentPrincipals: AgentPrincipals.optional(),
+});
 
 /** name → { input, output }. Method names on window.airlock are the keys. */
 export const OPS = {

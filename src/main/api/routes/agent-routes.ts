@@ -7,7 +7,7 @@ import { permittedColumns } from '../../policy/policy';
 import { MongoQueryService } from '../../query/mongo-query-service';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
-import { streamedQuery, wantsNdjson } from './query-stream';
+import { clientGoneSignal, streamedQuery, wantsNdjson } from './query-stream';
 
 export function agentRoutes(core: Core): [RouteSpec, Handler][] {
   const mongoQueries = new MongoQueryService({ connections: core.connections, audit: core.audit, grantsOf: (id) => core.grants.list(id), limits: () => core.queryLimits(), clock: core.clock });
@@ -86,8 +86,17 @@ export function agentRoutes(core: Core): [RouteSpec, Handler][] {
         const sqlReq = body as C.QueryRequest;
         // Exports and NDJSON stream from the cursor (query-stream.ts); the rest is answered whole.
         const ndjson = wantsNdjson(request.headers.accept);
-        if (ndjson || core.queries.isExport(sqlReq)) return streamedQuery(core.queries, request.agent!, sqlReq, ndjson ? 'ndjson' : 'json');
-        const outcome = await core.queries.query(request.agent!, sqlReq);
+        // A client that goes away cancels its statement on the server, before or during the rows.
+        const gone = clientGoneSignal(request.raw.socket);
+        if (ndjson || core.queries.isExport(sqlReq)) {
+          return streamedQuery(core.queries, request.agent!, sqlReq, ndjson ? 'ndjson' : 'json', gone);
+        }
+        let outcome;
+        try {
+          outcome = await core.queries.query(request.agent!, sqlReq, gone.signal);
+        } finally {
+          gone.done();
+        }
         if (outcome.kind === 'read') {
           const { kind: _k, ...rest } = outcome;
           return { body: rest };

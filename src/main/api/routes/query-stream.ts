@@ -3,8 +3,9 @@
  * database cursor to the HTTP response as they arrive, as one JSON document or as NDJSON,
  * never held whole in memory. The status line is sent with the first rows, so anything that
  * fails before them (guard, policy, engine truth, the database refusing the statement) is an
- * ordinary error response. The audit entry is written when the stream ends; its id closes
- * the response, so a response without the closing `auditId` is incomplete by definition.
+ * ordinary error response. A streamed read is audited twice: when it starts (durable before
+ * the first row, so a crash mid-stream leaves a record) and when it ends; the ending entry's
+ * id closes the response, so a response without the closing `auditId` is incomplete by definition.
  *
  *   JSON:   {"columns":[…],"rows":[\n[…],\n[…]\n],"rowCount":N,"truncated":false,"auditId":A}
  *   NDJSON: {"columns":[…]}\n[…]\n[…]\n{"rowCount":N,"truncated":false,"auditId":A}\n
@@ -34,6 +35,9 @@ export function wantsNdjson(accept: string | undefined): boolean {
 
 class ClientGone extends Error {}
 
+/** Characters of rows written to the response at a time. */
+const CHUNK = 64 * 1024;
+
 function drained(out: PassThrough): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -48,14 +52,41 @@ function drained(out: PassThrough): Promise<void> {
 
 const errorBody = (e: AirlockError) => ({ code: e.code, message: e.message, ...publicDetails(e) });
 
-/** Runs the request; a streamed answer is a web Response, which Fastify sends with its own status and headers. */
-export async function streamedQuery(queries: QueryService, agent: Agent, req: QueryRequest, format: StreamFormat): Promise<{ status?: number; body: unknown }> {
+/**
+ * An abort signal for "the client went away": its connection closed before the answer was
+ * complete. `done` stops watching (call it when the answer is finished).
+ */
+export function clientGoneSignal(socket: { destroyed: boolean; once(e: 'close', cb: () => void): unknown; off(e: 'close', cb: () => void): unknown }): {
+  signal: AbortSignal;
+  done: () => void;
+} {
+  const ac = new AbortController();
+  const onClose = () => ac.abort();
+  if (socket.destroyed) ac.abort();
+  else socket.once('close', onClose);
+  return { signal: ac.signal, done: () => socket.off('close', onClose) };
+}
+
+/**
+ * Runs the request; a streamed answer is a web Response, which Fastify sends with its own
+ * status and headers. `clientGone` aborts the statement when the client leaves before the
+ * first row (after it, the response stream closing does).
+ */
+export async function streamedQuery(
+  queries: QueryService,
+  agent: Agent,
+  req: QueryRequest,
+  format: StreamFormat,
+  clientGone?: { signal: AbortSignal; done: () => void },
+): Promise<{ status?: number; body: unknown }> {
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   const abort = new AbortController();
   let finished = false;
   out.on('close', () => {
     if (!finished) abort.abort();
   });
+  if (clientGone?.signal.aborted) abort.abort();
+  else clientGone?.signal.addEventListener('abort', () => !finished && abort.abort(), { once: true });
   let columns: ColumnInfo[] = [];
   let started = false;
   let sent = 0;
@@ -72,20 +103,25 @@ export async function streamedQuery(queries: QueryService, agent: Agent, req: Qu
       columns = c;
     },
     rows: async (batch) => {
-      let text: string;
-      if (format === 'json') {
-        const body = batch.map((r) => JSON.stringify(r)).join(',\n');
-        text = started ? `,\n${body}` : `{"columns":${JSON.stringify(columns)},"rows":[\n${body}`;
-      } else {
-        const lines = batch.map((r) => JSON.stringify(r)).join('\n');
-        text = started ? `${lines}\n` : `${JSON.stringify({ columns })}\n${lines}\n`;
+      // Rows go out in chunks of about CHUNK characters, waiting for the client when its
+      // buffer is full: the response never holds more than a buffer, a chunk and one row,
+      // however large the batch or its values.
+      let chunk = '';
+      for (const row of batch) {
+        const text = JSON.stringify(row);
+        if (format === 'json') chunk += started ? `,\n${text}` : `{"columns":${JSON.stringify(columns)},"rows":[\n${text}`;
+        else chunk += started ? `${text}\n` : `${JSON.stringify({ columns })}\n${text}\n`;
+        if (!started) {
+          started = true;
+          markStarted();
+        }
+        sent++;
+        if (chunk.length >= CHUNK) {
+          await write(chunk);
+          chunk = '';
+        }
       }
-      if (!started) {
-        started = true;
-        markStarted();
-      }
-      sent += batch.length;
-      await write(text);
+      if (chunk) await write(chunk);
     },
   };
 
@@ -98,6 +134,7 @@ export async function streamedQuery(queries: QueryService, agent: Agent, req: Qu
       out.destroy();
     } finally {
       finished = true;
+      clientGone?.done();
     }
   };
 
@@ -115,11 +152,18 @@ export async function streamedQuery(queries: QueryService, agent: Agent, req: Qu
     },
   );
 
-  const first = await Promise.race([startedP, run]);
+  let first: 'started' | StreamOutcome | undefined;
+  try {
+    first = await Promise.race([startedP, run]);
+  } catch (e) {
+    clientGone?.done();
+    throw e;
+  }
   if (first === 'started') {
     return { body: new Response(Readable.toWeb(out) as ReadableStream, { status: 200, headers: { 'content-type': CONTENT_TYPE[format] } }) };
   }
   finished = true;
+  clientGone?.done();
   out.destroy();
   // Finished before the first row: an empty result or a write, answered in one piece.
   const outcome = first!;

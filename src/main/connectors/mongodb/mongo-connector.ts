@@ -8,6 +8,7 @@
  * Agents cannot send SQL here: `dialect` refuses, so the SQL path fails closed with a clear 400.
  */
 import { MongoClient, type Db, type Document, type FindCursor, type AggregationCursor } from 'mongodb';
+import { resultTooLarge } from '../row-budget';
 import { AirlockError } from '../../../shared/errors';
 import type { Dialect } from '../../guard/dialect';
 import type { CheckedStatement, ConnectorTable, QueryLimits, ReadData, WriteData } from '../types';
@@ -120,6 +121,8 @@ export class MongoConnector implements DocumentConnector {
       const take = (doc: Document): boolean => {
         if (shaper.rows.length >= limits.maxRows) return !(truncated = true);
         const row = shaper.prepare(doc);
+        // A document that alone exceeds the byte cap can never be delivered: refused, not cut.
+        if (row.size + 2 > limits.maxBytes) throw resultTooLarge(row.size, limits.maxBytes);
         if (bytes + row.size > limits.maxBytes) return !(truncated = true);
         bytes += row.size;
         shaper.add(row);

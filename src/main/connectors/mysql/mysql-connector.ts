@@ -7,27 +7,22 @@
  * connection. Before it runs, the engine's plans must touch nothing the parser did not
  * report. Reads stream row by row under row and byte caps.
  */
-import type { FieldPacket, PoolConnection } from 'mysql2/promise';
-import type { Readable } from 'node:stream';
+import type { PoolConnection } from 'mysql2/promise';
 import { AirlockError } from '../../../shared/errors';
 import { FUNCTION_ALLOWLIST } from '../../guard/functions';
 import { Deadline } from '../deadline';
 import { EngineTruthError, checkPlan } from '../plan-check';
 import { RowBudget, collectingSink } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
-import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
-import { MYSQL_ENGINE_FUNCTIONS, readJsonPlan, readRewrite } from './mysql-engine-truth';
+import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import { MYSQL_ENGINE_FUNCTIONS, optimizerTrace, planFoldsConstants, readJsonPlan, readRewrite, readTrace } from './mysql-engine-truth';
 import { mysqlQueryError } from './mysql-errors';
 import { MysqlPools } from './mysql-pool';
+import { MysqlAgentUsers } from './mysql-users';
+import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectMysql, type MysqlEngineSchema } from './mysql-schema';
-import { convertRow, mysqlColumn, type MysqlColumn } from './mysql-types';
+import { MysqlRowStream, type CoreConnection } from './mysql-row-stream';
 
-const BATCH = 2000;
-
-type CoreConnection = {
-  execute(opts: { sql: string; values: unknown[]; rowsAsArray: boolean }): { stream(o?: { highWaterMark?: number }): Readable };
-  threadId: number;
-};
 
 function positional(stmt: CheckedStatement): unknown[] {
   const p = stmt.params;
@@ -50,18 +45,24 @@ function parsePlanJson(text: string): unknown {
   }
 }
 
-export class MysqlConnector implements Connector {
+export class MysqlConnector implements Connector, PrincipalConnector {
   readonly kind = 'mysql' as const;
   readonly dialect = 'mysql' as const;
   readonly defaultSchema = null;
+
+  get poolSize(): number {
+    return this.config.poolMax;
+  }
   private readonly config: ServerConfig;
   private readonly pools: MysqlPools;
+  private readonly users: MysqlAgentUsers;
   private engine: MysqlEngineSchema | null = null;
 
   constructor(url: string) {
     this.config = parseServerUrl(url);
     if (this.config.kind !== 'mysql') throw new AirlockError('CONNECTION_FAILED', 'this is not a MySQL/MariaDB URL');
     this.pools = new MysqlPools(this.config);
+    this.users = new MysqlAgentUsers(this.config);
   }
 
   async test(): Promise<void> {
@@ -73,6 +74,29 @@ export class MysqlConnector implements Connector {
     } finally {
       conn.release();
     }
+    // With agent_users=true, fails unless the account may keep the users.
+    await this.users.resolve(this.pools);
+  }
+
+  /** Whether agents run as their own database users here, and if not, why. */
+  principalStatus(): Promise<PrincipalStatus> {
+    return this.users.resolve(this.pools);
+  }
+
+  async agentRemoved(agentId: string): Promise<void> {
+    if ((await this.users.resolve(this.pools)).active) await this.users.drop(this.pools, agentId);
+  }
+
+  /** With agent users in use: brings the agent's database user in line with its new grants now. */
+  async agentGrantsChanged(agent: AgentContext): Promise<void> {
+    await this.agentPools(agent);
+  }
+
+  /** The agent's own pool (its user in line with its grants), or null when agent users are not in use. */
+  private async agentPools(agent: AgentContext): Promise<MysqlPools | null> {
+    // The tables (and the engine schema) come from the connection's own account, which sees them all.
+    if (!this.engine) await this.introspect();
+    return this.users.poolFor(this.pools, agent);
   }
 
   async introspect(): Promise<ConnectorTable[]> {
@@ -80,6 +104,7 @@ export class MysqlConnector implements Connector {
     try {
       const { tables, engine } = await introspectMysql(conn);
       this.engine = engine;
+      this.users.setTables(tables);
       return tables;
     } finally {
       conn.release();
@@ -93,52 +118,36 @@ export class MysqlConnector implements Connector {
 
   async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
     const values = positional(stmt);
-    return this.inTransaction(true, limits, signal, async (conn, deadline) => {
+    return this.inTransaction(true, limits, signal, stmt, async (conn, deadline) => {
       await this.engineTruth(conn, stmt, values);
       const core = (conn as unknown as { connection: CoreConnection }).connection;
-      const rows = core.execute({ sql: stmt.sql, values, rowsAsArray: true }).stream({ highWaterMark: 1000 });
-      let cols: MysqlColumn[] | null = null;
-      let failure: unknown = null;
-      rows.once('fields', (fields: FieldPacket[]) => {
-        cols = fields.map(mysqlColumn);
-      });
-      rows.on('error', (e) => (failure = e));
       const budget = new RowBudget(limits.maxRows, limits.maxBytes);
-      let batch: unknown[][] = [];
-      let started = false;
-      const start = async () => {
-        if (!started) {
-          started = true;
-          await sink.columns((cols ?? []).map(({ name, type }) => ({ name, type })));
-        }
-      };
+      const rows = new MysqlRowStream(core, stmt.sql, values, budget);
       try {
-        for await (const raw of rows as AsyncIterable<unknown[]>) {
-          const row = convertRow(raw, cols ?? []);
-          if (!budget.take(row)) break;
-          batch.push(row);
-          if (batch.length >= BATCH) {
-            await start();
-            await sink.rows(batch);
-            batch = [];
-          }
+        for (let first = true; ; first = false) {
+          const { rows: batch, last } = await rows.next();
+          if (first) await sink.columns(rows.columns.map(({ name, type }) => ({ name, type })));
+          if (batch.length) await sink.rows(batch);
+          if (last) break;
         }
       } catch (e) {
-        throw failure ?? e;
+        // A cap refused a row or the client went away: the server is still sending, stop it.
+        rows.release();
+        if (!rows.finished) await deadline.stopEarly();
+        throw e;
       }
-      if (budget.truncated) {
+      rows.release();
+      if (budget.truncated && !rows.finished) {
         // The server is still sending the rest: stop the statement instead of draining it.
         await deadline.stopEarly();
       }
-      await start();
-      if (batch.length) await sink.rows(batch);
       return budget.summary();
     });
   }
 
   async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
     const values = positional(stmt);
-    return this.inTransaction(false, limits, undefined, async (conn) => {
+    return this.inTransaction(false, limits, undefined, stmt, async (conn) => {
       const engine = await this.engineTruth(conn, stmt, values);
       for (const t of stmt.analysis.tables) {
         if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
@@ -152,6 +161,7 @@ export class MysqlConnector implements Connector {
   }
 
   async close(): Promise<void> {
+    await this.users.close();
     await this.pools.close();
   }
 
@@ -159,9 +169,12 @@ export class MysqlConnector implements Connector {
     readOnly: boolean,
     limits: QueryLimits,
     signal: AbortSignal | undefined,
+    stmt: CheckedStatement,
     fn: (conn: PoolConnection, deadline: { stopEarly(): Promise<void> }) => Promise<T>,
   ): Promise<T> {
-    const conn = await this.pools.acquire();
+    // Agents run as their own database user; analysts (no agent) as the connection's account.
+    const pools = (stmt.agent && (await this.agentPools(stmt.agent))) || this.pools;
+    const conn = await pools.acquire();
     const threadId = conn.threadId;
     const deadline = new Deadline(limits.timeoutMs, () => this.pools.kill(threadId), () => conn.destroy(), signal);
     let broken = false;
@@ -204,7 +217,10 @@ export class MysqlConnector implements Connector {
       const text = json ? Object.values(json)[0] : undefined;
       if (!note || !text) throw new EngineTruthError('the server did not describe the statement', 'EXPLAIN');
       const rewrite = readRewrite(note, engine);
-      readJsonPlan(parsePlanJson(text), rewrite);
+      const plan = parsePlanJson(text);
+      readJsonPlan(plan, rewrite);
+      // A plan that folded constants hides columns: judge it on the trace's expanded query.
+      if (planFoldsConstants(plan)) readTrace(await optimizerTrace(conn, stmt.sql, values), rewrite);
       const allowed = FUNCTION_ALLOWLIST.mysql;
       checkPlan(rewrite.touches, stmt.analysis, engine, (f) => allowed.has(f) || MYSQL_ENGINE_FUNCTIONS.has(f));
     } catch (e) {

@@ -12,18 +12,17 @@ import { AirlockError } from '../../../shared/errors';
 import { FUNCTION_ALLOWLIST } from '../../guard/functions';
 import { Deadline } from '../deadline';
 import { EngineTruthError, checkPlan } from '../plan-check';
-import { RowBudget, collectingSink } from '../row-budget';
+import { BatchSizer, RowBudget, collectingSink, rowSize } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
 import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
 import { PG_ENGINE_FUNCTIONS, planTouches } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
 import { PgAgentRoles } from './pg-roles';
+import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectPostgres, type PgEngineSchema } from './pg-schema';
 import { PG_TYPES, typeInfo } from './pg-types';
 
-const FIRST_BATCH = 500;
-const BATCH = 5000;
 
 const columnsOf = (fields: FieldDef[]) => fields.map((f) => ({ name: f.name, type: typeInfo(f.dataTypeID).type }));
 
@@ -42,36 +41,69 @@ function readCursor(cursor: Cursor, n: number): Promise<{ rows: unknown[][]; fie
   });
 }
 
-export class PostgresConnector implements Connector {
+/**
+ * A cursor that puts each row through the budget as it arrives from the server, before
+ * pg-cursor adds it to the batch: rows past a cap are dropped on arrival, so a batch never
+ * holds more than the cap, and at worst one oversized row is in memory at a time.
+ */
+class BudgetCursor extends Cursor {
+  failure: unknown = null;
+
+  constructor(
+    text: string,
+    values: unknown[],
+    private readonly budget: RowBudget,
+    private readonly sizer: BatchSizer,
+  ) {
+    super(text, values, { rowMode: 'array', types: PG_TYPES });
+  }
+
+  override handleDataRow(msg: { fields: unknown[] }): void {
+    if (this.failure !== null || this.budget.truncated) return;
+    const row = this._result.parseRow(msg.fields);
+    const size = rowSize(row);
+    this.sizer.observe(size);
+    try {
+      if (this.budget.take(row, size)) this._rows?.push(row);
+    } catch (e) {
+      // Thrown here it would surface in the driver's message loop: kept for the reader.
+      this.failure = e;
+    }
+  }
+}
+
+export class PostgresConnector implements Connector, PrincipalConnector {
   readonly kind = 'postgres' as const;
   readonly dialect = 'postgres' as const;
   readonly defaultSchema = 'public';
+
+  get poolSize(): number {
+    return this.config.poolMax;
+  }
   private readonly config: ServerConfig;
   private readonly pools: PgPools;
   private engine: PgEngineSchema | null = null;
-  readonly roles: PgAgentRoles | null;
+  readonly roles: PgAgentRoles;
 
   constructor(url: string) {
     this.config = parseServerUrl(url);
     if (this.config.kind !== 'postgres') throw new AirlockError('CONNECTION_FAILED', 'this is not a PostgreSQL URL');
     this.pools = new PgPools(this.config);
-    this.roles = this.config.agentRoles ? new PgAgentRoles(this.config.database) : null;
+    this.roles = new PgAgentRoles(this.config.database, this.config.agentPrincipals, this.config.user);
   }
 
   async test(): Promise<void> {
-    const client = await this.pools.acquire();
-    let canManageRoles = true;
-    try {
-      const r = await client.query<{ ok: boolean }>('SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user');
-      canManageRoles = r.rows[0]?.ok === true;
-    } catch (e) {
-      throw this.pools.phrase(e);
-    } finally {
-      client.release();
-    }
-    if (this.roles && !canManageRoles) {
-      throw new AirlockError('CONNECTION_FAILED', `agent_roles=true needs a user that may create roles (CREATEROLE); '${this.config.user}' may not`);
-    }
+    // Connects, and with agent_roles=true fails unless the account may keep the roles.
+    await this.roles.resolve(this.pools);
+  }
+
+  /** Whether agents run under their own database roles here, and if not, why. */
+  principalStatus(): Promise<PrincipalStatus> {
+    return this.roles.resolve(this.pools);
+  }
+
+  async agentRemoved(agentId: string): Promise<void> {
+    if ((await this.roles.resolve(this.pools)).active) await this.roles.drop(this.pools, agentId);
   }
 
   async introspect(): Promise<ConnectorTable[]> {
@@ -79,7 +111,7 @@ export class PostgresConnector implements Connector {
     try {
       const { tables, engine } = await introspectPostgres(client);
       this.engine = engine;
-      this.roles?.setTables(tables);
+      this.roles.setTables(tables);
       return tables;
     } finally {
       client.release();
@@ -95,21 +127,22 @@ export class PostgresConnector implements Connector {
     const values = positional(stmt);
     return this.inTransaction('BEGIN READ ONLY', stmt, limits, signal, async (client) => {
       await this.engineTruth(client, stmt, values);
-      const cursor = client.query(new Cursor(stmt.sql, values, { rowMode: 'array', types: PG_TYPES }));
       const budget = new RowBudget(limits.maxRows, limits.maxBytes);
+      const sizer = new BatchSizer();
+      const cursor = client.query(new BudgetCursor(stmt.sql, values, budget, sizer));
       try {
-        for (let n = FIRST_BATCH, first = true; ; n = BATCH, first = false) {
-          // One row beyond the cap tells whether the result was cut.
-          const want = Math.min(n, budget.remaining + 1);
+        for (let first = true; ; first = false) {
+          // One row beyond the cap tells whether the result was cut; the batch is sized by
+          // the bytes rows have taken so far, so large values come a few at a time.
+          const want = Math.min(sizer.next(), budget.remaining + 1);
+          const before = budget.rowCount;
           const { rows, fields } = await readCursor(cursor, want);
+          if (cursor.failure !== null) throw cursor.failure;
           if (first) await sink.columns(columnsOf(fields));
-          const keep: unknown[][] = [];
-          for (const r of rows) {
-            if (!budget.take(r)) break;
-            keep.push(r);
-          }
-          if (keep.length) await sink.rows(keep);
-          if (budget.truncated || rows.length < want) break;
+          if (rows.length) await sink.rows(rows);
+          // Rows dropped past a cap still count as received: the batch came back short only at the end.
+          const received = budget.truncated ? want : budget.rowCount - before;
+          if (budget.truncated || received < want) break;
         }
       } finally {
         await cursor.close().catch(() => undefined);
@@ -138,9 +171,9 @@ export class PostgresConnector implements Connector {
     }, true);
   }
 
-  /** With agent_roles=true: brings the agent's database role in line with its new grants now. */
+  /** With agent roles in use: brings the agent's database role in line with its new grants now. */
   async agentGrantsChanged(agent: AgentContext): Promise<void> {
-    if (!this.roles) return;
+    if (!(await this.roles.resolve(this.pools)).active) return;
     if (!this.engine) await this.introspect();
     await this.roles.ensure(this.pools, agent);
   }
@@ -158,7 +191,9 @@ export class PostgresConnector implements Connector {
     fn: (client: PgClient) => Promise<T>,
     commit = false,
   ): Promise<T> {
-    const role = this.roles && stmt.agent ? await this.roles.ensure(this.pools, stmt.agent) : null;
+    // Agents run under their own role; analysts (no agent) as the connection's account.
+    if (stmt.agent && !this.engine) await this.introspect();
+    const role = stmt.agent ? await this.roles.roleFor(this.pools, stmt.agent) : null;
     const client = await this.pools.acquire();
     const pid = client.processID;
     const deadline = new Deadline(
@@ -183,7 +218,7 @@ export class PostgresConnector implements Connector {
       } catch {
         broken = true;
       }
-      throw deadline.error() ?? pgQueryError(e, limits.timeoutMs);
+      throw deadline.error() ?? pgQueryError(e, limits.timeoutMs, stmt.sql);
     } finally {
       deadline.clear();
       client.release(broken || deadline.fired);

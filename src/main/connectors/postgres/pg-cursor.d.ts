@@ -12,5 +12,9 @@ declare module 'pg-cursor' {
     submit(connection: Connection): void;
     read(rows: number, cb: (err: Error | undefined, rows: unknown[][], result: { fields: FieldDef[] }) => void): void;
     close(): Promise<void>;
+    /** Internals that pg-cursor 2.x calls and sets; BudgetCursor (pg-connector.ts) overrides the first. */
+    handleDataRow(msg: { fields: unknown[] }): void;
+    protected _result: { parseRow(fields: unknown[]): unknown[] };
+    protected _rows: unknown[][] | null;
   }
 }

@@ -28,6 +28,8 @@ function runnerEntry(): { path: string; execArgv: string[] } {
 
 export const OPEN_TIMEOUT_MS = 15_000;
 
+const abandoned = () => new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was stopped');
+
 /**
  * One runner process and its queue: one statement at a time, each with a deadline after which
  * the process is killed (SQLite cannot be interrupted from outside) and started afresh for
@@ -50,8 +52,23 @@ export class RunnerProcess {
 
   call(request: RunnerRequest, timeoutMs: number, stream: Pick<Job, 'onBatch' | 'signal'> = {}): Promise<RunnerResult> {
     if (this.closed) return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
+    const { signal } = stream;
+    if (signal?.aborted) return Promise.reject(abandoned());
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, timeoutMs, resolve, reject, ...stream });
+      const job: Job = { request, timeoutMs, resolve, reject, ...stream };
+      this.queue.push(job);
+      // The client went away while the job waited its turn: it never starts.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.queue.indexOf(job);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            reject(abandoned());
+          }
+        },
+        { once: true },
+      );
       this.pump();
     });
   }
@@ -87,7 +104,9 @@ export class RunnerProcess {
         resolve: () => (this.opened = true),
         // The runner could not open the file: the statement waiting for it fails with that reason.
         reject: (e) => {
-          this.queue.shift();
+          const i = this.queue.indexOf(waiting);
+          if (i < 0) return; // abandoned meanwhile
+          this.queue.splice(i, 1);
           waiting.reject(e);
         },
       };
@@ -108,7 +127,7 @@ export class RunnerProcess {
     clearTimeout(job.timer);
     this.running = null;
     this.kill();
-    job.reject(new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was stopped'));
+    job.reject(abandoned());
     this.pump();
   }
 

@@ -9,8 +9,11 @@ import type { Analysis } from '../../guard/analyzer';
 import type { QueryLimits, ReadData, SqlParams, WriteData } from '../types';
 import { EngineTruthError, compareWithParser, engineTouches, type EngineSchema, type ExplainRow } from './engine-truth';
 import type { RunnerRequest, RunnerResponse, StreamBatch } from './protocol';
+import { sqliteMessage } from './sqlite-errors';
 import { introspectSqlite, loadEngineSchema } from './sqlite-schema';
 import { jsonSize, sqliteColumnType, toJsonValue } from './typed-values';
+import { isAirlockError } from '../../../shared/errors';
+import { BATCH_BYTES, MAX_BATCH_ROWS, RowBudget } from '../row-budget';
 
 class RunnerError extends Error {
   constructor(
@@ -85,17 +88,16 @@ function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, an
 class ReadCursor {
   private readonly iter: Iterator<unknown[]>;
   private readonly declared: { name: string; type: string | null }[];
-  private rowCount = 0;
-  private bytes = 2;
-  truncated = false;
+  private readonly budget: RowBudget;
   done = false;
 
   constructor(
     sql: string,
     params: SqlParams | undefined,
     analysis: Analysis,
-    private readonly limits: QueryLimits,
+    limits: QueryLimits,
   ) {
+    this.budget = new RowBudget(limits.maxRows, limits.maxBytes);
     const db = readHandle();
     const stmt = prepare(db, sql);
     // Engine backstop: the engine itself must agree this statement only reads.
@@ -108,11 +110,15 @@ class ReadCursor {
     this.iter = (stmt.iterate(...bind(stmt, params)) as IterableIterator<unknown[]>)[Symbol.iterator]();
   }
 
-  /** Up to `n` rows within the caps; the first batch also names the columns (typed by its values). */
-  next(n: number, withColumns: boolean): StreamBatch {
+  /**
+   * Up to `n` rows and about `batchBytes` bytes within the caps; the first batch also names
+   * the columns (typed by its values). A row larger than the byte cap refuses the read.
+   */
+  next(n: number, withColumns: boolean, batchBytes = Infinity): StreamBatch {
     const rows: unknown[][] = [];
     const samples: unknown[] = this.declared.map(() => null);
-    while (!this.done && rows.length < n) {
+    let bytes = 0;
+    while (!this.done && rows.length < n && bytes < batchBytes) {
       const r = this.iter.next();
       if (r.done) {
         this.done = true;
@@ -121,13 +127,11 @@ class ReadCursor {
       const row = r.value;
       let size = 3;
       for (const v of row) size += jsonSize(v) + 1;
-      if (this.rowCount >= this.limits.maxRows || this.bytes + size > this.limits.maxBytes) {
-        this.truncated = true;
+      if (!this.budget.take(row, size)) {
         this.close();
         break;
       }
-      this.bytes += size;
-      this.rowCount++;
+      bytes += size;
       row.forEach((v, i) => {
         if (samples[i] === null && v !== null) samples[i] = v;
       });
@@ -137,7 +141,7 @@ class ReadCursor {
       ...(withColumns ? { columns: this.declared.map((c, i) => ({ name: c.name, type: sqliteColumnType(c.type, samples[i]) })) } : {}),
       rows,
       done: this.done,
-      ...(this.done ? { summary: { rowCount: this.rowCount, truncated: this.truncated } } : {}),
+      ...(this.done ? { summary: this.budget.summary() } : {}),
     };
   }
 
@@ -147,7 +151,8 @@ class ReadCursor {
   }
 }
 
-const STREAM_BATCH = 2000;
+/** Batches are sized by bytes (they cross a process boundary whole), up to this many rows. */
+const STREAM_BATCH = MAX_BATCH_ROWS;
 let streaming: { id: number; cursor: ReadCursor } | null = null;
 
 function read(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): ReadData {
@@ -202,16 +207,18 @@ function handle(msg: RunnerRequest): RunnerResponse {
         return streamBatch(msg.id, false);
     }
   } catch (e) {
-    if (e instanceof RunnerError) return { id: msg.id, ok: false, error: { code: e.code, message: e.message, details: e.details } };
+    if (e instanceof RunnerError || isAirlockError(e)) return { id: msg.id, ok: false, error: { code: e.code, message: e.message, details: e.details } };
     const err = e as { code?: string; message?: string };
     const code = err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_NOTADB' ? 'CONNECTION_FAILED' : 'QUERY_FAILED';
-    return { id: msg.id, ok: false, error: { code, message: `the database reported: ${err.message ?? String(e)}`, details: { layer: 'engine' } } };
+    // The message can quote a value from the data: sqliteMessage hides it.
+    const text = sqliteMessage(err.message ?? String(e), 'sql' in msg ? msg.sql : undefined);
+    return { id: msg.id, ok: false, error: { code, message: `the database reported: ${text}`, details: { layer: 'engine' } } };
   }
 }
 
 function streamBatch(id: number, first: boolean): RunnerResponse {
   try {
-    const batch = streaming!.cursor.next(STREAM_BATCH, first);
+    const batch = streaming!.cursor.next(STREAM_BATCH, first, BATCH_BYTES);
     if (batch.done) streaming = null;
     return { id, ok: true, batch };
   } catch (e) {
