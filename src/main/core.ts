@@ -3,6 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../shared/domain';
 import { AuditLog } from './audit/audit-log';
+import { Checkpointer } from './audit/checkpoints';
+import { ensureSigningKey, type AuditSigner } from './audit/signing-key';
 import { Connections } from './connections/connections';
 import type { QueryLimits } from './connectors/types';
 import { Agents } from './identity/agents';
@@ -50,6 +52,9 @@ export interface Core {
   storeKey(): Promise<Buffer>;
   clock: Clock;
   audit: AuditLog;
+  /** The audit's Ed25519 key (private half only in the store) and its signed checkpoints. */
+  signer: AuditSigner;
+  checkpoints: Checkpointer;
   agents: Agents;
   grants: GrantsRepo;
   connections: Connections;
@@ -85,6 +90,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     unlock();
     throw e;
   }
+  const signer = ensureSigningKey(db, () => clock.now());
+  const checkpoints = new Checkpointer(db, signer, clock);
+  audit.onDurable((e) => checkpoints.observe(e));
+  checkpoints.start();
   if (options.notifier) {
     const alerts = new AlertMonitor(options.notifier, clock);
     audit.onDurable((e) => alerts.observe(e));
@@ -127,6 +136,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     clock,
     audit,
+    signer,
+    checkpoints,
     agents,
     grants,
     connections,
@@ -155,6 +166,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       await connections.close();
       await audit.close();
+      try {
+        // A clean stop leaves a signed checkpoint at the head.
+        checkpoints.close();
+      } catch {
+        // The log is intact without it; the next start signs one.
+      }
       db.close();
       unlock();
     },

@@ -130,11 +130,16 @@ describe('audit verify on an intact store', () => {
     expect(r.stdout).toContain(`audit chain intact: ${entryCount} entries verified`);
   });
 
-  it('--json prints exactly { ok, entries, firstBroken, problem }', async () => {
-    const r = await verify(copyStore(), ['--json']);
+  it('--json prints exactly { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints, purged }', async () => {
+    const d = copyStore();
+    const r = await verify(d, ['--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as unknown;
-    expect(AuditVerifyResult.strict().parse(out)).toEqual({ ok: true, entries: entryCount, firstBroken: null, problem: null });
+    const db = openRaw(d);
+    const headHash = row(db, entryCount).chain_hash;
+    db.close();
+    // The clean stop signed a checkpoint at the head.
+    expect(AuditVerifyResult.strict().parse(out)).toEqual({ ok: true, entries: entryCount, firstBroken: null, problem: null, headSeq: entryCount, headHash, checkpoints: 1, purged: 0 });
   });
 
   it('does not change the store', async () => {
