@@ -38,7 +38,10 @@ parentPort!.on('message', (msg: WriterBatch | 'close') => {
   }
   let reply: WriterReply;
   try {
-    writeBatch(msg);
+    // BEGIN IMMEDIATE: take the write lock first (waiting up to busy_timeout). A deferred
+    // transaction reads the head, then fails at once with SQLITE_BUSY_SNAPSHOT when the main
+    // connection committed in between.
+    writeBatch.immediate(msg);
     reply = { seq: msg.seq, ok: true };
   } catch (e) {
     reply = { seq: msg.seq, ok: false, error: (e as Error).message };
