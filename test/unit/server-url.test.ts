@@ -33,7 +33,7 @@ describe('server URLs', () => {
       tls: { mode: 'disable' },
       poolMax: 5,
       connectTimeoutMs: 10_000,
-      agentRoles: false,
+      agentPrincipals: 'auto',
     });
     expect(parseServerUrl('mariadb://root@[::1]/shop').endpoints).toEqual([{ host: '::1', port: 3306 }]);
     expect(parseServerUrl('postgresql://u@h/d').kind).toBe('postgres');

@@ -38,15 +38,42 @@ export interface ServerConfig {
   tls: TlsSettings;
   poolMax: number;
   connectTimeoutMs: number;
-  /** PostgreSQL: run each agent's statements under its own least-privilege role. */
-  agentRoles: boolean;
+  /**
+   * Run each agent's statements as its own least-privilege database principal (a PostgreSQL
+   * role, `agent_roles`; a MySQL/MariaDB user, `agent_users`). 'auto' (the default): when the
+   * account may create them; 'on': required, the connection fails without; 'off': the guard alone.
+   */
+  agentPrincipals: PrincipalMode;
 }
 
+export type PrincipalMode = 'auto' | 'on' | 'off';
+
+/** The URL option that controls per-agent principals on each kind of server. */
+export const PRINCIPAL_OPTION: Record<ServerKind, 'agent_roles' | 'agent_users'> = {
+  postgres: 'agent_roles',
+  mysql: 'agent_users',
+};
+
 const DEFAULT_PORT: Record<ServerKind, number> = { postgres: 5432, mysql: 3306 };
-const SCHEMES: Record<string, ServerKind> = { postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql' };
+const SCHEMES: Record<string, ServerKind> = {
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+};
 
 /** The query parameters a connection URL may carry (documented in README.md). */
-export const OPTIONS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'failover', 'pool_max', 'connect_timeout', 'agent_roles'] as const;
+export const OPTIONS = [
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'failover',
+  'pool_max',
+  'connect_timeout',
+  'agent_roles',
+  'agent_users',
+] as const;
 
 const bad = (message: string) => new AirlockError('CONNECTION_FAILED', message);
 
@@ -70,20 +97,26 @@ function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw bad(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw bad(
+      `cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 function intOption(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw bad(`${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
 /** Parses and checks a server URL. Error messages never contain the password. */
 export function parseServerUrl(url: string): ServerConfig {
-  const m = /^([a-z]+):\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(url.trim());
-  if (!m) throw bad('the connection URL is not of the form scheme://user:password@host:port/database');
+  const m = /^([a-z]+):\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(
+    url.trim(),
+  );
+  if (!m)
+    throw bad('the connection URL is not of the form scheme://user:password@host:port/database');
   const kind = SCHEMES[m[1]!.toLowerCase()];
   if (!kind) throw bad(`'${m[1]}://' is not a database server URL (use postgres:// or mysql://)`);
   const [userPart, ...passwordParts] = (m[2] ?? '').split(':');
@@ -118,16 +151,27 @@ export function parseServerUrl(url: string): ServerConfig {
   if (rootcert) tls.ca = readPem(rootcert, 'sslrootcert (CA certificate)');
   const cert = get('sslcert');
   const key = get('sslkey');
-  if ((cert === undefined) !== (key === undefined)) throw bad('sslcert and sslkey go together: give both or neither');
+  if ((cert === undefined) !== (key === undefined))
+    throw bad('sslcert and sslkey go together: give both or neither');
   if (cert && key) {
     tls.cert = readPem(cert, 'sslcert (client certificate)');
     tls.key = readPem(key, 'sslkey (client key)');
   }
-  if (mode === 'disable' && (tls.ca || tls.cert)) throw bad('sslmode=disable contradicts the TLS certificate options');
+  if (mode === 'disable' && (tls.ca || tls.cert))
+    throw bad('sslmode=disable contradicts the TLS certificate options');
 
-  const agentRoles = get('agent_roles');
-  if (agentRoles !== undefined && !['true', 'false'].includes(agentRoles)) throw bad('agent_roles must be true or false');
-  if (agentRoles === 'true' && kind !== 'postgres') throw bad('agent_roles is available for PostgreSQL connections only');
+  const option = PRINCIPAL_OPTION[kind];
+  const other = option === 'agent_roles' ? 'agent_users' : 'agent_roles';
+  if (get(other) !== undefined) {
+    throw bad(
+      other === 'agent_roles'
+        ? 'agent_roles is for PostgreSQL connections only; MySQL/MariaDB connections use agent_users'
+        : 'agent_users is for MySQL/MariaDB connections only; PostgreSQL connections use agent_roles',
+    );
+  }
+  const principals = get(option);
+  if (principals !== undefined && !['true', 'false', 'auto'].includes(principals))
+    throw bad(`${option} must be true or false (or auto, the default)`);
 
   return {
     kind,
@@ -137,8 +181,11 @@ export function parseServerUrl(url: string): ServerConfig {
     endpoints,
     tls,
     poolMax: get('pool_max') ? intOption(get('pool_max')!, 'pool_max', 1, 100) : 5,
-    connectTimeoutMs: (get('connect_timeout') ? intOption(get('connect_timeout')!, 'connect_timeout', 1, 300) : 10) * 1000,
-    agentRoles: agentRoles === 'true',
+    connectTimeoutMs:
+      (get('connect_timeout')
+        ? intOption(get('connect_timeout')!, 'connect_timeout', 1, 300)
+        : 10) * 1000,
+    agentPrincipals: principals === 'true' ? 'on' : principals === 'false' ? 'off' : 'auto',
   };
 }
 
@@ -151,8 +198,13 @@ export function tlsOptions(tls: TlsSettings, host: string) {
     ...(tls.ca ? { ca: tls.ca } : {}),
     ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
     // verify-ca checks the chain but not the name; verify-full checks both.
-    ...(tls.mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : isIP(host) ? {} : { servername: host }),
+    ...(tls.mode === 'verify-ca'
+      ? { checkServerIdentity: () => undefined }
+      : isIP(host)
+        ? {}
+        : { servername: host }),
   };
 }
 
-export const describeEndpoint = (e: Endpoint) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`);
+export const describeEndpoint = (e: Endpoint) =>
+  e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;

@@ -1,31 +1,26 @@
 /**
- * The optional least-privilege role per agent (`agent_roles=true` in the connection URL).
+ * The least-privilege role per agent, on by default (`agent_roles`, agent-principals.ts).
  * Airlock keeps a NOLOGIN role per agent holding exactly the agent's grants as PostgreSQL
  * privileges — SELECT on the columns it may read, INSERT/UPDATE on the columns it may write,
  * DELETE where it may write whole rows — and runs each of the agent's statements under
- * `SET LOCAL ROLE`. Then even a statement that slipped past every other layer meets the
- * database's own permission check.
+ * `SET LOCAL ROLE` (the guard refuses SET/RESET ROLE and set_config, so the agent cannot leave
+ * it). A superuser connection that sets a non-superuser role loses its superuser rights for the
+ * statement: the server then refuses a hidden column by its attribute number, whatever name the
+ * statement gives it.
  *
- * The roles are brought in line with the grants lazily (before the agent's next statement,
- * when the grants or the schema changed) and eagerly when an administrator replaces an
- * agent's grants. The connection's user needs CREATEROLE and the right to grant on the
- * tables (their owner, or a role with GRANT OPTION).
+ * The roles are brought in line with the grants lazily (before the agent's next statement, when
+ * the grants or the schema changed) and eagerly when an administrator replaces an agent's
+ * grants. The connection's user needs CREATEROLE (or superuser) and the right to grant on the
+ * tables (their owner, or GRANT OPTION); without them, `auto` falls back to the guard alone.
  */
 import { createHash } from 'node:crypto';
 import { escapeIdentifier } from 'pg';
 import { AirlockError } from '../../../shared/errors';
-import { permittedColumns } from '../../policy/policy';
+import { GUARD_ALONE, type PrincipalStatus } from '../agent-principals';
+import { mirrorPrivileges, type TablePrivileges } from '../grant-privileges';
+import type { PrincipalMode } from '../server-url';
 import type { AgentContext, ConnectorTable } from '../types';
-import type { PgPools } from './pg-pool';
-
-interface Privileges {
-  table: string;
-  schema: string;
-  select: string[] | 'all';
-  insert: string[];
-  update: string[];
-  delete: boolean;
-}
+import type { PgClient, PgPools } from './pg-pool';
 
 const quoteQualified = (name: string) => name.split('.').map(escapeIdentifier).join('.');
 
@@ -35,48 +30,98 @@ export function agentRoleName(database: string, agentId: string): string {
   return `airlock_agent_${h}`;
 }
 
+/** Whether the account may keep agent roles: superuser, or CREATEROLE and grant rights on every table. */
+const CAPABILITY_SQL = `
+  SELECT r.rolsuper AS super, r.rolcreaterole AS createrole,
+    (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
+        AND NOT has_table_privilege(c.oid, 'SELECT WITH GRANT OPTION')) AS ungrantable
+  FROM pg_roles r WHERE r.rolname = current_user`;
+
 export class PgAgentRoles {
   private tables: ConnectorTable[] = [];
   /** agent id → fingerprint of the privileges last written to its role. */
   private readonly synced = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private status: Promise<PrincipalStatus> | null = null;
 
-  constructor(private readonly database: string) {}
+  constructor(
+    private readonly database: string,
+    private readonly mode: PrincipalMode,
+    private readonly user: string,
+  ) {}
 
   setTables(tables: ConnectorTable[]): void {
     this.tables = tables;
   }
 
-  private privileges(agent: AgentContext): Privileges[] {
-    const out: Privileges[] = [];
-    for (const t of this.tables) {
-      const cols = t.columns.map((c) => c.name);
-      const read = permittedColumns(agent.grants, agent.connection, t.name, cols, 'read', 'public');
-      const write = t.kind === 'view' ? [] : permittedColumns(agent.grants, agent.connection, t.name, cols, 'write', 'public');
-      if (read.length === 0 && write.length === 0) continue;
-      // Writing a row means reading the columns a WHERE names; the policy checks those as reads.
-      const wholeWrite =
-        write.length === cols.length &&
-        agent.grants.some(
-          (g) => (g.effect ?? 'allow') === 'allow' && g.actions.includes('write') && !g.columns &&
-            [t.name.toLowerCase(), t.name.split('.').pop()!.toLowerCase(), '*'].includes(g.table.toLowerCase()),
-        );
-      out.push({
-        table: t.name,
-        schema: t.schema ?? t.name.split('.')[0]!,
-        select: read.length === cols.length ? 'all' : read,
-        insert: write,
-        update: write,
-        delete: wholeWrite,
-      });
+  /** Whether agents run under their own roles on this connection (decided once, on first use). */
+  async resolve(pools: PgPools): Promise<PrincipalStatus> {
+    if (this.mode === 'off') {
+      return {
+        kind: 'role',
+        active: false,
+        message: `per-agent roles are turned off (agent_roles=false): ${GUARD_ALONE}`,
+      };
     }
-    return out;
+    if (!this.status) {
+      this.status = this.detect(pools);
+      this.status.catch(() => (this.status = null));
+    }
+    return this.status;
+  }
+
+  private async detect(pools: PgPools): Promise<PrincipalStatus> {
+    const client = await pools.acquire();
+    let row: { super: boolean; createrole: boolean; ungrantable: string } | undefined;
+    try {
+      row = (
+        await client.query<{ super: boolean; createrole: boolean; ungrantable: string }>(
+          CAPABILITY_SQL,
+        )
+      ).rows[0];
+    } catch (e) {
+      throw pools.phrase(e);
+    } finally {
+      client.release();
+    }
+    let why: string | null = null;
+    if (!row || (!row.super && !row.createrole))
+      why = `the account '${this.user}' may not create roles (it needs CREATEROLE)`;
+    else if (!row.super && Number(row.ungrantable) > 0) {
+      why = `the account '${this.user}' may not grant on ${row.ungrantable} of the tables (it must own them or hold GRANT OPTION)`;
+    }
+    if (why === null) {
+      return {
+        kind: 'role',
+        active: true,
+        message: `each agent runs under its own database role holding exactly its grants (account '${this.user}' may create roles${row!.super ? ', superuser' : ''})`,
+      };
+    }
+    if (this.mode === 'on')
+      throw new AirlockError('CONNECTION_FAILED', `agent_roles=true, but ${why}`);
+    return {
+      kind: 'role',
+      active: false,
+      message: `per-agent roles are not available: ${why}; ${GUARD_ALONE}`,
+    };
+  }
+
+  /**
+   * The quoted role the agent's statement runs under — in line with its grants — or null when
+   * agent roles are not in use on this connection.
+   */
+  async roleFor(pools: PgPools, agent: AgentContext): Promise<string | null> {
+    if (!(await this.resolve(pools)).active) return null;
+    return this.ensure(pools, agent);
   }
 
   /** Brings the agent's role in line with its grants if needed; returns the quoted role name. */
   async ensure(pools: PgPools, agent: AgentContext): Promise<string> {
     const role = agentRoleName(this.database, agent.id);
-    const privileges = this.privileges(agent);
+    const privileges = mirrorPrivileges(agent, this.tables, 'public');
     const fingerprint = createHash('sha256').update(JSON.stringify(privileges)).digest('hex');
     if (this.synced.get(agent.id) !== fingerprint) {
       let running = this.inFlight.get(agent.id);
@@ -91,55 +136,111 @@ export class PgAgentRoles {
     return escapeIdentifier(role);
   }
 
-  private async sync(pools: PgPools, role: string, privileges: Privileges[]): Promise<void> {
-    const r = escapeIdentifier(role);
+  /** Drops the agent's role (the agent was revoked, or the connection removed). */
+  async drop(pools: PgPools, agentId: string): Promise<void> {
+    this.synced.delete(agentId);
+    if (this.mode === 'off') return;
+    const role = agentRoleName(this.database, agentId);
+    const client = await pools.acquire();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      if (exists.rowCount === 0) return;
+      // DROP OWNED revokes its privileges in this database (the only one it has any in).
+      await client.query(`DROP OWNED BY ${escapeIdentifier(role)}`);
+      await client.query(`DROP ROLE ${escapeIdentifier(role)}`);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async sync(pools: PgPools, role: string, privileges: TablePrivileges[]): Promise<void> {
     const client = await pools.acquire();
     try {
       await client.query('BEGIN');
-      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      if (exists.rowCount === 0) await client.query(`CREATE ROLE ${r} NOLOGIN NOINHERIT`);
-      // Membership lets the connection's user SET ROLE to it.
-      await client.query(`GRANT ${r} TO CURRENT_USER`);
-      // Start from nothing: every privilege the role holds on user tables and sequences goes.
-      const held = await client.query<{ name: string; seq: boolean }>(
-        `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind = 'S' AS seq
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-           AND (has_table_privilege($1, c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')
-                OR has_any_column_privilege($1, c.oid, 'SELECT,INSERT,UPDATE,REFERENCES'))
-           AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
-        [role],
-      );
-      for (const h of held.rows) await client.query(`REVOKE ALL ON ${h.seq ? 'SEQUENCE ' : ''}${h.name} FROM ${r}`);
-      for (const schema of new Set(privileges.map((p) => p.schema))) {
-        await client.query(`GRANT USAGE ON SCHEMA ${escapeIdentifier(schema)} TO ${r}`);
-      }
-      for (const p of privileges) {
-        const t = quoteQualified(p.table);
-        const cols = (c: string[]) => `(${c.map(escapeIdentifier).join(', ')})`;
-        if (p.select === 'all') await client.query(`GRANT SELECT ON ${t} TO ${r}`);
-        else if (p.select.length) await client.query(`GRANT SELECT ${cols(p.select)} ON ${t} TO ${r}`);
-        if (p.insert.length) await client.query(`GRANT INSERT ${cols(p.insert)}, UPDATE ${cols(p.update)} ON ${t} TO ${r}`);
-        if (p.delete) await client.query(`GRANT DELETE ON ${t} TO ${r}`);
-        if (p.insert.length) {
-          // serial columns draw from a sequence (identity columns need no grant of their own).
-          const seqs = await client.query<{ s: string | null }>(
-            'SELECT pg_get_serial_sequence($1, c) AS s FROM unnest($2::text[]) AS c',
-            [p.table, p.insert],
-          );
-          for (const { s } of seqs.rows) if (s) await client.query(`GRANT USAGE ON SEQUENCE ${s} TO ${r}`);
-        }
-      }
+      await this.reset(client, role);
+      await this.grant(client, escapeIdentifier(role), privileges);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw new AirlockError(
         'CONNECTION_FAILED',
-        `could not keep the agent's database role in line with its grants (agent_roles=true needs a user with CREATEROLE that may grant on the tables): ${(e as Error).message}`,
+        `could not keep the agent's database role in line with its grants (agent roles need a user with CREATEROLE that may grant on the tables): ${(e as Error).message}`,
         { layer: 'backstop' },
       );
     } finally {
       client.release();
+    }
+  }
+
+  /** The role exists, may do nothing by itself, belongs to no other role, and holds no privilege on any table. */
+  private async reset(client: PgClient, role: string): Promise<void> {
+    const r = escapeIdentifier(role);
+    const found = await client.query<{ bad: boolean }>(
+      `SELECT rolsuper OR rolcanlogin OR rolinherit OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls AS bad
+       FROM pg_roles WHERE rolname = $1`,
+      [role],
+    );
+    if (found.rowCount === 0) await client.query(`CREATE ROLE ${r} NOLOGIN NOINHERIT`);
+    else if (found.rows[0]!.bad) {
+      // A role of that name with more rights than ours (made by someone else): strip them, or fail.
+      await client.query(
+        `ALTER ROLE ${r} NOSUPERUSER NOLOGIN NOINHERIT NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS`,
+      );
+    }
+    // Membership lets the connection's user SET ROLE to it.
+    await client.query(`GRANT ${r} TO CURRENT_USER`);
+    // No inherited or settable rights: the role is a member of nothing.
+    const memberOf = await client.query<{ name: string }>(
+      `SELECT g.rolname AS name FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1`,
+      [role],
+    );
+    for (const { name } of memberOf.rows)
+      await client.query(`REVOKE ${escapeIdentifier(name)} FROM ${r}`);
+    // Start from nothing: every privilege the role holds on user tables, sequences and schemas goes.
+    const held = await client.query<{ name: string; seq: boolean }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind = 'S' AS seq
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND (has_table_privilege($1, c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')
+              OR has_any_column_privilege($1, c.oid, 'SELECT,INSERT,UPDATE,REFERENCES'))
+         AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+      [role],
+    );
+    for (const h of held.rows)
+      await client.query(`REVOKE ALL ON ${h.seq ? 'SEQUENCE ' : ''}${h.name} FROM ${r}`);
+    const schemas = await client.query<{ name: string }>(
+      `SELECT quote_ident(nspname) AS name FROM pg_namespace
+       WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+         AND has_schema_privilege($1, oid, 'CREATE')`,
+      [role],
+    );
+    for (const s of schemas.rows) await client.query(`REVOKE ALL ON SCHEMA ${s.name} FROM ${r}`);
+  }
+
+  private async grant(client: PgClient, r: string, privileges: TablePrivileges[]): Promise<void> {
+    for (const schema of new Set(privileges.map((p) => p.schema ?? 'public'))) {
+      await client.query(`GRANT USAGE ON SCHEMA ${escapeIdentifier(schema)} TO ${r}`);
+    }
+    for (const p of privileges) {
+      const t = quoteQualified(p.table);
+      const cols = (c: string[]) => `(${c.map(escapeIdentifier).join(', ')})`;
+      if (p.select === 'all') await client.query(`GRANT SELECT ON ${t} TO ${r}`);
+      else if (p.select.length)
+        await client.query(`GRANT SELECT ${cols(p.select)} ON ${t} TO ${r}`);
+      if (p.insert.length)
+        await client.query(
+          `GRANT INSERT ${cols(p.insert)}, UPDATE ${cols(p.update)} ON ${t} TO ${r}`,
+        );
+      if (p.delete) await client.query(`GRANT DELETE ON ${t} TO ${r}`);
+      if (p.insert.length) {
+        // serial columns draw from a sequence (identity columns need no grant of their own).
+        const seqs = await client.query<{ s: string | null }>(
+          'SELECT pg_get_serial_sequence($1, c) AS s FROM unnest($2::text[]) AS c',
+          [p.table, p.insert],
+        );
+        for (const { s } of seqs.rows)
+          if (s) await client.query(`GRANT USAGE ON SEQUENCE ${s} TO ${r}`);
+      }
     }
   }
 }
