@@ -160,6 +160,17 @@ export class MysqlAgentUsers {
     const u = this.quoted(agentId);
     try {
       if (!this.passwords.has(agentId)) {
+        // An agent with no grants here needs no user (a grant change elsewhere brought it here).
+        if (privileges.length === 0) {
+          // Without SELECT on mysql.user the user is made anyway, holding nothing.
+          const [found] = await conn
+            .query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [
+              agentUserName(this.config.database, agentId),
+              this.host,
+            ])
+            .catch(() => [[{}]] as unknown as [unknown]);
+          if ((found as unknown[]).length === 0) return;
+        }
         // A fresh password per process: a user left by an earlier run (or made by someone else) gets it too.
         const password = randomBytes(24).toString('base64url');
         await conn.query(`CREATE USER IF NOT EXISTS ${u} IDENTIFIED BY ${str(password)}`);

@@ -157,6 +157,14 @@ export class PgAgentRoles {
     const client = await pools.acquire();
     try {
       await client.query('BEGIN');
+      // An agent with no grants here needs no role (a grant change elsewhere brought it here).
+      if (
+        privileges.length === 0 &&
+        (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0
+      ) {
+        await client.query('ROLLBACK');
+        return;
+      }
       await this.reset(client, role);
       await this.grant(client, escapeIdentifier(role), privileges);
       await client.query('COMMIT');
