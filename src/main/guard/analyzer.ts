@@ -4,7 +4,18 @@
  * table and column the statement reads or writes, for the policy decision.
  */
 import type { TableAccess } from '../policy/policy';
-import { assertAllVisited, ident, invalid, isNode, newScope, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
+import {
+  assertAllVisited,
+  ident,
+  invalid,
+  isNode,
+  newScope,
+  notAllowed,
+  unknownName,
+  type Node,
+  type Scope,
+  type Source,
+} from './ast';
 import { QueryAnalyzer } from './select-analyzer';
 import { fold, type TableMeta } from './schema-index';
 
@@ -68,7 +79,14 @@ export class Analyzer extends QueryAnalyzer {
     const t = tables[0] as Node;
     const meta = this.baseTable(t);
     const alias = ident(t.as);
-    return { meta, source: { qualifier: fold(alias ?? meta.name.split('.').pop()!), table: meta, columns: [...meta.byFolded.keys()] } };
+    return {
+      meta,
+      source: {
+        qualifier: fold(alias ?? meta.name.split('.').pop()!),
+        table: meta,
+        columns: [...meta.byFolded.keys()],
+      },
+    };
   }
 
   private writeColumn(meta: TableMeta, name: string) {
@@ -113,8 +131,10 @@ export class Analyzer extends QueryAnalyzer {
     if (sub) this.selectBlock(sub, null);
     else if (isNode(values) && values.type === 'values') {
       for (const row of (values.values as Node[]) ?? []) this.expr(row, empty);
-    } else if (values !== undefined && values !== null) throw invalid('INSERT values could not be read');
-    if (node.on_duplicate_update) throw notAllowed('ON DUPLICATE KEY UPDATE is not supported');
+    } else if (values !== undefined && values !== null)
+      throw invalid('INSERT values could not be read');
+    if (node.on_duplicate_update)
+      this.onDuplicateKey(node.on_duplicate_update, meta, source, Boolean(sub));
     const conflict = node.conflict;
     if (isNode(conflict)) {
       // As in SQLite, bare names in an upsert are the target row's; the proposed row is only
@@ -127,7 +147,10 @@ export class Analyzer extends QueryAnalyzer {
         this.expr(target.where, scope);
       }
       // Grammars differ: the DO UPDATE part is the action itself or nested under `expr`.
-      const action = isNode(conflict.action) && isNode(conflict.action.expr) ? conflict.action.expr : conflict.action;
+      const action =
+        isNode(conflict.action) && isNode(conflict.action.expr)
+          ? conflict.action.expr
+          : conflict.action;
       if (isNode(action)) {
         if (Array.isArray(action.set)) {
           for (const s of action.set as Node[]) {
@@ -142,6 +165,34 @@ export class Analyzer extends QueryAnalyzer {
     this.returning(node, newScope(null, [source]));
   }
 
+  /**
+   * MySQL's upsert: bare names are the existing row's columns (reads of the written table),
+   * VALUES(c) / VALUE(c) the proposed row's value, already analysed with the VALUES list.
+   * After INSERT … SELECT the clause may also name the SELECT's columns; that is refused.
+   */
+  private onDuplicateKey(odku: unknown, meta: TableMeta, source: Source, fromSelect: boolean) {
+    if (fromSelect)
+      throw notAllowed(
+        'INSERT … SELECT … ON DUPLICATE KEY UPDATE is not supported; use INSERT … VALUES',
+      );
+    if (!isNode(odku) || !Array.isArray(odku.set))
+      throw invalid('ON DUPLICATE KEY UPDATE could not be read');
+    const scope = newScope(null, [source]);
+    for (const s of odku.set as Node[]) {
+      this.visited.add(s);
+      const q = ident(s.table);
+      if (q !== null && fold(q) !== source.qualifier)
+        throw unknownName(`unknown table '${q}' in ON DUPLICATE KEY UPDATE`);
+      this.writeColumn(meta, ident(s.column) ?? '');
+      this.proposedRow = meta;
+      try {
+        this.expr(s.value, scope);
+      } finally {
+        this.proposedRow = null;
+      }
+    }
+  }
+
   private update(node: Node) {
     const { meta, source } = this.targetTable(node);
     const scope = newScope(null, [source]);
@@ -153,7 +204,10 @@ export class Analyzer extends QueryAnalyzer {
       this.expr(s.value, scope);
     }
     this.expr(node.where, scope);
-    if (node.orderby || (isNode(node.limit) && Array.isArray(node.limit.value) && node.limit.value.length)) {
+    if (
+      node.orderby ||
+      (isNode(node.limit) && Array.isArray(node.limit.value) && node.limit.value.length)
+    ) {
       throw notAllowed('UPDATE … ORDER BY / LIMIT is not supported');
     }
     this.returning(node, scope);
@@ -161,12 +215,16 @@ export class Analyzer extends QueryAnalyzer {
 
   private delete(node: Node) {
     const { meta, source } = this.targetTable(node);
-    if (Array.isArray(node.from) && node.from.length > 1) throw notAllowed('multi-table DELETE is not supported');
+    if (Array.isArray(node.from) && node.from.length > 1)
+      throw notAllowed('multi-table DELETE is not supported');
     this.entry(meta).wholeRowWrite = true;
     const scope = newScope(null, [source]);
     if (Array.isArray(node.with)) this.withClause(node.with as Node[], scope);
     this.expr(node.where, scope);
-    if (node.orderby || (isNode(node.limit) && Array.isArray(node.limit.value) && node.limit.value.length)) {
+    if (
+      node.orderby ||
+      (isNode(node.limit) && Array.isArray(node.limit.value) && node.limit.value.length)
+    ) {
       throw notAllowed('DELETE … ORDER BY / LIMIT is not supported');
     }
     this.returning(node, scope);

@@ -20,8 +20,13 @@ export interface Scope {
   sources: Source[];
   ctes: Map<string, string[]>;
   parent: Scope | null;
-  /** folded output aliases of the current select (ORDER BY / GROUP BY may use them) */
+  /**
+   * Folded output aliases of this select, set only while the clauses the engine lets see them
+   * are analysed (ORDER BY / GROUP BY / HAVING, and WHERE in SQLite); never in the select list.
+   */
   outputAliases: Set<string>;
+  /** Folded names of USING columns: unqualified, they are the one merged column, not ambiguous. */
+  merged: Set<string>;
 }
 
 export const newScope = (parent: Scope | null, sources: Source[] = []): Scope => ({
@@ -29,6 +34,7 @@ export const newScope = (parent: Scope | null, sources: Source[] = []): Scope =>
   ctes: new Map(),
   parent,
   outputAliases: new Set(),
+  merged: new Set(),
 });
 
 export const notAllowed = (message: string, details: Record<string, unknown> = {}) =>
@@ -38,20 +44,38 @@ export const invalid = (message: string, details: Record<string, unknown> = {}) 
 export const unknownName = (message: string, details: Record<string, unknown> = {}) =>
   new AirlockError('PERMISSION_DENIED', message, { layer: 'ast', ...details });
 
-export const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isNode = (v: unknown): v is Node =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The name a quoted identifier spells: the parser keeps the doubled quote of `"wei""rd"` and
+ * `` `wei``rd` ``; the engine reads one. Unquoted names cannot contain either quote, so undoing
+ * the doubling is right wherever it appears.
+ */
+const unquote = (s: string) => s.replace(/""/g, '"').replace(/``/g, '`');
 
 /** Identifier text from a string or one of the parser's wrapper shapes. */
 export function ident(v: unknown): string | null {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return unquote(v);
   if (!isNode(v)) return null;
   if (isNode(v.expr)) return ident(v.expr);
-  if (typeof v.value === 'string') return v.value;
+  if (typeof v.value === 'string') return unquote(v.value);
   return null;
 }
 
 export const LITERAL_TYPES = new Set([
-  'number', 'bigint', 'single_quote_string', 'string', 'bool', 'boolean', 'null', 'hex_string',
-  'full_hex_string', 'bit_string', 'natural_string', 'star',
+  'number',
+  'bigint',
+  'single_quote_string',
+  'string',
+  'bool',
+  'boolean',
+  'null',
+  'hex_string',
+  'full_hex_string',
+  'bit_string',
+  'natural_string',
+  'star',
 ]);
 
 /**
@@ -60,7 +84,13 @@ export const LITERAL_TYPES = new Set([
  * (a new grammar feature, an odd clause such as LIKE … ESCAPE) would otherwise go unchecked.
  */
 const ACCOUNTED_TYPES = new Set([
-  'column_ref', 'double_quote_string', 'backticks_quote_string', 'select', 'function', 'aggr_func', 'window_func',
+  'column_ref',
+  'double_quote_string',
+  'backticks_quote_string',
+  'select',
+  'function',
+  'aggr_func',
+  'window_func',
 ]);
 
 export function assertAllVisited(ast: unknown, visited: WeakSet<object>): void {
@@ -73,10 +103,14 @@ export function assertAllVisited(ast: unknown, visited: WeakSet<object>): void {
     }
     if (!isNode(v)) continue;
     if (typeof v.type === 'string' && ACCOUNTED_TYPES.has(v.type) && !visited.has(v)) {
-      throw notAllowed(`the guard could not account for a ${v.type.replace(/_/g, ' ')} in this position of the statement`, {
-        construct: v.type,
-      });
+      throw notAllowed(
+        `the guard could not account for a ${v.type.replace(/_/g, ' ')} in this position of the statement`,
+        {
+          construct: v.type,
+        },
+      );
     }
-    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
+    for (const child of Object.values(v))
+      if (typeof child === 'object' && child !== null) stack.push(child);
   }
 }

@@ -5,7 +5,16 @@
  */
 import type { Dialect } from './dialect';
 import { fold, type SchemaIndex, type TableMeta } from './schema-index';
-import { ident, invalid, isNode, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
+import {
+  ident,
+  invalid,
+  isNode,
+  notAllowed,
+  unknownName,
+  type Node,
+  type Scope,
+  type Source,
+} from './ast';
 
 const SQLITE_ROWID = new Set(['rowid', 'oid', '_rowid_']);
 
@@ -50,7 +59,9 @@ export class ScopeAnalyzer {
     if (db !== null) {
       if (this.dialect === 'sqlite') {
         if (fold(db) !== 'main') {
-          throw notAllowed(`only tables of the main database may be used (got ${db}.${name})`, { table: `${db}.${name}` });
+          throw notAllowed(`only tables of the main database may be used (got ${db}.${name})`, {
+            table: `${db}.${name}`,
+          });
         }
       } else {
         key = `${fold(db)}.${key}`;
@@ -60,7 +71,10 @@ export class ScopeAnalyzer {
     }
     const meta = this.schema.tables.get(key);
     if (!meta) {
-      throw unknownName(`unknown table '${db ? `${db}.` : ''}${name}', or not one this connection exposes`, { table: name });
+      throw unknownName(
+        `unknown table '${db ? `${db}.` : ''}${name}', or not one this connection exposes`,
+        { table: name },
+      );
     }
     return meta;
   }
@@ -74,7 +88,8 @@ export class ScopeAnalyzer {
   }
 
   protected expandStar(scope: Scope, qualifier: string | null): string[] {
-    const sources = qualifier === null ? scope.sources : scope.sources.filter((s) => s.qualifier === qualifier);
+    const sources =
+      qualifier === null ? scope.sources : scope.sources.filter((s) => s.qualifier === qualifier);
     if (sources.length === 0) {
       throw qualifier === null
         ? invalid('SELECT * needs a FROM clause')
@@ -102,34 +117,64 @@ export class ScopeAnalyzer {
     if (v.db || v.schema) {
       const db = ident(v.db) ?? ident(v.schema);
       if (this.dialect !== 'sqlite' || fold(db ?? '') !== 'main') {
-        throw notAllowed('database-qualified column references are not supported; use a table alias');
+        throw notAllowed(
+          'database-qualified column references are not supported; use a table alias',
+        );
       }
     }
     this.resolveColumn(table === null ? null : fold(table), column, scope);
   }
 
+  /**
+   * Resolves a column name from the innermost query block outwards, as the engine does, and
+   * records the read on the table it names. Output aliases are the last resort: a name that
+   * matches a source column anywhere in the chain is recorded as that column's read even where
+   * the engine might pick an alias of the same name (fail closed; the alias's own expression
+   * was recorded when the select list was read).
+   */
   protected resolveColumn(qualifier: string | null, column: string, scope: Scope) {
     const col = fold(column);
     for (let s: Scope | null = scope; s; s = s.parent) {
-      const candidates = qualifier === null ? s.sources : s.sources.filter((src) => src.qualifier === qualifier);
+      const candidates =
+        qualifier === null ? s.sources : s.sources.filter((src) => src.qualifier === qualifier);
       if (qualifier !== null && candidates.length === 0) continue;
       const hits = candidates.filter((src) => src.columns.includes(col) || this.isRowid(src, col));
-      if (hits.length > 1) {
+      if (
+        hits.length > 1 &&
+        qualifier === null &&
+        !s.merged.has(col) &&
+        !this.aliasVisible(scope, col)
+      ) {
         throw invalid(`column '${column}' is ambiguous: qualify it with a table alias`);
       }
-      const hit = hits[0];
-      if (hit) {
-        if (hit.table) this.recordRead(hit.table, this.canonicalColumn(hit.table, col));
+      if (hits.length > 0) {
+        // Several hits here are a USING column (one merged value, read on every side) or an
+        // ORDER BY alias that shadows them: either way each candidate is recorded.
+        for (const hit of hits)
+          if (hit.table) this.recordRead(hit.table, this.canonicalColumn(hit.table, col));
         return;
       }
-      if (qualifier === null && s.outputAliases.has(col)) return; // e.g. ORDER BY an alias
       if (qualifier !== null) break; // qualifier matched a source without that column
     }
-    throw unknownName(`unknown column '${qualifier ? `${qualifier}.` : ''}${column}', or not one this connection exposes`, { column });
+    if (qualifier === null && this.aliasVisible(scope, col)) return; // e.g. ORDER BY an alias
+    throw unknownName(
+      `unknown column '${qualifier ? `${qualifier}.` : ''}${column}', or not one this connection exposes`,
+      { column },
+    );
+  }
+
+  private aliasVisible(scope: Scope, col: string): boolean {
+    for (let s: Scope | null = scope; s; s = s.parent) if (s.outputAliases.has(col)) return true;
+    return false;
   }
 
   protected isRowid(src: Source, col: string): boolean {
-    return this.dialect === 'sqlite' && src.table !== null && SQLITE_ROWID.has(col) && !src.columns.includes(col);
+    return (
+      this.dialect === 'sqlite' &&
+      src.table !== null &&
+      SQLITE_ROWID.has(col) &&
+      !src.columns.includes(col)
+    );
   }
 
   protected canonicalColumn(table: TableMeta, col: string): string {

@@ -6,23 +6,51 @@
  * Name resolution lives in scope-analyzer.ts; the write statements build on this in analyzer.ts.
  */
 import { CAST_TYPES, FUNCTION_ALLOWLIST } from './functions';
-import { fold } from './schema-index';
-import { LITERAL_TYPES, ident, invalid, isNode, newScope, notAllowed, unknownName, type Node, type Scope, type Source } from './ast';
+import { fold, type TableMeta } from './schema-index';
+import {
+  LITERAL_TYPES,
+  ident,
+  invalid,
+  isNode,
+  newScope,
+  notAllowed,
+  unknownName,
+  type Node,
+  type Scope,
+  type Source,
+} from './ast';
 import { ScopeAnalyzer } from './scope-analyzer';
 
+const TIME_UNITS = new Set([
+  'microsecond',
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'quarter',
+  'year',
+  'frac_second',
+]);
+
 export class QueryAnalyzer extends ScopeAnalyzer {
+  /** While an ON DUPLICATE KEY UPDATE value is read: the table whose proposed row VALUES(c) names. */
+  protected proposedRow: TableMeta | null = null;
+
   // ── SELECT ───────────────────────────────────────────────────────────────
   /** Analyses a select (and its UNION chain); returns its output column names (folded). */
   protected selectBlock(node: Node, parent: Scope | null): string[] {
     const ctes = new Map<string, string[]>();
-    const outer: Scope = { sources: [], ctes, parent, outputAliases: new Set() };
+    const outer: Scope = { ...newScope(parent), ctes };
     if (Array.isArray(node.with)) this.withClause(node.with as Node[], outer);
 
     let first: string[] | null = null;
     for (let block: Node | null = node; block; block = isNode(block._next) ? block._next : null) {
       const cols = this.singleSelect(block, outer);
       first ??= cols;
-      if (block !== node && block.with) throw notAllowed('WITH inside a compound select is not supported');
+      if (block !== node && block.with)
+        throw notAllowed('WITH inside a compound select is not supported');
     }
     return first ?? [];
   }
@@ -44,7 +72,9 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       if (item.recursive || declared) {
         // Register before analysing the body, so a recursive reference resolves to the CTE.
         if (!declared) {
-          throw notAllowed(`recursive WITH ${name} needs an explicit column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`);
+          throw notAllowed(
+            `recursive WITH ${name} needs an explicit column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+          );
         }
         scope.ctes.set(fold(name), declared);
         this.selectBlock(body, scope);
@@ -70,15 +100,19 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     if (node.for_update || node.locking_read || node.lock) {
       throw notAllowed('locking reads (FOR UPDATE / FOR SHARE) are not allowed');
     }
-    if (isNode(node.distinct) && node.distinct.columns) throw notAllowed('DISTINCT ON is not supported');
+    if (isNode(node.distinct) && node.distinct.columns)
+      throw notAllowed('DISTINCT ON is not supported');
     // MySQL's SELECT modifiers (SQL_CALC_FOUND_ROWS, HIGH_PRIORITY, STRAIGHT_JOIN, SQL_NO_CACHE, …).
     if (Array.isArray(node.options) && node.options.length > 0) {
-      throw notAllowed(`SELECT modifiers (${(node.options as unknown[]).map(String).join(', ')}) are not supported`);
+      throw notAllowed(
+        `SELECT modifiers (${(node.options as unknown[]).map(String).join(', ')}) are not supported`,
+      );
     }
     const scope = newScope(outer);
     this.fromClause(node.from, scope);
 
     const output: string[] = [];
+    const aliases = new Set<string>();
     const columns = node.columns;
     const items: unknown[] = Array.isArray(columns) ? columns : columns === '*' ? ['*'] : [];
     if (items.length === 0) throw invalid('a SELECT has no result columns');
@@ -97,22 +131,32 @@ export class QueryAnalyzer extends ScopeAnalyzer {
         continue;
       }
       this.expr(expr, scope);
-      const name = alias ?? (isNode(expr) && expr.type === 'column_ref' ? ident(expr.column) : null);
-      if (alias) scope.outputAliases.add(fold(alias));
+      const name =
+        alias ?? (isNode(expr) && expr.type === 'column_ref' ? ident(expr.column) : null);
+      if (alias) aliases.add(fold(alias));
       output.push(name === null ? '?expr' : fold(name));
     }
 
+    // Output aliases are not names in the select list itself (`SELECT 1 AS salary, salary`
+    // reads the column); SQLite lets WHERE see them, the others only the later clauses.
+    if (this.dialect === 'sqlite') scope.outputAliases = aliases;
     this.expr(node.where, scope);
+    scope.outputAliases = aliases;
     const groupby = isNode(node.groupby) ? node.groupby.columns : node.groupby;
     this.exprList(groupby, scope);
     this.expr(node.having, scope);
-    if (Array.isArray(node.orderby)) for (const o of node.orderby as Node[]) this.expr(o.expr, scope);
+    if (Array.isArray(node.orderby))
+      for (const o of node.orderby as Node[]) this.expr(o.expr, scope);
     if (isNode(node.limit)) this.exprList(node.limit.value, scope);
     // Named windows (WINDOW w AS (PARTITION BY … ORDER BY …)) read columns like inline ones.
     // The parser nests their list under `expr`; an unknown shape is refused, not skipped.
     const win = node.window;
     if (win !== null && win !== undefined) {
-      const defs = Array.isArray(win) ? win : isNode(win) && Array.isArray(win.expr) ? win.expr : null;
+      const defs = Array.isArray(win)
+        ? win
+        : isNode(win) && Array.isArray(win.expr)
+          ? win.expr
+          : null;
       if (!defs) throw invalid('a WINDOW clause could not be read');
       for (const w of defs as Node[]) this.windowSpec(w, scope);
     }
@@ -125,10 +169,14 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     for (const item of from as Node[]) {
       const alias = ident(item.as);
       if (alias && fold(alias) === 'natural') {
-        throw notAllowed('NATURAL JOIN is not supported: write the join condition with ON or USING');
+        throw notAllowed(
+          'NATURAL JOIN is not supported: write the join condition with ON or USING',
+        );
       }
       if (item.join && /natural/i.test(String(item.join))) {
-        throw notAllowed('NATURAL JOIN is not supported: write the join condition with ON or USING');
+        throw notAllowed(
+          'NATURAL JOIN is not supported: write the join condition with ON or USING',
+        );
       }
       let source: Source;
       if (typeof item.table === 'string' || isNode(item.table)) {
@@ -151,7 +199,10 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       } else if (isNode(item.expr)) {
         const sub = this.unwrapSelect(item.expr);
         if (!sub) {
-          const what = item.expr.type === 'function' ? `table-valued function ${ident((item.expr.name as Node)?.name) ?? ''}`.trim() : String(item.expr.type);
+          const what =
+            item.expr.type === 'function'
+              ? `table-valued function ${ident((item.expr.name as Node)?.name) ?? ''}`.trim()
+              : String(item.expr.type);
           throw notAllowed(`${what} in FROM is not allowed: query tables directly`);
         }
         if (!alias && this.dialect !== 'sqlite') throw invalid('a subquery in FROM needs an alias');
@@ -177,6 +228,7 @@ export class QueryAnalyzer extends ScopeAnalyzer {
             }
           }
           if (!found) throw unknownName(`unknown column '${col}' in USING`);
+          scope.merged.add(fold(col));
         }
       }
     }
@@ -209,14 +261,15 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       case 'column_ref':
         this.columnRef(v, scope);
         // Subscripts (`tags[1]`) are expressions of their own.
-        if (Array.isArray(v.array_index)) for (const a of v.array_index as Node[]) this.expr(isNode(a) ? a.index : a, scope);
+        if (Array.isArray(v.array_index))
+          for (const a of v.array_index as Node[]) this.expr(isNode(a) ? a.index : a, scope);
         return;
       case 'double_quote_string':
       case 'backticks_quote_string':
         this.visited.add(v);
         // With DQS off (SQLite as built here) and in MySQL backticks, quotes make identifiers.
         if (this.dialect === 'sqlite' || type === 'backticks_quote_string') {
-          this.resolveColumn(null, String(v.value), scope);
+          this.resolveColumn(null, ident(v) ?? '', scope);
           return;
         }
         return;
@@ -245,13 +298,16 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       case 'datetime':
         // Typed literals: DATE '2024-01-01'.
         if (typeof v.value === 'string') return;
-        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, { construct: type });
+        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, {
+          construct: type,
+        });
       case 'interval':
         // INTERVAL '1 day': a literal; anything else is read as an expression.
         this.expr(v.expr, scope);
         return;
       case 'extract':
-        if (!isNode(v.args) || typeof v.args.field !== 'string') throw invalid('an EXTRACT could not be read');
+        if (!isNode(v.args) || typeof v.args.field !== 'string')
+          throw invalid('an EXTRACT could not be read');
         this.expr(v.args.source, scope);
         return;
       case 'array':
@@ -267,7 +323,8 @@ export class QueryAnalyzer extends ScopeAnalyzer {
         }
         return;
       case 'origin':
-        if (typeof v.value === 'string' && /^(\?\d*|current_(timestamp|date|time))$/i.test(v.value)) return;
+        if (typeof v.value === 'string' && /^(\?\d*|current_(timestamp|date|time))$/i.test(v.value))
+          return;
         throw notAllowed(`'${String(v.value)}' is not allowed here`);
       case 'param':
         return;
@@ -275,11 +332,14 @@ export class QueryAnalyzer extends ScopeAnalyzer {
         if (v.prefix === '@@' || (Array.isArray(v.members) && v.members.length > 0)) {
           throw notAllowed('server variables are not allowed');
         }
-        if (this.dialect === 'mysql' && v.prefix === '@') throw notAllowed('user variables are not allowed');
+        if (this.dialect === 'mysql' && v.prefix === '@')
+          throw notAllowed('user variables are not allowed');
         return;
       default:
         if (LITERAL_TYPES.has(type)) return;
-        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, { construct: type });
+        throw notAllowed(`the SQL construct '${type}' is not supported by the guard`, {
+          construct: type,
+        });
     }
   }
 
@@ -289,27 +349,36 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     if (typeof nameNode === 'string') name = nameNode;
     else if (isNode(nameNode) && Array.isArray(nameNode.name)) {
       const parts = (nameNode.name as unknown[]).map(ident);
-      if (parts.length !== 1 || nameNode.schema) throw notAllowed('schema-qualified function calls are not allowed');
+      if (parts.length !== 1 || nameNode.schema)
+        throw notAllowed('schema-qualified function calls are not allowed');
       name = parts[0] ?? null;
     } else name = ident(nameNode);
     if (!name) throw invalid('a function name could not be read');
     this.visited.add(v);
     const f = fold(name);
     if (f === 'exists') return this.exists(v, scope);
-    if (this.dialect === 'postgres' && (f === 'any' || f === 'all' || f === 'some')) return this.quantified(v, f, scope);
+    if ((f === 'values' || f === 'value') && this.proposedRow)
+      return this.proposedValue(v, this.proposedRow);
+    // `NOT (…)` and `ROW(a, b)` are operators the parser shapes as calls.
+    if (f === 'not' || (f === 'row' && this.dialect !== 'sqlite'))
+      return this.operatorCall(v, f, scope);
+    if (this.dialect === 'postgres' && (f === 'any' || f === 'all' || f === 'some'))
+      return this.quantified(v, f, scope);
     if (!FUNCTION_ALLOWLIST[this.dialect].has(f)) {
       throw notAllowed(`function ${f}() is not allowed`, { function: f });
     }
     this.functions.add(f);
     const args = v.args;
     if (isNode(args)) {
-      if (args.type === 'expr_list') this.exprList(args.value, scope);
+      if (args.type === 'expr_list') this.exprList(this.unitFirst(f, args.value), scope);
       else {
         this.expr(args.expr, scope);
-        if (Array.isArray(args.orderby)) for (const o of args.orderby as Node[]) this.expr(o.expr, scope);
+        if (Array.isArray(args.orderby))
+          for (const o of args.orderby as Node[]) this.expr(o.expr, scope);
       }
     } else if (Array.isArray(args)) this.exprList(args, scope);
-    if (v.filter) this.expr(isNode(v.filter) && 'where' in v.filter ? v.filter.where : v.filter, scope);
+    if (v.filter)
+      this.expr(isNode(v.filter) && 'where' in v.filter ? v.filter.where : v.filter, scope);
     if (v.over) this.windowSpec(v.over, scope);
   }
 
@@ -319,18 +388,80 @@ export class QueryAnalyzer extends ScopeAnalyzer {
    */
   protected exists(v: Node, scope: Scope) {
     const args = v.args;
-    const list = isNode(args) && args.type === 'expr_list' && Array.isArray(args.value) ? (args.value as unknown[]) : null;
+    const list =
+      isNode(args) && args.type === 'expr_list' && Array.isArray(args.value)
+        ? (args.value as unknown[])
+        : null;
     if (!list || list.length !== 1 || !this.unwrapSelect(list[0]) || v.over || v.filter) {
       throw invalid('EXISTS takes exactly one subquery');
     }
     this.expr(list[0], scope);
   }
 
+  /** VALUES(c) in ON DUPLICATE KEY UPDATE: the value the INSERT proposed for c, not a stored one. */
+  protected proposedValue(v: Node, meta: TableMeta) {
+    const args = v.args;
+    const list =
+      isNode(args) && args.type === 'expr_list' && Array.isArray(args.value)
+        ? (args.value as unknown[])
+        : null;
+    const c = list?.length === 1 ? list[0] : null;
+    if (
+      !isNode(c) ||
+      c.type !== 'column_ref' ||
+      ident(c.table) !== null ||
+      !meta.byFolded.has(fold(ident(c.column) ?? '')) ||
+      v.over
+    ) {
+      throw invalid(`VALUES() in ON DUPLICATE KEY UPDATE takes one column of ${meta.name}`);
+    }
+    this.visited.add(c);
+  }
+
+  protected operatorCall(v: Node, f: string, scope: Scope) {
+    const args = v.args;
+    const list =
+      isNode(args) && args.type === 'expr_list' && Array.isArray(args.value)
+        ? (args.value as unknown[])
+        : null;
+    if (!list || list.length === 0 || (f === 'not' && list.length !== 1) || v.over || v.filter) {
+      throw invalid(`${f.toUpperCase()} could not be read`);
+    }
+    this.exprList(list, scope);
+  }
+
+  /**
+   * MySQL's TIMESTAMPDIFF(DAY, a, b) and TIMESTAMPADD(DAY, n, d) take a unit keyword first;
+   * the parser leaves it as a bare word. Only a real unit passes; the rest are expressions.
+   */
+  protected unitFirst(f: string, args: unknown): unknown {
+    if (
+      this.dialect !== 'mysql' ||
+      (f !== 'timestampdiff' && f !== 'timestampadd') ||
+      !Array.isArray(args)
+    )
+      return args;
+    const [unit, ...rest] = args as unknown[];
+    if (
+      !isNode(unit) ||
+      unit.type !== 'origin' ||
+      typeof unit.value !== 'string' ||
+      !TIME_UNITS.has(fold(unit.value).replace(/^sql_tsi_/, ''))
+    ) {
+      throw invalid(`${f.toUpperCase()} takes a unit first (DAY, MONTH, …)`);
+    }
+    return rest;
+  }
+
   /** `x = ANY (array | subquery)` (PostgreSQL): an operator, read as a call by the parser. */
   protected quantified(v: Node, f: string, scope: Scope) {
     const args = v.args;
-    const list = isNode(args) && args.type === 'expr_list' && Array.isArray(args.value) ? (args.value as unknown[]) : null;
-    if (!list || list.length !== 1 || v.over || v.filter) throw invalid(`${f.toUpperCase()} takes exactly one array or subquery`);
+    const list =
+      isNode(args) && args.type === 'expr_list' && Array.isArray(args.value)
+        ? (args.value as unknown[])
+        : null;
+    if (!list || list.length !== 1 || v.over || v.filter)
+      throw invalid(`${f.toUpperCase()} takes exactly one array or subquery`);
     this.expr(list[0], scope);
   }
 
@@ -338,23 +469,37 @@ export class QueryAnalyzer extends ScopeAnalyzer {
   protected castTargets(target: unknown) {
     const targets = Array.isArray(target) ? target : [target];
     for (const t of targets) {
-      if (!isNode(t) || typeof t.dataType !== 'string') throw invalid('the type of a CAST could not be read');
+      if (!isNode(t) || typeof t.dataType !== 'string')
+        throw invalid('the type of a CAST could not be read');
       const base = fold(t.dataType);
-      const suffix = Array.isArray(t.suffix) ? (t.suffix as unknown[]).map((x) => fold(String(x))).join(' ') : '';
+      const suffix = Array.isArray(t.suffix)
+        ? (t.suffix as unknown[]).map((x) => fold(String(x))).join(' ')
+        : '';
       const ok =
-        CAST_TYPES[this.dialect].has(base) && (suffix === '' || suffix === 'with time zone' || suffix === 'without time zone');
-      if (!ok) throw notAllowed(`casting to ${t.dataType}${suffix ? ` ${suffix}` : ''} is not allowed`, { castType: base });
+        CAST_TYPES[this.dialect].has(base) &&
+        (suffix === '' || suffix === 'with time zone' || suffix === 'without time zone');
+      if (!ok)
+        throw notAllowed(`casting to ${t.dataType}${suffix ? ` ${suffix}` : ''} is not allowed`, {
+          castType: base,
+        });
     }
   }
 
   protected windowSpec(over: unknown, scope: Scope) {
     if (!isNode(over)) return; // a named window (`OVER w`) is analysed where it is defined
     const spec = isNode(over.as_window_specification)
-      ? ((over.as_window_specification as Node).window_specification as Node | undefined) ?? over.as_window_specification
+      ? (((over.as_window_specification as Node).window_specification as Node | undefined) ??
+        over.as_window_specification)
       : over;
     if (!isNode(spec)) return;
     const partition = spec.partitionby;
-    this.exprList(Array.isArray(partition) ? (partition as Node[]).map((p) => (isNode(p) && 'expr' in p ? p.expr : p)) : partition, scope);
-    if (Array.isArray(spec.orderby)) for (const o of spec.orderby as Node[]) this.expr(o.expr, scope);
+    this.exprList(
+      Array.isArray(partition)
+        ? (partition as Node[]).map((p) => (isNode(p) && 'expr' in p ? p.expr : p))
+        : partition,
+      scope,
+    );
+    if (Array.isArray(spec.orderby))
+      for (const o of spec.orderby as Node[]) this.expr(o.expr, scope);
   }
 }

@@ -15,7 +15,7 @@ import { EngineTruthError, checkPlan } from '../plan-check';
 import { RowBudget, collectingSink } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
 import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
-import { MYSQL_ENGINE_FUNCTIONS, optimizerTrace, planFoldsConstants, readJsonPlan, readRewrite, readTrace } from './mysql-engine-truth';
+import { MYSQL_ENGINE_FUNCTIONS, checkWrittenTableReads, optimizerTrace, planFoldsConstants, readJsonPlan, readRewrite, readTrace } from './mysql-engine-truth';
 import { mysqlQueryError } from './mysql-errors';
 import { MysqlPools } from './mysql-pool';
 import { MysqlAgentUsers } from './mysql-users';
@@ -223,6 +223,7 @@ export class MysqlConnector implements Connector, PrincipalConnector {
       if (planFoldsConstants(plan)) readTrace(await optimizerTrace(conn, stmt.sql, values), rewrite);
       const allowed = FUNCTION_ALLOWLIST.mysql;
       checkPlan(rewrite.touches, stmt.analysis, engine, (f) => allowed.has(f) || MYSQL_ENGINE_FUNCTIONS.has(f));
+      checkWrittenTableReads(rewrite.touches, stmt.analysis);
     } catch (e) {
       if (e instanceof EngineTruthError) {
         throw new AirlockError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
