@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   QUERY_FAILED: 400,
   INTERNAL: 500,
   AUDIT_UNAVAILABLE: 503,
+  /** Airlock is stopping: nothing new is started. */
+  SHUTTING_DOWN: 503,
   // Natural-language questions (src/main/nl): the local model and what it produced.
   OLLAMA_UNAVAILABLE: 503,
   OLLAMA_MODEL_MISSING: 503,

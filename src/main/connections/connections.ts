@@ -82,6 +82,9 @@ export class Connections {
   };
   private readonly live = new Map<string, Connector>();
   private readonly schemas = new Map<string, Promise<CachedSchema>>();
+  /** Changes (create, update, remove) run one at a time, each reading the store afresh. */
+  private changing: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly db: Db,
@@ -157,8 +160,22 @@ export class Connections {
     }
   }
 
+  /** Runs a change after the ones before it, so two at once cannot interleave their checks and writes. */
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changing.then(() => {
+      if (this.closed) throw new AirlockError('SHUTTING_DOWN', 'Airlock is stopping; the change was not made');
+      return change();
+    });
+    this.changing = run.catch(() => undefined);
+    return run;
+  }
+
   /** Tests the connection with its driver before saving it; nothing is saved if that fails. */
-  async create(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
+  create(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
+    return this.serially(() => this.createNow(input, baseDir));
+  }
+
+  private async createNow(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
     if (this.stmts.byName.get(input.name)) {
       throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
     }
@@ -176,7 +193,7 @@ export class Connections {
       await connector.close();
       throw e;
     }
-    this.live.set(input.name.toLowerCase(), connector);
+    await this.swapLive(input.name, input.name, connector);
     return this.get(input.name)!;
   }
 
@@ -184,7 +201,16 @@ export class Connections {
    * Points a connection elsewhere and/or renames it, tested before anything is saved. `also`
    * runs in the same transaction (the caller renames what refers to the connection by name).
    */
-  async update(name: string, input: CreateConnection, baseDir: string, also?: (oldName: string, newName: string) => void): Promise<ConnectionRecord> {
+  update(name: string, input: CreateConnection, baseDir: string, also?: (oldName: string, newName: string) => void): Promise<ConnectionRecord> {
+    return this.serially(() => this.updateNow(name, input, baseDir, also));
+  }
+
+  private async updateNow(
+    name: string,
+    input: CreateConnection,
+    baseDir: string,
+    also?: (oldName: string, newName: string) => void,
+  ): Promise<ConnectionRecord> {
     const row = this.stmts.byName.get(name);
     if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
     const renamed = input.name.toLowerCase() !== row.name.toLowerCase();
@@ -210,30 +236,41 @@ export class Connections {
       await connector.close();
       throw e;
     }
-    await this.forget(row.name);
-    this.live.set(input.name.toLowerCase(), connector);
+    await this.swapLive(row.name, input.name, connector);
     return this.get(input.name)!;
   }
 
   /** Removes a connection (its semantic layer goes with it); `also` runs in the same transaction. */
-  async remove(name: string, also?: (name: string) => void): Promise<ConnectionRecord> {
+  remove(name: string, also?: (name: string) => void): Promise<ConnectionRecord> {
+    return this.serially(() => this.removeNow(name, also));
+  }
+
+  private async removeNow(name: string, also?: (name: string) => void): Promise<ConnectionRecord> {
     const row = this.stmts.byName.get(name);
     if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
     this.db.transaction(() => {
       this.stmts.remove.run(row.name);
       also?.(row.name);
     })();
-    await this.forget(row.name);
+    await this.swapLive(row.name, row.name, null);
     return toRecord(row);
   }
 
-  /** Drops the live connector and cached schema of a connection that changed or went away. */
-  private async forget(name: string): Promise<void> {
-    const key = name.toLowerCase();
-    const live = this.live.get(key);
-    this.live.delete(key);
-    this.schemas.delete(key);
-    await live?.close();
+  /**
+   * Replaces the live connectors of a connection that changed or went away, and drops their
+   * cached schemas. The map changes before anything is awaited, so a request arriving while
+   * the old connectors close gets the new one, and no connector is dropped without being closed.
+   */
+  private async swapLive(oldName: string, newName: string, next: Connector | null): Promise<void> {
+    const gone: Connector[] = [];
+    for (const key of new Set([oldName.toLowerCase(), newName.toLowerCase()])) {
+      const live = this.live.get(key);
+      if (live && live !== next) gone.push(live);
+      this.live.delete(key);
+      this.schemas.delete(key);
+    }
+    if (next) this.live.set(newName.toLowerCase(), next);
+    await Promise.all(gone.map((c) => c.close()));
   }
 
   /** Registers the bundled demo database once, as a copy in the data dir (agents may write to it). */
@@ -254,6 +291,7 @@ export class Connections {
     const key = name.toLowerCase();
     const existing = this.live.get(key);
     if (existing) return existing;
+    if (this.closed) throw new AirlockError('SHUTTING_DOWN', 'Airlock is stopping; no new database work is started');
     const row = this.stmts.byName.get(name);
     if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
     const connector = this.connectorFor(row.kind, JSON.parse(this.secrets.open(row.config)) as Config);
@@ -278,12 +316,17 @@ export class Connections {
     this.schemas.delete(name.toLowerCase());
   }
 
+  /** Closes every live connector; changes still queued are refused, and none starts after. */
   async close(): Promise<void> {
-    await Promise.all([...this.live.values()].map((c) => c.close()));
+    this.closed = true;
+    await this.changing;
+    const all = [...this.live.values()];
     this.live.clear();
+    this.schemas.clear();
+    await Promise.all(all.map((c) => c.close()));
   }
 
-  private connectorFor(kind: ConnectionKind, config: Config): Connector {
+  protected connectorFor(kind: ConnectionKind, config: Config): Connector {
     return createConnector(kind, config);
   }
 }
