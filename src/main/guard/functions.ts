@@ -39,9 +39,20 @@ const POSTGRES = [
   'char_length', 'character_length', 'bit_length', 'btrim', 'left', 'right', 'lpad', 'rpad', 'initcap',
   'split_part', 'strpos', 'position', 'reverse', 'translate', 'chr', 'ascii', 'to_hex', 'md5',
   'format', 'regexp_replace', 'regexp_match', 'starts_with', 'to_char', 'quote_literal', 'quote_ident',
-  // dates
+  // dates and the clock
   'now', 'date_trunc', 'date_part', 'extract', 'age', 'to_date', 'to_timestamp', 'make_date',
   'make_timestamp', 'make_interval', 'justify_days', 'justify_hours', 'isfinite', 'date_bin',
+  'make_time', 'make_timestamptz', 'justify_interval', 'clock_timestamp', 'statement_timestamp',
+  'transaction_timestamp', 'timeofday', 'timezone', 'to_timestamp',
+  // ordered-set aggregates and more of the same family
+  'percentile_cont', 'percentile_disc', 'mode', 'bit_and', 'bit_or', 'regr_count', 'regr_r2', 'regr_avgx',
+  'regr_avgy', 'regr_sxx', 'regr_syy', 'regr_sxy',
+  // more text and numbers
+  'regexp_split_to_array', 'regexp_count', 'regexp_like',
+  'string_to_array', 'overlay', 'sign', 'scale', 'gcd', 'lcm', 'factorial', 'log', 'num_nonnulls', 'num_nulls',
+  'jsonb_pretty', 'jsonb_strip_nulls', 'json_strip_nulls', 'jsonb_set', 'jsonb_insert', 'jsonb_path_query_first',
+  'jsonb_path_match', 'array_remove', 'array_append', 'array_prepend', 'array_cat', 'array_upper', 'array_lower',
+  'array_dims', 'array_ndims', 'trim_array', 'array_replace',
   // json and arrays
   'json_build_object', 'jsonb_build_object', 'json_build_array', 'jsonb_build_array', 'to_json', 'to_jsonb',
   'json_extract_path', 'json_extract_path_text', 'jsonb_extract_path', 'jsonb_extract_path_text',
@@ -70,6 +81,15 @@ const MYSQL = [
   'json_contains', 'json_keys', 'json_value',
 ];
 
+/**
+ * Functions the PostgreSQL grammar itself calls for SQL syntax (`AT TIME ZONE` is timezone(),
+ * `LIKE … ESCAPE` is like_escape(), `SUBSTRING(x FROM 1)`, `TRIM(BOTH …)` is btrim(), …).
+ */
+export const PG_SYNTAX_FUNCTIONS: ReadonlySet<string> = new Set([
+  'timezone', 'like_escape', 'similar_to_escape', 'similar_escape', 'btrim', 'ltrim', 'rtrim', 'substring', 'position',
+  'overlay', 'extract', 'date_part',
+]);
+
 export const FUNCTION_ALLOWLIST: Record<Dialect, ReadonlySet<string>> = {
   sqlite: new Set([...AGGREGATES, ...WINDOWS, ...SCALAR, ...SQLITE]),
   postgres: new Set([...AGGREGATES, ...WINDOWS, ...SCALAR, ...POSTGRES]),
@@ -87,6 +107,8 @@ export const CAST_TYPES: Record<Dialect, ReadonlySet<string>> = {
     'float4', 'float8', 'double', 'double precision', 'text', 'varchar', 'character varying', 'char',
     'character', 'bool', 'boolean', 'date', 'time', 'timestamp', 'timestamptz', 'interval', 'json', 'jsonb',
     'uuid', 'money',
+    // the names the PostgreSQL grammar gives the types above (INT is int4, CHAR is bpchar, …)
+    'bpchar', 'timetz', 'bit', 'varbit', 'bytea', 'inet', 'cidr', 'macaddr',
   ]),
   mysql: new Set([
     'char', 'nchar', 'binary', 'date', 'datetime', 'time', 'decimal', 'signed', 'unsigned', 'signed integer',

@@ -8,7 +8,7 @@ const parser = new nodeSqlParser.Parser();
  * Parses exactly one statement. What no grammar can parse is refused: the guard never
  * lets through a statement it could not read.
  */
-export function parseStatement(sql: string, dialect: Dialect): Record<string, unknown> {
+export function parseStatement(sql: string, dialect: Exclude<Dialect, 'postgres'>): Record<string, unknown> {
   let firstError: string | null = null;
   for (const database of PARSER_GRAMMARS[dialect]) {
     let ast: unknown;
