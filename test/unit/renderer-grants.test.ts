@@ -4,7 +4,10 @@ import {
   grantedTableCount,
   tableCheck,
   toGrants,
+  setExportLimit,
+  tableAccess,
   toggleColumn,
+  toggleExport,
   toggleTable,
   type Grant,
   type SchemaMap,
@@ -105,6 +108,75 @@ describe('grants editor model', () => {
     );
     expect(toGrants(model)).toEqual([
       { connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'email'] },
+    ]);
+  });
+
+  it('round-trips export grants with and without limits', () => {
+    const grants: Grant[] = [
+      { connection: 'demo', table: 'customers', actions: ['read'] },
+      { connection: 'demo', table: 'customers', actions: ['export'] },
+      { connection: 'demo', table: 'orders', actions: ['read'] },
+      {
+        connection: 'demo',
+        table: 'orders',
+        actions: ['export'],
+        exportLimits: { maxRows: 5000, maxBytes: 1048576 },
+      },
+    ];
+    expect(toGrants(fromGrants(grants, schema))).toEqual(grants);
+  });
+
+  it('reads export from a grant that carries it beside read, and writes it as a grant of its own', () => {
+    const model = fromGrants(
+      [
+        {
+          connection: 'demo',
+          table: 'orders',
+          actions: ['read', 'export'],
+          exportLimits: { timeoutMs: 60000 },
+        },
+      ],
+      schema,
+    );
+    expect(tableAccess(model.tree, 'demo', 'orders').export).toEqual({ timeoutMs: 60000 });
+    expect(toGrants(model)).toEqual([
+      { connection: 'demo', table: 'orders', actions: ['read'] },
+      {
+        connection: 'demo',
+        table: 'orders',
+        actions: ['export'],
+        exportLimits: { timeoutMs: 60000 },
+      },
+    ]);
+  });
+
+  it('the export box switches export on with default limits, limits are set and cleared, and it switches off', () => {
+    let tree = fromGrants(
+      [{ connection: 'demo', table: 'orders', actions: ['read'] }],
+      schema,
+    ).tree;
+    tree = toggleExport(tree, 'demo', 'orders');
+    expect(toGrants({ tree, kept: [] })).toContainEqual({
+      connection: 'demo',
+      table: 'orders',
+      actions: ['export'],
+    });
+    tree = setExportLimit(tree, 'demo', 'orders', 'maxRows', 2000);
+    expect(toGrants({ tree, kept: [] })).toContainEqual({
+      connection: 'demo',
+      table: 'orders',
+      actions: ['export'],
+      exportLimits: { maxRows: 2000 },
+    });
+    tree = setExportLimit(tree, 'demo', 'orders', 'maxRows', undefined);
+    expect(toGrants({ tree, kept: [] })).toContainEqual({
+      connection: 'demo',
+      table: 'orders',
+      actions: ['export'],
+    });
+    tree = toggleExport(tree, 'demo', 'orders');
+    expect(toGrants({ tree, kept: [] })).toEqual([
+      { connection: 'demo', table: 'orders', actions: ['read'] },
     ]);
   });
 });

@@ -29,6 +29,7 @@ export class MysqlRowStream {
   private ended = false;
   private failure: unknown = null;
   private wake: (() => void) | null = null;
+  private abandoned = false;
 
   constructor(
     private readonly core: CoreConnection,
@@ -54,7 +55,7 @@ export class MysqlRowStream {
   }
 
   private onRow(raw: unknown[]) {
-    if (this.failure !== null || this.budget.truncated) return;
+    if (this.abandoned || this.failure !== null || this.budget.truncated) return;
     const row = convertRow(raw, this.columns);
     const size = rowSize(row);
     try {
@@ -108,8 +109,14 @@ export class MysqlRowStream {
     return { rows, last };
   }
 
-  /** After the last batch: lets the connection read again (whatever the server still sends is dropped). */
+  /**
+   * After the last batch, or when the reader gives up: whatever the server still sends is
+   * read and dropped, never paused on again, so a stopped statement can end.
+   */
   release(): void {
+    this.abandoned = true;
+    this.batch = [];
+    this.batchBytes = 0;
     this.core.resume();
   }
 }

@@ -6,16 +6,26 @@
  * covers columns added later, an explicit list does not, and the editor must not silently turn
  * one into the other. Grants the tree cannot show (deny rules, tables or columns the schema no
  * longer has) are kept as they are and written back unchanged.
+ *
+ * Export is a table-level switch (more rows than the configured cap, under the limits the
+ * officer sets); it is written as a grant of its own with the `export` action.
  */
 export type Action = 'read' | 'write';
 export const ACTIONS: readonly Action[] = ['read', 'write'];
 
+export interface ExportLimits {
+  maxRows?: number;
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
 export interface Grant {
   connection: string;
   table: string;
-  actions: Action[];
+  actions: (Action | 'export')[];
   columns?: string[];
   effect?: 'allow' | 'deny';
+  exportLimits?: ExportLimits;
 }
 
 export interface ActionAccess {
@@ -27,6 +37,8 @@ export interface ActionAccess {
 export interface TableAccess {
   read: ActionAccess;
   write: ActionAccess;
+  /** Exports allowed on this table, with these limits (empty: the defaults); null: no export. */
+  export?: ExportLimits | null;
 }
 /** connection → table → access. */
 export type AccessTree = Record<string, Record<string, TableAccess>>;
@@ -57,6 +69,10 @@ export function fromGrants(grants: readonly Grant[], schema: SchemaMap): EditorM
     }
     const table = ((tree[g.connection] ??= {})[g.table] ??= emptyTable());
     for (const action of g.actions) {
+      if (action === 'export') {
+        table.export = { ...table.export, ...g.exportLimits };
+        continue;
+      }
       const access = table[action];
       if (!g.columns) access.whole = true;
       else access.columns = [...new Set([...access.columns, ...g.columns])];
@@ -132,7 +148,7 @@ export function toGrants(model: EditorModel): Grant[] {
   for (const connection of Object.keys(model.tree).sort()) {
     const tables = model.tree[connection]!;
     for (const table of Object.keys(tables).sort()) {
-      const { read, write } = tables[table]!;
+      const { read, write, export: exp } = tables[table]!;
       const grant = (actions: Action[], access: ActionAccess): Grant =>
         access.whole
           ? { connection, table, actions }
@@ -144,9 +160,34 @@ export function toGrants(model: EditorModel): Grant[] {
         if (r !== null) out.push(grant(['read'], read));
         if (w !== null) out.push(grant(['write'], write));
       }
+      if (exp) {
+        const limits = Object.keys(exp).length ? { exportLimits: { ...exp } } : {};
+        out.push({ connection, table, actions: ['export'], ...limits });
+      }
     }
   }
   return [...out, ...model.kept];
+}
+
+/** The table's export switch: on with the default limits, or off. */
+export function toggleExport(tree: AccessTree, connection: string, table: string): AccessTree {
+  const current = tableAccess(tree, connection, table);
+  return withTable(tree, connection, table, { ...current, export: current.export ? null : {} });
+}
+
+/** Sets one export limit of a table (undefined: back to the default). */
+export function setExportLimit(
+  tree: AccessTree,
+  connection: string,
+  table: string,
+  limit: keyof ExportLimits,
+  value: number | undefined,
+): AccessTree {
+  const current = tableAccess(tree, connection, table);
+  const next: ExportLimits = { ...current.export };
+  if (value === undefined) delete next[limit];
+  else next[limit] = value;
+  return withTable(tree, connection, table, { ...current, export: next });
 }
 
 /** How many tables an agent may read or write, for the list's summary. */

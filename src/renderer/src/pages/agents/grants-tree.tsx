@@ -1,12 +1,14 @@
 /**
  * The grants editor: connection → table → column, with read and write boxes at table and column
- * level. A table's box is indeterminate when only some columns are ticked.
+ * level. A table's box is indeterminate when only some columns are ticked. Export is a
+ * table-level box; its limits (rows, MB, seconds) show with the table's columns.
  */
 import {
   ActionIcon,
   Badge,
   Checkbox,
   Group,
+  NumberInput,
   Paper,
   Table,
   Text,
@@ -17,13 +19,71 @@ import type { TableSchema } from '../../api/queries';
 import { IconChevronDown, IconChevronRight, IconDatabase } from '../../components/icons';
 import {
   columnChecked,
+  setExportLimit,
   tableAccess,
   tableCheck,
   toggleColumn,
+  toggleExport,
   toggleTable,
   type AccessTree,
   type Action,
+  type ExportLimits,
 } from '../../lib/grants-model';
+
+const MB = 1024 * 1024;
+
+/** The export limits of one table, each empty for the default (README, "Large results"). */
+function ExportLimitsRow({
+  limits,
+  label,
+  onChange,
+  testId,
+}: {
+  limits: ExportLimits;
+  label: string;
+  onChange: (limit: keyof ExportLimits, value: number | undefined) => void;
+  testId: (limit: string) => string;
+}) {
+  const num = (v: string | number) =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  return (
+    <Group gap="sm" wrap="nowrap">
+      <Text size="xs" c="dimmed">
+        Export limits of {label}
+      </Text>
+      <NumberInput
+        size="xs"
+        w={120}
+        min={1}
+        placeholder="rows (default)"
+        aria-label={`Export row limit of ${label}`}
+        data-testid={testId('rows')}
+        value={limits.maxRows ?? ''}
+        onChange={(v) => onChange('maxRows', num(v))}
+      />
+      <NumberInput
+        size="xs"
+        w={110}
+        min={1}
+        placeholder="MB (default)"
+        aria-label={`Export size limit of ${label} in MB`}
+        data-testid={testId('mb')}
+        value={limits.maxBytes !== undefined ? Math.round(limits.maxBytes / MB) : ''}
+        onChange={(v) => onChange('maxBytes', num(v) !== undefined ? num(v)! * MB : undefined)}
+      />
+      <NumberInput
+        size="xs"
+        w={130}
+        min={1}
+        placeholder="seconds (default)"
+        aria-label={`Export time limit of ${label} in seconds`}
+        data-testid={testId('seconds')}
+        value={limits.timeoutMs !== undefined ? Math.round(limits.timeoutMs / 1000) : ''}
+        onChange={(v) => onChange('timeoutMs', num(v) !== undefined ? num(v)! * 1000 : undefined)}
+      />
+    </Group>
+  );
+}
 
 function ActionBox({
   state,
@@ -124,6 +184,9 @@ export function ConnectionGrants({
             <Table.Th w={70} ta="center">
               Write
             </Table.Th>
+            <Table.Th w={70} ta="center">
+              Export
+            </Table.Th>
             <Table.Th w={190}>Access</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -180,9 +243,31 @@ export function ConnectionGrants({
                     />
                   </Table.Td>
                   <Table.Td>
+                    <ActionBox
+                      state={access.export ? 'all' : 'none'}
+                      label={`Export ${t.name} (more rows than the cap)`}
+                      onToggle={() => onChange(toggleExport(tree, connection, t.name))}
+                      testId={id('grant-export', connection, t.name)}
+                    />
+                  </Table.Td>
+                  <Table.Td>
                     {summary(read, write, access.read.whole, readCount, cols.length)}
                   </Table.Td>
                 </Table.Tr>
+                {expanded && access.export ? (
+                  <Table.Tr bg="var(--mantine-color-default-hover)">
+                    <Table.Td pl={52} colSpan={5}>
+                      <ExportLimitsRow
+                        limits={access.export}
+                        label={t.name}
+                        onChange={(limit, value) =>
+                          onChange(setExportLimit(tree, connection, t.name, limit, value))
+                        }
+                        testId={(limit) => id('export-limit', connection, t.name, limit)}
+                      />
+                    </Table.Td>
+                  </Table.Tr>
+                ) : null}
                 {expanded
                   ? t.columns.map((c) => {
                       const flipCol = (action: Action) =>
@@ -217,6 +302,7 @@ export function ConnectionGrants({
                               testId={id('grant-write', connection, t.name, c.name)}
                             />
                           </Table.Td>
+                          <Table.Td />
                           <Table.Td>
                             <Text size="xs" c={r ? 'teal' : 'dimmed'}>
                               {r
@@ -237,7 +323,7 @@ export function ConnectionGrants({
           })}
           {shown.length === 0 ? (
             <Table.Tr>
-              <Table.Td colSpan={4}>
+              <Table.Td colSpan={5}>
                 <Text size="sm" c="dimmed">
                   {tables.length === 0
                     ? 'No tables in this database.'
