@@ -76,6 +76,14 @@ export class RunnerProcess {
   close(): void {
     this.closed = true;
     for (const j of this.queue.splice(0)) j.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed'));
+    // The running job ends here too: once killed, its runner's exit is no longer this
+    // process's to handle, and a timer left set would hold a stop for the job's whole limit.
+    const running = this.running;
+    this.running = null;
+    if (running) {
+      clearTimeout(running.timer);
+      running.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed while the statement ran'));
+    }
     this.kill();
   }
 
