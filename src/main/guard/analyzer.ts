@@ -133,8 +133,11 @@ export class Analyzer extends QueryAnalyzer {
       for (const row of (values.values as Node[]) ?? []) this.expr(row, empty);
     } else if (values !== undefined && values !== null)
       throw invalid('INSERT values could not be read');
-    if (node.on_duplicate_update)
-      this.onDuplicateKey(node.on_duplicate_update, meta, source, Boolean(sub));
+    // An upsert that rewrites the existing row reads it in ways (bare names, VALUES(), the
+    // SELECT's columns after INSERT … SELECT) that differ between MySQL versions: refused.
+    if (node.on_duplicate_update) {
+      throw notAllowed('ON DUPLICATE KEY UPDATE is not supported: INSERT, then UPDATE the row');
+    }
     const conflict = node.conflict;
     if (isNode(conflict)) {
       // As in SQLite, bare names in an upsert are the target row's; the proposed row is only
@@ -163,34 +166,6 @@ export class Analyzer extends QueryAnalyzer {
       }
     }
     this.returning(node, newScope(null, [source]));
-  }
-
-  /**
-   * MySQL's upsert: bare names are the existing row's columns (reads of the written table),
-   * VALUES(c) / VALUE(c) the proposed row's value, already analysed with the VALUES list.
-   * After INSERT … SELECT the clause may also name the SELECT's columns; that is refused.
-   */
-  private onDuplicateKey(odku: unknown, meta: TableMeta, source: Source, fromSelect: boolean) {
-    if (fromSelect)
-      throw notAllowed(
-        'INSERT … SELECT … ON DUPLICATE KEY UPDATE is not supported; use INSERT … VALUES',
-      );
-    if (!isNode(odku) || !Array.isArray(odku.set))
-      throw invalid('ON DUPLICATE KEY UPDATE could not be read');
-    const scope = newScope(null, [source]);
-    for (const s of odku.set as Node[]) {
-      this.visited.add(s);
-      const q = ident(s.table);
-      if (q !== null && fold(q) !== source.qualifier)
-        throw unknownName(`unknown table '${q}' in ON DUPLICATE KEY UPDATE`);
-      this.writeColumn(meta, ident(s.column) ?? '');
-      this.proposedRow = meta;
-      try {
-        this.expr(s.value, scope);
-      } finally {
-        this.proposedRow = null;
-      }
-    }
   }
 
   private update(node: Node) {

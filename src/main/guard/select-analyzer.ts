@@ -6,7 +6,7 @@
  * Name resolution lives in scope-analyzer.ts; the write statements build on this in analyzer.ts.
  */
 import { CAST_TYPES, FUNCTION_ALLOWLIST } from './functions';
-import { fold, type TableMeta } from './schema-index';
+import { fold } from './schema-index';
 import {
   LITERAL_TYPES,
   ident,
@@ -35,9 +35,6 @@ const TIME_UNITS = new Set([
 ]);
 
 export class QueryAnalyzer extends ScopeAnalyzer {
-  /** While an ON DUPLICATE KEY UPDATE value is read: the table whose proposed row VALUES(c) names. */
-  protected proposedRow: TableMeta | null = null;
-
   // ── SELECT ───────────────────────────────────────────────────────────────
   /** Analyses a select (and its UNION chain); returns its output column names (folded). */
   protected selectBlock(node: Node, parent: Scope | null): string[] {
@@ -357,8 +354,6 @@ export class QueryAnalyzer extends ScopeAnalyzer {
     this.visited.add(v);
     const f = fold(name);
     if (f === 'exists') return this.exists(v, scope);
-    if ((f === 'values' || f === 'value') && this.proposedRow)
-      return this.proposedValue(v, this.proposedRow);
     // `NOT (…)` and `ROW(a, b)` are operators the parser shapes as calls.
     if (f === 'not' || (f === 'row' && this.dialect !== 'sqlite'))
       return this.operatorCall(v, f, scope);
@@ -396,26 +391,6 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       throw invalid('EXISTS takes exactly one subquery');
     }
     this.expr(list[0], scope);
-  }
-
-  /** VALUES(c) in ON DUPLICATE KEY UPDATE: the value the INSERT proposed for c, not a stored one. */
-  protected proposedValue(v: Node, meta: TableMeta) {
-    const args = v.args;
-    const list =
-      isNode(args) && args.type === 'expr_list' && Array.isArray(args.value)
-        ? (args.value as unknown[])
-        : null;
-    const c = list?.length === 1 ? list[0] : null;
-    if (
-      !isNode(c) ||
-      c.type !== 'column_ref' ||
-      ident(c.table) !== null ||
-      !meta.byFolded.has(fold(ident(c.column) ?? '')) ||
-      v.over
-    ) {
-      throw invalid(`VALUES() in ON DUPLICATE KEY UPDATE takes one column of ${meta.name}`);
-    }
-    this.visited.add(c);
   }
 
   protected operatorCall(v: Node, f: string, scope: Scope) {
