@@ -6,11 +6,14 @@
 import { Ollama, type Message } from 'ollama';
 import type { OllamaStatus } from '../../shared/contract/nl';
 import { AirlockError, isAirlockError } from '../../shared/errors';
+import { guardedFetch } from '../net/outbound';
 import { modelGuidance, ollamaModelMissing, ollamaTimeout, ollamaUnavailable, unavailableGuidance } from './ollama-guidance';
 
 export interface OllamaConfig {
   url: string;
   model: string;
+  /** The security officer confirmed that this address may be a host on the local network. */
+  lanConfirmed?: boolean;
 }
 
 export interface OllamaTimeouts {
@@ -84,9 +87,10 @@ export class OllamaClient {
     const onCancel = () => ctrl.abort(CANCEL);
     if (signal?.aborted) onCancel();
     signal?.addEventListener('abort', onCancel, { once: true });
+    const send = guardedFetch('Ollama', () => this.config().lanConfirmed === true);
     const client = new Ollama({
       host: url,
-      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, ctrl.signal]) : ctrl.signal }),
+      fetch: (input, init) => send(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, ctrl.signal]) : ctrl.signal }),
     });
     try {
       return await fn(client);

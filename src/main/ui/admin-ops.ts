@@ -9,6 +9,7 @@ import { accessPreview } from './access-preview';
 import type { SomeOps } from './ops-types';
 import { agentView } from './views';
 import { AirlockError, isAirlockError } from '../../shared/errors';
+import { checkOutboundSetting } from '../net/outbound';
 
 type ConnectionOps =
   | 'listConnections'
@@ -87,6 +88,8 @@ export function settingsOps(core: Core): SomeOps<'getSettings' | 'putSettings'> 
   return {
     getSettings: async () => core.settings.get(),
     async putSettings(next) {
+      // The air gap: refused here, with the reason, before anything is saved.
+      await checkOutboundSetting('Ollama', next.ollama.url, next.ollama.lanConfirmed === true);
       const saved = core.settings.put(next);
       await core.auditAdmin('settings.update', { settings: saved });
       return saved;

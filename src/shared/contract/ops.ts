@@ -68,7 +68,15 @@ export const Limits = z.object({
 
 export const Settings = z.object({
   limits: Limits,
-  ollama: z.object({ url: z.url(), model: z.string().max(200) }),
+  ollama: z.object({
+    url: z.url(),
+    model: z.string().max(200),
+    /**
+     * The officer confirmed that `url` may name a host on the local network. Without it only
+     * this machine is allowed; a public address is refused either way (docs/api.md, "Air gap").
+     */
+    lanConfirmed: z.boolean().optional(),
+  }),
 });
 
 export const ColumnAccess = z.object({

@@ -23,6 +23,7 @@ import { keys, useSettings, useSystemInfo } from '../../api/queries';
 import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
+import { LanConfirm } from './lan-confirm';
 import { OllamaStatusPanel } from './ollama-status';
 import { formatBytes } from '../../lib/format';
 import { MONO_INPUT } from '../../theme';
@@ -234,7 +235,7 @@ export default function SettingsPage() {
 
       <Section
         title="Local language model (Ollama)"
-        description="Plain-language questions are turned into SQL by a model on this machine or your network. Nothing goes to the cloud."
+        description="Plain-language questions are turned into SQL by a model on this machine (or, once you confirm it, a host on your local network). Nothing goes to the cloud: public addresses are refused."
       >
         {draft ? (
           <Stack gap="sm">
@@ -259,6 +260,11 @@ export default function SettingsPage() {
                 styles={MONO_INPUT}
               />
             </SimpleGrid>
+            <LanConfirm
+              url={draft.ollama.url}
+              confirmed={draft.ollama.lanConfirmed === true}
+              onChange={(v) => setDraft({ ...draft, ollama: { ...draft.ollama, lanConfirmed: v } })}
+            />
             <OllamaStatusPanel
               onPickModel={(model) => setDraft({ ...draft, ollama: { ...draft.ollama, model } })}
             />
