@@ -76,7 +76,7 @@ export class RowBudget {
   }
 
   summary(): StreamSummary {
-    return { rowCount: this.rowCount, truncated: this.truncated, bytes: this.bytes };
+    return { rowCount: this.rowCount, truncated: this.truncated };
   }
 }
 

@@ -32,8 +32,6 @@ export interface RowSink {
 export interface StreamSummary {
   rowCount: number;
   truncated: boolean;
-  /** The rows' share of the response (row-budget.ts), where the connector measured it. */
-  bytes?: number;
 }
 
 /** Who runs a statement, for connectors that enforce grants in the database too (agent roles). */
