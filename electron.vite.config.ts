@@ -4,6 +4,7 @@
  *             + the SQLite runner   → out/main/sqlite-runner.js, forked by the SQLite connector
  *             + the audit writer    → out/main/audit-writer.js, the audit log's worker thread
  *             + the audit verifier  → out/main/verify-worker.js, "Verify chain" in the UI
+ *             + the guard's workers → out/main/guard-worker.js, parsing under a deadline
  *   preload   src/preload/index.ts  → out/preload/index.cjs  CommonJS: sandboxed preloads cannot be ESM
  *   renderer  src/renderer/index.html → out/renderer/       also what `bin/airlock serve` serves
  */
@@ -32,6 +33,8 @@ export default defineConfig({
           'audit-writer': resolve(root, 'src/main/audit/audit-writer.ts'),
           // The UI's chain verification runs on this worker thread; same lookup rule.
           'verify-worker': resolve(root, 'src/main/audit/verify-worker.ts'),
+          // The guard parses statements on these worker threads, under a deadline; same lookup rule.
+          'guard-worker': resolve(root, 'src/main/guard/guard-worker.ts'),
         },
         formats: ['es'],
       },

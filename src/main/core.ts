@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log';
 import { Checkpointer } from './audit/checkpoints';
 import { ensureSigningKey, type AuditSigner } from './audit/signing-key';
 import { Connections } from './connections/connections';
+import { warmGuard } from './guard/guard';
 import type { QueryLimits } from './connectors/types';
 import { Agents } from './identity/agents';
 import { GrantsRepo } from './policy/grants-repo';
@@ -101,6 +102,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const agents = new Agents(db, clock);
   const grants = new GrantsRepo(db);
   const connections = new Connections(db, new SecretBox(key), clock);
+  // The guard's worker threads load their parsers while the rest starts.
+  warmGuard();
   key.fill(0);
   const settings = new SettingsRepo(db);
   const queryLimits = (): QueryLimits => ({ ...queryLimitsOf(settings.get()), ...options.queryLimits });

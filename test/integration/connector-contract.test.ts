@@ -134,11 +134,11 @@ function contract(d: Driver) {
   let make: (u?: string) => Connector;
   let target: string;
   let index: SchemaIndex;
-  const stmt = (sql: string, params?: SqlParams): CheckedStatement => {
-    const g = guardSql(sql, c.dialect, index);
+  const stmt = async (sql: string, params?: SqlParams): Promise<CheckedStatement> => {
+    const g = await guardSql(sql, c.dialect, index);
     return { sql: g.sql, params, analysis: g.analysis };
   };
-  const read = (sql: string, params?: SqlParams, limits: Partial<QueryLimits> = {}) => c.read(stmt(sql, params), { ...LIMITS, ...limits });
+  const read = async (sql: string, params?: SqlParams, limits: Partial<QueryLimits> = {}) => c.read(await stmt(sql, params), { ...LIMITS, ...limits });
   const ph = (i: number) => (d.kind === 'postgres' ? `$${i}` : '?');
 
   beforeAll(async () => {
@@ -279,7 +279,7 @@ function contract(d: Driver) {
 
   // ── write ──────────────────────────────────────────────────────────────────────────────
   it('writes in a transaction: UPDATE, INSERT, DELETE', async () => {
-    const w = (sql: string, params?: SqlParams) => c.write(stmt(sql, params), LIMITS);
+    const w = async (sql: string, params?: SqlParams) => c.write(await stmt(sql, params), LIMITS);
     expect((await w(`UPDATE orders SET status = ${ph(1)} WHERE id = ${ph(2)}`, ['returned', 3])).rowCount).toBe(1);
     expect((await read('SELECT status FROM orders WHERE id = 3')).rows).toEqual([['returned']]);
     const ins = await w(
@@ -294,21 +294,21 @@ function contract(d: Driver) {
   it('a read runs read-only: the engine refuses a write smuggled past the parser', async () => {
     // Claim the UPDATE is a read (as a parse differential would): engine truth or the
     // read-only transaction must refuse it.
-    const w = stmt("UPDATE orders SET status = 'x' WHERE id = 1");
+    const w = await stmt("UPDATE orders SET status = 'x' WHERE id = 1");
     const lying: CheckedStatement = { ...w, analysis: { ...w.analysis, kind: 'select', action: 'read' } };
     await expectAirlockError(c.read(lying, LIMITS), 'STATEMENT_NOT_ALLOWED');
     expect((await read('SELECT status FROM orders WHERE id = 1')).rows).toEqual([['delivered']]);
   });
 
   it('engine truth refuses a table the parser did not report', async () => {
-    const s = stmt('SELECT o.id FROM orders o JOIN employees e ON e.id = o.employee_id WHERE o.id = 1');
+    const s = await stmt('SELECT o.id FROM orders o JOIN employees e ON e.id = o.employee_id WHERE o.id = 1');
     const hidden: CheckedStatement = { ...s, analysis: { ...s.analysis, tables: s.analysis.tables.filter((t) => !t.table.endsWith('employees')) } };
     const e = await expectAirlockError(c.read(hidden, LIMITS), 'STATEMENT_NOT_ALLOWED');
     expect(e.details.layer).toBe('engine-truth');
   });
 
   it('engine truth refuses a column the parser did not report', async () => {
-    const s = stmt('SELECT id FROM employees WHERE salary > 100000');
+    const s = await stmt('SELECT id FROM employees WHERE salary > 100000');
     const hidden: CheckedStatement = {
       ...s,
       analysis: { ...s.analysis, tables: s.analysis.tables.map((t) => ({ ...t, read: t.read.filter((x) => x !== 'salary') })) },
@@ -344,7 +344,7 @@ function contract(d: Driver) {
     const batches: number[] = [];
     let inFlight = 0;
     const summary = await c.stream!(
-      stmt('SELECT id, order_id, quantity FROM order_items ORDER BY id'),
+      await stmt('SELECT id, order_id, quantity FROM order_items ORDER BY id'),
       { ...LIMITS, maxRows: 7000 },
       {
         columns: (cols) => void (columns = cols.map((x) => x.name)),
@@ -375,7 +375,7 @@ function contract(d: Driver) {
 
   it('stops a statement whose client went away (abort signal), on the server too', async () => {
     const ac = new AbortController();
-    const p = c.stream!(stmt(LONG), LIMITS, { columns: () => undefined, rows: () => undefined }, ac.signal);
+    const p = c.stream!(await stmt(LONG), LIMITS, { columns: () => undefined, rows: () => undefined }, ac.signal);
     if (d.running) expect(await waitFor(async () => (await d.running!()) === 1, 3000)).toBe(true);
     else await new Promise((r) => setTimeout(r, 300));
     ac.abort();
@@ -387,7 +387,7 @@ function contract(d: Driver) {
   // ── errors ─────────────────────────────────────────────────────────────────────────────
   it('reports a constraint violation as QUERY_FAILED without quoting row values', async () => {
     const e = await expectAirlockError(
-      c.write(stmt(`INSERT INTO employees (id, first_name, last_name, email, department_id, title, hire_date, salary, national_id) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(ph).join(', ')})`, [1000, 'a', 'b', 'x@y', 1, 't', '2020-01-01', 1, '049-51-0623']), LIMITS),
+      c.write(await stmt(`INSERT INTO employees (id, first_name, last_name, email, department_id, title, hire_date, salary, national_id) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(ph).join(', ')})`, [1000, 'a', 'b', 'x@y', 1, 't', '2020-01-01', 1, '049-51-0623']), LIMITS),
       'QUERY_FAILED',
     );
     expect(e.message).not.toContain('049-51-0623');
@@ -404,7 +404,7 @@ function contract(d: Driver) {
     const x = make();
     await x.test();
     await x.close();
-    await expectAirlockError(x.read(stmt('SELECT id FROM orders WHERE id = 1'), LIMITS), 'CONNECTION_FAILED');
+    await expectAirlockError(x.read(await stmt('SELECT id FROM orders WHERE id = 1'), LIMITS), 'CONNECTION_FAILED');
   });
 }
 

@@ -72,7 +72,7 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
   ) => {
     const connector = t.core.connections.connector(CONN);
     const { index } = await t.core.connections.schema(CONN);
-    const g = guardSql(asIf, 'mysql', index);
+    const g = await guardSql(asIf, 'mysql', index);
     const stmt = { sql, params: undefined, analysis: g.analysis, agent: ctx(analyst.id, grants) };
     const limits = { maxRows: 10, maxBytes: 100_000, timeoutMs: 5000 };
     return (write ? connector.write(stmt, limits) : connector.read(stmt, limits)).then(
@@ -243,7 +243,7 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
     const connector = t.core.connections.connector(CONN);
     const { index } = await t.core.connections.schema(CONN);
     const sql = 'SELECT salary FROM employees WHERE id = 7';
-    const g = guardSql(sql, 'mysql', index);
+    const g = await guardSql(sql, 'mysql', index);
     const r = await connector.read(
       { sql, params: undefined, analysis: g.analysis },
       { maxRows: 10, maxBytes: 100_000, timeoutMs: 5000 },

@@ -58,7 +58,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
   const belowGuard = async (sql: string, asIf: string, grants: Grant[] = analystGrants) => {
     const connector = t.core.connections.connector(CONN);
     const { index } = await t.core.connections.schema(CONN);
-    const g = guardSql(asIf, 'postgres', index);
+    const g = await guardSql(asIf, 'postgres', index);
     return connector
       .read(
         { sql, params: undefined, analysis: g.analysis, agent: ctx(analyst.id, grants) },
@@ -229,7 +229,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
     const connector = t.core.connections.connector(CONN);
     const { index } = await t.core.connections.schema(CONN);
     const sql = 'SELECT salary FROM employees WHERE id = 7';
-    const g = guardSql(sql, 'postgres', index);
+    const g = await guardSql(sql, 'postgres', index);
     const r = await connector.read(
       { sql, params: undefined, analysis: g.analysis },
       { maxRows: 10, maxBytes: 100_000, timeoutMs: 5000 },

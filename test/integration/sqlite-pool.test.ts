@@ -19,7 +19,7 @@ describe('SQLite runner pool', () => {
   let connector: SqliteConnector;
   let schema: SchemaIndex;
   const limits = (timeoutMs: number) => ({ maxRows: 100, maxBytes: 1_000_000, timeoutMs });
-  const stmt = (sql: string, params?: (string | number)[]) => ({ ...guardSql(sql, 'sqlite', schema), params });
+  const stmt = async (sql: string, params?: (string | number)[]) => ({ ...(await guardSql(sql, 'sqlite', schema)), params });
 
   beforeAll(async () => {
     dir = tempDir('airlock-pool-');
@@ -37,15 +37,15 @@ describe('SQLite runner pool', () => {
   });
 
   it('serves short reads and a write while a long read occupies one runner, then stops only the long one', async () => {
-    const long = connector.read(stmt(LONG), limits(4000));
+    const long = connector.read(await stmt(LONG), limits(4000));
     const settled = { long: false };
     void long.catch(() => {}).finally(() => (settled.long = true));
     // Give the long statement time to start on its runner.
     await new Promise((r) => setTimeout(r, 300));
 
-    const short = await connector.read(stmt('SELECT id, status FROM orders WHERE id = ?', [7]), limits(4000));
+    const short = await connector.read(await stmt('SELECT id, status FROM orders WHERE id = ?', [7]), limits(4000));
     expect(short.rows).toEqual([[7, expect.any(String)]]);
-    const written = await connector.write(stmt('UPDATE orders SET status = ? WHERE id = ?', ['paid', 8]), limits(4000));
+    const written = await connector.write(await stmt('UPDATE orders SET status = ? WHERE id = ?', ['paid', 8]), limits(4000));
     expect(written.rowCount).toBe(1);
     expect(settled.long).toBe(false); // both answered while the long read was still running
 
@@ -55,7 +55,7 @@ describe('SQLite runner pool', () => {
     );
     expect(err).toBeInstanceOf(AirlockError);
     expect((err as AirlockError).code).toBe('QUERY_TIMEOUT');
-    const after = await connector.read(stmt('SELECT status FROM orders WHERE id = ?', [8]), limits(4000));
+    const after = await connector.read(await stmt('SELECT status FROM orders WHERE id = ?', [8]), limits(4000));
     expect(after.rows).toEqual([['paid']]);
   });
 });

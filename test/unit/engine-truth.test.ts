@@ -15,7 +15,7 @@ import {
 } from '../../src/main/connectors/sqlite/engine-truth';
 import { introspectSqlite, loadEngineSchema } from '../../src/main/connectors/sqlite/sqlite-schema';
 import { Analyzer, type Analysis } from '../../src/main/guard/analyzer';
-import { guardSql } from '../../src/main/guard/guard';
+import { judge } from '../../src/main/guard/judge';
 import { parseStatement } from '../../src/main/guard/parse';
 import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
 
@@ -37,7 +37,12 @@ const explain = (sql: string, params: unknown[] | Record<string, unknown> = []):
   return (Array.isArray(params) ? stmt.all(...params) : stmt.all(params)) as ExplainRow[];
 };
 /** What layers 1 and 2 report for a statement (they must accept it). */
-const analysisOf = (sql: string): Analysis => guardSql(sql, 'sqlite', index).analysis;
+// The judge step in this process (it is pure): layer 3 is checked against what layer 2 reports.
+const analysisOf = (sql: string): Analysis => {
+  const v = judge(sql, 'sqlite', index);
+  if (!v.ok) throw new Error(v.error.message);
+  return v.value.analysis;
+};
 /** Runs layer 3: the engine's view of `engineSql` against the parser's `analysis`. */
 const check = (analysis: Analysis, engineSql: string, params?: unknown[] | Record<string, unknown>) =>
   compareWithParser(engineTouches(explain(engineSql, params), schema), analysis, schema);

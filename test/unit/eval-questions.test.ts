@@ -26,8 +26,8 @@ describe('the demo evaluation set', () => {
     expect(by('hard')).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(questions.map((q) => [q.id, q] as const))('%s: the gold SQL is a guarded read that returns rows', (_id, q) => {
-    expect(guardSql(q.sql, 'sqlite', index).analysis.action).toBe('read');
+  it.each(questions.map((q) => [q.id, q] as const))('%s: the gold SQL is a guarded read that returns rows', async (_id, q) => {
+    expect((await guardSql(q.sql, 'sqlite', index)).analysis.action).toBe('read');
     const rows = db.prepare(q.sql).raw().all();
     expect(rows.length).toBeGreaterThan(0);
   });

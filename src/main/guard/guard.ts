@@ -1,31 +1,85 @@
 /**
  * The guard's text-and-AST layers in order: pre-lex rules, then a full parse and scope
- * analysis. The engine-truth layer and the backstops run inside the connector, next to
- * the engine they consult.
+ * analysis (judge.ts), run on worker threads under a deadline (guard-pool.ts). The
+ * engine-truth layer and the backstops run inside the connector, next to the engine they
+ * consult.
  */
 import { AirlockError } from '../../shared/errors';
-import { Analyzer, type Analysis } from './analyzer';
 import type { Dialect } from './dialect';
-import { parseStatement } from './parse';
-import { prelex } from './prelex';
+import { DEFAULT_POOL_OPTIONS, GuardPool, type GuardPoolOptions } from './guard-pool';
+import type { GuardedSql, Verdict } from './judge';
 import type { SchemaIndex } from './schema-index';
 
-export interface GuardedSql {
-  /** The single statement, as it will be executed. */
-  readonly sql: string;
-  readonly analysis: Analysis;
-}
-
-type Verdict = { ok: true; value: GuardedSql } | { ok: false; error: AirlockError };
+export type { GuardedSql } from './judge';
 
 /**
  * The verdict is a pure function of (text, dialect, schema snapshot): agents repeat the same
- * parameterised statements, so verdicts are kept per schema snapshot. A refreshed schema is a
- * new SchemaIndex object and starts with an empty cache; the engine-truth layer still runs on
- * every execution.
+ * parameterised statements, so verdicts are kept per schema snapshot, on this thread, and a
+ * repeated statement never goes to a worker. A refreshed schema is a new SchemaIndex object
+ * and starts with an empty cache; the engine-truth layer still runs on every execution.
  */
-const verdicts = new WeakMap<SchemaIndex, Map<string, Verdict>>();
+const verdicts = new WeakMap<SchemaIndex, Map<string, Cached>>();
 const MAX_CACHED = 2000;
+/**
+ * A refusal at the deadline depends on how busy the machine was, so it is kept only this long:
+ * long enough that an agent repeating a slow statement costs a worker once, not every time.
+ */
+const DEADLINE_VERDICT_MS = 60_000;
+
+interface Cached {
+  verdict: Verdict;
+  /** Date.now() after which the verdict is judged again; null: kept for the snapshot's life. */
+  until: number | null;
+}
+
+/** Statements being judged now, so that the same text sent many times at once is judged once. */
+const inFlight = new WeakMap<SchemaIndex, Map<string, Promise<Verdict>>>();
+
+let options: GuardPoolOptions = { ...DEFAULT_POOL_OPTIONS, ...fromEnv() };
+let pool: GuardPool | null = null;
+
+function fromEnv(): Partial<GuardPoolOptions> {
+  const out: Partial<GuardPoolOptions> = {};
+  const workers = Number(process.env.AIRLOCK_GUARD_WORKERS);
+  const deadline = Number(process.env.AIRLOCK_GUARD_DEADLINE_MS);
+  if (Number.isInteger(workers) && workers >= 1) out.workers = workers;
+  if (Number.isInteger(deadline) && deadline >= 1) out.deadlineMs = deadline;
+  return out;
+}
+
+/**
+ * Sets the worker pool's size and deadline (defaults: guard-pool.ts, or AIRLOCK_GUARD_WORKERS
+ * and AIRLOCK_GUARD_DEADLINE_MS). Statements already handed to the old pool finish there.
+ */
+export function configureGuard(next: Partial<GuardPoolOptions>): GuardPoolOptions {
+  options = { ...options, ...next };
+  const old = pool;
+  pool = null;
+  if (old) void drain(old);
+  return options;
+}
+
+async function drain(old: GuardPool): Promise<void> {
+  while (old.stats().busy + old.stats().queued > 0) await new Promise((r) => setTimeout(r, 50));
+  await old.close();
+}
+
+/** The pool in use (started on first use). Exposed for tests and the benchmark. */
+export function guardPool(): GuardPool {
+  return (pool ??= new GuardPool(options));
+}
+
+/** Starts the guard's workers ahead of the first statement (from source they take seconds to load). */
+export function warmGuard(): void {
+  guardPool().warm();
+}
+
+/** Stops the guard's workers; the next statement starts them again. */
+export async function shutdownGuard(): Promise<void> {
+  const old = pool;
+  pool = null;
+  await old?.close();
+}
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -35,33 +89,55 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdict {
-  try {
-    const text = prelex(sql, dialect);
-    const ast = parseStatement(text, dialect);
-    return { ok: true, value: deepFreeze({ sql: text, analysis: new Analyzer(schema, dialect).analyze(ast) }) };
-  } catch (e) {
-    if (e instanceof AirlockError) return { ok: false, error: e };
-    throw e;
-  }
-}
-
-export function guardSql(sql: string, dialect: Dialect, schema: SchemaIndex): GuardedSql {
+/**
+ * Judges one statement for `owner` (an agent id; owners take turns for the workers). Resolves
+ * to the statement and its analysis; rejects with the refusal's AirlockError.
+ */
+export async function guardSql(
+  sql: string,
+  dialect: Dialect,
+  schema: SchemaIndex,
+  owner = '',
+): Promise<GuardedSql> {
   let cache = verdicts.get(schema);
   if (!cache) verdicts.set(schema, (cache = new Map()));
   const key = `${dialect}\u0000${sql}`;
-  let verdict = cache.get(key);
-  if (verdict) {
+  const hit = cache.get(key);
+  let verdict: Verdict;
+  if (hit && (hit.until === null || hit.until > Date.now())) {
     // Refresh its place in the insertion order: the map doubles as an LRU list.
     cache.delete(key);
-    cache.set(key, verdict);
+    cache.set(key, hit);
+    verdict = hit.verdict;
   } else {
-    verdict = judge(sql, dialect, schema);
-    cache.set(key, verdict);
+    verdict = await judged(sql, dialect, schema, owner, key);
+    const timedOut = !verdict.ok && verdict.error.details.limit === 'deadline';
+    cache.delete(key);
+    cache.set(key, { verdict, until: timedOut ? Date.now() + DEADLINE_VERDICT_MS : null });
     if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
   }
   if (verdict.ok) return verdict.value;
   // A fresh error each time: callers attach their own audit id to it.
   const { code, message, details } = verdict.error;
   throw new AirlockError(code, message, { ...details });
+}
+
+function judged(
+  sql: string,
+  dialect: Dialect,
+  schema: SchemaIndex,
+  owner: string,
+  key: string,
+): Promise<Verdict> {
+  let running = inFlight.get(schema);
+  if (!running) inFlight.set(schema, (running = new Map()));
+  const existing = running.get(key);
+  if (existing) return existing;
+  const map = running;
+  const p = guardPool()
+    .judge(sql, dialect, schema, owner)
+    .then((v) => deepFreeze(v))
+    .finally(() => map.delete(key));
+  map.set(key, p);
+  return p;
 }

@@ -5,6 +5,7 @@
  */
 import { AirlockError } from '../../shared/errors';
 import type { Dialect } from './dialect';
+import { PRELEX_LIMITS, ShapeCheck, tooComplex } from './prelex-limits';
 
 interface Token {
   kind: 'space' | 'comment' | 'string' | 'ident' | 'word' | 'semicolon' | 'other';
@@ -182,7 +183,15 @@ export function prelex(sql: string, dialect: Dialect): string {
   if (sql.includes('\u0000')) {
     throw invalid('the statement contains a NUL character', 'nul-byte');
   }
+  if (sql.length > PRELEX_LIMITS.length) {
+    throw tooComplex(
+      `the statement is ${sql.length} characters long; the guard checks statements of at most ${PRELEX_LIMITS.length} characters. Pass large values as parameters.`,
+      'statement-length',
+      PRELEX_LIMITS.length,
+    );
+  }
   const tokens = tokenize(sql, dialect);
+  const shape = new ShapeCheck();
   let statements = 0;
   let inStatement = false;
   let lastCodeEnd = 0;
@@ -193,6 +202,8 @@ export function prelex(sql: string, dialect: Dialect): string {
       inStatement = false;
       continue;
     }
+    // Literals and quoted names only count; their text is never a keyword or a parenthesis.
+    shape.add(t.kind, t.kind === 'word' || t.kind === 'other' ? sql.slice(t.start, t.end) : '');
     if (!inStatement) {
       statements++;
       inStatement = true;
@@ -207,5 +218,6 @@ export function prelex(sql: string, dialect: Dialect): string {
     lastCodeEnd = t.end;
   }
   if (statements === 0) throw invalid('the request holds no SQL statement', 'empty');
+  shape.end();
   return sql.slice(0, lastCodeEnd);
 }

@@ -51,9 +51,9 @@ export const canReadColumn = (v: AccessView, table: string, column: string): boo
  * Would this statement be an allowed read for the asker? Guard and policy only; nothing runs.
  * Used to decide which metrics and examples the asker (and so the model) may see.
  */
-export function allowsRead(v: AccessView, sql: string): boolean {
+export async function allowsRead(v: AccessView, sql: string): Promise<boolean> {
   try {
-    const g = guardSql(sql, v.dialect, v.index);
+    const g = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
     if (g.analysis.action !== 'read') return false;
     return decide({ agent: v.asker.agent.name, connection: v.connection, tables: g.analysis.tables, defaultSchema: v.defaultSchema }, v.asker.grants).effect === 'allow';
   } catch (e) {

@@ -252,7 +252,7 @@ export class AskService {
     };
     const { hints, sampled } = await this.deps.sampler.hintsFor(view.connection, link.tables, view.dialect, read);
     onSampled(sampled);
-    const visible = filterLayer(layer, view);
+    const visible = await filterLayer(layer, view);
     const messages = firstMessages({
       dialect: view.dialect,
       question,

@@ -57,7 +57,7 @@ export async function runCandidate(
   scrub: (m: string) => string,
 ): Promise<CandidateOutcome> {
   try {
-    const guarded = guardSql(sql, v.dialect, v.index);
+    const guarded = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
     if (guarded.analysis.action !== 'read') return { kind: 'stop', error: readOnlyRefusal(guarded.analysis.kind), denied: true };
   } catch (e) {
     if (!isAirlockError(e)) throw e;

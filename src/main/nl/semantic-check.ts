@@ -12,7 +12,7 @@ import { metricSql } from './access';
 import { splitColumnRef } from './semantic-filter';
 import type { Issue } from './semantic-yaml';
 
-export function checkLayer(layer: SemanticLayer, index: SchemaIndex, dialect: Dialect): Issue[] {
+export async function checkLayer(layer: SemanticLayer, index: SchemaIndex, dialect: Dialect): Promise<Issue[]> {
   const issues: Issue[] = [];
   const table = (name: string) => index.tables.get(name.toLowerCase());
   layer.tables.forEach((t, i) => {
@@ -30,17 +30,18 @@ export function checkLayer(layer: SemanticLayer, index: SchemaIndex, dialect: Di
       else if (!meta.byFolded.has(column.toLowerCase())) issues.push({ path: `relationships.${i}.${end}`, message: `table '${meta.name}' has no column '${column}'` });
     }
   });
-  const readOnly = (sql: string, path: string) => {
+  const readOnly = async (sql: string, path: string) => {
     try {
-      const g = guardSql(sql, dialect, index);
+      const g = await guardSql(sql, dialect, index);
       if (g.analysis.action !== 'read') issues.push({ path, message: 'must be a read-only statement (SELECT)' });
     } catch (e) {
       if (!isAirlockError(e)) throw e;
       issues.push({ path, message: e.message });
     }
   };
-  layer.metrics.forEach((m, i) => readOnly(metricSql(m), `metrics.${i}`));
-  layer.examples.forEach((e, i) => readOnly(e.sql, `examples.${i}.sql`));
+  // One at a time, so that issues are listed in the layer's order.
+  for (const [i, m] of layer.metrics.entries()) await readOnly(metricSql(m), `metrics.${i}`);
+  for (const [i, e] of layer.examples.entries()) await readOnly(e.sql, `examples.${i}.sql`);
   const names = new Set<string>();
   layer.metrics.forEach((m, i) => {
     if (names.has(m.name.toLowerCase())) issues.push({ path: `metrics.${i}.name`, message: `metric '${m.name}' is defined twice` });

@@ -13,7 +13,7 @@ export function splitColumnRef(ref: string): { table: string; column: string } {
   return { table: ref.slice(0, i), column: ref.slice(i + 1) };
 }
 
-export function filterLayer(layer: SemanticLayer, v: AccessView): SemanticLayer {
+export async function filterLayer(layer: SemanticLayer, v: AccessView): Promise<SemanticLayer> {
   const tables = layer.tables
     .filter((t) => v.readable.has(t.name.toLowerCase()))
     .map((t) => {
@@ -28,9 +28,14 @@ export function filterLayer(layer: SemanticLayer, v: AccessView): SemanticLayer 
     version: 1,
     tables,
     relationships: layer.relationships.filter((r) => readableRef(r.from) && readableRef(r.to)),
-    metrics: layer.metrics.filter((m) => allowsRead(v, metricSql(m))),
-    examples: layer.examples.filter((e) => allowsRead(v, e.sql)),
+    metrics: await keepWhere(layer.metrics, (m) => allowsRead(v, metricSql(m))),
+    examples: await keepWhere(layer.examples, (e) => allowsRead(v, e.sql)),
   };
+}
+
+async function keepWhere<T>(items: T[], test: (item: T) => Promise<boolean>): Promise<T[]> {
+  const keep = await Promise.all(items.map(test));
+  return items.filter((_, i) => keep[i]);
 }
 
 /** The column's name as the engine spells it (layers may differ in case). */

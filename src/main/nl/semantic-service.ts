@@ -76,7 +76,7 @@ export class SemanticService {
   private async check(connection: string, layer: SemanticLayer): Promise<void> {
     const connector = this.deps.connections.connector(connection);
     const { index } = await this.deps.connections.schema(connection);
-    const issues = checkLayer(layer, index, connector.dialect);
+    const issues = await checkLayer(layer, index, connector.dialect);
     if (issues.length) throw invalidLayer(`semantic layer for '${connection}'`, issues);
   }
 }

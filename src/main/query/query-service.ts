@@ -194,7 +194,7 @@ export class QueryService {
       if (streaming) extra.streamed = true;
       const connector = this.deps.connections.connector(record.name);
       const { index } = await this.deps.connections.schema(record.name);
-      const guarded = guardSql(req.sql, connector.dialect, index);
+      const guarded = await guardSql(req.sql, connector.dialect, index, agent.id);
       action = `query.${guarded.analysis.action}`;
       const access = { agent: agent.name, connection: record.name, tables: guarded.analysis.tables, defaultSchema: connector.defaultSchema };
       decision = decide(access, grants);

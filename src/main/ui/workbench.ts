@@ -45,7 +45,7 @@ async function statementAction(core: Core, connection: string, sql: string): Pro
   try {
     const connector = core.connections.connector(record.name);
     const { index } = await core.connections.schema(record.name);
-    return guardSql(sql, connector.dialect, index).analysis.action;
+    return (await guardSql(sql, connector.dialect, index)).analysis.action;
   } catch {
     return null;
   }

@@ -1,0 +1,57 @@
+/**
+ * The guard's judge step: pre-lex rules, a full parse, then scope analysis. A pure function
+ * of (text, dialect, schema snapshot), run on the guard's worker threads (guard-worker.ts)
+ * so that a statement that is slow to parse stalls a worker, which can be killed, and never
+ * the server. Its verdict is plain data so it can cross threads.
+ */
+import { AirlockError, type ErrorCode, type ErrorDetails } from '../../shared/errors';
+import { Analyzer, type Analysis } from './analyzer';
+import type { Dialect } from './dialect';
+import { parseStatement } from './parse';
+import { prelex } from './prelex';
+import type { SchemaIndex } from './schema-index';
+
+export interface GuardedSql {
+  /** The single statement, as it will be executed. */
+  readonly sql: string;
+  readonly analysis: Analysis;
+}
+
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetails;
+}
+
+export type Verdict = { ok: true; value: GuardedSql } | { ok: false; error: Refusal };
+
+/**
+ * Parsers that must be loaded asynchronously (WASM) before judge() can use them. Each worker
+ * awaits this once before it takes its first statement.
+ */
+export async function loadJudge(): Promise<void> {}
+
+export function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdict {
+  try {
+    const text = prelex(sql, dialect);
+    const ast = parseStatement(text, dialect);
+    return { ok: true, value: { sql: text, analysis: new Analyzer(schema, dialect).analyze(ast) } };
+  } catch (e) {
+    if (e instanceof AirlockError)
+      return { ok: false, error: { code: e.code, message: e.message, details: e.details } };
+    // Recursion in the parser or the analyzer ran out of stack: whatever the statement is, it
+    // cannot be read, so it is refused rather than reported as a crash.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return {
+        ok: false,
+        error: {
+          code: 'INVALID_SQL',
+          message:
+            'the statement is nested too deeply for the guard to read, so it refuses it; flatten it or split it',
+          details: { layer: 'ast', limit: 'stack' },
+        },
+      };
+    }
+    throw e;
+  }
+}
