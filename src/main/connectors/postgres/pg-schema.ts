@@ -12,6 +12,8 @@ import type { ConnectorTable } from '../types';
 export interface PgEngineSchema extends PlanSchema {
   /** Tables with enabled user triggers: a write there would run code the guard cannot vet. */
   triggerTables: Set<string>;
+  /** Tables with rewrite rules (not a view's _RETURN): a write there may write other tables. */
+  ruleTables: Set<string>;
 }
 
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
@@ -129,6 +131,9 @@ async function loadEngineSchema(
   const triggers = (
     await client.query<{ rel: number }>("SELECT DISTINCT tgrelid::int AS rel FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
   ).rows;
+  const rules = (
+    await client.query<{ rel: number }>("SELECT DISTINCT ev_class::int AS rel FROM pg_rewrite WHERE rulename <> '_RETURN'")
+  ).rows;
   const columnsByName = new Map<string, string[]>();
   for (const r of rels) columnsByName.set(qualified(r.schema, r.name), (columnsByRel.get(r.oid) ?? []).map((c) => c.name));
   return {
@@ -136,5 +141,6 @@ async function loadEngineSchema(
     ancestors: closure(inheritEdges),
     columnsOf: (table) => columnsByName.get(table),
     triggerTables: new Set(triggers.map((t) => byOid.get(t.rel)).filter((x): x is string => !!x)),
+    ruleTables: new Set(rules.map((t) => byOid.get(t.rel)).filter((x): x is string => !!x)),
   };
 }
