@@ -29,6 +29,7 @@ import {
   type ServerKind,
 } from '../../lib/connection-url';
 import type { OpInput } from '../../../../shared/contract/ops';
+import { AgentPrincipalsNote } from './agent-principals-note';
 
 type Kind = 'sqlite' | ServerKind;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -147,7 +148,11 @@ export function ConnectionForm({
                 <Button
                   size="compact-sm"
                   variant="light"
-                  onClick={() => void window.airlock?.pickSqliteFile().then((picked) => picked && setPath(picked))}
+                  onClick={() =>
+                    void window.airlock
+                      ?.pickSqliteFile()
+                      .then((picked) => picked && setPath(picked))
+                  }
                   data-testid="connection-browse"
                 >
                   Browse…
@@ -240,6 +245,9 @@ export function ConnectionForm({
               ? ` — ${test.data.tables} tables visible.`
               : null}
           </Alert>
+        ) : null}
+        {test.data?.ok && test.data.agentPrincipals ? (
+          <AgentPrincipalsNote principals={test.data.agentPrincipals} />
         ) : null}
         {test.error ? <ProblemAlert error={test.error} title="The test could not run" /> : null}
         {create.error ? (

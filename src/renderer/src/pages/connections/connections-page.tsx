@@ -1,6 +1,7 @@
 /** The databases Airlock guards: add, test, remove, and browse their schema. */
 import {
   Badge,
+  Box,
   Button,
   Grid,
   Group,
@@ -27,6 +28,7 @@ import { IconBolt, IconDatabase, IconPlus, IconRefresh, IconTrash } from '../../
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { relativeTime } from '../../lib/format';
+import { SavedConnectionPrincipals } from './agent-principals-note';
 import { ConnectionForm } from './connection-form';
 import { SchemaBrowser } from './schema-browser';
 import { SemanticLayerEditor } from './semantic-layer';
@@ -67,12 +69,14 @@ export default function ConnectionsPage() {
   });
   const check = useMutation({
     mutationFn: (n: string) => api.checkConnection({ name: n }),
-    onSuccess: (r, n) =>
+    onSuccess: (r, n) => {
+      if (r.ok) queryClient.setQueryData(['connection-check', n], r);
       notifications.show({
         color: r.ok ? 'teal' : 'red',
         title: r.ok ? `${n} answers` : `${n} does not answer`,
         message: `${r.message}${r.ok && r.tables !== undefined ? ` — ${r.tables} tables.` : ''}`,
-      }),
+      });
+    },
     onError: (e, n) =>
       notifications.show({
         color: 'red',
@@ -228,6 +232,11 @@ export default function ConnectionsPage() {
                 </Group>
                 {remove.error ? (
                   <ProblemAlert error={remove.error} title="The connection was not removed" />
+                ) : null}
+                {selected.kind === 'postgres' || selected.kind === 'mysql' ? (
+                  <Box mb="md">
+                    <SavedConnectionPrincipals key={selected.name} name={selected.name} />
+                  </Box>
                 ) : null}
                 <Tabs defaultValue="schema" keepMounted={false}>
                   <Tabs.List mb="md">
