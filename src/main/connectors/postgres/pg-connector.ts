@@ -11,11 +11,11 @@ import type { FieldDef } from 'pg';
 import { AirlockError } from '../../../shared/errors';
 import { FUNCTION_ALLOWLIST } from '../../guard/functions';
 import { Deadline } from '../deadline';
-import { EngineTruthError, checkPlan } from '../plan-check';
+import { EngineTruthError } from '../plan-check';
 import { BatchSizer, RowBudget, collectingSink, rowSize } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
 import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
-import { PG_ENGINE_FUNCTIONS, planTouches } from './pg-engine-truth';
+import { PG_ENGINE_FUNCTIONS, checkPostgresPlans } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
 import { PgAgentRoles } from './pg-roles';
@@ -230,12 +230,11 @@ export class PostgresConnector implements Connector, PrincipalConnector {
     if (!this.engine) this.engine = (await introspectPostgres(client)).engine;
     const engine = this.engine;
     const r = await client.query({ text: `EXPLAIN (VERBOSE, FORMAT JSON) ${stmt.sql}`, values, queryMode: 'extended' } as never);
-    const plan = ((r as unknown as { rows: { 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[] }).rows[0]?.['QUERY PLAN'] ?? [])[0]?.Plan;
     try {
-      if (!plan) throw new EngineTruthError('the server returned no plan', 'EXPLAIN');
       const allowed = FUNCTION_ALLOWLIST.postgres;
       const write = stmt.analysis.action === 'write';
-      checkPlan(planTouches(plan, engine.columnsOf), stmt.analysis, engine, (f) => allowed.has(f) || (PG_ENGINE_FUNCTIONS.has(f) && (write || f !== 'nextval')));
+      // Every plan EXPLAIN returns (rules add plans), by identity: see pg-engine-truth.ts.
+      await checkPostgresPlans((r as unknown as { rows: unknown[] }).rows, stmt, engine, (f) => allowed.has(f) || (PG_ENGINE_FUNCTIONS.has(f) && (write || f !== 'nextval')));
     } catch (e) {
       if (e instanceof EngineTruthError) {
         // The detail names objects the agent may not know of: it goes to the audit only.
