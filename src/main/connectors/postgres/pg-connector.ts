@@ -14,7 +14,17 @@ import { Deadline } from '../deadline';
 import { EngineTruthError } from '../plan-check';
 import { BatchSizer, RowBudget, collectingSink, rowSize } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
-import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import type {
+  AgentContext,
+  CheckedStatement,
+  Connector,
+  ConnectorTable,
+  QueryLimits,
+  ReadData,
+  RowSink,
+  StreamSummary,
+  WriteData,
+} from '../types';
 import { PG_ENGINE_FUNCTIONS, checkPostgresPlans } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
@@ -23,21 +33,26 @@ import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectPostgres, type PgEngineSchema } from './pg-schema';
 import { PG_TYPES, typeInfo } from './pg-types';
 
-
-const columnsOf = (fields: FieldDef[]) => fields.map((f) => ({ name: f.name, type: typeInfo(f.dataTypeID).type }));
+const columnsOf = (fields: FieldDef[]) =>
+  fields.map((f) => ({ name: f.name, type: typeInfo(f.dataTypeID).type }));
 
 function positional(stmt: CheckedStatement): unknown[] {
   const p = stmt.params;
   if (p === undefined) return [];
   if (!Array.isArray(p)) {
-    throw new AirlockError('VALIDATION_FAILED', 'PostgreSQL statements take positional parameters ($1, $2, …): send params as an array');
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      'PostgreSQL statements take positional parameters ($1, $2, …): send params as an array',
+    );
   }
   return p;
 }
 
 function readCursor(cursor: Cursor, n: number): Promise<{ rows: unknown[][]; fields: FieldDef[] }> {
   return new Promise((resolve, reject) => {
-    cursor.read(n, (err, rows, result) => (err ? reject(err) : resolve({ rows, fields: result.fields })));
+    cursor.read(n, (err, rows, result) =>
+      err ? reject(err) : resolve({ rows, fields: result.fields }),
+    );
   });
 }
 
@@ -87,9 +102,14 @@ export class PostgresConnector implements Connector, PrincipalConnector {
 
   constructor(url: string) {
     this.config = parseServerUrl(url);
-    if (this.config.kind !== 'postgres') throw new AirlockError('CONNECTION_FAILED', 'this is not a PostgreSQL URL');
+    if (this.config.kind !== 'postgres')
+      throw new AirlockError('CONNECTION_FAILED', 'this is not a PostgreSQL URL');
     this.pools = new PgPools(this.config);
-    this.roles = new PgAgentRoles(this.config.database, this.config.agentPrincipals, this.config.user);
+    this.roles = new PgAgentRoles(
+      this.config.database,
+      this.config.agentPrincipals,
+      this.config.user,
+    );
   }
 
   async test(): Promise<void> {
@@ -123,7 +143,12 @@ export class PostgresConnector implements Connector, PrincipalConnector {
     return sink.result(await this.stream(stmt, limits, sink));
   }
 
-  async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+  async stream(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamSummary> {
     const values = positional(stmt);
     return this.inTransaction('BEGIN READ ONLY', stmt, limits, signal, async (client) => {
       await this.engineTruth(client, stmt, values);
@@ -153,22 +178,43 @@ export class PostgresConnector implements Connector, PrincipalConnector {
 
   async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
     const values = positional(stmt);
-    return this.inTransaction('BEGIN', stmt, limits, undefined, async (client) => {
-      const engine = await this.engineTruth(client, stmt, values);
-      for (const t of stmt.analysis.tables) {
-        if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-          throw new AirlockError('STATEMENT_NOT_ALLOWED', `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`, { layer: 'engine-truth' });
+    return this.inTransaction(
+      'BEGIN',
+      stmt,
+      limits,
+      undefined,
+      async (client) => {
+        const engine = await this.engineTruth(client, stmt, values);
+        for (const t of stmt.analysis.tables) {
+          if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
+            throw new AirlockError(
+              'STATEMENT_NOT_ALLOWED',
+              `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
+              { layer: 'engine-truth' },
+            );
+          }
         }
-      }
-      const r = await client.query({ text: stmt.sql, values, rowMode: 'array', types: PG_TYPES, queryMode: 'extended' } as never);
-      const res = r as unknown as { rowCount: number | null; rows: unknown[][]; fields: FieldDef[] };
-      const out: WriteData = { rowCount: res.rowCount ?? 0 };
-      if (res.fields.length > 0) {
-        out.columns = columnsOf(res.fields);
-        out.rows = res.rows.slice(0, limits.maxRows);
-      }
-      return out;
-    }, true);
+        const r = await client.query({
+          text: stmt.sql,
+          values,
+          rowMode: 'array',
+          types: PG_TYPES,
+          queryMode: 'extended',
+        } as never);
+        const res = r as unknown as {
+          rowCount: number | null;
+          rows: unknown[][];
+          fields: FieldDef[];
+        };
+        const out: WriteData = { rowCount: res.rowCount ?? 0 };
+        if (res.fields.length > 0) {
+          out.columns = columnsOf(res.fields);
+          out.rows = res.rows.slice(0, limits.maxRows);
+        }
+        return out;
+      },
+      true,
+    );
   }
 
   /** With agent roles in use: brings the agent's database role in line with its new grants now. */
@@ -199,7 +245,10 @@ export class PostgresConnector implements Connector, PrincipalConnector {
     const deadline = new Deadline(
       limits.timeoutMs,
       () => (pid ? this.pools.cancel(pid) : Promise.resolve()),
-      () => (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(),
+      () =>
+        (
+          client as unknown as { connection: { stream: { destroy(): void } } }
+        ).connection.stream.destroy(),
       signal,
     );
     let broken = false;
@@ -226,22 +275,39 @@ export class PostgresConnector implements Connector, PrincipalConnector {
   }
 
   /** Layer 3: the plan must touch nothing the parser did not report. */
-  private async engineTruth(client: PgClient, stmt: CheckedStatement, values: unknown[]): Promise<PgEngineSchema> {
+  private async engineTruth(
+    client: PgClient,
+    stmt: CheckedStatement,
+    values: unknown[],
+  ): Promise<PgEngineSchema> {
     if (!this.engine) this.engine = (await introspectPostgres(client)).engine;
     const engine = this.engine;
-    const r = await client.query({ text: `EXPLAIN (VERBOSE, FORMAT JSON) ${stmt.sql}`, values, queryMode: 'extended' } as never);
+    const r = await client.query({
+      text: `EXPLAIN (VERBOSE, FORMAT JSON) ${stmt.sql}`,
+      values,
+      queryMode: 'extended',
+    } as never);
     try {
       const allowed = FUNCTION_ALLOWLIST.postgres;
       const write = stmt.analysis.action === 'write';
       // Every plan EXPLAIN returns (rules add plans), by identity: see pg-engine-truth.ts.
-      await checkPostgresPlans((r as unknown as { rows: unknown[] }).rows, stmt, engine, (f) => allowed.has(f) || (PG_ENGINE_FUNCTIONS.has(f) && (write || f !== 'nextval')));
+      await checkPostgresPlans(
+        (r as unknown as { rows: unknown[] }).rows,
+        stmt,
+        engine,
+        (f) => allowed.has(f) || (PG_ENGINE_FUNCTIONS.has(f) && (write || f !== 'nextval')),
+      );
     } catch (e) {
       if (e instanceof EngineTruthError) {
         // The detail names objects the agent may not know of: it goes to the audit only.
-        throw new AirlockError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
-          layer: 'engine-truth',
-          auditOnly: { engineDetail: e.detail },
-        });
+        throw new AirlockError(
+          'STATEMENT_NOT_ALLOWED',
+          `${e.message}; the guard refuses statements it cannot fully account for`,
+          {
+            layer: 'engine-truth',
+            auditOnly: { engineDetail: e.detail },
+          },
+        );
       }
       throw e;
     }
