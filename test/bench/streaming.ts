@@ -181,7 +181,7 @@ async function main() {
             res.resume();
             res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`grants: ${res.statusCode}`))));
           });
-          req.end(JSON.stringify({ grants: [{ connection: 'bench', table: 'bench_rows', actions: ['read'] }] }));
+          req.end(JSON.stringify({ grants: [{ connection: 'bench', table: 'bench_rows', actions: ['read', 'export'] }] }));
         });
         await streamQuery(port, agent.apiKey, WARMUP, accept);
         const run = await streamQuery(port, agent.apiKey, n, accept);
