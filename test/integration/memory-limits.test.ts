@@ -8,15 +8,18 @@
  * a client that disconnects cancels its statement on the server; one agent cannot take more
  * than its share of the pool.
  */
+import { copyFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { FastifyInstance } from 'fastify';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/main/api/server';
 import type { Grant } from '../../src/shared/domain';
-import { demoDbName, dropDemo, seedDemo } from '../helpers/demo-seed';
-import { startTestAirlock, type TestAirlock } from '../helpers/harness';
+import { DEMO_DB, demoDbName, dropDemo, seedDemo } from '../helpers/demo-seed';
+import { startTestAirlock, tempDir, type TestAirlock } from '../helpers/harness';
 import {
   SERVICE_URL,
   describeWithService,
@@ -116,7 +119,41 @@ async function drain(
   return { bytes, lines, first: first.split('\n')[0]!, last: parts.at(-1) ?? '' };
 }
 
-function memorySuite(kind: ServiceKind) {
+type Kind = ServiceKind | 'sqlite';
+
+/** A copy of the demo database with the large-value table added. */
+function seedSqlite(dir: string): string {
+  const path = join(dir, 'mem.db');
+  copyFileSync(DEMO_DB, path);
+  const db = new Database(path);
+  try {
+    db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT, note TEXT)');
+    const insert = db.prepare('INSERT INTO blobs VALUES (?, ?, ?)');
+    for (let i = 1; i <= ROWS; i++) insert.run(i, `${i}`.padEnd(VALUE, 'x'), `note ${i}`);
+    insert.run(100, '100'.padEnd(HUGE, 'y'), 'note 100');
+  } finally {
+    db.close();
+  }
+  return path;
+}
+
+/** The demo database on a server with the large-value table added; returns its URL. */
+async function seedServer(kind: ServiceKind, db: string): Promise<string> {
+  const url = await seedDemo(kind, db);
+  const text = kind === 'postgres' ? 'text' : 'LONGTEXT';
+  const fill = (n: number, bytes: number) =>
+    kind === 'postgres'
+      ? `INSERT INTO blobs VALUES (${n}, repeat(md5('${n}'), ${bytes / 32}), 'note ${n}')`
+      : `INSERT INTO blobs VALUES (${n}, REPEAT(MD5('${n}'), ${bytes / 32}), 'note ${n}')`;
+  await adminSql(kind, db, [
+    `CREATE TABLE blobs (id integer PRIMARY KEY, body ${text}, note varchar(40))`,
+    ...Array.from({ length: ROWS }, (_, i) => fill(i + 1, VALUE)),
+    fill(100, HUGE),
+  ]);
+  return url;
+}
+
+function memorySuite(kind: Kind) {
   const db = demoDbName(`mem_${kind}`);
   const connection = `mem${kind}`;
   let t: TestAirlock;
@@ -142,18 +179,11 @@ function memorySuite(kind: ServiceKind) {
     });
   const entries = (agent: string) => t.core.audit.list({ agent, limit: 1000, offset: 0 }).entries;
 
+  const dir = tempDir('airlock-mem-');
+
   beforeAll(async () => {
-    const url = await seedDemo(kind, db);
-    const text = kind === 'postgres' ? 'text' : 'LONGTEXT';
-    const fill = (n: number, bytes: number) =>
-      kind === 'postgres'
-        ? `INSERT INTO blobs VALUES (${n}, repeat(md5('${n}'), ${bytes / 32}), 'note ${n}')`
-        : `INSERT INTO blobs VALUES (${n}, REPEAT(MD5('${n}'), ${bytes / 32}), 'note ${n}')`;
-    await adminSql(kind, db, [
-      `CREATE TABLE blobs (id integer PRIMARY KEY, body ${text}, note varchar(40))`,
-      ...Array.from({ length: ROWS }, (_, i) => fill(i + 1, VALUE)),
-      fill(100, HUGE),
-    ]);
+    const target =
+      kind === 'sqlite' ? { path: seedSqlite(dir) } : { url: await seedServer(kind, db) };
     t = await startTestAirlock({
       queryLimits: {
         maxRows: ROW_CAP,
@@ -162,7 +192,7 @@ function memorySuite(kind: ServiceKind) {
         exportMaxRows: 100_000,
       },
     });
-    const r = await t.admin('POST', '/v1/admin/connections', { name: connection, kind, url });
+    const r = await t.admin('POST', '/v1/admin/connections', { name: connection, kind, ...target });
     expect(r.statusCode, r.body).toBe(201);
     keys.reader = (await t.createAgent(`reader-${kind}`, readAll)).apiKey;
     keys.other = (await t.createAgent(`other-${kind}`, readAll)).apiKey;
@@ -192,14 +222,20 @@ function memorySuite(kind: ServiceKind) {
     app?.server.closeAllConnections();
     await app?.close();
     await t?.close();
-    await dropDemo(kind, db);
+    if (kind !== 'sqlite') await dropDemo(kind, db);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe('a value larger than the byte cap', () => {
     for (const [label, sql] of [
       ['alone', 'SELECT id, body FROM blobs WHERE id = 100'],
       ['after rows that fit', 'SELECT id, note, body FROM blobs WHERE id >= 40 ORDER BY id'],
-      ['inside an expression', 'SELECT id, concat(body, body) AS twice FROM blobs WHERE id = 1'],
+      [
+        'inside an expression',
+        kind === 'sqlite'
+          ? 'SELECT id, body || body AS twice FROM blobs WHERE id = 1'
+          : 'SELECT id, concat(body, body) AS twice FROM blobs WHERE id = 1',
+      ],
     ] as const) {
       it(`is refused cleanly with RESULT_TOO_LARGE (${label}), memory bounded`, async () => {
         const { value: res, growth } = await peakRssGrowth(async () => {
@@ -414,6 +450,10 @@ function memorySuite(kind: ServiceKind) {
     });
   });
 
+  // Server statements are observable in pg_stat_activity / the processlist; SQLite's runner is
+  // killed the same way (runner-process.ts) but leaves nothing to observe from outside.
+  if (kind === 'sqlite') return;
+
   describe('a client that goes away', () => {
     const slow = (tag: string) =>
       `/* ${tag} */ SELECT count(*) FROM order_items a, order_items b, order_items c`;
@@ -498,6 +538,7 @@ function memorySuite(kind: ServiceKind) {
   });
 }
 
+describe('memory and request limits: SQLite', () => memorySuite('sqlite'));
 await describeWithService('postgres', 'memory and request limits: PostgreSQL', () =>
   memorySuite('postgres'),
 );
