@@ -443,6 +443,17 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     await shot('audit-verify-broken');
   });
 
+  it('signs out: the session ends at once, and a reload stays signed out', async () => {
+    const before = problems.length;
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signed-out').waitFor();
+    await shot('signed-out');
+    await page.reload();
+    await page.getByTestId('signed-out').waitFor();
+    // The ended session's 401s after the reload are expected here, not problems.
+    problems.push(...problems.splice(before).filter((p) => !/401 \(Unauthorized\)/.test(p)));
+  });
+
   it('logged nothing alarming: no page errors, no CSP refusals', () => {
     expect(problems).toEqual([]);
   });

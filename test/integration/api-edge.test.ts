@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/main/audit/verify';
 import { startTestAirlock, tempDir, type TestAirlock } from '../helpers/harness';
 import { buildServer } from '../../src/main/api/server';
+import { curlFirstCall } from '../../src/renderer/src/lib/curl-example';
 
 let t: TestAirlock;
 let key: string;
@@ -154,4 +155,16 @@ describe('paths that are neither the API nor a UI page', () => {
       expect(res.body).toContain('Airlock UI');
     },
   );
+});
+
+describe("the new agent's first request (setup wizard, key reveal)", () => {
+  it('answers 200 for an agent with no grants yet, as the page promises', async () => {
+    const { apiKey } = await t.createAgent('fresh-agent', []);
+    const text = curlFirstCall('http://127.0.0.1:7717', apiKey);
+    const url = /curl (\S+)/.exec(text)![1]!;
+    const auth = /-H 'Authorization: ([^']+)'/.exec(text)![1]!;
+    const res = await t.request({ method: 'GET', url: new URL(url).pathname, headers: { authorization: auth } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ connections: [] });
+  });
 });

@@ -15,6 +15,13 @@ export function noteError(error: unknown): void {
   }
 }
 
+/** The person signed out themselves: the same screen, without waiting for a 401. */
+export function markSignedOut(): void {
+  if (signedOut) return;
+  signedOut = true;
+  listeners.forEach((l) => l());
+}
+
 export function useSignedOut(): boolean {
   return useSyncExternalStore(
     (l) => {

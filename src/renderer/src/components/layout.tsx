@@ -4,6 +4,7 @@ import {
   Badge,
   Box,
   Burger,
+  Button,
   Group,
   NavLink,
   ScrollArea,
@@ -15,7 +16,8 @@ import { useDisclosure } from '@mantine/hooks';
 import { Suspense } from 'react';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useSystemInfo } from '../api/queries';
-import { useSignedOut } from '../api/session';
+import { logout } from '../api/client';
+import { markSignedOut, useSignedOut } from '../api/session';
 import {
   IconBolt,
   IconDashboard,
@@ -86,6 +88,16 @@ export function Layout() {
               </Badge>
             ) : null}
             <ThemeToggle />
+            {system.data?.shell === 'browser' ? (
+              <Button
+                variant="subtle"
+                size="compact-sm"
+                onClick={() => void logout().finally(markSignedOut)}
+                data-testid="sign-out"
+              >
+                Sign out
+              </Button>
+            ) : null}
           </Group>
         </Group>
       </AppShell.Header>

@@ -1,4 +1,9 @@
-/** The ready-to-paste request an agent author starts from. */
+/** A request that works before any grant: the connections the agent may use (none yet: `[]`). */
+export function curlFirstCall(origin: string, apiKey: string): string {
+  return [`curl ${origin}/v1/connections \\`, `  -H 'Authorization: Bearer ${apiKey}'`].join('\n');
+}
+
+/** The ready-to-paste query an agent author starts from, once the agent holds a grant. */
 export function curlExample(
   origin: string,
   apiKey: string,

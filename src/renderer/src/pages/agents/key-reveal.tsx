@@ -3,7 +3,7 @@ import { Alert, Stack } from '@mantine/core';
 import { useSystemInfo } from '../../api/queries';
 import { CopyBlock } from '../../components/copy-text';
 import { IconKey } from '../../components/icons';
-import { curlExample } from '../../lib/curl-example';
+import { curlExample, curlFirstCall } from '../../lib/curl-example';
 
 export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
   const system = useSystemInfo();
@@ -15,7 +15,16 @@ export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
         agent.
       </Alert>
       <CopyBlock label="API key" text={apiKey} testId="agent-key" />
-      <CopyBlock label="Try it with curl" text={curlExample(origin, apiKey)} testId="agent-curl" />
+      <CopyBlock
+        label="Try it with curl: the connections it may use (none until you grant some)"
+        text={curlFirstCall(origin, apiKey)}
+        testId="agent-curl"
+      />
+      <CopyBlock
+        label="Once it holds a grant on a table: run SQL"
+        text={curlExample(origin, apiKey, 'demo', 'SELECT count(*) FROM orders')}
+        testId="agent-curl-query"
+      />
     </Stack>
   );
 }
