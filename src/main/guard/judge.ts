@@ -8,6 +8,8 @@ import { AirlockError, type ErrorCode, type ErrorDetails } from '../../shared/er
 import { Analyzer, type Analysis } from './analyzer';
 import type { Dialect } from './dialect';
 import { parseStatement } from './parse';
+import { analyzePostgres } from './pg/pg-analyze';
+import { loadPgParser } from './pg/pg-parser';
 import { prelex } from './prelex';
 import type { SchemaIndex } from './schema-index';
 
@@ -29,11 +31,16 @@ export type Verdict = { ok: true; value: GuardedSql } | { ok: false; error: Refu
  * Parsers that must be loaded asynchronously (WASM) before judge() can use them. Each worker
  * awaits this once before it takes its first statement.
  */
-export async function loadJudge(): Promise<void> {}
+export async function loadJudge(): Promise<void> {
+  await loadPgParser();
+}
 
 export function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdict {
   try {
     const text = prelex(sql, dialect);
+    // PostgreSQL is read by its own parser (pg/); the others by node-sql-parser's grammars.
+    if (dialect === 'postgres')
+      return { ok: true, value: { sql: text, analysis: analyzePostgres(text, schema) } };
     const ast = parseStatement(text, dialect);
     return { ok: true, value: { sql: text, analysis: new Analyzer(schema, dialect).analyze(ast) } };
   } catch (e) {
