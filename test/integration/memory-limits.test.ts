@@ -8,15 +8,20 @@
  * a client that disconnects cancels its statement on the server; one agent cannot take more
  * than its share of the pool.
  */
-import { copyFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { FastifyInstance } from 'fastify';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/main/api/server';
+import { createCore } from '../../src/main/core';
+import { envKeyProvider } from '../../src/main/store/key-file';
 import type { Grant } from '../../src/shared/domain';
 import { DEMO_DB, demoDbName, dropDemo, seedDemo } from '../helpers/demo-seed';
 import { startTestAirlock, tempDir, type TestAirlock } from '../helpers/harness';
@@ -545,3 +550,105 @@ await describeWithService('postgres', 'memory and request limits: PostgreSQL', (
 await describeWithService('mysql', 'memory and request limits: MariaDB', () =>
   memorySuite('mysql'),
 );
+
+/**
+ * A real crash: `bin/airlock serve` in a child process is killed (SIGKILL) while it streams an
+ * export. The store, opened afterwards, holds the entry that recorded the read's start.
+ */
+function crashSuite(kind: ServiceKind) {
+  const db = demoDbName(`crash_${kind}`);
+  const dataDir = tempDir('airlock-crash-');
+  const storeKey = randomBytes(32).toString('hex');
+  afterAll(async () => {
+    await dropDemo(kind, db);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a server killed mid-stream leaves the start entry of the read in the audit', async () => {
+    const url = await seedDemo(kind, db);
+    const env: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STORE_KEY: storeKey };
+    delete env.AIRLOCK_HOME;
+    const bin = fileURLToPath(new URL('../../bin/airlock', import.meta.url));
+    const child = spawn(bin, ['serve', '--data-dir', dataDir, '--port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr!.resume();
+      await expect
+        .poll(() => /UI and API:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1], {
+          timeout: 60_000,
+        })
+        .toBeTruthy();
+      const base = /UI and API:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+      const admin = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+      const call = (
+        path: string,
+        method: string,
+        token: string,
+        body: unknown,
+        accept = 'application/json',
+      ) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept },
+          body: JSON.stringify(body),
+        });
+      expect(
+        (await call('/v1/admin/connections', 'POST', admin, { name: 'crashdb', kind, url })).status,
+      ).toBe(201);
+      const agent = (await (
+        await call('/v1/admin/agents', 'POST', admin, { name: 'crasher' })
+      ).json()) as { id: string; apiKey: string };
+      const grants = [{ connection: 'crashdb', table: '*', actions: ['read', 'export'] }];
+      expect(
+        (await call(`/v1/admin/agents/${agent.id}/grants`, 'PUT', admin, { grants })).status,
+      ).toBe(200);
+      const sql = 'SELECT a.id, b.id FROM order_items a, order_items b';
+      const res = await call(
+        '/v1/query',
+        'POST',
+        agent.apiKey,
+        { connection: 'crashdb', sql, maxRows: 100_000 },
+        'application/x-ndjson',
+      );
+      expect(res.status).toBe(200);
+      const first = await res.body!.getReader().read();
+      expect(first.done).toBe(false);
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+    const core = await createCore({ dataDir, keyProvider: envKeyProvider(storeKey) });
+    try {
+      const entries = core.audit.list({ agent: 'crasher', limit: 100, offset: 0 }).entries;
+      const started = entries.filter(
+        (e) => (e.details as { stage?: string } | null)?.stage === 'started',
+      );
+      expect(started).toHaveLength(1);
+      expect(started[0]).toMatchObject({
+        action: 'query.read',
+        status: 'allowed',
+        connection: 'crashdb',
+        statement: expect.stringContaining('order_items a'),
+      });
+      expect(started[0]!.details).toMatchObject({ streamed: true, export: { maxRows: 100_000 } });
+      // The crash came before the read ended: nothing claims it completed.
+      expect(entries.some((e) => (e.details as { stage?: string } | null)?.stage === 'ended')).toBe(
+        false,
+      );
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+}
+
+await describeWithService('postgres', 'a crash mid-stream: PostgreSQL', () =>
+  crashSuite('postgres'),
+);
+await describeWithService('mysql', 'a crash mid-stream: MariaDB', () => crashSuite('mysql'));
