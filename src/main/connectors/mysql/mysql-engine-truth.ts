@@ -174,6 +174,8 @@ export const MYSQL_ENGINE_FUNCTIONS: ReadonlySet<string> = new Set([
 
 export interface MysqlRewrite {
   touches: PlanTouches;
+  /** Whether a name (unqualified, as a trace prints it) is a table or view of the connection. */
+  isTable: (name: string) => boolean;
   /** (db, alias) → table */
   aliases: Map<string, string>;
 }
@@ -270,7 +272,7 @@ export function readRewrite(note: string, schema: MysqlEngineSchema): MysqlRewri
       );
     addColumn(t, table, col);
   }
-  return { touches: t, aliases };
+  return { touches: t, aliases, isTable: (name) => schema.columnsOf(name) !== undefined };
 }
 
 /** Access types whose `used_key_parts` are compared with values (not a full index scan). */
@@ -389,6 +391,24 @@ export function readTrace(trace: OptimizerTrace | null, rw: MysqlRewrite): void 
   for (const text of texts) {
     for (const m of text.matchAll(new RegExp(`\\)\\s+(?:as\\s+)?(${NAME})`, 'giu')))
       derived.add(unname(m[1]!));
+    // A CTE read in FROM (`from `chain` c`): a name that is no table of the connection.
+    const fromItem = new RegExp(
+      `\\b(?:from|join)\\s+(${NAME})(?:\\s+(?:as\\s+)?(${NAME}))?`,
+      'giu',
+    );
+    for (const m of text.matchAll(fromItem)) {
+      const name = unname(m[1]!);
+      if (rw.isTable(name)) continue;
+      derived.add(name);
+      if (
+        m[2] !== undefined &&
+        !/^(where|join|on|group|order|having|limit|union|left|right|inner|cross|straight_join|natural|window)$/i.test(
+          m[2],
+        )
+      ) {
+        derived.add(unname(m[2]));
+      }
+    }
     for (const m of text.matchAll(new RegExp(`(${NAME})\\s*(?:\\([^()]*\\))?\\s+as\\s*\\(`, 'giu')))
       derived.add(unname(m[1]!));
   }
@@ -447,9 +467,10 @@ export async function optimizerTrace(
     const row = (rows as { q: unknown; m: unknown; p: unknown }[])[0];
     if (!row) return null;
     const q: unknown = typeof row.q === 'string' ? JSON.parse(row.q) : row.q;
-    if (!Array.isArray(q) || !q.every((x) => typeof x === 'string')) return null;
+    // A withheld trace has no queries (q is null) and says why.
+    if (q !== null && (!Array.isArray(q) || !q.every((x) => typeof x === 'string'))) return null;
     return {
-      expanded: q as string[],
+      expanded: (q ?? []) as string[],
       missingBytes: Number(row.m),
       insufficientPrivileges: Number(row.p) !== 0,
     };

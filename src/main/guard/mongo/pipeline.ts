@@ -40,6 +40,14 @@ function outputName(v: unknown, where: string): string {
   return v;
 }
 
+/** An object value that is not an operator expression: $addFields merges it into the field. */
+const isObjectLiteral = (v: unknown) => isPlainObject(v) && !Object.keys(v).some((k) => k.startsWith('$'));
+
+/**
+ * Marks a top-level field as computed: only for stages that set the whole field on every
+ * document they hand on ($lookup / $graphLookup `as`, $unwind includeArrayIndex, $addFields
+ * with a value), so the input's own value of that name is gone.
+ */
 const addComputed = (stream: Stream, name: string) => {
   for (const b of stream) b.computed.add(name);
 };
@@ -96,10 +104,12 @@ function walkGraphLookup(spec: unknown, scope: Scope) {
   }
   if (spec.restrictSearchWithMatch !== undefined) walkFilter(spec.restrictSearchWithMatch, foreign);
   if (spec.maxDepth !== undefined && !isCount(spec.maxDepth)) notAllowed('$graphLookup.maxDepth must be a non-negative integer');
-  // The `as` array holds the matched documents whole.
+  // The `as` array holds the matched documents whole, and replaces any input field of that name.
   readWhole(foreign);
   addComputed(scope.stream, outputName(spec.as, '$graphLookup.as'));
-  if (spec.depthField !== undefined) addComputed(scope.stream, outputName(spec.depthField, '$graphLookup.depthField'));
+  // depthField is set on the matched documents inside `as`, not on the input document: an
+  // input field of that name flows on untouched, so it must not be marked as computed.
+  if (spec.depthField !== undefined) outputName(spec.depthField, '$graphLookup.depthField');
 }
 
 function walkStage(stage: unknown, scope: Scope, where: string): Stream {
@@ -123,8 +133,9 @@ function walkStage(stage: unknown, scope: Scope, where: string): Stream {
       for (const [k, v] of Object.entries(obj)) {
         topField(k);
         walkExpression(v, scope);
-        // A dotted key merges into an existing field: that field still holds source data.
-        if (!k.includes('.')) addComputed(stream, k);
+        // A dotted key, or a plain object value ({ a: { b: 1 } } adds b to an existing
+        // embedded document), merges into the field: it still holds source data.
+        if (!k.includes('.') && !isObjectLiteral(v)) addComputed(stream, k);
       }
       return stream;
     case '$unset':
