@@ -335,6 +335,27 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
     expect(await userExists(name)).toBe(false);
   });
 
+  it("two connections to one database share the agent's user and keep it in line with each one's grants", async () => {
+    const r = await t.admin('POST', '/v1/admin/connections', {
+      name: 'myusers2',
+      kind: 'mysql',
+      url,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const both = await t.createAgent('user-both', [
+      { connection: CONN, table: 'orders', actions: ['read'] },
+      { connection: 'myusers2', table: 'customers', actions: ['read'] },
+    ]);
+    users.push(agentUserName(DB, both.id));
+    for (let i = 0; i < 3; i++) {
+      const a = await t.query(both.apiKey, 'SELECT COUNT(*) FROM orders', undefined, CONN);
+      expect(a.statusCode, a.body).toBe(200);
+      const b = await t.query(both.apiKey, 'SELECT COUNT(*) FROM customers', undefined, 'myusers2');
+      expect(b.statusCode, b.body).toBe(200);
+    }
+    expect(await tablePrivileges(agentUserName(DB, both.id))).toEqual(['customers:select']);
+  });
+
   describe('without the right to create users', () => {
     const lpUrl = () => url.replace('root@', `${LP_USER}:lp-pass-1@`);
 

@@ -400,6 +400,32 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
     );
   });
 
+  it("two connections to one database share the agent's role and keep it in line with each one's grants", async () => {
+    const r = await t.admin('POST', '/v1/admin/connections', {
+      name: 'pgroles2',
+      kind: 'postgres',
+      url,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const both = await t.createAgent('role-both', [
+      { connection: CONN, table: 'orders', actions: ['read'] },
+      { connection: 'pgroles2', table: 'customers', actions: ['read'] },
+    ]);
+    roles.push(agentRoleName(DB, both.id));
+    for (let i = 0; i < 3; i++) {
+      const a = await t.query(both.apiKey, 'SELECT count(*) FROM orders', undefined, CONN);
+      expect(a.statusCode, a.body).toBe(200);
+      const b = await t.query(both.apiKey, 'SELECT count(*) FROM customers', undefined, 'pgroles2');
+      expect(b.statusCode, b.body).toBe(200);
+    }
+    expect(
+      await priv(
+        agentRoleName(DB, both.id),
+        "SELECT has_table_privilege($1, 'public.orders', 'SELECT') AS ok",
+      ),
+    ).toBe(false);
+  });
+
   describe('without the right to create roles', () => {
     const lpUrl = () => url.replace('postgres@', `${LP_USER}@`);
 

@@ -16,7 +16,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { AirlockError } from '../../../shared/errors';
 import { GUARD_ALONE, type PrincipalStatus } from '../agent-principals';
 import { mirrorPrivileges, type TablePrivileges } from '../grant-privileges';
-import type { ServerConfig } from '../server-url';
+import { describeEndpoint, type ServerConfig } from '../server-url';
 import type { AgentContext, ConnectorTable } from '../types';
 import { MysqlPools } from './mysql-pool';
 
@@ -40,6 +40,14 @@ interface Agentpool {
   fingerprint: string;
 }
 
+/**
+ * server + user → its password and the fingerprint of the privileges last written to it. Shared
+ * by every connection of this process: two connections to one database share the agents' users,
+ * so they must share the password and notice when the other wrote different grants.
+ */
+const PASSWORDS = new Map<string, string>();
+const WRITTEN = new Map<string, string>();
+
 export class MysqlAgentUsers {
   private tables: ConnectorTable[] = [];
   private status: Promise<PrincipalStatus> | null = null;
@@ -47,7 +55,6 @@ export class MysqlAgentUsers {
   private host = 'localhost';
   private readonly agents = new Map<string, Agentpool>();
   private readonly inFlight = new Map<string, Promise<MysqlPools>>();
-  private readonly passwords = new Map<string, string>();
 
   constructor(private readonly config: ServerConfig) {}
 
@@ -120,11 +127,16 @@ export class MysqlAgentUsers {
     const privileges = mirrorPrivileges(agent, this.tables, null);
     const fingerprint = createHash('sha256').update(JSON.stringify(privileges)).digest('hex');
     const known = this.agents.get(agent.id);
-    if (known?.fingerprint === fingerprint) return known.pools;
+    if (
+      known?.fingerprint === fingerprint &&
+      WRITTEN.get(this.key(pools, agent.id)) === fingerprint
+    )
+      return known.pools;
     let running = this.inFlight.get(agent.id);
     if (!running) {
       running = this.sync(pools, agent.id, privileges)
         .then(() => {
+          WRITTEN.set(this.key(pools, agent.id), fingerprint);
           const entry = this.agents.get(agent.id);
           if (entry) {
             entry.fingerprint = fingerprint;
@@ -134,7 +146,7 @@ export class MysqlAgentUsers {
           const own = new MysqlPools({
             ...this.config,
             user,
-            password: this.passwords.get(agent.id)!,
+            password: PASSWORDS.get(this.key(pools, agent.id)) ?? '',
             poolMax: Math.min(2, this.config.poolMax),
             endpoints: [pools.endpoint],
           });
@@ -145,6 +157,10 @@ export class MysqlAgentUsers {
       this.inFlight.set(agent.id, running);
     }
     return running;
+  }
+
+  private key(pools: MysqlPools, agentId: string): string {
+    return `${describeEndpoint(pools.endpoint)}|${this.quoted(agentId)}`;
   }
 
   private quoted(agentId: string): string {
@@ -159,7 +175,7 @@ export class MysqlAgentUsers {
     const conn = await pools.acquire();
     const u = this.quoted(agentId);
     try {
-      if (!this.passwords.has(agentId)) {
+      if (!PASSWORDS.has(this.key(pools, agentId))) {
         // An agent with no grants here needs no user (a grant change elsewhere brought it here).
         if (privileges.length === 0) {
           // Without SELECT on mysql.user the user is made anyway, holding nothing.
@@ -175,7 +191,7 @@ export class MysqlAgentUsers {
         const password = randomBytes(24).toString('base64url');
         await conn.query(`CREATE USER IF NOT EXISTS ${u} IDENTIFIED BY ${str(password)}`);
         await conn.query(`ALTER USER ${u} IDENTIFIED BY ${str(password)}`);
-        this.passwords.set(agentId, password);
+        PASSWORDS.set(this.key(pools, agentId), password);
       }
       await this.reset(conn, agentId, u, pools.mariadb === true);
       await this.grant(conn, u, privileges);
@@ -233,7 +249,8 @@ export class MysqlAgentUsers {
   async drop(pools: MysqlPools, agentId: string): Promise<void> {
     const entry = this.agents.get(agentId);
     this.agents.delete(agentId);
-    this.passwords.delete(agentId);
+    PASSWORDS.delete(this.key(pools, agentId));
+    WRITTEN.delete(this.key(pools, agentId));
     await entry?.pools.close();
     if (this.config.agentPrincipals === 'off') return;
     const conn = await pools.acquire();

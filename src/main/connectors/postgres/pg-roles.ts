@@ -18,7 +18,7 @@ import { escapeIdentifier } from 'pg';
 import { AirlockError } from '../../../shared/errors';
 import { GUARD_ALONE, type PrincipalStatus } from '../agent-principals';
 import { mirrorPrivileges, type TablePrivileges } from '../grant-privileges';
-import type { PrincipalMode } from '../server-url';
+import { describeEndpoint, type PrincipalMode } from '../server-url';
 import type { AgentContext, ConnectorTable } from '../types';
 import type { PgClient, PgPools } from './pg-pool';
 
@@ -40,10 +40,15 @@ const CAPABILITY_SQL = `
         AND NOT has_table_privilege(c.oid, 'SELECT WITH GRANT OPTION')) AS ungrantable
   FROM pg_roles r WHERE r.rolname = current_user`;
 
+/**
+ * server + role → fingerprint of the privileges last written to the role. Shared by every
+ * connection of this process: two connections to one database share the agents' roles, and
+ * each must notice when the other wrote different grants into one.
+ */
+const WRITTEN = new Map<string, string>();
+
 export class PgAgentRoles {
   private tables: ConnectorTable[] = [];
-  /** agent id → fingerprint of the privileges last written to its role. */
-  private readonly synced = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private status: Promise<PrincipalStatus> | null = null;
 
@@ -123,11 +128,12 @@ export class PgAgentRoles {
     const role = agentRoleName(this.database, agent.id);
     const privileges = mirrorPrivileges(agent, this.tables, 'public');
     const fingerprint = createHash('sha256').update(JSON.stringify(privileges)).digest('hex');
-    if (this.synced.get(agent.id) !== fingerprint) {
+    const key = `${describeEndpoint(pools.endpoint)}|${role}`;
+    if (WRITTEN.get(key) !== fingerprint) {
       let running = this.inFlight.get(agent.id);
       if (!running) {
         running = this.sync(pools, role, privileges)
-          .then(() => void this.synced.set(agent.id, fingerprint))
+          .then(() => void WRITTEN.set(key, fingerprint))
           .finally(() => this.inFlight.delete(agent.id));
         this.inFlight.set(agent.id, running);
       }
@@ -138,9 +144,9 @@ export class PgAgentRoles {
 
   /** Drops the agent's role (the agent was revoked, or the connection removed). */
   async drop(pools: PgPools, agentId: string): Promise<void> {
-    this.synced.delete(agentId);
     if (this.mode === 'off') return;
     const role = agentRoleName(this.database, agentId);
+    WRITTEN.delete(`${describeEndpoint(pools.endpoint)}|${role}`);
     const client = await pools.acquire();
     try {
       const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
