@@ -8,7 +8,14 @@
  * the database is unchanged afterwards. Legitimate analyst queries in PostgreSQL's idiom pass.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineTruthError } from '../../src/main/connectors/plan-check';
+import { checkPostgresPlans } from '../../src/main/connectors/postgres/pg-engine-truth';
+import {
+  introspectPostgres,
+  type PgEngineSchema,
+} from '../../src/main/connectors/postgres/pg-schema';
+import type { Analysis } from '../../src/main/guard/analyzer';
 import type { Grant } from '../../src/shared/domain';
 import { ERROR_STATUS } from '../../src/shared/errors';
 import { MUST_PASS_POSTGRES } from '../data/must-pass-postgres';
@@ -965,6 +972,114 @@ await describeWithService('postgres', 'PostgreSQL guard: rewrite rules', () => {
       });
     }
     expect(await departments()).toBe(before);
+  });
+
+  /**
+   * Engine truth on its own, against the real server's plans, with parser reports forged to
+   * claim only granted columns: what it must catch by identity even if the AST layer erred.
+   */
+  describe('engine truth by identity, with forged parser reports', () => {
+    const report = (
+      action: 'read' | 'write',
+      tables: Record<string, { read: string[]; write?: string[] }>,
+    ): Analysis => ({
+      kind: action === 'read' ? 'select' : 'update',
+      action,
+      tables: Object.entries(tables).map(([table, a]) => ({
+        table: `public.${table}`,
+        read: a.read,
+        write: a.write ?? [],
+      })),
+      functions: [],
+    });
+    const judge = async (sql: string, analysis: Analysis, engine?: PgEngineSchema) => {
+      const e = engine ?? (await introspectPostgres(admin)).engine;
+      await admin.query('BEGIN');
+      try {
+        const r = await admin.query(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`);
+        await checkPostgresPlans(r.rows, { sql, analysis }, e, () => true);
+      } finally {
+        await admin.query('ROLLBACK');
+      }
+    };
+    const EMP = { employees: { read: ['id', 'first_name'] } };
+
+    it.each([
+      [
+        'renamed national_id, printed as first_name',
+        `SELECT first_name FROM employees AS e(${RENAME_NID})`,
+      ],
+      [
+        'renamed, single relation (unqualified in the plan)',
+        `SELECT first_name FROM employees e(${RENAME_NID}) WHERE a1 = 7`,
+      ],
+      [
+        'renamed, in a join',
+        `SELECT e.first_name FROM orders o JOIN employees e(${RENAME_NID}) ON e.a1 = o.employee_id`,
+      ],
+      [
+        'renamed, inside a CTE',
+        `WITH x AS (SELECT first_name FROM employees e(${RENAME_NID})) SELECT * FROM x`,
+      ],
+      [
+        'renamed, two references with one alias',
+        `SELECT e.first_name FROM employees e(${RENAME_NID}) WHERE EXISTS (SELECT 1 FROM employees e WHERE e.id = 1)`,
+      ],
+      [
+        'quoted alias with a quote hides nothing',
+        `SELECT "u'".first_name FROM employees "u'" WHERE "u'".salary > 0`,
+      ],
+      [
+        'quoted alias with a doubled double quote',
+        'SELECT "a""b".first_name FROM employees "a""b" WHERE "a""b".national_id > \'\'',
+      ],
+    ])('refuses a hidden read: %s', async (_name, sql) => {
+      await expect(judge(sql, report('read', EMP))).rejects.toBeInstanceOf(EngineTruthError);
+    });
+
+    it('accepts the same shapes when they read only what was reported', async () => {
+      await judge(
+        `SELECT a1 FROM employees AS e(${RENAME_NID})`,
+        report('read', { employees: { read: ['id'] } }),
+      );
+      await judge(
+        `SELECT "u'".first_name FROM employees "u'" WHERE "u'".id > 0`,
+        report('read', EMP),
+      );
+      await judge(
+        'SELECT oid FROM orders AS o(oid, cid) WHERE cid = 1',
+        report('read', { orders: { read: ['id', 'customer_id'] } }),
+      );
+    });
+
+    it('checks the written table: a write copying its own hidden column', async () => {
+      // order_items has rules for INSERT and DELETE only: forget them, so only the plan decides.
+      const blind: PgEngineSchema = {
+        ...(await introspectPostgres(admin)).engine,
+        ruleTables: new Set(),
+      };
+      const sql =
+        'UPDATE order_items SET quantity = (SELECT t.b FROM (SELECT 1 AS unit_price, unit_price::int AS b) t) WHERE id = 1 RETURNING quantity';
+      const wrote = (read: string[]) =>
+        report('write', { order_items: { read, write: ['quantity'] } });
+      await expect(judge(sql, wrote(['id', 'quantity']), blind)).rejects.toBeInstanceOf(
+        EngineTruthError,
+      );
+      await judge(sql, wrote(['id', 'quantity', 'unit_price']), blind);
+    });
+
+    it('reads every plan: a rule that writes another table is seen even without the rule list', async () => {
+      const engine = (await introspectPostgres(admin)).engine;
+      const blind: PgEngineSchema = { ...engine, ruleTables: new Set() };
+      const sql =
+        'INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 2, 1, 1)';
+      const writes = report('write', {
+        order_items: { read: [], write: ['order_id', 'product_id', 'quantity', 'unit_price'] },
+      });
+      await expect(judge(sql, writes, blind)).rejects.toThrow(
+        /write a table the parser did not report/,
+      );
+    });
   });
 
   it('still runs reads of the tables that have rules', async () => {

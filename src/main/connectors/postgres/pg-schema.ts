@@ -120,12 +120,13 @@ async function loadEngineSchema(
     }
     return all;
   };
-  // A view's rewrite rule depends on every relation its query reads.
+  // A view's rewrite rule (_RETURN) depends on every relation its query reads. Other rules
+  // are not views: a table carrying them is in ruleTables, and writes to it are refused.
   const viewEdges = (
     await client.query<{ a: number; b: number }>(`
       SELECT DISTINCT r.ev_class::int AS a, d.refobjid::int AS b
       FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class`)
+      WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class`)
   ).rows;
   const inheritEdges = (await client.query<{ a: number; b: number }>('SELECT inhrelid::int AS a, inhparent::int AS b FROM pg_inherits')).rows;
   const triggers = (
