@@ -84,7 +84,17 @@ const LIMITS: {
     min: 1,
     max: 100_000_000,
   },
+  {
+    key: 'agentConcurrency',
+    label: 'Statements at a time',
+    description: 'Per agent and connection (never more than half its pool); more get 429 at once.',
+    min: 1,
+    max: 100,
+  },
 ];
+
+/** What a limit the settings leave unset stands at (query-service.ts). */
+const UNSET_DEFAULTS: Partial<Record<LimitKey, number>> = { agentConcurrency: 2 };
 
 function Section({
   title,
@@ -217,7 +227,7 @@ export default function SettingsPage() {
                     ? `${l.description} Now ${formatBytes(draft.limits.maxBytes)}.`
                     : l.description
                 }
-                value={draft.limits[l.key]}
+                value={draft.limits[l.key] ?? UNSET_DEFAULTS[l.key]}
                 onChange={(v) => setLimit(l.key, v)}
                 min={l.min}
                 max={l.max}
