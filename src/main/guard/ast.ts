@@ -50,9 +50,9 @@ export const isNode = (v: unknown): v is Node =>
 /**
  * The name a quoted identifier spells: the parser keeps the doubled quote of `"wei""rd"` and
  * `` `wei``rd` ``; the engine reads one. Unquoted names cannot contain either quote, so undoing
- * the doubling is right wherever it appears.
+ * the doubling is right wherever it appears. U+E000 is parser-form.ts's stand-in for `""`.
  */
-const unquote = (s: string) => s.replace(/""/g, '"').replace(/``/g, '`');
+const unquote = (s: string) => s.replace(/""|\uE000/g, '"').replace(/``/g, '`');
 
 /** Identifier text from a string or one of the parser's wrapper shapes. */
 export function ident(v: unknown): string | null {

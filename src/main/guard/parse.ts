@@ -1,6 +1,7 @@
 import nodeSqlParser from 'node-sql-parser';
 import { AirlockError } from '../../shared/errors';
 import { PARSER_GRAMMARS, type Dialect } from './dialect';
+import { parserForm } from './parser-form';
 
 const parser = new nodeSqlParser.Parser();
 
@@ -13,7 +14,7 @@ export function parseStatement(sql: string, dialect: Exclude<Dialect, 'postgres'
   for (const database of PARSER_GRAMMARS[dialect]) {
     let ast: unknown;
     try {
-      ast = parser.astify(sql, { database });
+      ast = parser.astify(parserForm(sql, dialect), { database });
     } catch (e) {
       firstError ??= (e as Error).message.split('\n')[0]!.slice(0, 300);
       continue;
