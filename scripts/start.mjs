@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNative } from './ensure-native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -66,7 +67,7 @@ async function launch() {
   }
   console.log(
     "Electron's binary is not installed on this machine, so the desktop window cannot open; serving the same UI headless instead.\n" +
-      "To get the desktop window: `node node_modules/electron/install.js` on a machine that can reach Electron's downloads.",
+      "To get the desktop window: `npm run desktop:install` on a machine that can reach Electron's downloads.",
   );
   const airlock = join(root, 'bin/airlock');
   // bin/airlock starts with a shebang; Windows cannot run that directly, so give it to Node.
@@ -75,5 +76,12 @@ async function launch() {
     : run(airlock, ['serve', ...args]);
 }
 
+// Before the build, so a machine that cannot compile the store's native module hears it at once.
+try {
+  await ensureNative();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
 const build = await run(process.execPath, [electronVite, 'build']);
 exitLike(build.signal || build.code !== 0 ? build : await launch());
