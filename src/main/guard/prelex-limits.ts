@@ -12,14 +12,19 @@ import { AirlockError } from '../../shared/errors';
 export const PRELEX_LIMITS = {
   /** Characters in the request's SQL text. */
   length: 100_000,
-  /** Tokens of code (words, literals, names, operators; not spaces or comments). */
-  tokens: 10_000,
+  /**
+   * Tokens of code (words, literals, names, operators; not spaces or comments). Parsing costs
+   * 0.1 to 0.2 ms of CPU per token on the node-sql-parser grammars, so 5,000 keeps even long
+   * lists and condition chains to a few hundred milliseconds.
+   */
+  tokens: 5_000,
   /** Parentheses open at once. */
   depth: 32,
   /**
-   * Calls open at once: a parenthesis right after a name or keyword (`CAST(`, `TRIM(`,
-   * `EXISTS (`, `IN (`, `f(`). This is the depth at which the grammars' exponential cases
-   * start to cost tenths of a second; ordinary expressions nest three or four calls deep.
+   * Calls open at once: a parenthesis right after a name or keyword (`f(`, `EXISTS (`, `IN (`),
+   * with CAST, CONVERT and TRIM counting twice: their grammar rules backtrack the most, and
+   * four nested CASTs already cost over half a second of parsing. Ordinary expressions stay
+   * well inside: `ROUND(AVG(COALESCE(CAST(NULLIF(x, '') AS REAL), 0)), 2)` counts 6.
    */
   callDepth: 6,
   /** SELECTs joined by UNION, INTERSECT or EXCEPT, counted over the whole statement. */
@@ -41,40 +46,43 @@ export const tooComplex = (message: string, limit: PrelexLimit, max: number) =>
  * Keywords after which a parenthesis groups rather than calls; these nest cheaply in every
  * grammar, so they count toward the parenthesis depth only.
  */
-const GROUPING_WORDS = new Set([
-  'AND',
-  'OR',
-  'NOT',
-  'XOR',
-  'WHERE',
-  'ON',
-  'HAVING',
-  'WHEN',
-  'THEN',
-  'ELSE',
-  'SELECT',
-  'FROM',
-  'JOIN',
-  'AS',
-  'BY',
-  'RETURN',
-  'RETURNING',
-  'SET',
-]);
+const GROUPING_WORDS = new Set(
+  'AND OR NOT XOR WHERE ON HAVING WHEN THEN ELSE SELECT FROM JOIN AS BY RETURNING SET'.split(' '),
+);
+/** A subquery opened after these is a derived table, which nests cheaply. */
+const TABLE_WORDS = new Set(['FROM', 'JOIN']);
 const SET_OPERATORS = new Set(['UNION', 'INTERSECT', 'EXCEPT', 'MINUS']);
+/** Calls whose grammar rules try several alternatives around a whole expression. */
+const HEAVY_CALLS = new Set(['CAST', 'TRY_CAST', 'CONVERT', 'TRIM']);
+
+interface Open {
+  /** What this parenthesis adds to the call depth. */
+  weight: number;
+  /** The keyword or name right before it, if any. */
+  after: string | null;
+}
 
 /** Fed the statement's code tokens in order; throws as soon as a limit is passed. */
 export class ShapeCheck {
   private tokens = 0;
   private arms = 1;
-  /** One entry per open parenthesis: whether it opened a call. */
-  private readonly open: boolean[] = [];
+  private readonly open: Open[] = [];
   private calls = 0;
   private lastWord: string | null = null;
+  private lastWasOpen = false;
+  /** Where the previous token ended, if it was a digit or a decimal point. */
+  private numberEnd = -1;
 
-  /** `kind` is the lexer's token kind; `text` the token's text. */
-  add(kind: 'word' | 'ident' | 'string' | 'other', text: string): void {
-    if (++this.tokens > PRELEX_LIMITS.tokens) {
+  /**
+   * `kind` is the lexer's token kind, `text` the token's text (literals' text is not needed),
+   * `start` and `end` its place in the statement.
+   */
+  add(kind: 'word' | 'ident' | 'string' | 'other', text: string, start: number, end: number): void {
+    // The lexer hands numbers over a character at a time; a number counts as one token.
+    const digit = kind === 'other' && /^[0-9.]$/.test(text);
+    const continues = digit && this.numberEnd === start;
+    this.numberEnd = digit ? end : -1;
+    if (!continues && ++this.tokens > PRELEX_LIMITS.tokens) {
       throw tooComplex(
         `the statement has more than ${PRELEX_LIMITS.tokens} tokens, more than the guard checks; pass long lists of values as parameters or split the statement`,
         'tokens',
@@ -89,9 +97,17 @@ export class ShapeCheck {
         PRELEX_LIMITS.setArms,
       );
     }
-    if (kind === 'other' && text === '(') {
-      const call = this.lastWord !== null && !GROUPING_WORDS.has(this.lastWord);
-      this.open.push(call);
+    const top = this.open[this.open.length - 1];
+    if (word === 'SELECT' && this.lastWasOpen && top && !TABLE_WORDS.has(top.after ?? '')) {
+      // `(SELECT` in an expression: a subquery, which the grammars try as several things.
+      top.weight++;
+      this.addCalls(1);
+    }
+    this.lastWasOpen = kind === 'other' && text === '(';
+    if (this.lastWasOpen) {
+      const w = this.lastWord;
+      const weight = w === null || GROUPING_WORDS.has(w) ? 0 : HEAVY_CALLS.has(w) ? 2 : 1;
+      this.open.push({ weight, after: w });
       if (this.open.length > PRELEX_LIMITS.depth) {
         throw tooComplex(
           `parentheses are nested more than ${PRELEX_LIMITS.depth} levels deep, more than the guard checks; flatten the expression or move parts into a WITH clause`,
@@ -99,16 +115,11 @@ export class ShapeCheck {
           PRELEX_LIMITS.depth,
         );
       }
-      if (call && ++this.calls > PRELEX_LIMITS.callDepth) {
-        throw tooComplex(
-          `function calls and subqueries are nested more than ${PRELEX_LIMITS.callDepth} deep, more than the guard checks in time; move inner parts into a WITH clause or a subquery in FROM`,
-          'call-depth',
-          PRELEX_LIMITS.callDepth,
-        );
-      }
+      this.addCalls(weight);
     } else if (kind === 'other' && text === ')') {
-      if (this.open.length === 0) throw unbalanced();
-      if (this.open.pop()) this.calls--;
+      const closed = this.open.pop();
+      if (!closed) throw unbalanced();
+      this.calls -= closed.weight;
     }
     this.lastWord = word;
   }
@@ -116,6 +127,16 @@ export class ShapeCheck {
   /** At the end of the statement: every parenthesis opened was closed. */
   end(): void {
     if (this.open.length > 0) throw unbalanced();
+  }
+
+  private addCalls(n: number): void {
+    if ((this.calls += n) > PRELEX_LIMITS.callDepth) {
+      throw tooComplex(
+        `function calls and subqueries are nested more than ${PRELEX_LIMITS.callDepth} deep (CAST, CONVERT and TRIM count twice), more than the guard checks in time; move inner parts into a WITH clause`,
+        'call-depth',
+        PRELEX_LIMITS.callDepth,
+      );
+    }
   }
 }
 

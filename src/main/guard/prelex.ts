@@ -203,7 +203,7 @@ export function prelex(sql: string, dialect: Dialect): string {
       continue;
     }
     // Literals and quoted names only count; their text is never a keyword or a parenthesis.
-    shape.add(t.kind, t.kind === 'word' || t.kind === 'other' ? sql.slice(t.start, t.end) : '');
+    shape.add(t.kind, t.kind === 'word' || t.kind === 'other' ? sql.slice(t.start, t.end) : '', t.start, t.end);
     if (!inStatement) {
       statements++;
       inStatement = true;
