@@ -5,18 +5,15 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync, statSync } from 'node:fs';
-import { verifyAuditChain } from '../audit/verify';
+import { existsSync } from 'node:fs';
 import { startAirlock, DEFAULT_PORT } from '../app';
 import { headlessKeyProvider } from '../store/key-file';
-import { openStore } from '../store/open-store';
 import { StoreError } from '../store/store-error';
-import { STORE_FILE } from '../store/open-store';
-import { join } from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { evalCommand } from './eval-command';
 import { VERSION } from '../version';
 import { requestLoginLink } from './login-link';
+import { AUDIT_HELP, auditExport, auditPublicKey, auditVerify, auditVerifyReport } from './audit-commands';
 
 const HELP = {
   main: `Airlock ${VERSION} — least-privilege, audited database access for local AI agents
@@ -25,7 +22,10 @@ Usage: airlock <command> [options]
 
 Commands:
   serve          run the core headless and serve the UI and API on 127.0.0.1
-  audit verify   recompute the audit hash chain and report the first broken entry
+  audit verify   recompute the audit hash chain and check its signed checkpoints
+  audit export   write a signed audit report (JSON, CSV or PDF)
+  audit verify-report  check a report offline, with no store and no key
+  audit public-key     print the audit signing key and its fingerprint
   eval           ask a question/gold-SQL file through the local model and report execution accuracy
   login-link     print a new one-time link that signs a browser in to the running UI
 
@@ -50,15 +50,6 @@ in DIR/admin.token.
 Options:
   --data-dir DIR  the data directory of the running Airlock (default: $AIRLOCK_HOME, else ~/.airlock)
   --port N        its port (default ${DEFAULT_PORT})
-  -h, --help      show this help`,
-  audit: `Usage: airlock audit verify [--data-dir DIR] [--json]
-
-Recomputes the audit log's hash chain from the first entry.
-Exit 0 if intact; 1 and the first broken entry if not; 2 on usage errors or an unreadable store.
-
-Options:
-  --data-dir DIR  the data directory (default: $AIRLOCK_HOME, else ~/.airlock)
-  --json          print the result as JSON
   -h, --help      show this help`,
 };
 
@@ -125,33 +116,6 @@ async function loginLink(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function auditVerify(argv: string[]): Promise<number> {
-  const opts = parseOptions(argv, { 'data-dir': 'string', json: 'boolean', help: 'boolean' });
-  if (opts.help) {
-    console.log(HELP.audit);
-    return 0;
-  }
-  const dataDir = dataDirOf(opts);
-  // An empty file is no store either: opening it would create a new, "intact" one.
-  const storePath = join(dataDir, STORE_FILE);
-  if (!existsSync(storePath) || statSync(storePath).size === 0) {
-    throw new StoreError(`no Airlock store in ${dataDir} (expected ${STORE_FILE}); pass --data-dir`);
-  }
-  const { db } = await openStore(dataDir, headlessKeyProvider(dataDir));
-  try {
-    const result = verifyAuditChain(db, (n) => {
-      if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rverified ${n} entries…`);
-    });
-    if (!opts.json && process.stderr.isTTY) process.stderr.write('\r');
-    if (opts.json) console.log(JSON.stringify(result));
-    else if (result.ok) console.log(`audit chain intact: ${result.entries} entries verified`);
-    else console.log(`audit chain BROKEN at entry ${result.firstBroken}: ${result.problem}\n(${result.entries} entries verified before it)`);
-    return result.ok ? 0 : 1;
-  } finally {
-    db.close();
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -173,12 +137,15 @@ export async function main(argv: string[]): Promise<number> {
         return await loginLink(rest);
       case 'audit': {
         const [sub, ...more] = rest;
-        if (sub === 'verify') return await auditVerify(more);
+        if (sub === 'verify') return await auditVerify(more, dataDirOf);
+        if (sub === 'public-key') return await auditPublicKey(more, dataDirOf);
+        if (sub === 'export') return await auditExport(more, dataDirOf);
+        if (sub === 'verify-report') return auditVerifyReport(more);
         if (sub === '--help' || sub === '-h') {
-          console.log(HELP.audit);
+          console.log(AUDIT_HELP);
           return 0;
         }
-        throw new UsageError(sub ? `unknown audit command '${sub}'` : "'audit' needs a subcommand: verify");
+        throw new UsageError(sub ? `unknown audit command '${sub}'` : "'audit' needs a subcommand: verify, public-key, export, verify-report");
       }
       default:
         throw new UsageError(`unknown command '${command}'`);

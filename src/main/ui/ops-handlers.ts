@@ -12,6 +12,7 @@ import type { OpsHandlers } from './ops-types';
 import { VerifyJobs, type VerifyJobsOptions } from './verify-jobs';
 import { runQuery } from './workbench';
 import { nlOps } from '../nl/nl-ops';
+import { reportOps } from './report-ops';
 
 export type Shell = 'desktop' | 'browser';
 
@@ -41,6 +42,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
     auditEntry: async ({ id }) => audit.entry(id),
     startVerify: () => verify.start(),
     verifyStatus: async ({ id }) => verify.status(id),
+    ...reportOps(core),
     ...settingsOps(core),
     ...nlOps(core),
   } satisfies Omit<OpsHandlers, 'systemInfo'>;

@@ -5,6 +5,10 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 5: + `auditSigner` → { publicKey, fingerprint } (Settings shows the fingerprint);
+ *      + `startReport` { from?, to?, format, agent?, status?, connection?, action? } → ReportJob,
+ *      + `reportStatus` { id } → ReportJob: a signed audit report built with progress; once
+ *      `done`, `files` holds the file (and a CSV's or PDF's FILE.sig.json) as base64.
  * - 4: `testConnection` / `checkConnection` answer `agentPrincipals` { kind: 'role' | 'user',
  *      active, message } for PostgreSQL and MySQL/MariaDB: whether agents run as their own
  *      database principals there, or why the guard alone enforces grants.
@@ -154,6 +158,27 @@ export const VerifyJob = z.object({
   finishedAt: z.string().nullable(),
 });
 
+export const ReportJobInput = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  format: z.enum(['json', 'csv', 'pdf']),
+  agent: z.string().max(64).optional(),
+  status: z.enum(['allowed', 'denied', 'error']).optional(),
+  connection: z.string().max(64).optional(),
+  action: z.string().max(200).optional(),
+});
+export const ReportJobView = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  format: z.enum(['json', 'csv', 'pdf']),
+  /** Entries read so far, of `total`. */
+  done: z.number().int(),
+  total: z.number().int(),
+  entries: z.number().int().nullable(),
+  files: z.array(z.object({ name: z.string(), mime: z.string(), contentBase64: z.string() })).nullable(),
+  error: z.string().nullable(),
+});
+
 export const DashboardSummary = z.object({
   /** Every agent ever created, revoked ones included. */
   agents: z.number().int(),
@@ -219,6 +244,9 @@ export const OPS = {
   auditEntry: { input: z.strictObject({ id: z.number().int() }), output: AuditEntryView },
   startVerify: { input: NoInput, output: VerifyJob },
   verifyStatus: { input: z.strictObject({ id: z.string() }), output: VerifyJob },
+  auditSigner: { input: NoInput, output: z.object({ publicKey: z.string(), fingerprint: z.string() }) },
+  startReport: { input: ReportJobInput, output: ReportJobView },
+  reportStatus: { input: z.strictObject({ id: z.string() }), output: ReportJobView },
 
   getSettings: { input: NoInput, output: Settings },
   putSettings: { input: Settings, output: Settings },

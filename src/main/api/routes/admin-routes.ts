@@ -6,6 +6,7 @@ import type { Core } from '../../core';
 import type { Agent } from '../../identity/agents';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
+import { auditReportRoutes } from './audit-report-routes';
 
 const agentView = (a: Agent) => a;
 
@@ -73,5 +74,6 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         return { body: { entries: page.entries.map(({ leafHash: _l, ...e }) => e), total: page.total } };
       },
     ],
+    ...auditReportRoutes(core),
   ];
 }
