@@ -12,6 +12,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grant } from '../../src/shared/domain';
 import { ERROR_STATUS } from '../../src/shared/errors';
+import { MUST_PASS_SQLITE } from '../data/must-pass-sqlite';
 import { startTestAirlock, type TestAirlock } from '../helpers/harness';
 
 const CANARY_NID = 'CANARY-NID-7731';
@@ -41,7 +42,13 @@ const CLERK: Grant[] = [
 /** May read orders.status and orders.total but not the id, so rowid (= id) is off limits. */
 const AUDITOR: Grant[] = [read('orders', ['status', 'total'])];
 
-type Who = 'analyst' | 'writer' | 'clerk' | 'auditor';
+/** HR's editor: reads the analyst's employee columns and may change titles; never salary or national_id. */
+const HR: Grant[] = [
+  read('employees', ['id', 'first_name', 'last_name', 'title', 'department_id', 'manager_id', 'hire_date']),
+  { connection: 'demo', table: 'employees', actions: ['write'], columns: ['title'] },
+];
+
+type Who = 'analyst' | 'writer' | 'clerk' | 'auditor' | 'hr';
 type DenyCode = 'INVALID_SQL' | 'STATEMENT_NOT_ALLOWED' | 'PERMISSION_DENIED';
 
 interface DenyCase {
@@ -336,7 +343,62 @@ const PARAMS: DenyCase[] = [
   deny('named parameter beside a forbidden column', P, 'SELECT id FROM employees WHERE national_id = :n', { params: { n: 'x' }, says: 'employees.national_id' }),
 ];
 
-const DENY_CASES: DenyCase[] = [...PRELEX, ...STATEMENTS, ...FUNCTIONS, ...SYSTEM, ...COLUMNS, ...NESTED, ...TABLES, ...WRITES, ...PARAMS];
+// ── deny: output aliases never hide a column read (issue 8, class 3) ───────────────────────
+// An alias is a name only where the engine lets it be one (ORDER BY / GROUP BY / HAVING, and
+// WHERE in SQLite), and even there a name that is also a source column counts as that read.
+const ALIASES: DenyCase[] = [
+  deny('alias then the column in one select list', P, 'SELECT 1 AS salary, salary AS b FROM employees', { says: 'employees.salary' }),
+  deny('alias shadowing inside a derived table', P, 'SELECT (SELECT t.b FROM (SELECT 1 AS salary, salary AS b) t) FROM employees', { says: 'employees.salary' }),
+  deny('alias shadowing, derived table in a scalar subquery', P, 'SELECT id, (SELECT x.n FROM (SELECT 0 AS national_id, national_id AS n) x) FROM employees', { says: 'employees.national_id' }),
+  deny('alias named like the column, used in WHERE', P, 'SELECT id, 0 AS salary FROM employees WHERE salary > 100', { says: 'employees.salary' }),
+  deny('alias named like the column, used in GROUP BY', P, 'SELECT department_id AS salary, count(*) FROM employees GROUP BY salary', { says: 'employees.salary' }),
+  deny('alias named like the column, used in ORDER BY', P, 'SELECT id, 1 AS salary FROM employees ORDER BY salary', { says: 'employees.salary' }),
+  deny('alias named like the column, used in HAVING', P, 'SELECT department_id, count(*) AS salary FROM employees GROUP BY department_id HAVING salary > 1', { says: 'employees.salary' }),
+  deny('alias in a correlated EXISTS', P, 'SELECT id FROM employees e WHERE EXISTS (SELECT 1 AS salary WHERE salary > 5)', { says: 'employees.salary' }),
+  deny('alias in a correlated scalar subquery', P, 'SELECT (SELECT 1 AS national_id ORDER BY national_id) FROM employees', { says: 'employees.national_id' }),
+  deny('outer alias, subquery in ORDER BY', P, 'SELECT id, 5 AS national_id FROM employees ORDER BY (SELECT national_id)', { says: 'employees.national_id' }),
+  deny('alias in JOIN … ON (aliases are not visible there)', P, 'SELECT e.id AS salary FROM employees e JOIN orders o ON salary = o.total', { says: 'employees.salary' }),
+  deny('alias in a window ORDER BY', P, 'SELECT id, 1 AS salary, rank() OVER (ORDER BY salary) FROM employees', { says: 'employees.salary' }),
+  deny('quoted alias then the quoted column', P, 'SELECT 1 AS "salary", "salary" AS b FROM employees', { says: 'employees.salary' }),
+  deny('alias in another case', P, 'SELECT 1 AS SALARY, Salary AS b FROM employees', { says: 'employees.salary' }),
+  deny('alias nested two levels deep', P, 'SELECT id FROM employees WHERE id IN (SELECT u.v FROM (SELECT 2 AS salary, salary + 1 AS v) u WHERE u.v IN (SELECT 3 AS salary))', { says: 'employees.salary' }),
+  deny('alias in a WHERE subquery', P, 'SELECT id FROM employees WHERE (SELECT b FROM (SELECT 1 AS salary, salary AS b)) > 0', { says: 'employees.salary' }),
+  deny('alias in a CTE body reading the outer row', P, 'SELECT (WITH c AS (SELECT 1 AS national_id, national_id AS n) SELECT n FROM c) FROM employees', { says: 'employees.national_id' }),
+  deny('count(*) alias named like the column, ORDER BY', P, 'SELECT count(*) AS salary FROM employees GROUP BY department_id ORDER BY salary', { says: 'employees.salary' }),
+];
+
+// ── deny: writes that copy hidden values of the written table (issue 8, class 2) ───────────
+// Values of the written row used in SET, WHERE, RETURNING, upsert clauses or INSERT … SELECT
+// from the table itself are reads, and need the read grant: hr may write employees.title,
+// clerk orders.status, and neither may read what it would copy.
+const WRITE_COPY: DenyCase[] = [
+  deny('issue example: SET from an alias-shadowed derived table, RETURNING', P, 'UPDATE employees SET title = (SELECT t.b FROM (SELECT 1 AS salary, salary AS b) t) WHERE id = 7 RETURNING title', { who: 'hr', says: 'employees.salary' }),
+  deny('SET title = salary', P, 'UPDATE employees SET title = salary WHERE id = 7', { who: 'hr', says: 'employees.salary' }),
+  deny('SET title = national_id … RETURNING title', P, 'UPDATE employees SET title = national_id WHERE id = 7 RETURNING title', { who: 'hr', says: 'employees.national_id' }),
+  deny('SET title = title || salary', P, 'UPDATE employees SET title = title || salary WHERE id = 7', { who: 'hr', says: 'employees.salary' }),
+  deny('SET title = CASE on salary', P, "UPDATE employees SET title = CASE WHEN salary > 100000 THEN 'rich' ELSE 'poor' END WHERE id = 7", { who: 'hr', says: 'employees.salary' }),
+  deny('SET title from a scalar subquery on the same table', P, 'UPDATE employees SET title = (SELECT national_id FROM employees e2 WHERE e2.id = 7) WHERE id = 7', { who: 'hr', says: 'employees.national_id' }),
+  deny('SET title = substr(national_id, …)', P, 'UPDATE employees SET title = substr(national_id, 1, 3) WHERE id = 7', { who: 'hr', says: 'employees.national_id' }),
+  deny('RETURNING a hidden column', P, "UPDATE employees SET title = 'x' WHERE id = 7 RETURNING salary", { who: 'hr', says: 'employees.salary' }),
+  deny('RETURNING *', P, "UPDATE employees SET title = 'x' WHERE id = 7 RETURNING *", { who: 'hr', says: 'employees.' }),
+  deny('WHERE on a hidden column (row-count oracle)', P, "UPDATE employees SET title = title WHERE salary > 987654320", { who: 'hr', says: 'employees.salary' }),
+  deny('WHERE through a subquery on the hidden column', P, "UPDATE employees SET title = 'x' WHERE id IN (SELECT id FROM employees WHERE national_id LIKE 'C%')", { who: 'hr', says: 'employees.national_id' }),
+  deny('correlated alias shadowing in WHERE', P, "UPDATE employees SET title = 'x' WHERE EXISTS (SELECT 1 AS salary WHERE salary > 5)", { who: 'hr', says: 'employees.salary' }),
+  deny('INSERT … SELECT from the written table', P, 'INSERT INTO employees (title) SELECT national_id FROM employees WHERE id = 7', { who: 'hr', says: 'employees' }),
+  deny('clerk: SET status = total', P, 'UPDATE orders SET status = total WHERE id = 1', { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: SET status from an alias-shadowed derived table', P, 'UPDATE orders SET status = (SELECT t.b FROM (SELECT 1 AS total, total AS b) t) WHERE id = 1 RETURNING status', { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: RETURNING total', P, "UPDATE orders SET status = 'paid' WHERE id = 1 RETURNING total", { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: SET status from ship_city of another row', P, 'UPDATE orders SET status = (SELECT ship_city FROM orders o2 WHERE o2.id = 2) WHERE id = 1', { who: 'clerk', says: 'orders.ship_city' }),
+  deny('clerk: INSERT … SELECT total from orders', P, 'INSERT INTO orders (status) SELECT total FROM orders WHERE id = 1', { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: upsert DO UPDATE SET status = total', P, "INSERT INTO orders (status) VALUES ('paid') ON CONFLICT (id) DO UPDATE SET status = total", { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: upsert DO UPDATE … WHERE on a hidden column', P, "INSERT INTO orders (status) VALUES ('paid') ON CONFLICT (id) DO UPDATE SET status = excluded.status WHERE total > 5", { who: 'clerk', says: 'orders.total' }),
+  deny('clerk: upsert RETURNING a hidden column', P, "INSERT INTO orders (status) VALUES ('paid') ON CONFLICT (id) DO NOTHING RETURNING ship_country", { who: 'clerk', says: 'orders.ship_country' }),
+  deny('clerk: SET status = status WHERE on a hidden column', P, 'UPDATE orders SET status = status WHERE customer_id = 1', { who: 'clerk', says: 'orders.customer_id' }),
+];
+
+const DENY_CASES: DenyCase[] = [
+  ...PRELEX, ...STATEMENTS, ...FUNCTIONS, ...SYSTEM, ...COLUMNS, ...NESTED, ...TABLES, ...WRITES, ...PARAMS, ...ALIASES, ...WRITE_COPY,
+];
 
 // ── allow ──────────────────────────────────────────────────────────────────────────────────
 interface AllowCase {
@@ -412,6 +474,20 @@ const ALLOW_CASES: AllowCase[] = [
   allow('clerk reads its granted order columns', "SELECT id, status FROM orders WHERE order_date >= '2025-01-01' LIMIT 5", { who: 'clerk' }),
   allow('auditor reads status and total without the id', 'SELECT status, total FROM orders LIMIT 5', { who: 'auditor' }),
   allow('writer reads a table it may write', 'SELECT id, status FROM orders WHERE id = 1', { who: 'writer', rows: oneRow }),
+  // Forms other gateways must run (issue 8, class 10), touching granted columns only.
+  allow('AND NOT (…)', "SELECT id FROM orders WHERE id < 5 AND NOT (status = 'nosuch')", { rows: [[1], [2], [3], [4]] }),
+  allow('NOT (…) alone', "SELECT count(*) FROM orders WHERE NOT (id > 3)", { rows: [[3]] }),
+  allow('IS DISTINCT FROM', "SELECT count(*) FROM orders WHERE id <= 3 AND status IS DISTINCT FROM 'nosuch'", { rows: [[3]] }),
+  allow('IS NOT DISTINCT FROM', "SELECT count(*) FROM orders WHERE id <= 3 AND status IS NOT DISTINCT FROM (SELECT status FROM orders WHERE id = 1)", { rows: oneRow }),
+  allow('?NNN numbered parameters', 'SELECT id FROM orders WHERE id = ?2 OR id = ?1 ORDER BY id', { params: { 1: 1, 2: 2 }, rows: [[1], [2]] }),
+  allow('JOIN … USING, unqualified merged column', 'SELECT id FROM orders JOIN order_items USING (id) WHERE id < 3 ORDER BY id', { rows: [[1], [2]] }),
+  allow('JOIN … USING with a granted employee column', 'SELECT id, first_name FROM employees JOIN customers USING (id, first_name) LIMIT 3', { rows: (r) => expect(Array.isArray(r)).toBe(true) }),
+  allow('row values', 'SELECT (1, 2) = (1, 2)', { rows: [[1]] }),
+  allow('doubled quote in an alias and a derived column', 'SELECT x."a""b" FROM (SELECT id AS "a""b" FROM orders WHERE id = 1) AS x', { rows: [[1]] }),
+  allow('doubled quote in a select alias', 'SELECT 1 AS "wei""rd"', { rows: [[1]] }),
+  allow('output alias in WHERE (SQLite)', 'SELECT id, total * 2 AS total2 FROM orders WHERE total2 > 0 AND id = 1', { rows: oneRow }),
+  allow('output alias in ORDER BY that is no column', 'SELECT first_name AS fname FROM employees WHERE id < 4 ORDER BY fname', { rows: (r) => expect(r).toHaveLength(3) }),
+  allow('a CTE column shadows the outer column name', 'WITH t AS (SELECT 1 AS salary) SELECT (SELECT salary FROM t) FROM employees WHERE id = 1', { rows: [[1]] }),
 ];
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────
@@ -457,6 +533,7 @@ async function startWithAgents(opts: Parameters<typeof startTestAirlock>[0] = {}
     writer: (await t.createAgent('writer', WRITER)).apiKey,
     clerk: (await t.createAgent('clerk', CLERK)).apiKey,
     auditor: (await t.createAgent('auditor', AUDITOR)).apiKey,
+    hr: (await t.createAgent('hr', HR)).apiKey,
   } satisfies Record<Who, string>;
   return { t, keys };
 }
@@ -560,6 +637,14 @@ describe('granted writes (their own copy of the database)', () => {
     expect((await t.query(keys.writer, 'SELECT count(*) FROM order_items WHERE id = 1')).json().rows).toEqual([[0]]);
   });
 
+  it('a column writer may use the columns it reads, in SET, WHERE and RETURNING (engine truth agrees)', async () => {
+    const body = await write('hr', "UPDATE employees SET title = 'Lead ' || title WHERE id = ? AND department_id > 0 RETURNING id, title", [7]);
+    expect(body.rowCount).toBe(1);
+    expect(body.rows?.[0]?.[0]).toBe(7);
+    expect((await write('hr', 'UPDATE employees SET title = first_name || last_name WHERE id = ?', [8])).rowCount).toBe(1);
+    expect((await write('clerk', "UPDATE orders SET status = 'paid' WHERE id = ? AND status <> 'x' RETURNING id, status, order_date", [5])).rows?.[0]?.[1]).toBe('paid');
+  });
+
   it('a column-level writer may change the one column it holds', async () => {
     expect((await write('clerk', "UPDATE orders SET status = 'shipped' WHERE id = ?", [4])).rowCount).toBe(1);
   });
@@ -611,5 +696,25 @@ describe('engine backstops: timeout and caps', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('must-pass corpus of other gateways (false denies)', () => {
+  let t: TestAirlock;
+  let keys: Record<Who, string>;
+  beforeAll(async () => ({ t, keys } = await startWithAgents()));
+  afterAll(() => t.close());
+
+  it(`runs the published queries (${MUST_PASS_SQLITE.length}) with a false-deny rate under 1 %`, async () => {
+    const denied: string[] = [];
+    for (const q of MUST_PASS_SQLITE) {
+      const r = await t.query(keys.analyst, q.sql, q.params);
+      if (r.statusCode !== 200) denied.push(`${q.sql.replace(/\s+/g, ' ')} [${q.source}] → ${r.body}`);
+      else expect(leaks(r.body)).toBeNull();
+    }
+    const rate = denied.length / MUST_PASS_SQLITE.length;
+    console.log(`SQLite must-pass: ${MUST_PASS_SQLITE.length - denied.length}/${MUST_PASS_SQLITE.length} pass, false-deny rate ${(rate * 100).toFixed(1)} %`);
+    expect(MUST_PASS_SQLITE.length).toBeGreaterThanOrEqual(25);
+    expect(rate, denied.join('\n')).toBeLessThan(0.01);
   });
 });
