@@ -48,10 +48,13 @@ function positional(stmt: CheckedStatement): unknown[] {
   return p;
 }
 
-function readCursor(cursor: Cursor, n: number): Promise<{ rows: unknown[][]; fields: FieldDef[] }> {
+function readCursor(
+  cursor: Cursor,
+  n: number,
+): Promise<{ rows: unknown[][]; fields: FieldDef[]; rowCount: number | null }> {
   return new Promise((resolve, reject) => {
     cursor.read(n, (err, rows, result) =>
-      err ? reject(err) : resolve({ rows, fields: result.fields }),
+      err ? reject(err) : resolve({ rows, fields: result.fields, rowCount: result.rowCount }),
     );
   });
 }
@@ -194,22 +197,29 @@ export class PostgresConnector implements Connector, PrincipalConnector {
             );
           }
         }
-        const r = await client.query({
-          text: stmt.sql,
-          values,
-          rowMode: 'array',
-          types: PG_TYPES,
-          queryMode: 'extended',
-        } as never);
-        const res = r as unknown as {
-          rowCount: number | null;
-          rows: unknown[][];
-          fields: FieldDef[];
-        };
-        const out: WriteData = { rowCount: res.rowCount ?? 0 };
-        if (res.fields.length > 0) {
-          out.columns = columnsOf(res.fields);
-          out.rows = res.rows.slice(0, limits.maxRows);
+        // RETURNING rows come through the same budgeted cursor as a read: rows past the caps
+        // are dropped as they arrive, never held, and the write is read to its end for its count.
+        const budget = new RowBudget(limits.maxRows, limits.maxBytes);
+        const sizer = new BatchSizer();
+        const cursor = client.query(new BudgetCursor(stmt.sql, values, budget, sizer));
+        const rows: unknown[][] = [];
+        let fields: FieldDef[] = [];
+        let rowCount = 0;
+        try {
+          do {
+            const r = await readCursor(cursor, sizer.next());
+            if (cursor.failure !== null) throw cursor.failure;
+            for (const row of r.rows) rows.push(row);
+            fields = r.fields;
+            rowCount = r.rowCount ?? rowCount;
+          } while (cursor.state !== 'done');
+        } finally {
+          await cursor.close().catch(() => undefined);
+        }
+        const out: WriteData = { rowCount };
+        if (fields.length > 0) {
+          out.columns = columnsOf(fields);
+          out.rows = rows;
         }
         return out;
       },
