@@ -34,7 +34,12 @@ export interface DenyCase {
   layer?: string;
 }
 
-export const deny = (name: string, code: DenyCode | DenyCode[], sql: string, more: Omit<DenyCase, 'name' | 'code' | 'sql'> = {}): DenyCase => ({
+export const deny = (
+  name: string,
+  code: DenyCode | DenyCode[],
+  sql: string,
+  more: Omit<DenyCase, 'name' | 'code' | 'sql'> = {},
+): DenyCase => ({
   name,
   code,
   sql,
@@ -48,18 +53,42 @@ export interface AllowCase {
   params?: unknown;
   rows?: unknown[][] | ((rows: unknown[][]) => void);
 }
-export const allow = (name: string, sql: string, more: Omit<AllowCase, 'name' | 'sql'> = {}): AllowCase => ({ name, sql, ...more });
+export const allow = (
+  name: string,
+  sql: string,
+  more: Omit<AllowCase, 'name' | 'sql'> = {},
+): AllowCase => ({ name, sql, ...more });
 export const oneRow = (rows: unknown[][]) => expect(rows).toHaveLength(1);
 
 export function grantsFor(connection: string): Record<Who, Grant[]> {
-  const read = (table: string, columns?: string[]): Grant => ({ connection, table, actions: ['read'], ...(columns ? { columns } : {}) });
+  const read = (table: string, columns?: string[]): Grant => ({
+    connection,
+    table,
+    actions: ['read'],
+    ...(columns ? { columns } : {}),
+  });
   return {
     analyst: [
       ...['orders', 'order_items', 'products', 'categories', 'customers'].map((t) => read(t)),
-      read('employees', ['id', 'first_name', 'last_name', 'title', 'department_id', 'manager_id', 'hire_date']),
+      read('employees', [
+        'id',
+        'first_name',
+        'last_name',
+        'title',
+        'department_id',
+        'manager_id',
+        'hire_date',
+      ]),
     ],
-    writer: ['orders', 'order_items'].map((table): Grant => ({ connection, table, actions: ['read', 'write'] })),
-    clerk: [read('orders', ['id', 'status', 'order_date']), { connection, table: 'orders', actions: ['write'], columns: ['status'] }],
+    writer: ['orders', 'order_items'].map((table): Grant => ({
+      connection,
+      table,
+      actions: ['read', 'write'],
+    })),
+    clerk: [
+      read('orders', ['id', 'status', 'order_date']),
+      { connection, table: 'orders', actions: ['write'], columns: ['status'] },
+    ],
   };
 }
 
@@ -72,9 +101,18 @@ export function leaks(body: string): string | null {
 
 /**
  * Registers the table's tests: the deny cases, the digest check, the allow cases, the digest
- * again. `extraUrl` adds URL options (agent_roles=true, say) to the connection.
+ * again. `extraUrl` adds URL options (agent_roles=true, say) to the connection; `prepare` may
+ * connect as another account.
  */
-export function guardTable(kind: ServiceKind, suffix: string, denyCases: DenyCase[], allowCases: AllowCase[], extraUrl = '') {
+export function guardTable(
+  kind: ServiceKind,
+  suffix: string,
+  denyCases: DenyCase[],
+  allowCases: AllowCase[],
+  extraUrl = '',
+  /** After seeding: returns the URL to connect with (another account, say); the seeded URL by default. */
+  prepare?: (url: string, db: string) => Promise<string>,
+) {
   const db = demoDbName(suffix);
   const connection = `${kind}demo`;
   let t: TestAirlock;
@@ -82,12 +120,18 @@ export function guardTable(kind: ServiceKind, suffix: string, denyCases: DenyCas
   let before: string;
 
   beforeAll(async () => {
-    const url = await seedDemo(kind, db, CANARY);
+    const seeded = await seedDemo(kind, db, CANARY);
+    const url = prepare ? await prepare(seeded, db) : seeded;
     t = await startTestAirlock();
-    const r = await t.admin('POST', '/v1/admin/connections', { name: connection, kind, url: `${url}${extraUrl}` });
+    const r = await t.admin('POST', '/v1/admin/connections', {
+      name: connection,
+      kind,
+      url: `${url}${extraUrl}`,
+    });
     if (r.statusCode !== 201) throw new Error(`connection: ${r.statusCode} ${r.body}`);
     const grants = grantsFor(connection);
-    for (const who of Object.keys(grants) as Who[]) keys[who] = (await t.createAgent(who, grants[who])).apiKey;
+    for (const who of Object.keys(grants) as Who[])
+      keys[who] = (await t.createAgent(who, grants[who])).apiKey;
     before = await demoDigest(kind, db);
   });
   afterAll(async () => {
@@ -106,7 +150,10 @@ export function guardTable(kind: ServiceKind, suffix: string, denyCases: DenyCas
     const r = await t.query(keys[c.who ?? 'analyst'], c.sql, c.params, connection);
     const leak = leaks(r.body);
     expect(leak, `response leaked ${leak}: ${r.body}`).toBeNull();
-    const body = r.json() as { error?: { code: string; message: string; rule?: string; layer?: string }; auditId?: number };
+    const body = r.json() as {
+      error?: { code: string; message: string; rule?: string; layer?: string };
+      auditId?: number;
+    };
     const codes = Array.isArray(c.code) ? c.code : [c.code];
     expect(codes, r.body).toContain(body.error?.code);
     expect(r.statusCode).toBe(ERROR_STATUS[body.error!.code as DenyCode]);
@@ -126,7 +173,12 @@ export function guardTable(kind: ServiceKind, suffix: string, denyCases: DenyCas
     expect(r.statusCode, r.body).toBe(200);
     const leak = leaks(r.body);
     expect(leak, `response leaked ${leak}: ${r.body}`).toBeNull();
-    const body = r.json() as { rows: unknown[][]; rowCount: number; truncated: boolean; auditId: number };
+    const body = r.json() as {
+      rows: unknown[][];
+      rowCount: number;
+      truncated: boolean;
+      auditId: number;
+    };
     expect(body.rowCount).toBe(body.rows.length);
     expect(body.truncated).toBe(false);
     expect(body.auditId).toBeGreaterThan(0);

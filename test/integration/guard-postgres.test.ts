@@ -886,6 +886,46 @@ await describeWithService(
   },
 );
 
+// And with a least-privilege account: no superuser, no CREATEROLE (so no per-agent roles), only
+// the table privileges the agents' work needs. The guard holds alone here too.
+await describeWithService(
+  'postgres',
+  'PostgreSQL guard through the API (least-privilege account)',
+  () => {
+    const role = `airlock_lp_${process.pid}`;
+    let dbName = '';
+    const table = guardTable('postgres', 'guardlp', DENY, ALLOWED, '', async (url, db) => {
+      dbName = db;
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(
+          `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF; END $$`,
+        );
+        await c.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+        await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+        await c.query(`GRANT INSERT, UPDATE, DELETE ON orders, order_items TO ${role}`);
+        await c.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      } finally {
+        await c.end();
+      }
+      return url.replace('//postgres@', `//${role}@`);
+    });
+    mustPass(table);
+    afterAll(async () => {
+      // Its privileges live in the test database: clear them there, then drop the role.
+      const c = new pg.Client({ connectionString: serviceUrl('postgres', dbName || 'postgres') });
+      await c.connect();
+      try {
+        if (dbName) await c.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+        await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      } finally {
+        await c.end();
+      }
+    });
+  },
+);
+
 /** The published must-pass lists, run as the analyst: under 1 % may be refused. */
 function mustPass(table: ReturnType<typeof guardTable>) {
   it(`runs the published must-pass queries (${MUST_PASS_POSTGRES.length})`, async () => {
