@@ -107,6 +107,34 @@ const DENY: DenyCase[] = [
   deny('field name differing only in case', P, find('customers', { projection: { NAME: 1, _id: 0 } }), { says: 'case-sensitive' }),
   deny('explicit deny on a field, whole documents', P, find('customers'), { who: 'broad', says: 'denied' }),
   deny('explicit deny on a field, projected', P, find('customers', { projection: { ssn: 1 } }), { who: 'broad' }),
+  // ── a stage output may only shadow an input field it really replaces (issue 8, class 6) ──
+  // $graphLookup's depthField is set on the documents inside `as`, not on the input document.
+  ...(
+    [
+      ['$project', { $project: { ssn: 1 } }],
+      ['$project renaming', { $project: { x: '$ssn' } }],
+      ['$addFields copy', { $addFields: { name: '$ssn' } }, { $project: { name: 1 } }],
+      ['$match', { $match: { ssn: { $regex: '^CANARY' } } }, { $project: { name: 1 } }],
+      ['$group', { $group: { _id: '$email' } }],
+      ['$sort', { $sort: { ssn: 1 } }, { $project: { name: 1 } }],
+      ['$unwind', { $unwind: '$ssn' }, { $project: { ssn: 1 } }],
+    ] as [string, ...Doc[]][]
+  ).map(([then, ...rest]) =>
+    deny(`$graphLookup depthField naming a hidden field, then ${then}`, P, agg('customers', [
+      { $graphLookup: { from: 'orders', startWith: '$_id', connectFromField: 'customerId', connectToField: 'customerId', as: 'o', depthField: then === '$group' ? 'email' : 'ssn' } },
+      ...rest,
+    ])),
+  ),
+  deny('$graphLookup depthField then $lookup pipeline reading it through let', P, agg('customers', [
+    { $graphLookup: { from: 'orders', startWith: '$_id', connectFromField: 'customerId', connectToField: 'customerId', as: 'o', depthField: 'ssn' } },
+    { $lookup: { from: 'orders', let: { s: '$ssn' }, pipeline: [{ $project: { v: '$$s' } }], as: 'x' } },
+    { $project: { x: 1 } },
+  ])),
+  // An object value in $addFields/$set merges into an embedded document of that name.
+  deny('$addFields with an object value over a hidden field', P, agg('customers', [{ $addFields: { ssn: { note: 'x' } } }, { $project: { ssn: 1 } }])),
+  deny('$set with a nested object value over a hidden field', P, agg('customers', [{ $set: { email: { a: { $literal: 1 } } } }, { $project: { email: 1 } }])),
+  deny('$addFields object value, then $group on it', P, agg('customers', [{ $addFields: { ssn: { k: 1 } } }, { $group: { _id: '$ssn' } }])),
+  deny('$addFields dotted key into a hidden field', P, agg('customers', [{ $addFields: { 'ssn.k': 1 } }, { $project: { ssn: 1 } }])),
   // ── unknown or unsupported: fail closed ──
   deny('unknown stage', S, agg('orders', [{ $fancyNewStage: {} }]), { says: 'allowlist' }),
   deny('unknown query operator', S, find('orders', { filter: { qty: { $almost: 2 } } }), { says: 'allowlist' }),
@@ -152,6 +180,9 @@ const ALLOW: AllowCase[] = [
   allow('customers with granted fields', find('customers', { projection: { name: 1, tier: 1 }, sort: { name: 1 } }), ['Ada', 'gold']),
   allow('filter, sort and limit on granted fields', find('customers', { filter: { tier: 'gold' }, projection: { name: 1, _id: 0 }, sort: { name: -1 }, limit: 1 }), ['Chen']),
   allow('$slice projection operator', find('orders', { projection: { item: { $slice: 1 }, _id: 0 } })),
+  // A stage that sets the whole field replaces the input's value: projecting it reads nothing hidden.
+  allow('a hidden field replaced by $addFields with a value, then projected', agg('customers', [{ $addFields: { ssn: '$name' } }, { $project: { ssn: 1, _id: 0 } }]), ['Ada']),
+  allow('a hidden field replaced by $lookup as, then projected', agg('customers', [{ $lookup: { from: 'orders', localField: '_id', foreignField: 'customerId', as: 'ssn' } }, { $project: { ssn: 1, _id: 0 } }]), ['lamp']),
   allow('dotted projection of a granted field', find('customers', { projection: { name: 1, 'address.city': 1 } }), ['Lyon']),
   allow('typed filter values (Extended JSON)', find('orders', { filter: { customerId: { $oid: '65a000000000000000000001' } }, projection: { item: 1 } }), ['lamp']),
   allow('date range on a granted field', count('customers', { createdAt: { $gte: { $date: '2024-02-01T00:00:00Z' } } }), [2]),
