@@ -114,13 +114,25 @@ export async function dropDemo(kind: ServiceKind, name: string): Promise<void> {
     const admin = new pg.Client({ connectionString: serviceUrl('postgres', 'postgres') });
     await admin.connect();
     try {
+      // Per-agent roles (cluster-wide, named after this database) go with it.
+      const roles = await admin.query<{ r: string }>(
+        "SELECT DISTINCT r.rolname AS r FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid JOIN pg_database db ON db.oid = d.dbid WHERE db.datname = $1 AND r.rolname LIKE 'airlock\\_agent\\_%'",
+        [name],
+      );
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      for (const { r } of roles.rows) await admin.query(`DROP ROLE IF EXISTS "${r}"`).catch(() => undefined);
     } finally {
       await admin.end();
     }
   } else {
     const admin = await mysql.createConnection({ uri: SERVICE_URL.mysql });
     try {
+      // Per-agent users (server-wide) keep their privileges past DROP DATABASE: they go with it.
+      const [users] = await admin.query(
+        "SELECT User AS u, Host AS h FROM mysql.tables_priv WHERE Db = ? AND User LIKE 'airlock\\_a\\_%' UNION SELECT User, Host FROM mysql.columns_priv WHERE Db = ? AND User LIKE 'airlock\\_a\\_%'",
+        [name, name],
+      );
+      for (const { u, h } of users as { u: string; h: string }[]) await admin.query('DROP USER IF EXISTS ?@?', [u, h]);
       await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
     } finally {
       await admin.end();
