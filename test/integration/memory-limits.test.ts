@@ -271,6 +271,38 @@ function memorySuite(kind: Kind) {
     });
   });
 
+  if (kind !== 'mysql') {
+    // MariaDB has no UPDATE … RETURNING; PostgreSQL and SQLite hand the rows back.
+    it('a write whose RETURNING row is larger than the byte cap is refused and rolled back', async () => {
+      keys.writer ??= (
+        await t.createAgent(`writer-${kind}`, [
+          { connection, table: 'blobs', actions: ['read', 'write'] },
+        ])
+      ).apiKey;
+      const { value: r, growth } = await peakRssGrowth(async () => {
+        const res = await post('writer', {
+          sql: "UPDATE blobs SET note = 'changed' WHERE id = 100 RETURNING id, body",
+        });
+        return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+      });
+      expect(r.status).toBe(413);
+      expect(r.body.error?.code).toBe('RESULT_TOO_LARGE');
+      expect(growth).toBeLessThan(RSS_BOUND);
+      const after = (await (
+        await post('writer', { sql: 'SELECT note FROM blobs WHERE id = 100' })
+      ).json()) as { rows: unknown[][] };
+      expect(after.rows).toEqual([['note 100']]);
+      // Under the cap the same write goes through and returns its rows.
+      const ok = await post('writer', {
+        sql: "UPDATE blobs SET note = 'seen' WHERE id IN (1, 2) RETURNING id, note",
+      });
+      expect(ok.status).toBe(200);
+      const body = (await ok.json()) as { rowCount: number; rows: unknown[][] };
+      expect(body.rowCount).toBe(2);
+      expect(body.rows).toHaveLength(2);
+    });
+  }
+
   describe('large values under the byte cap', () => {
     for (const [label, sql, expected] of [
       ['whole table', 'SELECT id, body FROM blobs ORDER BY id', 1],

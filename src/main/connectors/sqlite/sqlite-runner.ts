@@ -171,8 +171,20 @@ function write(sql: string, params: SqlParams | undefined, analysis: Analysis, l
   if (stmt.reader) {
     // RETURNING: the rows come back, capped like any read.
     stmt.raw(true).safeIntegers(true);
-    const out = db.transaction(() => stmt.all(...args) as unknown[][])();
-    const rows = out.slice(0, limits.maxRows).map((r) => r.map(toJsonValue));
+    // The rows that go back are held to the read caps (bytes too), inside the transaction: a
+    // row larger than the byte cap refuses the write, which then rolls back.
+    const { out, rows } = db.transaction(() => {
+      const all = stmt.all(...args) as unknown[][];
+      const budget = new RowBudget(limits.maxRows, limits.maxBytes);
+      const kept: unknown[][] = [];
+      for (const r of all) {
+        let size = 3;
+        for (const v of r) size += jsonSize(v) + 1;
+        if (!budget.take(r, size)) break;
+        kept.push(r.map(toJsonValue));
+      }
+      return { out: all, rows: kept };
+    })();
     return {
       rowCount: out.length,
       columns: stmt.columns().map((c) => ({ name: c.name, type: sqliteColumnType(c.type, null) })),
