@@ -384,7 +384,7 @@ export function readTrace(trace: OptimizerTrace | null, rw: MysqlRewrite): void 
   }
   // Strings are data; blank them (keeping lengths) so nothing inside one reads as a name.
   const texts = trace.expanded.map((q) =>
-    q.replace(/'(?:[^'\\]|\\.|'')*'/gs, (m) => ' '.repeat(m.length)),
+    blankSetTargets(q.replace(/'(?:[^'\\]|\\.|'')*'/gs, (m) => ' '.repeat(m.length))),
   );
   // Names of derived tables (`(select …) d`) and CTEs (`with c as (…)`, `c(a, b) as (…)`).
   const derived = new Set<string>();
@@ -398,16 +398,19 @@ export function readTrace(trace: OptimizerTrace | null, rw: MysqlRewrite): void 
     );
     for (const m of text.matchAll(fromItem)) {
       const name = unname(m[1]!);
-      if (rw.isTable(name)) continue;
-      derived.add(name);
-      if (
+      const keyword =
         m[2] !== undefined &&
-        !/^(where|join|on|group|order|having|limit|union|left|right|inner|cross|straight_join|natural|window)$/i.test(
+        /^(where|join|on|group|order|having|limit|union|left|right|inner|cross|straight_join|natural|window|set)$/i.test(
           m[2],
-        )
-      ) {
-        derived.add(unname(m[2]));
+        );
+      const alias = m[2] !== undefined && !keyword ? unname(m[2]) : name;
+      if (rw.isTable(name)) {
+        // The trace's own FROM items map aliases too (a folded subquery may be gone from the rewrite).
+        byAlias.set(alias, (byAlias.get(alias) ?? new Set()).add(name));
+        continue;
       }
+      derived.add(name);
+      derived.add(alias);
     }
     for (const m of text.matchAll(new RegExp(`(${NAME})\\s*(?:\\([^()]*\\))?\\s+as\\s*\\(`, 'giu')))
       derived.add(unname(m[1]!));
@@ -441,6 +444,38 @@ export function readTrace(trace: OptimizerTrace | null, rw: MysqlRewrite): void 
       if (!SYNTAX.has(name)) rw.touches.functions.add(name);
     }
   }
+}
+
+/**
+ * The trace prints an UPDATE whole (`update t set t.a = …, t.b = … where …`): the columns
+ * being set are targets, not reads. They are blanked out of the top-level SET list only.
+ */
+function blankSetTargets(text: string): string {
+  if (!/^\s*(\/\*[^*]*\*\/\s*)?update\b/i.test(text)) return text;
+  const chars = text.split('');
+  let depth = 0;
+  let inSet = false;
+  let itemStart = -1;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    if (depth !== 0) continue;
+    const word = /^[A-Za-z_]+/.exec(text.slice(i))?.[0]?.toLowerCase();
+    const boundary = i === 0 || !/[A-Za-z0-9_$`]/.test(text[i - 1]!);
+    if (boundary && word === 'set') {
+      inSet = true;
+      itemStart = i + 3;
+    } else if (boundary && (word === 'where' || word === 'order' || word === 'limit')) {
+      inSet = false;
+    } else if (inSet && c === ',') {
+      itemStart = i + 1;
+    } else if (inSet && c === '=' && itemStart >= 0) {
+      for (let k = itemStart; k < i; k++) chars[k] = ' ';
+      itemStart = -1;
+    }
+  }
+  return chars.join('');
 }
 
 /** The part of a driver connection the trace needs (mysql2's PoolConnection fits). */
