@@ -257,7 +257,7 @@ describe('verify-report catches every tampering offline and names it (exit 1)', 
   it('a changed field names the entry', () =>
     tamper(
       't-field.json',
-      (r) => void (r.entries[4]!.status = 'allowed'),
+      (r) => void (r.entries[4]!.reason = 'nothing to see here'),
       /TAMPERED at entry 5\b.*changed/,
     ));
   it('a deleted entry names the first missing one', () =>

@@ -87,12 +87,18 @@ export class Checkpointer {
     if (e.id <= this.frontier.size) return;
     if (e.id !== this.frontier.size + 1) this.catchUp();
     else this.advance(e.id, e.leafHash, e.chainHash);
-    if (this.head.seq % CHECKPOINT_EVERY === 0) this.checkpointNow();
+    // Signed here, before catching up further, so it lands exactly on the multiple even when
+    // one group commit carried the log past it.
+    if (this.head.seq % CHECKPOINT_EVERY === 0) this.sign();
   }
 
   /** A signed checkpoint at the current head (the existing one when nothing was added since). */
   checkpointNow(): Checkpoint | null {
     this.catchUp();
+    return this.sign();
+  }
+
+  private sign(): Checkpoint | null {
     if (this.head.seq === 0) return null;
     if (this.last && this.last.seq === this.head.seq) return this.last;
     const c = signCheckpoint(this.signer.privateKey, {

@@ -72,14 +72,19 @@ export function verifyReport(input: VerifyReportInput): ReportVerdict {
   // Entries: each recomputed from its fields, in order, linked where consecutive.
   // Without filters a report holds every entry from firstSeq to lastSeq, so a gap is a deletion.
   const contiguous = Object.keys(r.filters).length === 0;
-  let prev: (typeof r.entries)[number] | null = null;
-  for (const e of r.entries) {
-    if (prev && e.seq <= prev.seq)
+  // Order first: a swap would otherwise read as a gap before the later entry.
+  for (let i = 1; i < r.entries.length; i++) {
+    const [a, b] = [r.entries[i - 1]!, r.entries[i]!];
+    if (b.seq <= a.seq) {
       return bad(
-        `entry ${e.seq} is out of order (it comes after entry ${prev.seq})`,
-        e.seq,
+        `entry ${b.seq} is out of order (it comes after entry ${a.seq})`,
+        b.seq,
         fingerprint,
       );
+    }
+  }
+  let prev: (typeof r.entries)[number] | null = null;
+  for (const e of r.entries) {
     if (prev && e.seq !== prev.seq + 1 && contiguous) {
       return bad(
         `entr${e.seq - prev.seq > 2 ? `ies ${prev.seq + 1}–${e.seq - 1} are` : `y ${prev.seq + 1} is`} missing before entry ${e.seq}`,

@@ -18,6 +18,7 @@ import { AuditFilters, type AuditFilterValues } from './audit-filters';
 import { AuditTable } from './audit-table';
 import { EntryDrawer } from './entry-drawer';
 import { useVerify, VerifyButton, VerifyPanel } from './verify-panel';
+import { ExportReportButton } from './export-report';
 
 const PAGE_SIZE = 100;
 
@@ -108,6 +109,14 @@ export default function AuditPage() {
           >
             Refresh
           </Button>
+          <ExportReportButton
+            scope={{
+              ...timeBounds(filters.range, { from: filters.from, to: filters.to }),
+              ...(filters.agent ? { agent: filters.agent } : {}),
+              ...(filters.connection ? { connection: filters.connection } : {}),
+              ...(filters.status ? { status: filters.status } : {}),
+            }}
+          />
           <VerifyButton verify={verify} />
         </>
       }

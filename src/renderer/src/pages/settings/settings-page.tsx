@@ -23,6 +23,7 @@ import { keys, useSettings, useSystemInfo } from '../../api/queries';
 import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
+import { AuditSignerSection } from './audit-signer';
 import { LanConfirm } from './lan-confirm';
 import { OllamaStatusPanel } from './ollama-status';
 import { formatBytes } from '../../lib/format';
@@ -211,6 +212,8 @@ export default function SettingsPage() {
           <Skeleton h={48} />
         )}
       </Section>
+
+      <AuditSignerSection />
 
       <Section
         title="Limits"
