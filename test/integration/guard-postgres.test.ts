@@ -846,6 +846,50 @@ const FALSE_DENIES: AllowCase[] = [
     "SELECT order_date::timestamp AT TIME ZONE 'UTC', substring(status FROM 1 FOR 2), trim(both ' ' from status) FROM orders WHERE id = 1",
     { rows: oneRow },
   ),
+  allow('SIMILAR TO', "SELECT count(*) FROM orders WHERE status SIMILAR TO '(paid|shipped)'", {
+    rows: oneRow,
+  }),
+  allow(
+    'overlay and position',
+    "SELECT overlay(status placing 'X' from 1 for 1), position('a' in status) FROM orders WHERE id = 1",
+    { rows: oneRow },
+  ),
+  allow('COLLATE', 'SELECT status FROM orders WHERE id <= 3 ORDER BY status COLLATE "C"'),
+  allow(
+    'GROUPING SETS with grouping()',
+    'SELECT status, grouping(status), count(*) FROM orders GROUP BY GROUPING SETS ((status), ())',
+  ),
+  allow(
+    'FETCH FIRST … WITH TIES',
+    'SELECT id, status FROM orders ORDER BY status FETCH FIRST 2 ROWS WITH TIES',
+  ),
+  allow(
+    'EXISTS (SELECT FROM …)',
+    'SELECT count(*) FROM customers c WHERE EXISTS (SELECT FROM orders o WHERE o.customer_id = c.id)',
+    { rows: oneRow },
+  ),
+  allow(
+    'json operators',
+    "SELECT json_build_object('id', id, 'status', status)->>'status' FROM orders WHERE id = 1",
+    { rows: oneRow },
+  ),
+  allow('array subscript', "SELECT (string_to_array(status, 'a'))[1] FROM orders WHERE id = 1", {
+    rows: oneRow,
+  }),
+  allow('DISTINCT with ORDER BY position', 'SELECT DISTINCT status FROM orders ORDER BY 1'),
+  allow(
+    'INTERSECT / EXCEPT',
+    'SELECT customer_id FROM orders INTERSECT SELECT id FROM customers EXCEPT SELECT 0 ORDER BY 1 LIMIT 3',
+  ),
+  allow(
+    'scalar subquery named in a derived table',
+    'SELECT d.m FROM (SELECT (SELECT max(total) FROM orders) AS m) d',
+    { rows: oneRow },
+  ),
+  allow(
+    'window over a CTE with a column list',
+    'WITH t(a, b) AS (SELECT id, total FROM orders WHERE id <= 5) SELECT a, sum(b) OVER (ORDER BY a) FROM t',
+  ),
   allow(
     'NATURAL JOIN of granted columns',
     'SELECT e.last_name FROM employees e NATURAL JOIN (SELECT id, first_name FROM employees) x WHERE e.id <= 2',

@@ -369,6 +369,10 @@ export const PG_ENGINE_FUNCTIONS: ReadonlySet<string> = new Set([
   'position',
   'textcat',
   'like_escape',
+  'similar_to_escape',
+  'similar_escape',
+  'overlay',
+  'extract',
   // column defaults of identity and serial columns, evaluated by INSERT
   'nextval',
 ]);
