@@ -307,6 +307,15 @@ describe('PostgreSQL analyzer: refusals', () => {
     ['SELECT id FROM "Orders"', 'PERMISSION_DENIED'],
     ['SELECT "ID" FROM orders', 'PERMISSION_DENIED'],
     ['SELECT id FROM orders o, orders o', 'INVALID_SQL'],
+    ['SELECT id FROM orders ORDER BY id USING <', 'STATEMENT_NOT_ALLOWED'],
+    ['SELECT id FROM orders ORDER BY 1 USING OPERATOR(public.<)', 'STATEMENT_NOT_ALLOWED'],
+    ['SELECT id FROM orders FOR KEY SHARE', 'STATEMENT_NOT_ALLOWED'],
+    ['SELECT * FROM ROWS FROM (generate_series(1, 2))', 'STATEMENT_NOT_ALLOWED'],
+    ["SELECT * FROM xmltable('/a' PASSING '<a/>' COLUMNS x int)", 'STATEMENT_NOT_ALLOWED'],
+    ['INSERT INTO orders (id) OVERRIDING SYSTEM VALUE VALUES (1)', 'STATEMENT_NOT_ALLOWED'],
+    ['SELECT user', 'STATEMENT_NOT_ALLOWED'],
+    ['SELECT v FROM (VALUES (1)) v', 'PERMISSION_DENIED'],
+    ['SELECT * FROM (SELECT 1) AS x(a, b)', 'INVALID_SQL'],
   ])('%s → %s', (sql, code) => {
     expect(refusal(sql).code).toBe(code);
   });

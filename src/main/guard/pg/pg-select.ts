@@ -154,6 +154,8 @@ export abstract class PgSelect extends PgExpr {
     for (const sb of list(s.sortClause)) {
       const t = tagged(sb);
       if (!t || t[0] !== 'SortBy') throw invalid('an ORDER BY item could not be read');
+      if (t[1].useOp !== undefined)
+        throw notAllowed('ORDER BY … USING an operator is not supported');
       // A bare name matches a result column first (the server's SQL92 rule), then an input column.
       if (this.bareName(t[1].node, output)) {
         this.visited.add(t[1]);
