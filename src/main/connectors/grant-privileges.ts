@@ -3,6 +3,7 @@
  * SELECT on the columns it may read, INSERT and UPDATE on the columns it may write, DELETE where
  * it may write whole rows — and nothing on any other table.
  */
+import { createHash } from 'node:crypto';
 import { permittedColumns } from '../policy/policy';
 import type { AgentContext, ConnectorTable } from './types';
 
@@ -58,4 +59,35 @@ export function mirrorPrivileges(
     });
   }
   return out;
+}
+
+export interface Mirror {
+  privileges: TablePrivileges[];
+  /** Changes exactly when the privileges do: a principal written with it needs no rewrite. */
+  fingerprint: string;
+}
+
+/** Per schema snapshot, per set of grants: every agent statement asks, and the answer rarely changes. */
+const mirrors = new WeakMap<ConnectorTable[], Map<string, Mirror>>();
+
+export function mirrorFor(
+  agent: AgentContext,
+  tables: ConnectorTable[],
+  defaultSchema: string | null,
+): Mirror {
+  let byGrants = mirrors.get(tables);
+  if (!byGrants) mirrors.set(tables, (byGrants = new Map()));
+  const key = JSON.stringify([agent.connection, agent.grants]);
+  let m = byGrants.get(key);
+  if (!m) {
+    const privileges = mirrorPrivileges(agent, tables, defaultSchema);
+    m = {
+      privileges,
+      fingerprint: createHash('sha256').update(JSON.stringify(privileges)).digest('hex'),
+    };
+    // Bounded: a long-lived snapshot sees few distinct grant sets; start over rather than grow.
+    if (byGrants.size > 1000) byGrants.clear();
+    byGrants.set(key, m);
+  }
+  return m;
 }

@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PoolConnection } from 'mysql2/promise';
 import { AirlockError } from '../../../shared/errors';
 import { GUARD_ALONE, type PrincipalStatus } from '../agent-principals';
-import { mirrorPrivileges, type TablePrivileges } from '../grant-privileges';
+import { mirrorFor, type TablePrivileges } from '../grant-privileges';
 import { describeEndpoint, type ServerConfig } from '../server-url';
 import type { AgentContext, ConnectorTable } from '../types';
 import { MysqlPools } from './mysql-pool';
@@ -124,8 +124,7 @@ export class MysqlAgentUsers {
   /** The pool that runs the agent's statements as its own user, in line with its grants; null when not in use. */
   async poolFor(pools: MysqlPools, agent: AgentContext): Promise<MysqlPools | null> {
     if (!(await this.resolve(pools)).active) return null;
-    const privileges = mirrorPrivileges(agent, this.tables, null);
-    const fingerprint = createHash('sha256').update(JSON.stringify(privileges)).digest('hex');
+    const { privileges, fingerprint } = mirrorFor(agent, this.tables, null);
     const known = this.agents.get(agent.id);
     if (
       known?.fingerprint === fingerprint &&

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { escapeIdentifier } from 'pg';
 import { AirlockError } from '../../../shared/errors';
 import { GUARD_ALONE, type PrincipalStatus } from '../agent-principals';
-import { mirrorPrivileges, type TablePrivileges } from '../grant-privileges';
+import { mirrorFor, type TablePrivileges } from '../grant-privileges';
 import { describeEndpoint, type PrincipalMode } from '../server-url';
 import type { AgentContext, ConnectorTable } from '../types';
 import type { PgClient, PgPools } from './pg-pool';
@@ -126,8 +126,7 @@ export class PgAgentRoles {
   /** Brings the agent's role in line with its grants if needed; returns the quoted role name. */
   async ensure(pools: PgPools, agent: AgentContext): Promise<string> {
     const role = agentRoleName(this.database, agent.id);
-    const privileges = mirrorPrivileges(agent, this.tables, 'public');
-    const fingerprint = createHash('sha256').update(JSON.stringify(privileges)).digest('hex');
+    const { privileges, fingerprint } = mirrorFor(agent, this.tables, 'public');
     const key = `${describeEndpoint(pools.endpoint)}|${role}`;
     if (WRITTEN.get(key) !== fingerprint) {
       let running = this.inFlight.get(agent.id);
