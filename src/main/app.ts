@@ -4,6 +4,7 @@ import { ensureAdminToken } from './admin-token';
 import { buildServer } from './api/server';
 import { UiSessions } from './api/ui-sessions';
 import { createCore, type CoreOptions } from './core';
+import { fileLogger, portOver } from './ops/log';
 import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
 import { createUiBackend, type UiBackend } from './ui/ops-handlers';
 
@@ -19,10 +20,11 @@ export interface StartedAirlock extends RunningAirlock {
 
 /** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
 export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>): Promise<StartedAirlock> {
-  const logger = options.logger ?? silentLogger;
   // Checked before anything starts: a refused token must not leave threads or runners behind.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const adminToken = ensureAdminToken(options.dataDir);
+  const requestLog = fileLogger(options.dataDir);
+  const logger = portOver(requestLog, options.logger ?? silentLogger);
   const core = await createCore({
     dataDir: options.dataDir,
     keyProvider: options.keyProvider,
@@ -43,6 +45,7 @@ export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'qu
     ui,
     ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     logger,
+    requestLog,
   });
   try {
     await app.listen({ host: '127.0.0.1', port });
@@ -72,6 +75,7 @@ export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'qu
       await app.close();
       await ui.close();
       await core.close();
+      await new Promise<void>((done) => requestLog.flush(() => done()));
     },
   };
 }

@@ -71,8 +71,16 @@ function fromFastify(e: FastifyError): AirlockError {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The error code this reply carries, for metrics and logs. */
+    airlockCode?: string;
+  }
+}
+
 /** The one error shape: `{ error: { code, message, …details }, auditId }`. */
 export function sendError(reply: FastifyReply, err: AirlockError, headers: Record<string, string> = {}) {
+  reply.airlockCode = err.code;
   const body: Record<string, unknown> = { error: { code: err.code, message: err.message, ...publicDetails(err) } };
   if (err.auditId !== undefined) body.auditId = err.auditId;
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);

@@ -1,6 +1,8 @@
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Logger as PinoLogger } from 'pino';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
 import { AirlockError } from '../../shared/errors';
@@ -11,6 +13,7 @@ import { VERSION } from '../version';
 import { bearer, requireAdmin, requireAgent } from './auth';
 import { errorHandler, illFormedTextAt, parseWith, sendError } from './http-errors';
 import { loopbackGuard } from './loopback-guard';
+import { Metrics } from '../ops/metrics';
 import { openApiDocument } from './openapi';
 import type { RouteSpec } from './route-table';
 import { adminRoutes } from './routes/admin-routes';
@@ -35,6 +38,8 @@ export interface ServerDeps {
   sessions?: UiSessions;
   /** The UI's handlers; the desktop shell shares them with its IPC transport. */
   ui?: UiBackend;
+  /** Structured request log (one JSON line per request); none when absent. */
+  requestLog?: PinoLogger;
 }
 
 const SECURITY_HEADERS = {
@@ -60,6 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     frameworkErrors: (e, request, reply) => onFrameworkError(e, request, reply),
+    // A request id per request, in the log line and the answer's x-request-id header.
+    genReqId: () => randomUUID(),
   });
   const sessions = deps.sessions ?? new UiSessions(core.clock);
   const baseUrl = () => `http://127.0.0.1:${port()}`;
@@ -90,8 +97,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   const guardHost = loopbackGuard(port);
   app.addHook('onRequest', guardHost);
+  const metrics = new Metrics({ audit: core.audit, connections: core.connections });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const code = reply.airlockCode ?? null;
+    metrics.observe({ method: request.method, route, status: reply.statusCode, code, seconds: reply.elapsedTime / 1000 });
+    // Chosen fields only: the route pattern, never the address (sign-in links carry tokens in
+    // their query), the headers, the body or a statement's parameters.
+    deps.requestLog?.info(
+      { reqId: request.id, method: request.method, route, status: reply.statusCode, ...(code ? { code } : {}), ms: Math.round(reply.elapsedTime * 10) / 10, ...(request.agent ? { agent: request.agent.name } : {}) },
+      'request',
+    );
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    reply.header('x-request-id', request.id);
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -140,11 +160,31 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return sendError(reply, new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  const health: [RouteSpec, Handler] = [
-    { method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness', responses: { 200: C.Health } },
-    async () => ({ body: { status: 'ok', version: VERSION } }),
+  const health: [RouteSpec, Handler][] = [
+    [
+      { method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness', responses: { 200: C.Health } },
+      async () => ({ body: { status: 'ok', version: VERSION } }),
+    ],
+    [
+      { method: 'GET', url: '/v1/health/live', auth: 'none', summary: 'Liveness: the process answers', responses: { 200: C.Health } },
+      async () => ({ body: { status: 'ok', version: VERSION } }),
+    ],
+    [
+      {
+        method: 'GET',
+        url: '/v1/health/ready',
+        auth: 'none',
+        summary: 'Readiness: the store answers and the audit log is keeping up (503 otherwise)',
+        responses: { 200: C.Health },
+      },
+      async () => {
+        const problem = readiness(core);
+        if (problem) throw new AirlockError('AUDIT_UNAVAILABLE', `not ready: ${problem}`);
+        return { body: { status: 'ok', version: VERSION } };
+      },
+    ],
   ];
-  const routes = [health, ...adminRoutes(core), ...agentRoutes(core), ...nlRoutes(core)];
+  const routes = [...health, ...adminRoutes(core), ...agentRoutes(core), ...nlRoutes(core)];
   routes.push(...uiRoutes(ui.handlers('browser'), sessions, (token) => `${baseUrl()}/login?token=${token}`));
   const admin = requireAdmin(deps.adminToken);
   const agent = requireAgent(core);
@@ -174,6 +214,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
   const doc = openApiDocument(routes.map(([s]) => s), VERSION);
   app.get('/v1/openapi.json', async () => doc);
+  // Prometheus text format, for the operator's scraper: behind the admin token.
+  app.get('/metrics', { onRequest: admin }, async (_request, reply) => {
+    const { contentType, body } = await metrics.text();
+    return reply.type(contentType).send(body);
+  });
 
   app.get('/login', async (request, reply) => {
     // The answer carries a credential (or says one is spent): never from a cache.
@@ -203,6 +248,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   }
   return app;
+}
+
+/** Why the server should not take traffic now, or null when it should. */
+function readiness(core: Core): string | null {
+  try {
+    core.db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch (e) {
+    return `the store does not answer (${(e as Error).message})`;
+  }
+  // A backlog this deep means the audit writer is not keeping up: answers would wait for it.
+  if (core.audit.pending > 10_000) return `${core.audit.pending} audit entries are waiting to be made durable`;
+  return null;
 }
 
 /** The route of a request for logs and audit details: its pattern, or its clipped path when no route matched. */

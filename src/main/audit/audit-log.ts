@@ -116,6 +116,18 @@ export class AuditLog {
   private readonly observers: ((e: AuditEntry) => void)[] = [];
   /** Commits and entries written, for tests and the benchmark. */
   readonly stats = { commits: 0, entries: 0 };
+  private readonly commitListeners: ((c: { entries: number; ms: number }) => void)[] = [];
+  private inFlightSize = 0;
+
+  /** Entries appended and not yet durable: queued, or in the batch being committed. */
+  get pending(): number {
+    return this.queue.length + this.inFlightSize;
+  }
+
+  /** Calls `listener` after each durable commit with its size and how long it took (metrics). */
+  onCommit(listener: (c: { entries: number; ms: number }) => void): void {
+    this.commitListeners.push(listener);
+  }
 
   /** Calls `listener` with each entry once it is durable (alerts watch the trail this way). */
   onDurable(listener: (e: AuditEntry) => void): void {
@@ -175,11 +187,15 @@ export class AuditLog {
     const batch = this.queue;
     this.queue = [];
     this.inFlight = true;
+    this.inFlightSize = batch.length;
+    const started = performance.now();
     try {
       await this.committer.commit({ seq: ++this.seq, afterId: this.durableId, rows: batch.map(toRow) });
       this.durableId = batch[batch.length - 1]!.id;
       this.stats.commits += 1;
       this.stats.entries += batch.length;
+      const commit = { entries: batch.length, ms: performance.now() - started };
+      for (const l of this.commitListeners) l(commit);
       for (const p of batch) p.resolve(p.id);
       for (const p of batch) this.notify(p);
     } catch (e) {
@@ -188,6 +204,7 @@ export class AuditLog {
       this.rewind();
     } finally {
       this.inFlight = false;
+      this.inFlightSize = 0;
     }
     // Whatever arrived while this batch was being made durable goes next, without waiting.
     if (this.queue.length > 0) void this.flush();

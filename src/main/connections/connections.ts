@@ -312,6 +312,16 @@ export class Connections {
     return cached;
   }
 
+  /** How busy each live SQLite connection's runners are (for metrics); other kinds report none. */
+  runnerUse(): [string, { running: number; queued: number }][] {
+    const out: [string, { running: number; queued: number }][] = [];
+    for (const [name, c] of this.live) {
+      const use = (c as { runnerUse?: () => { running: number; queued: number } }).runnerUse?.();
+      if (use) out.push([name, use]);
+    }
+    return out;
+  }
+
   refreshSchema(name: string): void {
     this.schemas.delete(name.toLowerCase());
   }

@@ -28,6 +28,17 @@ export class SqliteConnector implements Connector {
     this.readers = Array.from({ length: readers }, () => new RunnerProcess(path));
   }
 
+  /** Jobs running and waiting across this connection's runners (metrics). */
+  runnerUse(): { running: number; queued: number } {
+    let running = 0;
+    let queued = 0;
+    for (const r of [...this.readers, ...(this.writer ? [this.writer] : [])]) {
+      if (r.load > 0) running += 1;
+      queued += Math.max(0, r.load - 1);
+    }
+    return { running, queued };
+  }
+
   private reader(): RunnerProcess {
     if (this.closed) throw new AirlockError('CONNECTION_FAILED', 'the connection is closed');
     return this.readers.reduce((best, r) => (r.load < best.load ? r : best));
