@@ -4,6 +4,7 @@
  * never carry the password, even where the driver echoes its configuration.
  */
 import { AirlockError } from '../../../shared/errors';
+import { scrubMessage } from '../error-scrub';
 
 interface DriverError {
   name?: string;
@@ -120,5 +121,6 @@ export function queryFailure(e: unknown, timeoutMs: number, secrets: string[]): 
   if (errs.some((d) => /Network|ServerSelection|PoolClosed/.test(d.name ?? ''))) {
     return new AirlockError('QUERY_FAILED', `the MongoDB server could not be reached: ${raw}`, { layer: 'engine', cause: 'unreachable' });
   }
-  return new AirlockError('QUERY_FAILED', `the database reported: ${raw}`, { layer: 'engine' });
+  // A failed conversion ($toInt, $dateFromString, …) quotes the value it could not convert.
+  return new AirlockError('QUERY_FAILED', `the database reported: ${scrubMessage(raw, { numbers: true })}`, { layer: 'engine' });
 }
