@@ -77,4 +77,16 @@ describe('server URLs', () => {
   ])('refuses %s', (url, says) => {
     expect(refusal(url)).toMatch(says);
   });
+
+  it('per-agent principals: auto by default, agent_roles on PostgreSQL, agent_users on MySQL/MariaDB', () => {
+    expect(parseServerUrl('postgres://u@h/d').agentPrincipals).toBe('auto');
+    expect(parseServerUrl('mysql://u@h/d').agentPrincipals).toBe('auto');
+    expect(parseServerUrl('postgres://u@h/d?agent_roles=false').agentPrincipals).toBe('off');
+    expect(parseServerUrl('postgres://u@h/d?agent_roles=true').agentPrincipals).toBe('on');
+    expect(parseServerUrl('postgres://u@h/d?agent_roles=auto').agentPrincipals).toBe('auto');
+    expect(parseServerUrl('mariadb://u@h/d?agent_users=false').agentPrincipals).toBe('off');
+    expect(parseServerUrl('mysql://u@h/d?agent_users=true').agentPrincipals).toBe('on');
+    expect(refusal('postgres://u@h/d?agent_users=true')).toMatch(/agent_users is for MySQL\/MariaDB connections only; PostgreSQL connections use agent_roles/);
+    expect(refusal('mysql://u@h/d?agent_users=1')).toMatch(/agent_users must be true or false/);
+  });
 });
