@@ -199,6 +199,9 @@ const ALLOW: AllowCase[] = [
 
 // ── deny: output aliases never hide a column read (issue 8, class 3) ───────────────────────
 const ALIASES: DenyCase[] = [
+  deny('derived-table column list renaming salary', [I, P], 'SELECT d.a FROM (SELECT salary, id FROM employees) AS d(a, b)'),
+  deny('CTE column list swapping two names', P, 'WITH c(national_id, id) AS (SELECT id, national_id FROM employees) SELECT id FROM c', { says: 'employees.national_id' }),
+  deny('CTE column list naming a hidden value like a granted column', P, 'WITH c(first_name) AS (SELECT salary FROM employees) SELECT first_name FROM c', { says: 'employees.salary' }),
   deny('alias then the column in one select list', P, 'SELECT 1 AS salary, salary AS b FROM employees', { says: 'employees.salary' }),
   deny('alias shadowing inside a derived table in a scalar subquery', P, 'SELECT (SELECT t.b FROM (SELECT 1 AS salary, salary AS b) t) FROM employees'),
   deny('alias named like the column, used in GROUP BY', P, 'SELECT department_id AS salary, count(*) FROM employees GROUP BY salary', { says: 'employees.salary' }),

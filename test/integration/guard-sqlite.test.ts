@@ -347,6 +347,9 @@ const PARAMS: DenyCase[] = [
 // An alias is a name only where the engine lets it be one (ORDER BY / GROUP BY / HAVING, and
 // WHERE in SQLite), and even there a name that is also a source column counts as that read.
 const ALIASES: DenyCase[] = [
+  deny('CTE column list swapping two names', P, 'WITH c(national_id, id) AS (SELECT id, national_id FROM employees) SELECT id FROM c', { says: 'employees.national_id' }),
+  deny('CTE column list naming a hidden value like a granted column', P, 'WITH c(first_name) AS (SELECT salary FROM employees) SELECT first_name FROM c', { says: 'employees.salary' }),
+  deny('subquery alias then the column, inside INSERT … SELECT', P, 'INSERT INTO orders (status) SELECT (SELECT t.b FROM (SELECT 1 AS national_id, national_id AS b) t) FROM employees', { who: 'writer', says: 'employees' }),
   deny('alias then the column in one select list', P, 'SELECT 1 AS salary, salary AS b FROM employees', { says: 'employees.salary' }),
   deny('alias shadowing inside a derived table', P, 'SELECT (SELECT t.b FROM (SELECT 1 AS salary, salary AS b) t) FROM employees', { says: 'employees.salary' }),
   deny('alias shadowing, derived table in a scalar subquery', P, 'SELECT id, (SELECT x.n FROM (SELECT 0 AS national_id, national_id AS n) x) FROM employees', { says: 'employees.national_id' }),

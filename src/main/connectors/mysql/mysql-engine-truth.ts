@@ -186,6 +186,7 @@ const key = (db: string, alias: string) => `${db}\u0000${alias}`;
 export function readRewrite(note: string, schema: MysqlEngineSchema): MysqlRewrite {
   const t = newTouches();
   const aliases = new Map<string, string>();
+  const clashes = new Set<string>();
   const toks = tokenize(note);
   const columnRefs: { db: string; alias: string; col: string }[] = [];
   // Database and table names are compared exactly: on a case-sensitive server `Sales` and
@@ -249,6 +250,9 @@ export function readRewrite(note: string, schema: MysqlEngineSchema): MysqlRewri
             insertTarget = false;
           }
           const alias = next?.k === 'bt' && toks[j + 2]?.v !== '.' ? next.v : name;
+          // One alias for two tables (in different query blocks) cannot be told apart by name.
+          const was = aliases.get(key(db, alias));
+          if (was !== undefined && was !== table) clashes.add(key(db, alias));
           aliases.set(key(db, alias), table);
         }
       }
@@ -264,6 +268,12 @@ export function readRewrite(note: string, schema: MysqlEngineSchema): MysqlRewri
     }
   }
   for (const { db, alias, col } of columnRefs) {
+    if (clashes.has(key(db, alias))) {
+      throw new EngineTruthError(
+        'the rewritten statement uses one alias for two tables',
+        `${db}.${alias}`,
+      );
+    }
     const table = aliases.get(key(db, alias));
     if (!table)
       throw new EngineTruthError(
