@@ -514,6 +514,17 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
       expect(leaks(denied.body)).toBeNull();
     });
 
+    it('agent_roles=false still tests the connection itself (an unknown database is refused)', async () => {
+      const r = await t.admin('POST', '/v1/admin/connections', {
+        name: 'pgbad',
+        kind: 'postgres',
+        url: `${url.replace(DB, `airlock_no_such_db_${process.pid}`)}?agent_roles=false`,
+      });
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.json().error.code).toBe('CONNECTION_FAILED');
+      expect(r.json().error.message).toMatch(/does not exist/);
+    });
+
     it('agent_roles=true on an account that may not create roles is refused, saying why', async () => {
       const r = await t.admin('POST', '/v1/admin/connections', {
         name: 'pglpon',

@@ -116,7 +116,15 @@ export class PostgresConnector implements Connector, PrincipalConnector {
   }
 
   async test(): Promise<void> {
-    // Connects, and with agent_roles=true fails unless the account may keep the roles.
+    const client = await this.pools.acquire();
+    try {
+      await client.query('SELECT 1');
+    } catch (e) {
+      throw this.pools.phrase(e);
+    } finally {
+      client.release();
+    }
+    // With agent_roles=true, fails unless the account may keep the roles.
     await this.roles.resolve(this.pools);
   }
 
