@@ -173,6 +173,13 @@ describe('the lockfile npm ci checks', () => {
       expect(lock.packages[`node_modules/${name}`]?.version, name).toBe(version);
     }
   });
+
+  it('holds no field npm 10 drops, so npm install with either npm leaves it unchanged', () => {
+    // npm 11 records an optional binary's `libc` (glibc/musl); npm 10 does not know the field
+    // and rewrites the lockfile without it. Without it, both write the same file.
+    const withLibc = Object.keys(lock.packages).filter((k) => 'libc' in (lock.packages[k] ?? {}));
+    expect(withLibc, 'strip `libc` from these lockfile entries').toEqual([]);
+  });
 });
 
 describe('CI', () => {
