@@ -219,6 +219,10 @@ export class QueryService {
       if (exporting && allowance?.allowed) {
         extra.export = { maxRows: limits.maxRows, maxBytes: limits.maxBytes, timeoutMs: limits.timeoutMs, rule: allowance.rule };
       }
+      // The client left while the statement was being judged: it never reaches the database.
+      if (signal?.aborted || streaming?.signal?.aborted) {
+        throw new AirlockError('CANCELLED', 'the request was abandoned by the client before the statement ran');
+      }
       releaseSlot = this.slots.take(agent, record.name, agentLimit(base.agentConcurrency ?? AGENT_CONCURRENCY_DEFAULT, connector.poolSize));
       const stmt: CheckedStatement = {
         sql: guarded.sql,
