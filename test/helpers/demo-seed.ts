@@ -217,7 +217,12 @@ export async function demoDigest(kind: ServiceKind, name: string): Promise<strin
     try {
       const tables = await c.query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2");
       hash.update(JSON.stringify(tables.rows));
-      const roles = await c.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'airlock%' ORDER BY 1");
+      // Roles an agent's statement could have made. Airlock's own per-agent roles and the test
+      // suites' least-privilege logins are made by other test files running at the same time,
+      // so they are left out.
+      const roles = await c.query(
+        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'airlock%' AND rolname NOT LIKE 'airlock\\_agent\\_%' AND rolname NOT LIKE 'airlock\\_lp\\_%' ORDER BY 1",
+      );
       hash.update(JSON.stringify(roles.rows));
       for (const { table_schema: s, table_name: n } of tables.rows as { table_schema: string; table_name: string }[]) {
         const r = await c.query({ text: `SELECT * FROM "${s}"."${n}" ORDER BY 1`, rowMode: 'array' });

@@ -10,13 +10,15 @@ import type { Dialect } from './dialect';
 import { parseStatement } from './parse';
 import { analyzePostgres } from './pg/pg-analyze';
 import { loadPgParser } from './pg/pg-parser';
-import { prelex } from './prelex';
+import { placeholderCount, prelex } from './prelex';
 import type { SchemaIndex } from './schema-index';
 
 export interface GuardedSql {
   /** The single statement, as it will be executed. */
   readonly sql: string;
   readonly analysis: Analysis;
+  /** `?` placeholders in the statement, where the dialect's driver does not count them (MySQL). */
+  readonly placeholders?: number;
 }
 
 export interface Refusal {
@@ -42,7 +44,9 @@ export function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdi
     if (dialect === 'postgres')
       return { ok: true, value: { sql: text, analysis: analyzePostgres(text, schema) } };
     const ast = parseStatement(text, dialect);
-    return { ok: true, value: { sql: text, analysis: new Analyzer(schema, dialect).analyze(ast) } };
+    const analysis = new Analyzer(schema, dialect).analyze(ast);
+    const placeholders = placeholderCount(text, dialect);
+    return { ok: true, value: { sql: text, analysis, ...(placeholders === null ? {} : { placeholders }) } };
   } catch (e) {
     if (e instanceof AirlockError)
       return { ok: false, error: { code: e.code, message: e.message, details: e.details } };

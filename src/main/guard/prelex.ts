@@ -176,6 +176,19 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
 }
 
 /**
+ * How many `?` placeholders a MySQL statement has (outside strings, names and comments), so a
+ * wrong number of parameters is refused before the server sees it: MariaDB reads the values of
+ * extra parameters from the wrong place instead of refusing them. Null for the other dialects,
+ * whose drivers check the count themselves.
+ */
+export function placeholderCount(sql: string, dialect: Dialect): number | null {
+  if (dialect !== 'mysql') return null;
+  let n = 0;
+  for (const t of tokenize(sql, dialect)) if (t.kind === 'other' && sql[t.start] === '?') n++;
+  return n;
+}
+
+/**
  * Applies the pre-lex rules and returns the single statement's text, without a trailing
  * semicolon. Throws INVALID_SQL with the rule that failed.
  */

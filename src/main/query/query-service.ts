@@ -196,6 +196,14 @@ export class QueryService {
       const { index } = await this.deps.connections.schema(record.name);
       const guarded = await guardSql(req.sql, connector.dialect, index, agent.id);
       action = `query.${guarded.analysis.action}`;
+      const given = req.params?.length ?? 0;
+      if (guarded.placeholders !== undefined && given !== guarded.placeholders) {
+        throw new AirlockError(
+          'VALIDATION_FAILED',
+          `the number of parameters does not match the placeholders (?) in the statement: ${guarded.placeholders} placeholders, ${given} parameters`,
+          { issues: [{ path: 'params', message: `give ${guarded.placeholders} values, one per ? placeholder` }] },
+        );
+      }
       const access = { agent: agent.name, connection: record.name, tables: guarded.analysis.tables, defaultSchema: connector.defaultSchema };
       decision = decide(access, grants);
       if (decision.effect !== 'allow') {
