@@ -106,22 +106,22 @@ export class GuardPool {
   restarts = 0;
 
   constructor(
-    readonly options: GuardPoolOptions = DEFAULT_POOL_OPTIONS,
+    private opts: GuardPoolOptions = DEFAULT_POOL_OPTIONS,
     private readonly spawn: SpawnGuardWorker = spawnGuardWorker,
   ) {}
 
   judge(sql: string, dialect: Dialect, schema: SchemaIndex, owner = ''): Promise<Verdict> {
     if (this.closed) return Promise.reject(new Error('the guard has been shut down'));
     const queue = this.queues.get(owner) ?? [];
-    if (queue.length >= this.options.maxQueuedPerOwner) {
+    if (queue.length >= this.opts.maxQueuedPerOwner) {
       return Promise.reject(
         new AirlockError(
           'RATE_LIMITED',
-          `more than ${this.options.maxQueuedPerOwner} statements are already waiting for the guard from this caller; wait for their answers`,
+          `more than ${this.opts.maxQueuedPerOwner} statements are already waiting for the guard from this caller; wait for their answers`,
           {
             layer: 'guard',
             limit: 'queued-statements',
-            max: this.options.maxQueuedPerOwner,
+            max: this.opts.maxQueuedPerOwner,
           },
         ),
       );
@@ -134,12 +134,13 @@ export class GuardPool {
     });
   }
 
-  /** Workers now running (started or starting), jobs being judged, and jobs waiting. */
-  stats(): { workers: number; busy: number; queued: number; restarts: number } {
+  /** Workers started (ready or loading), ready, judging a statement; statements waiting; workers replaced. */
+  stats(): { workers: number; ready: number; busy: number; queued: number; restarts: number } {
     let queued = 0;
     for (const q of this.queues.values()) queued += q.length;
     return {
       workers: this.slots.size,
+      ready: [...this.slots].filter((s) => s.ready).length,
       busy: [...this.slots].filter((s) => s.job).length,
       queued,
       restarts: this.restarts,
@@ -168,6 +169,21 @@ export class GuardPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
+  get options(): GuardPoolOptions {
+    return this.opts;
+  }
+
+  /**
+   * Changes the deadline or the queue bound for statements handed over from now on, and grows
+   * the pool to a larger worker count; a smaller count or heap limit needs a new pool.
+   */
+  setOptions(
+    next: Partial<Pick<GuardPoolOptions, 'deadlineMs' | 'maxQueuedPerOwner' | 'workers'>>,
+  ): void {
+    this.opts = { ...this.opts, ...next };
+    this.fill();
+  }
+
   /** Starts the workers now rather than on the first statement (a server calls this at start). */
   warm(): void {
     this.fill();
@@ -178,13 +194,13 @@ export class GuardPool {
    * once would make the first one ready later. A replacement for a stopped worker starts at once.
    */
   private fill(replacing = false): void {
-    if (this.closed || this.slots.size >= this.options.workers) return;
+    if (this.closed || this.slots.size >= this.opts.workers) return;
     if (!replacing && [...this.slots].some((s) => !s.ready)) return;
     this.startSlot();
   }
 
   private startSlot(): void {
-    const worker = this.spawn(this.options.maxHeapMb);
+    const worker = this.spawn(this.opts.maxHeapMb);
     const slot: Slot = { worker, ready: false, job: null, timer: null, schemas: new Map() };
     this.slots.add(slot);
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
@@ -239,8 +255,8 @@ export class GuardPool {
           ok: false,
           error: {
             code: 'INVALID_SQL',
-            message: `the statement needs more than ${this.options.maxHeapMb} MB for the guard to read, so it is refused; split it or pass large values as parameters`,
-            details: { layer: 'ast', limit: 'memory', max: this.options.maxHeapMb },
+            message: `the statement needs more than ${this.opts.maxHeapMb} MB for the guard to read, so it is refused; split it or pass large values as parameters`,
+            details: { layer: 'ast', limit: 'memory', max: this.opts.maxHeapMb },
           },
         });
       } else {
@@ -286,7 +302,7 @@ export class GuardPool {
     for (const [owner, queue] of this.queues) {
       const until = this.suspects.get(owner);
       if (until !== undefined && until <= now) this.suspects.delete(owner);
-      else if (until !== undefined && free < 2 && this.options.workers >= 2) continue;
+      else if (until !== undefined && free < 2 && this.opts.workers >= 2) continue;
       const job = queue.shift();
       // Map order is the turn order: an owner that was served goes to the back.
       this.queues.delete(owner);
@@ -322,7 +338,7 @@ export class GuardPool {
     }
     slot.schemas.set(schemaId, true);
     slot.job = job;
-    slot.timer = setTimeout(() => this.overrun(slot), this.options.deadlineMs);
+    slot.timer = setTimeout(() => this.overrun(slot), this.opts.deadlineMs);
     send({ type: 'judge', job: job.id, sql: job.sql, dialect: job.dialect, schemaId });
   }
 
@@ -333,7 +349,7 @@ export class GuardPool {
     this.restarts++;
     void slot.worker.terminate();
     this.suspect(job.owner);
-    job.resolve(deadlineRefusal(this.options.deadlineMs));
+    job.resolve(deadlineRefusal(this.opts.deadlineMs));
     this.fill(true);
     this.dispatch();
   }

@@ -49,13 +49,20 @@ function fromEnv(): Partial<GuardPoolOptions> {
 
 /**
  * Sets the worker pool's size and deadline (defaults: guard-pool.ts, or AIRLOCK_GUARD_WORKERS
- * and AIRLOCK_GUARD_DEADLINE_MS). Statements already handed to the old pool finish there.
+ * and AIRLOCK_GUARD_DEADLINE_MS). A new deadline applies to statements handed over from now
+ * on; fewer workers or another heap limit start a new pool, and statements already handed to
+ * the old one finish there.
  */
 export function configureGuard(next: Partial<GuardPoolOptions>): GuardPoolOptions {
+  const before = options;
   options = { ...options, ...next };
-  const old = pool;
-  pool = null;
-  if (old) void drain(old);
+  if (pool && options.workers >= before.workers && options.maxHeapMb === before.maxHeapMb) {
+    pool.setOptions(options);
+  } else if (pool) {
+    const old = pool;
+    pool = null;
+    void drain(old);
+  }
   return options;
 }
 
