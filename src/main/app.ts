@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAdminToken } from './admin-token';
 import { buildServer } from './api/server';
-import { UiSessions } from './api/ui-sessions';
+import { UiSessions, auditSessionEvents } from './api/ui-sessions';
 import { createCore, type CoreOptions } from './core';
 import { fileLogger, portOver } from './ops/log';
 import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
@@ -35,7 +35,8 @@ export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'qu
     notifier: options.notifier ?? { alert: (title, body) => logger.warn(`${title}: ${body}`) },
   });
   let port = options.port ?? DEFAULT_PORT;
-  const sessions = new UiSessions(core.clock);
+  // Sign-in links issued and used, refused sign-ins and sign-outs are all on the record.
+  const sessions = new UiSessions(core.clock, { onEvent: auditSessionEvents(core) });
   const ui = createUiBackend(core, { url: () => `http://127.0.0.1:${port}` });
   const app = await buildServer({
     core,

@@ -21,7 +21,7 @@ import { agentRoutes } from './routes/agent-routes';
 import { nlRoutes } from './routes/nl-routes';
 import type { Handler } from './routes/handler';
 import { uiRoutes } from './routes/ui-routes';
-import { SESSION_COOKIE, UiSessions, cookieValue, requireSession, sessionCookie } from './ui-sessions';
+import { SESSION_COOKIE, UiSessions, auditSessionEvents, cookieValue, requireSession, sessionCookie } from './ui-sessions';
 
 export { VERSION };
 
@@ -68,7 +68,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // A request id per request, in the log line and the answer's x-request-id header.
     genReqId: () => randomUUID(),
   });
-  const sessions = deps.sessions ?? new UiSessions(core.clock);
+  const sessions = deps.sessions ?? new UiSessions(core.clock, { onEvent: auditSessionEvents(core) });
   const baseUrl = () => `http://127.0.0.1:${port()}`;
   const ui = deps.ui ?? createUiBackend(core, { url: baseUrl });
   // A backend this server made is this server's to stop (running verification jobs).

@@ -18,10 +18,29 @@ const MAX_LINKS = 32;
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const token = () => randomBytes(32).toString('base64url');
+/** Names a link or session in the audit log without revealing it: a prefix of its digest. */
+const linkId = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 12);
+
+/** A sign-in event for the audit log; it names a link by a digest prefix, never by the token. */
+export interface SessionEvent {
+  action: 'admin.signin-link.issue' | 'admin.signin' | 'admin.signout';
+  status: 'allowed' | 'denied';
+  details: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Sends session events to the audit log (a failure to record never blocks a sign-in page). */
+export function auditSessionEvents(core: {
+  auditAdmin(action: string, details: Record<string, unknown>, extra?: { status?: 'allowed' | 'denied'; reason?: string }): Promise<number>;
+}): (e: SessionEvent) => void {
+  return (e) => void core.auditAdmin(e.action, e.details, { status: e.status, ...(e.reason ? { reason: e.reason } : {}) }).catch(() => undefined);
+}
 
 export interface UiSessionsOptions {
   linkTtlMs?: number;
   idleMs?: number;
+  /** Told of every link issued, sign-in (or refused one) and sign-out. */
+  onEvent?: (e: SessionEvent) => void;
 }
 
 export class UiSessions {
@@ -31,6 +50,7 @@ export class UiSessions {
   private readonly sessions = new Map<string, number>();
   private readonly linkTtlMs: number;
   private readonly idleMs: number;
+  private readonly onEvent: (e: SessionEvent) => void;
 
   constructor(
     private readonly clock: Clock,
@@ -38,6 +58,7 @@ export class UiSessions {
   ) {
     this.linkTtlMs = options.linkTtlMs ?? LOGIN_LINK_TTL_MS;
     this.idleMs = options.idleMs ?? SESSION_IDLE_MS;
+    this.onEvent = options.onEvent ?? (() => {});
   }
 
   private now(): number {
@@ -51,6 +72,7 @@ export class UiSessions {
     while (this.links.size >= MAX_LINKS) this.links.delete(this.links.keys().next().value!);
     const t = token();
     this.links.set(digest(t), now + this.linkTtlMs);
+    this.onEvent({ action: 'admin.signin-link.issue', status: 'allowed', details: { link: linkId(t), expiresAt: new Date(now + this.linkTtlMs).toISOString() } });
     return { token: t, expiresAt: new Date(now + this.linkTtlMs) };
   }
 
@@ -60,9 +82,14 @@ export class UiSessions {
     const expires = this.links.get(key);
     // Used or not, a presented token is spent.
     this.links.delete(key);
-    if (expires === undefined || expires <= this.now()) return null;
+    if (expires === undefined || expires <= this.now()) {
+      const reason = expires === undefined ? 'the sign-in link is unknown or was already used' : 'the sign-in link expired';
+      this.onEvent({ action: 'admin.signin', status: 'denied', details: { link: linkId(loginToken) }, reason });
+      return null;
+    }
     const id = token();
     this.sessions.set(digest(id), this.now());
+    this.onEvent({ action: 'admin.signin', status: 'allowed', details: { link: linkId(loginToken), session: linkId(id) } });
     return id;
   }
 
@@ -81,7 +108,7 @@ export class UiSessions {
   }
 
   end(sessionId: string): void {
-    this.sessions.delete(digest(sessionId));
+    if (this.sessions.delete(digest(sessionId))) this.onEvent({ action: 'admin.signout', status: 'allowed', details: { session: linkId(sessionId) } });
   }
 }
 
