@@ -50,6 +50,9 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): { deny: DenyCase[]; 
     deny('count(DISTINCT salary)', P, 'SELECT count(DISTINCT salary) FROM employees', { says: 'employees.salary' }),
     deny('max(salary) in a scalar subquery', P, 'SELECT (SELECT max(salary) FROM employees) AS m', { says: 'employees.salary' }),
     deny('LIMIT through a correlated salary comparison', P, 'SELECT id FROM employees e WHERE (SELECT count(*) FROM employees f WHERE f.salary > e.salary) < 3', { says: 'employees.salary' }),
+    // Issue 8, class 3: an output alias is no name in its own select list.
+    deny('output alias named salary, then salary in the same list', P, 'SELECT 0 AS salary, salary + 1 AS b FROM employees', { says: 'employees.salary' }),
+    deny('output alias named national_id, then a function of it', P, "SELECT '' AS national_id, length(national_id) FROM employees", { says: 'employees.national_id' }),
   ];
 
   const NESTED: DenyCase[] = [
@@ -101,6 +104,10 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): { deny: DenyCase[]; 
     deny('clerk INSERT of a column it may not write', P, "INSERT INTO orders (status, total) VALUES ('paid', 1)", { who: 'clerk', says: 'orders.total' }),
     deny('clerk DELETE (needs the whole row)', P, 'DELETE FROM orders WHERE id = -1', { who: 'clerk', says: 'whole' }),
     deny('clerk UPDATE … WHERE on a column it may not read', P, "UPDATE orders SET status = 'paid' WHERE total > 1000000000000", { who: 'clerk', says: 'orders.total' }),
+    // Issue 8, class 2: values of the written row are reads (shared by PostgreSQL and MySQL).
+    deny('clerk UPDATE copying a hidden column of the written row', P, 'UPDATE orders SET status = ship_city WHERE id = 1', { who: 'clerk', says: 'orders.ship_city' }),
+    deny('clerk UPDATE copying a hidden column through a function', P, "UPDATE orders SET status = concat('x', ship_country) WHERE id = 1", { who: 'clerk', says: 'orders.ship_country' }),
+    deny('clerk UPDATE with CASE on a hidden column of the written row', P, "UPDATE orders SET status = CASE WHEN total > 0 THEN 'paid' ELSE 'pending' END WHERE id = 1", { who: 'clerk', says: 'orders.total' }),
   ];
 
   const PARAMS: DenyCase[] = [
@@ -149,6 +156,9 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): { deny: DenyCase[]; 
     allow('parameter naming a forbidden column is returned as text', `SELECT CAST(${p(1)} AS ${dialect === 'postgres' ? 'text' : 'char'}) AS v`, { params: ['SELECT salary FROM employees'], rows: [['SELECT salary FROM employees']] }),
     allow('clerk reads its granted order columns', "SELECT id, status FROM orders WHERE order_date >= '2025-01-01' LIMIT 5", { who: 'clerk' }),
     allow('writer reads a table it may write', 'SELECT id, status FROM orders WHERE id = 1', { who: 'writer', rows: oneRow }),
+    // Issue 8, class 10: ordinary analyst SQL other gateways must run.
+    allow('AND NOT (…) over granted columns', "SELECT count(*) FROM orders WHERE id <= 4 AND NOT (status = 'nosuch')", { rows: (r) => expect(Number(r[0]![0])).toBe(4) }),
+    allow('unqualified column merged by JOIN … USING', 'SELECT id FROM orders JOIN order_items USING (id) WHERE id < 3 ORDER BY id', { rows: (r) => expect(r.map((x) => Number(x[0]))).toEqual([1, 2]) }),
   ];
 
   return { deny: [...COLUMNS, ...NESTED, ...TABLES, ...WRITES, ...PARAMS], allow: ALLOW };
