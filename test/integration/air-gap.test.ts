@@ -113,7 +113,7 @@ describe('a whole session connects only to this machine', () => {
       const r = await admin('POST', '/v1/admin/connections', { name: s.name, kind, url: s.url });
       expect(r.status, await r.clone().text()).toBe(201);
     }
-    const created = await (await admin('POST', '/v1/admin/agents', { name: 'air-agent' })).json();
+    const created = (await (await admin('POST', '/v1/admin/agents', { name: 'air-agent' })).json()) as { id: string; apiKey: string };
     const grants = [{ connection: 'demo', table: 'orders', actions: ['read'] }];
     expect((await admin('PUT', `/v1/admin/agents/${created.id}/grants`, { grants })).status).toBe(200);
     const agent = (path: string, body?: unknown) =>

@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataDir = tempDir('airlock-ops-');
   a = await startAirlock({ dataDir, port: 0, keyProvider: envKeyProvider(randomBytes(32).toString('hex')) });
   adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-  const created = await (await call('/v1/admin/agents', { ...json({ name: 'ops-agent' }), token: adminToken })).json();
+  const created = (await (await call('/v1/admin/agents', { ...json({ name: 'ops-agent' }), token: adminToken })).json()) as { id: string; apiKey: string };
   agentKey = created.apiKey;
   const grants = [{ connection: 'demo', table: 'orders', actions: ['read'] }];
   await call(`/v1/admin/agents/${created.id}/grants`, { ...json({ grants }), method: 'PUT', token: adminToken });
@@ -52,7 +52,7 @@ describe('GET /metrics', () => {
   it('needs the admin token, and is not the UI page', async () => {
     const r = await call('/metrics');
     expect(r.status).toBe(401);
-    expect((await r.json()).error.code).toBe('UNAUTHENTICATED');
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
     expect((await call('/metrics', { token: agentKey })).status).toBe(401);
   });
 
