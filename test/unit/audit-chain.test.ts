@@ -180,7 +180,8 @@ describe('AuditLog group commit (real encrypted store)', () => {
 
     const rows = second.prepare('SELECT id FROM audit_log ORDER BY id').all() as { id: number }[];
     expect(rows.map((r) => r.id)).toEqual(ids);
-    expect(verifyAuditChain(second)).toEqual({ ok: true, entries: 200, firstBroken: null, problem: null });
+    const head200 = (second.prepare('SELECT chain_hash FROM audit_log WHERE id = 200').get() as { chain_hash: string }).chain_hash;
+    expect(verifyAuditChain(second)).toEqual({ ok: true, entries: 200, firstBroken: null, problem: null, headSeq: 200, headHash: head200, checkpoints: 0, purged: 0 });
   });
 
   it('keeps numbering and chaining across batches and across a reopen', async () => {
@@ -222,7 +223,9 @@ describe('AuditLog group commit (real encrypted store)', () => {
       writer.flush();
     });
     expect(appended).toBe(true);
-    expect(result).toEqual({ ok: true, entries: 10_050, firstBroken: null, problem: null });
+    // The snapshot's head is entry 10,050, not the one appended during the run.
+    const head = (second.prepare('SELECT chain_hash FROM audit_log WHERE id = 10050').get() as { chain_hash: string }).chain_hash;
+    expect(result).toEqual({ ok: true, entries: 10_050, firstBroken: null, problem: null, headSeq: 10_050, headHash: head, checkpoints: 0, purged: 0 });
     expect(verifyAuditChain(second)).toMatchObject({ ok: true, entries: 10_051 });
   });
 
