@@ -499,10 +499,15 @@ function memorySuite(kind: Kind) {
       it(`cancels its statement on the server before the first row (${accept})`, async () => {
         const tag = `mem-cancel-${kind}-${accept.length}`;
         const ctrl = new AbortController();
-        const pending = post('reader', { sql: slow(tag) }, { accept, signal: ctrl.signal }).catch(
-          () => null,
+        // An answer before the abort would mean the statement never ran: the poll shows it.
+        let answered: string | null = null;
+        const pending = post('reader', { sql: slow(tag) }, { accept, signal: ctrl.signal }).then(
+          async (r) => void (answered = `${r.status} ${await r.text()}`),
+          () => undefined,
         );
-        await expect.poll(() => running(kind, tag), { timeout: 15_000 }).toBe(1);
+        await expect
+          .poll(async () => answered ?? (await running(kind, tag)), { timeout: 30_000 })
+          .toBe(1);
         ctrl.abort();
         await pending;
         await expect.poll(() => running(kind, tag), { timeout: 15_000 }).toBe(0);
