@@ -257,6 +257,7 @@ function readiness(core: Core): string | null {
   } catch (e) {
     return `the store does not answer (${(e as Error).message})`;
   }
+  if (core.audit.failing) return 'the audit writer could not commit the last batch';
   // A backlog this deep means the audit writer is not keeping up: answers would wait for it.
   if (core.audit.pending > 10_000) return `${core.audit.pending} audit entries are waiting to be made durable`;
   return null;

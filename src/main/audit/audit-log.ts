@@ -119,6 +119,12 @@ export class AuditLog {
   private readonly commitListeners: ((c: { entries: number; ms: number }) => void)[] = [];
   private inFlightSize = 0;
 
+  /** Whether the last commit failed (the writer is down or the store refuses writes): readiness. */
+  get failing(): boolean {
+    return this.lastCommitFailed;
+  }
+  private lastCommitFailed = false;
+
   /** Entries appended and not yet durable: queued, or in the batch being committed. */
   get pending(): number {
     return this.queue.length + this.inFlightSize;
@@ -194,11 +200,13 @@ export class AuditLog {
       this.durableId = batch[batch.length - 1]!.id;
       this.stats.commits += 1;
       this.stats.entries += batch.length;
+      this.lastCommitFailed = false;
       const commit = { entries: batch.length, ms: performance.now() - started };
       for (const l of this.commitListeners) l(commit);
       for (const p of batch) p.resolve(p.id);
       for (const p of batch) this.notify(p);
     } catch (e) {
+      this.lastCommitFailed = true;
       const err = new Error(`audit write failed: ${(e as Error).message}`);
       for (const p of batch) p.reject(err);
       this.rewind();
