@@ -26,8 +26,14 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
-const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const PG =
+  process.env.BENCH_PG_URL ??
+  process.env.AIRLOCK_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432';
+const MYSQL =
+  process.env.BENCH_MYSQL_URL ??
+  process.env.AIRLOCK_TEST_MYSQL_URL ??
+  'mysql://root@127.0.0.1:3306';
 const DB = 'airlock_bench_memory';
 const ROWS = 40;
 const VALUE = 6 * 1024 * 1024;
@@ -292,5 +298,8 @@ export async function memoryFigures(
   return all;
 }
 
-if (process.argv[2] === 'server') await server();
-else if (process.argv[1] === self) await memoryFigures();
+// Only when run as a script (or as this file's server child), never when imported.
+if (process.argv[1] === self) {
+  if (process.argv[2] === 'server') await server();
+  else await memoryFigures();
+}
