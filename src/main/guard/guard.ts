@@ -8,6 +8,7 @@ import { AirlockError } from '../../shared/errors';
 import type { Dialect } from './dialect';
 import { DEFAULT_POOL_OPTIONS, GuardPool, type GuardPoolOptions } from './guard-pool';
 import type { GuardedSql, Verdict } from './judge';
+import { prelex } from './prelex';
 import type { SchemaIndex } from './schema-index';
 
 export type { GuardedSql } from './judge';
@@ -117,7 +118,7 @@ export async function guardSql(
     cache.set(key, hit);
     verdict = hit.verdict;
   } else {
-    verdict = await judged(sql, dialect, schema, owner, key);
+    verdict = prelexRefusal(sql, dialect) ?? (await judged(sql, dialect, schema, owner, key));
     const timedOut = !verdict.ok && verdict.error.details.limit === 'deadline';
     cache.delete(key);
     cache.set(key, { verdict, until: timedOut ? Date.now() + DEADLINE_VERDICT_MS : null });
@@ -127,6 +128,21 @@ export async function guardSql(
   // A fresh error each time: callers attach their own audit id to it.
   const { code, message, details } = verdict.error;
   throw new AirlockError(code, message, { ...details });
+}
+
+/**
+ * The pre-lex layer is one linear pass, so it also runs here, before the hand-over: a statement
+ * over a size or nesting limit is refused at once, and never waits for a worker behind the
+ * slow statements of the agent that sent it. The worker runs it again as part of judge().
+ */
+function prelexRefusal(sql: string, dialect: Dialect): Verdict | null {
+  try {
+    prelex(sql, dialect);
+    return null;
+  } catch (e) {
+    if (!(e instanceof AirlockError)) throw e;
+    return { ok: false, error: { code: e.code, message: e.message, details: e.details } };
+  }
 }
 
 function judged(
