@@ -93,10 +93,11 @@ export class VerifyJobs {
       this.options.onUpdate?.({ ...job });
     } else if (m.type === 'done') {
       // The verdict is on the record before anyone is shown it.
-      const { ok, entries, firstBroken, problem } = m.result;
+      // The head verified goes on the record: kept elsewhere, it catches a later rewrite.
+      const { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints } = m.result;
       this.recording.add(job.id);
       void this.core
-        .auditAdmin('audit.verify', { ok, entries, firstBroken, problem })
+        .auditAdmin('audit.verify', { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints })
         .catch(() => {})
         .then(() => {
           this.recording.delete(job.id);
