@@ -5,7 +5,7 @@
  * deletions anywhere, reorders, signatures, keys, proofs, checkpoints, CSV rows and bytes).
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, verify as cryptoVerify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/main/audit/audit-log';
 import { Checkpointer, listCheckpoints } from '../../src/main/audit/checkpoints';
@@ -68,6 +68,31 @@ describe('signed checkpoints', () => {
         }
       ).chain_hash,
     );
+  });
+
+  it('the signature is Ed25519 over the canonical JSON of exactly { seq, headHash, time } (the contract)', async () => {
+    const { db, signer } = await store(1000);
+    const [c] = listCheckpoints(db);
+    expect(Object.keys(c!).sort()).toEqual([
+      'headHash',
+      'seq',
+      'signature',
+      'time',
+      'treeRoot',
+      'treeSignature',
+    ]);
+    const msg = Buffer.from(
+      `{"headHash":${JSON.stringify(c!.headHash)},"seq":${c!.seq},"time":${JSON.stringify(c!.time)}}`,
+    );
+    expect(cryptoVerify(null, msg, signer.publicKey, Buffer.from(c!.signature, 'base64'))).toBe(
+      true,
+    );
+    const tree = Buffer.from(
+      `{"headHash":${JSON.stringify(c!.headHash)},"seq":${c!.seq},"time":${JSON.stringify(c!.time)},"treeRoot":${JSON.stringify(c!.treeRoot)}}`,
+    );
+    expect(
+      cryptoVerify(null, tree, signer.publicKey, Buffer.from(c!.treeSignature, 'base64')),
+    ).toBe(true);
   });
 
   it('the checkpointer resumes from its saved tree edge after a restart', async () => {
