@@ -27,19 +27,18 @@ import { parseOptions, UsageError } from './args';
 
 type Opts = Record<string, string | boolean>;
 
-export const AUDIT_HELP = `Usage: airlock audit <command> [options]
+export const AUDIT_HELP = `Usage: airlock audit verify [--data-dir DIR] [--json] [--against FILE]
+       airlock audit public-key [--data-dir DIR] [--out FILE] [--json]
+       airlock audit export --out FILE [--from ISO] [--to ISO] [--format json|csv|pdf]
+                            [--agent NAME] [--status allowed|denied|error] [--connection NAME]
+                            [--action NAME] [--data-dir DIR]
+       airlock audit verify-report FILE [--public-key PEM_FILE] [--json]
 
 Commands:
   verify          recompute the hash chain and check every signed checkpoint
-                  [--data-dir DIR] [--json] [--against FILE]
   public-key      print the audit signing key (PEM) and its SHA-256 fingerprint
-                  [--data-dir DIR] [--out FILE] [--json]
   export          write a signed report of a range
-                  --out FILE [--from ISO] [--to ISO] [--format json|csv|pdf]
-                  [--agent NAME] [--status allowed|denied|error] [--connection NAME]
-                  [--action NAME] [--data-dir DIR]
   verify-report   check a report offline, with no store and no store key
-                  FILE [--public-key PEM_FILE] [--json]
 
 verify: exit 0 if intact; 1 and the first broken entry if not; 2 on usage errors or an
 unreadable store. --against FILE checks the store against a report, a checkpoint or an
