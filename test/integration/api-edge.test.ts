@@ -141,7 +141,13 @@ describe('paths that are neither the API nor a UI page', () => {
   afterAll(async () => withUi?.close());
   const get = (url: string) => withUi.inject({ method: 'GET', url, headers: { host: '127.0.0.1:7717', accept: 'text/html' } });
 
-  it.each(['/metrics', '/healthz', '/admin', '/.env', '/wp-login', '/agentsx', '/v1', '/mcpx'])('%s answers 404 in the error shape', async (url) => {
+  it('/metrics without the admin token is a 401 in the error shape, never the UI page', async () => {
+    const res = await get('/metrics');
+    expect(res.statusCode).toBe(401);
+    errorShape(res.json());
+  });
+
+  it.each(['/healthz', '/admin', '/.env', '/wp-login', '/agentsx', '/v1', '/mcpx'])('%s answers 404 in the error shape', async (url) => {
     const res = await get(url);
     expect(res.statusCode).toBe(404);
     errorShape(res.json());

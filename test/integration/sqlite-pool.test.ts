@@ -37,15 +37,21 @@ describe('SQLite runner pool', () => {
   });
 
   it('serves short reads and a write while a long read occupies one runner, then stops only the long one', async () => {
-    const long = connector.read(await stmt(LONG), limits(4000));
+    // Guarded first (the guard's workers may still be starting): this measures the runners alone.
+    const [longStmt, shortStmt, writeStmt] = await Promise.all([
+      stmt(LONG),
+      stmt('SELECT id, status FROM orders WHERE id = ?', [7]),
+      stmt('UPDATE orders SET status = ? WHERE id = ?', ['paid', 8]),
+    ]);
+    const long = connector.read(longStmt, limits(4000));
     const settled = { long: false };
     void long.catch(() => {}).finally(() => (settled.long = true));
     // Give the long statement time to start on its runner.
     await new Promise((r) => setTimeout(r, 300));
 
-    const short = await connector.read(await stmt('SELECT id, status FROM orders WHERE id = ?', [7]), limits(4000));
+    const short = await connector.read(shortStmt, limits(4000));
     expect(short.rows).toEqual([[7, expect.any(String)]]);
-    const written = await connector.write(await stmt('UPDATE orders SET status = ? WHERE id = ?', ['paid', 8]), limits(4000));
+    const written = await connector.write(writeStmt, limits(4000));
     expect(written.rowCount).toBe(1);
     expect(settled.long).toBe(false); // both answered while the long read was still running
 
