@@ -418,13 +418,16 @@ async function benchGuarded(
 ): Promise<{ closed: Measured; open: { rate: number; r: Measured }[]; sample: string }> {
   const { startAirlock } = await import('../../src/main/app');
   const { envKeyProvider } = await import('../../src/main/store/key-file');
+  const { DEFAULT_SETTINGS, queryLimitsOf } = await import('../../src/main/settings/settings');
   const dataDir = join(root, 'airlock');
   const airlock = await startAirlock({
     dataDir,
     port: 0,
     keyProvider: envKeyProvider(randomBytes(32).toString('hex')),
-    // Generous limits: the bench measures the path, not the limiter's refusals.
+    // Generous limits: the bench measures the path, not the limiter's refusals. Its one agent
+    // stands for many clients, so it may run as many statements at once as there are clients.
     rateLimits: [{ windowMs: 60_000, max: 1_000_000_000, label: 'minute' }],
+    queryLimits: { ...queryLimitsOf(DEFAULT_SETTINGS), agentConcurrency: 1024 },
   });
   try {
     const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
