@@ -304,9 +304,14 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await page.getByTestId('ask-question').fill(QUESTION);
     await page.getByTestId('ask-submit').click();
     // Part of the SQL is on screen before the whole of it has been written.
-    await page.waitForFunction(
-      `(() => { const t = document.querySelector('[data-testid="ask-tokens"]')?.textContent ?? ''; return t.length > 0 && t.length < ${content.length}; })()`,
-    );
+    // A function, never a string: Playwright evaluates a string predicate with eval inside the
+    // page, which the app's CSP (no 'unsafe-eval') refuses once polling begins.
+    await page.waitForFunction((total) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } })
+        .document;
+      const t = doc.querySelector('[data-testid="ask-tokens"]')?.textContent ?? '';
+      return t.length > 0 && t.length < total;
+    }, content.length);
     expect(await page.getByTestId('ask-stage').innerText()).toBe('The model is writing SQL');
     await shot('ask-streaming');
     await page.getByTestId('ask-answer').waitFor();

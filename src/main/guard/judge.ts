@@ -30,11 +30,17 @@ export interface Refusal {
 export type Verdict = { ok: true; value: GuardedSql } | { ok: false; error: Refusal };
 
 /**
- * Parsers that must be loaded asynchronously (WASM) before judge() can use them. Each worker
- * awaits this once before it takes its first statement.
+ * Parsers that must be loaded asynchronously (WASM) before judge() can use them, then one
+ * small statement through each parser: their code is compiled on first use, which can take
+ * longer than a statement's deadline on a busy machine. Each worker awaits this once before
+ * it reports ready, so the deadline measures statements, never the worker's start.
  */
 export async function loadJudge(): Promise<void> {
   await loadPgParser();
+  const warmSchema = { tables: new Map(), defaultSchema: null };
+  for (const dialect of ['sqlite', 'mysql', 'postgres'] as const) {
+    judge('SELECT a, count(*) FROM t WHERE b = 1 AND c IN (2, 3) GROUP BY a ORDER BY a', dialect, warmSchema);
+  }
 }
 
 export function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdict {
