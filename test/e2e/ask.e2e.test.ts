@@ -296,8 +296,11 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     await shot('semantic-yaml-error', true);
   });
 
-  it('streams: the stage and the model\'s SQL appear while it writes, then the answer', async () => {
-    const content = JSON.stringify({ sql: ANSWER_SQL, explanation: 'Counts the orders in each status.' });
+  it("streams: the stage and the model's SQL appear while it writes, then the answer", async () => {
+    const content = JSON.stringify({
+      sql: ANSWER_SQL,
+      explanation: 'Counts the orders in each status.',
+    });
     const pieces = content.match(/.{1,12}/g)!;
     ollama.reply({ content, chunks: pieces, chunkDelayMs: 150 });
     await go('/ask');
@@ -307,8 +310,11 @@ describe('asking in plain language, and the semantic layer editor', { timeout: 1
     // A function, never a string: Playwright evaluates a string predicate with eval inside the
     // page, which the app's CSP (no 'unsafe-eval') refuses once polling begins.
     await page.waitForFunction((total) => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } })
-        .document;
+      const doc = (
+        globalThis as unknown as {
+          document: { querySelector(s: string): { textContent: string | null } | null };
+        }
+      ).document;
       const t = doc.querySelector('[data-testid="ask-tokens"]')?.textContent ?? '';
       return t.length > 0 && t.length < total;
     }, content.length);

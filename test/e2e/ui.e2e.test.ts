@@ -226,7 +226,9 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     // Predicates are functions, never strings: Playwright evaluates a string with eval inside
     // the page, which the app's CSP (no 'unsafe-eval') refuses as soon as polling begins.
     await page.waitForFunction(() =>
-      (globalThis as unknown as { location: { hash: string } }).location.hash.includes('status=denied'),
+      (globalThis as unknown as { location: { hash: string } }).location.hash.includes(
+        'status=denied',
+      ),
     );
     await page.locator('[data-testid="audit-results"][data-stale="false"]').waitFor();
     // Fails by timeout if an allowed entry is still listed once the filtered page is shown.
@@ -234,10 +236,14 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
       () => {
         const doc = (
           globalThis as unknown as {
-            document: { querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null }> };
+            document: {
+              querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null }>;
+            };
           }
         ).document;
-        const statuses = Array.from(doc.querySelectorAll('tr[data-status]')).map((r) => r.getAttribute('data-status'));
+        const statuses = Array.from(doc.querySelectorAll('tr[data-status]')).map((r) =>
+          r.getAttribute('data-status'),
+        );
         return statuses.length > 0 && statuses.every((st) => st === 'denied');
       },
       null,
