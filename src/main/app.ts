@@ -19,7 +19,9 @@ export interface StartedAirlock extends RunningAirlock {
 }
 
 /** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
-export async function startAirlock(options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>): Promise<StartedAirlock> {
+export async function startAirlock(
+  options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
+): Promise<StartedAirlock> {
   // Checked before anything starts: a refused token must not leave threads or runners behind.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const adminToken = ensureAdminToken(options.dataDir);

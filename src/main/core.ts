@@ -22,11 +22,17 @@ import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
 
 /** The bundled demo database, found from the source tree or the built app. */
 export function demoDatabasePath(): string {
-  for (const rel of ['../../resources/demo.db', '../../../resources/demo.db', '../resources/demo.db']) {
+  for (const rel of [
+    '../../resources/demo.db',
+    '../../../resources/demo.db',
+    '../resources/demo.db',
+  ]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('the bundled demo database (resources/demo.db) is missing from this installation');
+  throw new Error(
+    'the bundled demo database (resources/demo.db) is missing from this installation',
+  );
 }
 
 export interface CoreOptions {
@@ -67,7 +73,11 @@ export interface Core {
   /** The limits in force: the settings, unless the shell fixed them (tests, benchmarks). */
   queryLimits(): QueryLimits;
   /** Records an administrative change in the audit log. */
-  auditAdmin(action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>): Promise<number>;
+  auditAdmin(
+    action: string,
+    details: Record<string, unknown>,
+    extra?: Partial<AuditRecord>,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -106,8 +116,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   warmGuard();
   key.fill(0);
   const settings = new SettingsRepo(db);
-  const queryLimits = (): QueryLimits => ({ ...queryLimitsOf(settings.get()), ...options.queryLimits });
-  const rateLimiter = new SlidingWindowLimiter(options.rateLimits ?? rateLimitsOf(settings.get()), () => clock.now().getTime());
+  const queryLimits = (): QueryLimits => ({
+    ...queryLimitsOf(settings.get()),
+    ...options.queryLimits,
+  });
+  const rateLimiter = new SlidingWindowLimiter(
+    options.rateLimits ?? rateLimitsOf(settings.get()),
+    () => clock.now().getTime(),
+  );
   if (!options.rateLimits) settings.onChange((s) => rateLimiter.setLimits(rateLimitsOf(s)));
   const queries = new QueryService({
     connections,
@@ -125,7 +141,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     auditAdmin: (...args) => core.auditAdmin(...args),
     agentQueries: queries,
     // The same query path, for an analyst's grants (or "as agent X"): nothing is re-implemented.
-    queriesWith: (g, auditLog) => new QueryService({ connections, audit: auditLog, grantsOf: () => g, limits: queryLimits, clock }),
+    queriesWith: (g, auditLog) =>
+      new QueryService({
+        connections,
+        audit: auditLog,
+        grantsOf: () => g,
+        limits: queryLimits,
+        clock,
+      }),
     ...(options.nl ? { config: options.nl } : {}),
   });
   const core: Core = {
@@ -134,7 +157,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     storePath: path,
     async storeKey() {
       const k = await options.keyProvider.load();
-      if (!k) throw new Error(`the store key is no longer available from ${options.keyProvider.source}`);
+      if (!k)
+        throw new Error(`the store key is no longer available from ${options.keyProvider.source}`);
       return k;
     },
     clock,
@@ -182,7 +206,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   try {
     if (options.demo !== false && !connections.get('demo')) {
       await connections.ensureDemo(options.dataDir, demoDatabasePath());
-      await core.auditAdmin('connection.create', { name: 'demo', kind: 'sqlite', bundled: true }, { connection: 'demo' });
+      await core.auditAdmin(
+        'connection.create',
+        { name: 'demo', kind: 'sqlite', bundled: true },
+        { connection: 'demo' },
+      );
     }
   } catch (e) {
     await core.close();

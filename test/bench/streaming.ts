@@ -49,7 +49,9 @@ async function direct(n: number, serialize: boolean) {
     let rows = 0;
     let bytes = 0;
     for (;;) {
-      const batch = await new Promise<unknown[][]>((resolve, reject) => cursor.read(5000, (e, r) => (e ? reject(e) : resolve(r))));
+      const batch = await new Promise<unknown[][]>((resolve, reject) =>
+        cursor.read(5000, (e, r) => (e ? reject(e) : resolve(r))),
+      );
       if (batch.length === 0) break;
       rows += batch.length;
       if (serialize) for (const r of batch) bytes += JSON.stringify(r).length + 1;
@@ -62,7 +64,13 @@ async function direct(n: number, serialize: boolean) {
   const { rows, bytes } = await read(n);
   const ms = performance.now() - started;
   await c.end();
-  process.send!({ rows, bytes, ms, maxRssKb: process.resourceUsage().maxRSS, baselineKb: baseline });
+  process.send!({
+    rows,
+    bytes,
+    ms,
+    maxRssKb: process.resourceUsage().maxRSS,
+    baselineKb: baseline,
+  });
 }
 
 // ── child: the Airlock server ────────────────────────────────────────────────────────────
@@ -78,14 +86,18 @@ async function server() {
   });
   const baseline = process.resourceUsage().maxRSS;
   process.on('message', async (m: string) => {
-    if (m === 'rss') process.send!({ maxRssKb: process.resourceUsage().maxRSS, baselineKb: baseline });
+    if (m === 'rss')
+      process.send!({ maxRssKb: process.resourceUsage().maxRSS, baselineKb: baseline });
     if (m === 'stop') {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
       process.exit(0);
     }
   });
-  process.send!({ port: running.port, adminToken: readFileSync(running.adminTokenPath, 'utf8').trim() });
+  process.send!({
+    port: running.port,
+    adminToken: readFileSync(running.adminTokenPath, 'utf8').trim(),
+  });
 }
 
 // ── parent ───────────────────────────────────────────────────────────────────────────────
@@ -98,25 +110,51 @@ function child<T>(args: string[]): { proc: ChildProcess; first: Promise<T> } {
   return { proc, first };
 }
 
-function request(port: number, path: string, token: string, body: unknown, accept = 'application/json'): Promise<{ status: number; text: string }> {
+function request(
+  port: number,
+  path: string,
+  token: string,
+  body: unknown,
+  accept = 'application/json',
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
 /** Streams the query, keeping nothing but counts (and the last line, which holds the audit id). */
-function streamQuery(port: number, key: string, n: number, accept: string): Promise<{ ms: number; bytes: number; lines: number; tail: string; status: number }> {
+function streamQuery(
+  port: number,
+  key: string,
+  n: number,
+  accept: string,
+): Promise<{ ms: number; bytes: number; lines: number; tail: string; status: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/v1/query', method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/query',
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept },
+      },
       (res) => {
         let bytes = 0;
         let lines = 0;
@@ -126,7 +164,15 @@ function streamQuery(port: number, key: string, n: number, accept: string): Prom
           for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
           tail = (tail + chunk.toString('utf8', Math.max(0, chunk.length - 300))).slice(-300);
         });
-        res.on('end', () => resolve({ ms: performance.now() - started, bytes, lines, tail, status: res.statusCode ?? 0 }));
+        res.on('end', () =>
+          resolve({
+            ms: performance.now() - started,
+            bytes,
+            lines,
+            tail,
+            status: res.statusCode ?? 0,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -158,7 +204,8 @@ async function drop() {
 }
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
+const rate = (rows: number, ms: number) =>
+  `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
 
 async function main() {
   console.log(`seeding ${MAX.toLocaleString('en-US')} rows into ${DB} …`);
@@ -166,26 +213,64 @@ async function main() {
   const results: string[] = [];
   try {
     for (const n of SIZES) {
-      const bare = await child<{ rows: number; ms: number; maxRssKb: number; baselineKb: number }>(['direct', String(n), 'bare']).first;
-      const dir = await child<{ rows: number; bytes: number; ms: number; maxRssKb: number; baselineKb: number }>(['direct', String(n), 'json']).first;
-      const runs: Record<string, { ms: number; bytes: number; lines: number; tail: string; status: number }> = {};
+      const bare = await child<{ rows: number; ms: number; maxRssKb: number; baselineKb: number }>([
+        'direct',
+        String(n),
+        'bare',
+      ]).first;
+      const dir = await child<{
+        rows: number;
+        bytes: number;
+        ms: number;
+        maxRssKb: number;
+        baselineKb: number;
+      }>(['direct', String(n), 'json']).first;
+      const runs: Record<
+        string,
+        { ms: number; bytes: number; lines: number; tail: string; status: number }
+      > = {};
       let serverRss = { maxRssKb: 0, baselineKb: 0 };
       for (const accept of ['application/x-ndjson', 'application/json']) {
         const { proc, first } = child<{ port: number; adminToken: string }>(['server']);
         const { port, adminToken } = await first;
-        const conn = await request(port, '/v1/admin/connections', adminToken, { name: 'bench', kind: 'postgres', url: DB_URL });
+        const conn = await request(port, '/v1/admin/connections', adminToken, {
+          name: 'bench',
+          kind: 'postgres',
+          url: DB_URL,
+        });
         if (conn.status !== 201) throw new Error(`connection: ${conn.status} ${conn.text}`);
-        const agent = JSON.parse((await request(port, '/v1/admin/agents', adminToken, { name: 'exporter' })).text) as { id: string; apiKey: string };
+        const agent = JSON.parse(
+          (await request(port, '/v1/admin/agents', adminToken, { name: 'exporter' })).text,
+        ) as { id: string; apiKey: string };
         await new Promise<void>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port, path: `/v1/admin/agents/${agent.id}/grants`, method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' } }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`grants: ${res.statusCode}`))));
-          });
-          req.end(JSON.stringify({ grants: [{ connection: 'bench', table: 'bench_rows', actions: ['read', 'export'] }] }));
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port,
+              path: `/v1/admin/agents/${agent.id}/grants`,
+              method: 'PUT',
+              headers: {
+                authorization: `Bearer ${adminToken}`,
+                'content-type': 'application/json',
+              },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () =>
+                res.statusCode === 200 ? resolve() : reject(new Error(`grants: ${res.statusCode}`)),
+              );
+            },
+          );
+          req.end(
+            JSON.stringify({
+              grants: [{ connection: 'bench', table: 'bench_rows', actions: ['read', 'export'] }],
+            }),
+          );
         });
         await streamQuery(port, agent.apiKey, WARMUP, accept);
         const run = await streamQuery(port, agent.apiKey, n, accept);
-        if (run.status !== 200 || !/"auditId":\d+/.test(run.tail)) throw new Error(`stream failed: ${run.status} …${run.tail}`);
+        if (run.status !== 200 || !/"auditId":\d+/.test(run.tail))
+          throw new Error(`stream failed: ${run.status} …${run.tail}`);
         runs[accept] = run;
         const rss = await new Promise<{ maxRssKb: number; baselineKb: number }>((resolve) => {
           proc.once('message', (m) => resolve(m as { maxRssKb: number; baselineKb: number }));

@@ -22,26 +22,34 @@ const errorShape = (body: unknown) => {
 
 beforeAll(async () => {
   t = await startTestAirlock();
-  ({ apiKey: key } = await t.createAgent('edge-agent', [{ connection: 'demo', table: 'products', actions: ['read'] }]));
+  ({ apiKey: key } = await t.createAgent('edge-agent', [
+    { connection: 'demo', table: 'products', actions: ['read'] },
+  ]));
 });
 afterAll(async () => t?.close());
 
 describe('strings that are not well-formed Unicode', () => {
   const LONE = ['\ud800', 'a\udfffb', 'x\ud83d', '\udc00\ud800'];
 
-  it.each(LONE)('a lone surrogate in a statement is refused at validation, and the chain stays intact (%j)', async (bad) => {
-    const res = await t.request({
-      method: 'POST',
-      url: '/v1/query',
-      token: key,
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ connection: 'demo', sql: `SELECT name FROM products WHERE name = '${bad}'` }),
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.code).toBe('VALIDATION_FAILED');
-    expect(res.json().error.message).toMatch(/well-formed|surrogate/i);
-    expect(verifyAuditChain(t.core.db).ok).toBe(true);
-  });
+  it.each(LONE)(
+    'a lone surrogate in a statement is refused at validation, and the chain stays intact (%j)',
+    async (bad) => {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/query',
+        token: key,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          connection: 'demo',
+          sql: `SELECT name FROM products WHERE name = '${bad}'`,
+        }),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(res.json().error.message).toMatch(/well-formed|surrogate/i);
+      expect(verifyAuditChain(t.core.db).ok).toBe(true);
+    },
+  );
 
   it('a lone surrogate in an object key is refused too', async () => {
     const res = await t.request({
@@ -56,7 +64,11 @@ describe('strings that are not well-formed Unicode', () => {
   });
 
   it('an audit record carrying a lone surrogate (from any door) still verifies', async () => {
-    await t.core.auditAdmin('edge.test', { note: 'bad \ud800 text', ['k\udc00']: 'v' }, { statement: 'SELECT \udfff' });
+    await t.core.auditAdmin(
+      'edge.test',
+      { note: 'bad \ud800 text', ['k\udc00']: 'v' },
+      { statement: 'SELECT \udfff' },
+    );
     expect(verifyAuditChain(t.core.db).ok).toBe(true);
   });
 
@@ -68,16 +80,31 @@ describe('strings that are not well-formed Unicode', () => {
 });
 
 describe('bodies that are JSON but not objects', () => {
-  it.each(['"str"', '1', 'true', 'null', '[]', '[1,2]'])('POST /v1/query with %s answers 400 in the error shape', async (payload) => {
-    const res = await t.request({ method: 'POST', url: '/v1/query', token: key, headers: { 'content-type': 'application/json' }, payload });
-    expect(res.statusCode).toBe(400);
-    errorShape(res.json());
-    expect(res.json().error.code).toBe('VALIDATION_FAILED');
-    expect(typeof res.json().auditId).toBe('number');
-  });
+  it.each(['"str"', '1', 'true', 'null', '[]', '[1,2]'])(
+    'POST /v1/query with %s answers 400 in the error shape',
+    async (payload) => {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/query',
+        token: key,
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      errorShape(res.json());
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(typeof res.json().auditId).toBe('number');
+    },
+  );
 
   it.each(['"str"', '1', 'false'])('an admin route with %s answers 400', async (payload) => {
-    const res = await t.request({ method: 'POST', url: '/v1/admin/agents', token: t.adminToken, headers: { 'content-type': 'application/json' }, payload });
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/admin/agents',
+      token: t.adminToken,
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
     expect(res.statusCode).toBe(400);
     errorShape(res.json());
   });
@@ -94,7 +121,11 @@ describe('malformed and over-long URLs', () => {
   });
 
   it('an over-long path parameter answers in the error shape', async () => {
-    const res = await t.request({ method: 'GET', url: `/v1/connections/${'a'.repeat(5000)}/tables`, token: key });
+    const res = await t.request({
+      method: 'GET',
+      url: `/v1/connections/${'a'.repeat(5000)}/tables`,
+      token: key,
+    });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
     errorShape(res.json());
@@ -105,15 +136,27 @@ describe('malformed and over-long URLs', () => {
 
 describe('answer and audit size stay bounded', () => {
   it('60,000 unknown keys give a small error and a small audit entry', async () => {
-    const body: Record<string, number> = { connection: 'demo' as unknown as number, sql: 'SELECT 1' as unknown as number };
+    const body: Record<string, number> = {
+      connection: 'demo' as unknown as number,
+      sql: 'SELECT 1' as unknown as number,
+    };
     for (let i = 0; i < 60_000; i++) body[`k${i}`] = i;
     const payload = JSON.stringify(body);
     expect(payload.length).toBeLessThan(1024 * 1024);
-    const res = await t.request({ method: 'POST', url: '/v1/query', token: key, headers: { 'content-type': 'application/json' }, payload });
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/query',
+      token: key,
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body.length).toBeLessThan(8 * 1024);
     const { auditId } = res.json() as { auditId: number };
-    const row = t.core.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(auditId) as Record<string, unknown>;
+    const row = t.core.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(auditId) as Record<
+      string,
+      unknown
+    >;
     expect(JSON.stringify(row).length).toBeLessThan(8 * 1024);
   });
 
@@ -122,7 +165,11 @@ describe('answer and audit size stay bounded', () => {
       method: 'POST',
       url: '/v1/query',
       token: key,
-      payload: { connection: 'demo', sql: 'SELECT 1', params: Array.from({ length: 8000 }, () => ({ a: [1] })) },
+      payload: {
+        connection: 'demo',
+        sql: 'SELECT 1',
+        params: Array.from({ length: 8000 }, () => ({ a: [1] })),
+      },
     });
     expect(res.statusCode).toBe(400);
     expect(res.body.length).toBeLessThan(8 * 1024);
@@ -136,10 +183,16 @@ describe('paths that are neither the API nor a UI page', () => {
     const dir = tempDir('airlock-renderer-');
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Airlock UI</title>');
-    withUi = await buildServer({ core: t.core, adminToken: t.adminToken, port: 7717, rendererDir: dir });
+    withUi = await buildServer({
+      core: t.core,
+      adminToken: t.adminToken,
+      port: 7717,
+      rendererDir: dir,
+    });
   });
   afterAll(async () => withUi?.close());
-  const get = (url: string) => withUi.inject({ method: 'GET', url, headers: { host: '127.0.0.1:7717', accept: 'text/html' } });
+  const get = (url: string) =>
+    withUi.inject({ method: 'GET', url, headers: { host: '127.0.0.1:7717', accept: 'text/html' } });
 
   it('/metrics without the admin token is a 401 in the error shape, never the UI page', async () => {
     const res = await get('/metrics');
@@ -147,20 +200,32 @@ describe('paths that are neither the API nor a UI page', () => {
     errorShape(res.json());
   });
 
-  it.each(['/healthz', '/admin', '/.env', '/wp-login', '/agentsx', '/v1', '/mcpx'])('%s answers 404 in the error shape', async (url) => {
-    const res = await get(url);
-    expect(res.statusCode).toBe(404);
-    errorShape(res.json());
-  });
-
-  it.each(['/', '/agents', '/agents/abc', '/audit', '/workbench', '/ask', '/settings', '/setup', '/connections/demo', '/semantic/demo', '/agents/abc/grants'])(
-    '%s is a UI page',
+  it.each(['/healthz', '/admin', '/.env', '/wp-login', '/agentsx', '/v1', '/mcpx'])(
+    '%s answers 404 in the error shape',
     async (url) => {
       const res = await get(url);
-      expect(res.statusCode).toBe(200);
-      expect(res.body).toContain('Airlock UI');
+      expect(res.statusCode).toBe(404);
+      errorShape(res.json());
     },
   );
+
+  it.each([
+    '/',
+    '/agents',
+    '/agents/abc',
+    '/audit',
+    '/workbench',
+    '/ask',
+    '/settings',
+    '/setup',
+    '/connections/demo',
+    '/semantic/demo',
+    '/agents/abc/grants',
+  ])('%s is a UI page', async (url) => {
+    const res = await get(url);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Airlock UI');
+  });
 });
 
 describe("the new agent's first request (setup wizard, key reveal)", () => {
@@ -169,7 +234,11 @@ describe("the new agent's first request (setup wizard, key reveal)", () => {
     const text = curlFirstCall('http://127.0.0.1:7717', apiKey);
     const url = /curl (\S+)/.exec(text)![1]!;
     const auth = /-H 'Authorization: ([^']+)'/.exec(text)![1]!;
-    const res = await t.request({ method: 'GET', url: new URL(url).pathname, headers: { authorization: auth } });
+    const res = await t.request({
+      method: 'GET',
+      url: new URL(url).pathname,
+      headers: { authorization: auth },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ connections: [] });
   });

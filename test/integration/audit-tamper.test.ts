@@ -25,13 +25,23 @@ interface Run {
 }
 
 function airlock(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, AIRLOCK_STORE_KEY: undefined, AIRLOCK_HOME: undefined, ...env };
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    AIRLOCK_STORE_KEY: undefined,
+    AIRLOCK_HOME: undefined,
+    ...env,
+  };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   return new Promise((resolve) => {
-    execFile(AIRLOCK, args, { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      AIRLOCK,
+      args,
+      { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -50,16 +60,28 @@ beforeAll(async () => {
   const t = await startTestAirlock({ dataDir: source });
   keyHex = t.storeKeyHex;
   try {
-    const reader = await t.createAgent('reader', [{ connection: 'demo', table: 'orders', actions: ['read'] }]);
-    const writer = await t.createAgent('writer', [{ connection: 'demo', table: 'orders', actions: ['read', 'write'] }]);
-    expect((await t.query(reader.apiKey, 'SELECT id, total FROM orders WHERE id = ?', [1])).statusCode).toBe(200);
+    const reader = await t.createAgent('reader', [
+      { connection: 'demo', table: 'orders', actions: ['read'] },
+    ]);
+    const writer = await t.createAgent('writer', [
+      { connection: 'demo', table: 'orders', actions: ['read', 'write'] },
+    ]);
+    expect(
+      (await t.query(reader.apiKey, 'SELECT id, total FROM orders WHERE id = ?', [1])).statusCode,
+    ).toBe(200);
     expect((await t.query(reader.apiKey, 'SELECT salary FROM employees')).statusCode).toBe(403);
-    expect((await t.query(reader.apiKey, 'SELECT status FROM orders WHERE id = 3')).statusCode).toBe(200);
-    expect((await t.query(writer.apiKey, "UPDATE orders SET status = 'paid' WHERE id = ?", [2])).statusCode).toBe(200);
+    expect(
+      (await t.query(reader.apiKey, 'SELECT status FROM orders WHERE id = 3')).statusCode,
+    ).toBe(200);
+    expect(
+      (await t.query(writer.apiKey, "UPDATE orders SET status = 'paid' WHERE id = ?", [2]))
+        .statusCode,
+    ).toBe(200);
     expect((await t.query(reader.apiKey, 'DELETE FROM orders')).statusCode).toBe(403);
     expect((await t.admin('DELETE', `/v1/admin/agents/${reader.id}`)).statusCode).toBe(200);
     expect((await t.query(reader.apiKey, 'SELECT id FROM orders')).statusCode).toBe(401);
-    entryCount = (t.core.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+    entryCount = (t.core.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number })
+      .n;
   } finally {
     await t.close();
   }
@@ -88,7 +110,23 @@ function openRaw(dir: string, hex = keyHex): Db {
   return db;
 }
 
-const COLUMNS = ['time', 'actor', 'action', 'connection', 'statement', 'params_hash', 'decision', 'rule', 'reason', 'status', 'row_count', 'latency_ms', 'details', 'leaf_hash', 'chain_hash'] as const;
+const COLUMNS = [
+  'time',
+  'actor',
+  'action',
+  'connection',
+  'statement',
+  'params_hash',
+  'decision',
+  'rule',
+  'reason',
+  'status',
+  'row_count',
+  'latency_ms',
+  'details',
+  'leaf_hash',
+  'chain_hash',
+] as const;
 
 function row(db: Db, id: number): AuditRow {
   const r = db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow | undefined;
@@ -97,7 +135,9 @@ function row(db: Db, id: number): AuditRow {
 }
 
 function writeRow(db: Db, id: number, r: AuditRow): void {
-  db.prepare(`UPDATE audit_log SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...r, id });
+  db.prepare(
+    `UPDATE audit_log SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+  ).run({ ...r, id });
 }
 
 /** Copies the store, drops the append-only triggers (after proving they work), applies `edit`. */
@@ -105,7 +145,9 @@ function tampered(edit: (db: Db) => void): string {
   const d = copyStore();
   const db = openRaw(d);
   try {
-    expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = 2").run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = 2").run()).toThrow(
+      /append-only/,
+    );
     expect(() => db.prepare('DELETE FROM audit_log WHERE id = 2').run()).toThrow(/append-only/);
     db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
     edit(db);
@@ -115,7 +157,8 @@ function tampered(edit: (db: Db) => void): string {
   return d;
 }
 
-const verify = (dir: string, extra: string[] = []) => airlock(['audit', 'verify', '--data-dir', dir, ...extra], { AIRLOCK_STORE_KEY: keyHex });
+const verify = (dir: string, extra: string[] = []) =>
+  airlock(['audit', 'verify', '--data-dir', dir, ...extra], { AIRLOCK_STORE_KEY: keyHex });
 
 function expectBrokenAt(r: Run, id: number) {
   expect(r.code, r.stderr).toBe(1);
@@ -139,7 +182,16 @@ describe('audit verify on an intact store', () => {
     const headHash = row(db, entryCount).chain_hash;
     db.close();
     // The clean stop signed a checkpoint at the head.
-    expect(AuditVerifyResult.strict().parse(out)).toEqual({ ok: true, entries: entryCount, firstBroken: null, problem: null, headSeq: entryCount, headHash, checkpoints: 1, purged: 0 });
+    expect(AuditVerifyResult.strict().parse(out)).toEqual({
+      ok: true,
+      entries: entryCount,
+      firstBroken: null,
+      problem: null,
+      headSeq: entryCount,
+      headHash,
+      checkpoints: 1,
+      purged: 0,
+    });
   });
 
   it('does not change the store', async () => {
@@ -147,7 +199,9 @@ describe('audit verify on an intact store', () => {
     await verify(d);
     const db = openRaw(d);
     try {
-      expect((db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n).toBe(entryCount);
+      expect((db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n).toBe(
+        entryCount,
+      );
     } finally {
       db.close();
     }
@@ -159,7 +213,11 @@ describe('audit verify finds each kind of tampering and names the first broken e
 
   it('one field of a middle entry changed', async () => {
     const k = middle();
-    const d = tampered((db) => db.prepare("UPDATE audit_log SET status = 'allowed', reason = 'nothing to see' WHERE id = ?").run(k));
+    const d = tampered((db) =>
+      db
+        .prepare("UPDATE audit_log SET status = 'allowed', reason = 'nothing to see' WHERE id = ?")
+        .run(k),
+    );
     expectBrokenAt(await verify(d), k);
     const j = AuditVerifyResult.strict().parse(JSON.parse((await verify(d, ['--json'])).stdout));
     expect(j).toMatchObject({ ok: false, firstBroken: k, entries: k - 1 });
@@ -167,7 +225,9 @@ describe('audit verify finds each kind of tampering and names the first broken e
   });
 
   it('a row count changed by one (numeric field)', async () => {
-    const d = tampered((db) => db.prepare('UPDATE audit_log SET row_count = coalesce(row_count, 0) + 1 WHERE id = 3').run());
+    const d = tampered((db) =>
+      db.prepare('UPDATE audit_log SET row_count = coalesce(row_count, 0) + 1 WHERE id = 3').run(),
+    );
     expectBrokenAt(await verify(d), 3);
   });
 
@@ -177,7 +237,11 @@ describe('audit verify finds each kind of tampering and names the first broken e
       const r = row(db, k);
       if (r.details === null) throw new Error('entry 2 has no details');
       const parsed = JSON.parse(r.details) as Record<string, unknown>;
-      const reordered = JSON.stringify(Object.fromEntries(Object.entries(parsed).reverse()), null, 2);
+      const reordered = JSON.stringify(
+        Object.fromEntries(Object.entries(parsed).reverse()),
+        null,
+        2,
+      );
       db.prepare('UPDATE audit_log SET details = ? WHERE id = ?').run(reordered, k);
     });
     const r = await verify(d);
@@ -225,7 +289,9 @@ describe('audit verify finds each kind of tampering and names the first broken e
   });
 
   it('the last three entries deleted', async () => {
-    const d = tampered((db) => db.prepare('DELETE FROM audit_log WHERE id > ?').run(entryCount - 3));
+    const d = tampered((db) =>
+      db.prepare('DELETE FROM audit_log WHERE id > ?').run(entryCount - 3),
+    );
     expectBrokenAt(await verify(d), entryCount - 2);
   });
 
@@ -263,7 +329,9 @@ describe('audit verify finds each kind of tampering and names the first broken e
       const forged = { ...last, reason: 'forged' };
       forged.leaf_hash = leafHash(entryCount + 1, rowToRecord(forged));
       forged.chain_hash = chainHash(last.chain_hash, forged.leaf_hash);
-      db.prepare(`INSERT INTO audit_log (id, ${COLUMNS.join(', ')}) VALUES (@id, ${COLUMNS.map((c) => `@${c}`).join(', ')})`).run({ ...forged, id: entryCount + 1 });
+      db.prepare(
+        `INSERT INTO audit_log (id, ${COLUMNS.join(', ')}) VALUES (@id, ${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      ).run({ ...forged, id: entryCount + 1 });
     });
     // The forged entry links to the chain, but the head (written with every batch) does not know it.
     const r = await verify(d);
@@ -281,7 +349,9 @@ describe('audit verify finds each kind of tampering and names the first broken e
 
 describe('audit verify usage and store errors (exit 2, a clear message, no stack trace)', () => {
   it('an unknown option', async () => {
-    const r = await airlock(['audit', 'verify', '--data-dir', copyStore(), '--bogus'], { AIRLOCK_STORE_KEY: keyHex });
+    const r = await airlock(['audit', 'verify', '--data-dir', copyStore(), '--bogus'], {
+      AIRLOCK_STORE_KEY: keyHex,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--bogus'");
     noStackTrace(r);
@@ -332,7 +402,9 @@ describe('audit verify usage and store errors (exit 2, a clear message, no stack
   });
 
   it('the wrong key', async () => {
-    const r = await airlock(['audit', 'verify', '--data-dir', copyStore()], { AIRLOCK_STORE_KEY: randomBytes(32).toString('hex') });
+    const r = await airlock(['audit', 'verify', '--data-dir', copyStore()], {
+      AIRLOCK_STORE_KEY: randomBytes(32).toString('hex'),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot be opened with the key from AIRLOCK_STORE_KEY/);
     expect(r.stdout).toBe('');
@@ -340,7 +412,9 @@ describe('audit verify usage and store errors (exit 2, a clear message, no stack
   });
 
   it('a malformed key', async () => {
-    const r = await airlock(['audit', 'verify', '--data-dir', copyStore()], { AIRLOCK_STORE_KEY: 'xyz' });
+    const r = await airlock(['audit', 'verify', '--data-dir', copyStore()], {
+      AIRLOCK_STORE_KEY: 'xyz',
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/64 hexadecimal/);
     noStackTrace(r);

@@ -30,7 +30,9 @@ afterAll(async () => t?.close());
 describe('the admin routes under concurrent changes', () => {
   it('two creates with one name: one 201, one 409, no 500', async () => {
     const [a, b] = await Promise.all(
-      [demoCopy(), demoCopy()].map((path) => t.admin('POST', '/v1/admin/connections', { name: 'twin', kind: 'sqlite', path })),
+      [demoCopy(), demoCopy()].map((path) =>
+        t.admin('POST', '/v1/admin/connections', { name: 'twin', kind: 'sqlite', path }),
+      ),
     );
     expect([a!.statusCode, b!.statusCode].sort()).toEqual([201, 409]);
     const conflict = [a!, b!].find((r) => r.statusCode === 409)!;
@@ -40,19 +42,29 @@ describe('the admin routes under concurrent changes', () => {
 
   it('two renames of one connection at once: one 200, the other 404, no 500', async () => {
     const path = demoCopy();
-    expect((await t.admin('POST', '/v1/admin/connections', { name: 'before', kind: 'sqlite', path })).statusCode).toBe(201);
+    expect(
+      (await t.admin('POST', '/v1/admin/connections', { name: 'before', kind: 'sqlite', path }))
+        .statusCode,
+    ).toBe(201);
     const [a, b] = await Promise.all(
-      ['after-a', 'after-b'].map((name) => t.admin('PUT', '/v1/admin/connections/before', { name, kind: 'sqlite', path })),
+      ['after-a', 'after-b'].map((name) =>
+        t.admin('PUT', '/v1/admin/connections/before', { name, kind: 'sqlite', path }),
+      ),
     );
     expect([a!.statusCode, b!.statusCode].sort()).toEqual([200, 404]);
-    const names = (await t.admin('GET', '/v1/admin/connections')).json().connections.map((c: { name: string }) => c.name);
+    const names = (await t.admin('GET', '/v1/admin/connections'))
+      .json()
+      .connections.map((c: { name: string }) => c.name);
     expect(names.filter((x: string) => x.startsWith('after-'))).toHaveLength(1);
     expect(names).not.toContain('before');
   });
 
   it('a rename and a remove at once leave one consistent outcome', async () => {
     const path = demoCopy();
-    expect((await t.admin('POST', '/v1/admin/connections', { name: 'moving', kind: 'sqlite', path })).statusCode).toBe(201);
+    expect(
+      (await t.admin('POST', '/v1/admin/connections', { name: 'moving', kind: 'sqlite', path }))
+        .statusCode,
+    ).toBe(201);
     const [put, del] = await Promise.all([
       t.admin('PUT', '/v1/admin/connections/moving', { name: 'moved', kind: 'sqlite', path }),
       t.admin('DELETE', '/v1/admin/connections/moving'),
@@ -82,7 +94,11 @@ class Tracking extends Connections {
 
 describe('the registry', () => {
   it('a connector asked for while the connection is being replaced is the new one, and every connector made is closed at the end', async () => {
-    const reg = new Tracking(t.core.db, (t.core.connections as unknown as { secrets: never }).secrets, t.core.clock);
+    const reg = new Tracking(
+      t.core.db,
+      (t.core.connections as unknown as { secrets: never }).secrets,
+      t.core.clock,
+    );
     const path = demoCopy();
     await reg.create({ name: 'swap', kind: 'sqlite', path }, t.dataDir);
     const first = reg.connector('swap');
@@ -105,6 +121,8 @@ describe('the registry', () => {
     expect(reg.made.length).toBeGreaterThanOrEqual(2);
     expect(reg.made.filter((m) => !m.closed)).toEqual([]);
     expect(() => reg.connector('swap')).toThrow(/stopping/);
-    await expect(reg.create({ name: 'late', kind: 'sqlite', path }, t.dataDir)).rejects.toThrow(/stopping/);
+    await expect(reg.create({ name: 'late', kind: 'sqlite', path }, t.dataDir)).rejects.toThrow(
+      /stopping/,
+    );
   });
 });

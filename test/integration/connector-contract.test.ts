@@ -14,19 +14,30 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createConnector } from '../../src/main/connectors/registry';
-import type { CheckedStatement, Connector, QueryLimits, SqlParams } from '../../src/main/connectors/types';
+import type {
+  CheckedStatement,
+  Connector,
+  QueryLimits,
+  SqlParams,
+} from '../../src/main/connectors/types';
 import { guardSql } from '../../src/main/guard/guard';
 import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
 import type { ConnectionKind } from '../../src/shared/domain';
 import { AirlockError } from '../../src/shared/errors';
 import { DEMO_DB, demoDbName, dropDemo, seedDemo } from '../helpers/demo-seed';
 import { tempDir } from '../helpers/harness';
-import { SERVICE_URL, describeWithService, serviceUrl, type ServiceKind } from '../helpers/services';
+import {
+  SERVICE_URL,
+  describeWithService,
+  serviceUrl,
+  type ServiceKind,
+} from '../helpers/services';
 
 const DB = demoDbName('contract');
 const LIMITS: QueryLimits = { maxRows: 10_000, maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
 /** A statement that takes minutes: a three-way cross join of 7,943 rows. */
-const LONG = '/* airlock-cancel-probe */ SELECT count(*) FROM order_items a, order_items b, order_items c';
+const LONG =
+  '/* airlock-cancel-probe */ SELECT count(*) FROM order_items a, order_items b, order_items c';
 
 interface Driver {
   kind: Exclude<ConnectionKind, 'mongodb'>;
@@ -138,7 +149,8 @@ function contract(d: Driver) {
     const g = await guardSql(sql, c.dialect, index);
     return { sql: g.sql, params, analysis: g.analysis };
   };
-  const read = async (sql: string, params?: SqlParams, limits: Partial<QueryLimits> = {}) => c.read(await stmt(sql, params), { ...LIMITS, ...limits });
+  const read = async (sql: string, params?: SqlParams, limits: Partial<QueryLimits> = {}) =>
+    c.read(await stmt(sql, params), { ...LIMITS, ...limits });
   const ph = (i: number) => (d.kind === 'postgres' ? `$${i}` : '?');
 
   beforeAll(async () => {
@@ -157,7 +169,13 @@ function contract(d: Driver) {
   });
 
   if (d.kind !== 'sqlite') {
-    const url = (over: { user?: string; password?: string; host?: string; db?: string; query?: string }) => {
+    const url = (over: {
+      user?: string;
+      password?: string;
+      host?: string;
+      db?: string;
+      query?: string;
+    }) => {
       const u = new URL(serviceUrl(d.kind as ServiceKind, over.db ?? DB));
       if (over.user) u.username = over.user;
       if (over.password) u.password = over.password;
@@ -176,13 +194,22 @@ function contract(d: Driver) {
       }
     };
     it('phrases a wrong password or unknown user (never echoing the password)', async () => {
-      await failure(url({ user: 'airlock_nobody', password: 'Wr0ngPass' }), /authentication failed|refused user|Access denied/i);
+      await failure(
+        url({ user: 'airlock_nobody', password: 'Wr0ngPass' }),
+        /authentication failed|refused user|Access denied/i,
+      );
     });
     it('phrases a missing database', async () => {
-      await failure(url({ db: 'airlock_no_such_db' }), /database 'airlock_no_such_db' does not exist/);
+      await failure(
+        url({ db: 'airlock_no_such_db' }),
+        /database 'airlock_no_such_db' does not exist/,
+      );
     });
     it('phrases an unreachable host', async () => {
-      const e = await failure(url({ host: '127.0.0.1:1', password: 'Wr0ngPass' }), /cannot reach 127\.0\.0\.1:1: nothing is listening/);
+      const e = await failure(
+        url({ host: '127.0.0.1:1', password: 'Wr0ngPass' }),
+        /cannot reach 127\.0\.0\.1:1: nothing is listening/,
+      );
       expect(e.details.cause).toBe('unreachable');
     });
     it('phrases a TLS refusal (this server runs without TLS)', async () => {
@@ -190,8 +217,12 @@ function contract(d: Driver) {
       expect(e.details.cause).toMatch(/server|tls/);
     });
     it('refuses an unreadable CA file and unknown options before connecting', async () => {
-      expect(() => make(url({ query: 'sslrootcert=/nonexistent/ca.pem' }))).toThrow(/cannot read the sslrootcert/);
-      expect(() => make(url({ query: 'sslmod=require' }))).toThrow(/unknown connection option 'sslmod'/);
+      expect(() => make(url({ query: 'sslrootcert=/nonexistent/ca.pem' }))).toThrow(
+        /cannot read the sslrootcert/,
+      );
+      expect(() => make(url({ query: 'sslmod=require' }))).toThrow(
+        /unknown connection option 'sslmod'/,
+      );
     });
     it('fails over to the next endpoint in order', async () => {
       const real = new URL(target);
@@ -221,12 +252,30 @@ function contract(d: Driver) {
   it('introspects tables, columns, types and keys', async () => {
     const tables = await c.introspect();
     const names = tables.map((t) => t.name);
-    for (const t of ['orders', 'order_items', 'employees', 'customers', 'products']) expect(names).toContain(d.t(t));
+    for (const t of ['orders', 'order_items', 'employees', 'customers', 'products'])
+      expect(names).toContain(d.t(t));
     const orders = tables.find((t) => t.name === d.t('orders'))!;
-    expect(orders.columns.map((x) => x.name)).toEqual(['id', 'customer_id', 'employee_id', 'order_date', 'status', 'total', 'ship_city', 'ship_country']);
+    expect(orders.columns.map((x) => x.name)).toEqual([
+      'id',
+      'customer_id',
+      'employee_id',
+      'order_date',
+      'status',
+      'total',
+      'ship_city',
+      'ship_country',
+    ]);
     expect(orders.columns.every((x) => x.type.length > 0)).toBe(true);
     expect(orders.primaryKey).toEqual(['id']);
-    expect(orders.foreignKeys).toEqual(expect.arrayContaining([expect.objectContaining({ columns: ['customer_id'], table: d.t('customers'), refColumns: ['id'] })]));
+    expect(orders.foreignKeys).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          columns: ['customer_id'],
+          table: d.t('customers'),
+          refColumns: ['id'],
+        }),
+      ]),
+    );
     if (d.kind !== 'sqlite') {
       expect(orders.rowEstimate).toBeGreaterThan(1000);
       expect(orders.kind).toBe('table');
@@ -248,7 +297,10 @@ function contract(d: Driver) {
 
   // ── read ───────────────────────────────────────────────────────────────────────────────
   it('reads with positional parameters and typed columns', async () => {
-    const r = await read(`SELECT id, status, total, order_date FROM orders WHERE id <= ${ph(1)} ORDER BY id`, [2]);
+    const r = await read(
+      `SELECT id, status, total, order_date FROM orders WHERE id <= ${ph(1)} ORDER BY id`,
+      [2],
+    );
     expect(r.rows).toEqual([
       [1, 'delivered', d.money('348.92'), '2023-01-01'],
       [2, 'cancelled', d.money('85.70'), '2023-01-03'],
@@ -280,29 +332,48 @@ function contract(d: Driver) {
   // ── write ──────────────────────────────────────────────────────────────────────────────
   it('writes in a transaction: UPDATE, INSERT, DELETE', async () => {
     const w = async (sql: string, params?: SqlParams) => c.write(await stmt(sql, params), LIMITS);
-    expect((await w(`UPDATE orders SET status = ${ph(1)} WHERE id = ${ph(2)}`, ['returned', 3])).rowCount).toBe(1);
+    expect(
+      (await w(`UPDATE orders SET status = ${ph(1)} WHERE id = ${ph(2)}`, ['returned', 3]))
+        .rowCount,
+    ).toBe(1);
     expect((await read('SELECT status FROM orders WHERE id = 3')).rows).toEqual([['returned']]);
     const ins = await w(
       `INSERT INTO orders (customer_id, order_date, status, total, ship_city, ship_country) VALUES (${[1, 2, 3, 4, 5, 6].map(ph).join(', ')})`,
       [1, '2025-06-01', 'pending', 12.5, 'Lisbon', 'Portugal'],
     );
     expect(ins.rowCount).toBe(1);
-    expect((await read("SELECT count(*) FROM orders WHERE ship_city = 'Lisbon' AND status = 'pending'")).rows[0]![0]).toBe(1);
-    expect((await w("DELETE FROM orders WHERE ship_city = 'Lisbon' AND status = 'pending'")).rowCount).toBe(1);
+    expect(
+      (await read("SELECT count(*) FROM orders WHERE ship_city = 'Lisbon' AND status = 'pending'"))
+        .rows[0]![0],
+    ).toBe(1);
+    expect(
+      (await w("DELETE FROM orders WHERE ship_city = 'Lisbon' AND status = 'pending'")).rowCount,
+    ).toBe(1);
   });
 
   it('a read runs read-only: the engine refuses a write smuggled past the parser', async () => {
     // Claim the UPDATE is a read (as a parse differential would): engine truth or the
     // read-only transaction must refuse it.
     const w = await stmt("UPDATE orders SET status = 'x' WHERE id = 1");
-    const lying: CheckedStatement = { ...w, analysis: { ...w.analysis, kind: 'select', action: 'read' } };
+    const lying: CheckedStatement = {
+      ...w,
+      analysis: { ...w.analysis, kind: 'select', action: 'read' },
+    };
     await expectAirlockError(c.read(lying, LIMITS), 'STATEMENT_NOT_ALLOWED');
     expect((await read('SELECT status FROM orders WHERE id = 1')).rows).toEqual([['delivered']]);
   });
 
   it('engine truth refuses a table the parser did not report', async () => {
-    const s = await stmt('SELECT o.id FROM orders o JOIN employees e ON e.id = o.employee_id WHERE o.id = 1');
-    const hidden: CheckedStatement = { ...s, analysis: { ...s.analysis, tables: s.analysis.tables.filter((t) => !t.table.endsWith('employees')) } };
+    const s = await stmt(
+      'SELECT o.id FROM orders o JOIN employees e ON e.id = o.employee_id WHERE o.id = 1',
+    );
+    const hidden: CheckedStatement = {
+      ...s,
+      analysis: {
+        ...s.analysis,
+        tables: s.analysis.tables.filter((t) => !t.table.endsWith('employees')),
+      },
+    };
     const e = await expectAirlockError(c.read(hidden, LIMITS), 'STATEMENT_NOT_ALLOWED');
     expect(e.details.layer).toBe('engine-truth');
   });
@@ -311,7 +382,13 @@ function contract(d: Driver) {
     const s = await stmt('SELECT id FROM employees WHERE salary > 100000');
     const hidden: CheckedStatement = {
       ...s,
-      analysis: { ...s.analysis, tables: s.analysis.tables.map((t) => ({ ...t, read: t.read.filter((x) => x !== 'salary') })) },
+      analysis: {
+        ...s.analysis,
+        tables: s.analysis.tables.map((t) => ({
+          ...t,
+          read: t.read.filter((x) => x !== 'salary'),
+        })),
+      },
     };
     const e = await expectAirlockError(c.read(hidden, LIMITS), 'STATEMENT_NOT_ALLOWED');
     expect(e.details.layer).toBe('engine-truth');
@@ -375,7 +452,12 @@ function contract(d: Driver) {
 
   it('stops a statement whose client went away (abort signal), on the server too', async () => {
     const ac = new AbortController();
-    const p = c.stream!(await stmt(LONG), LIMITS, { columns: () => undefined, rows: () => undefined }, ac.signal);
+    const p = c.stream!(
+      await stmt(LONG),
+      LIMITS,
+      { columns: () => undefined, rows: () => undefined },
+      ac.signal,
+    );
     if (d.running) expect(await waitFor(async () => (await d.running!()) === 1, 3000)).toBe(true);
     else await new Promise((r) => setTimeout(r, 300));
     ac.abort();
@@ -387,7 +469,13 @@ function contract(d: Driver) {
   // ── errors ─────────────────────────────────────────────────────────────────────────────
   it('reports a constraint violation as QUERY_FAILED without quoting row values', async () => {
     const e = await expectAirlockError(
-      c.write(await stmt(`INSERT INTO employees (id, first_name, last_name, email, department_id, title, hire_date, salary, national_id) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(ph).join(', ')})`, [1000, 'a', 'b', 'x@y', 1, 't', '2020-01-01', 1, '049-51-0623']), LIMITS),
+      c.write(
+        await stmt(
+          `INSERT INTO employees (id, first_name, last_name, email, department_id, title, hire_date, salary, national_id) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(ph).join(', ')})`,
+          [1000, 'a', 'b', 'x@y', 1, 't', '2020-01-01', 1, '049-51-0623'],
+        ),
+        LIMITS,
+      ),
       'QUERY_FAILED',
     );
     expect(e.message).not.toContain('049-51-0623');
@@ -395,7 +483,10 @@ function contract(d: Driver) {
 
   if (d.kind !== 'sqlite') {
     it('refuses named parameters with a clear message', async () => {
-      const e = await expectAirlockError(read('SELECT id FROM orders WHERE id = 1', { id: 1 }), 'VALIDATION_FAILED');
+      const e = await expectAirlockError(
+        read('SELECT id FROM orders WHERE id = 1', { id: 1 }),
+        'VALIDATION_FAILED',
+      );
       expect(e.message).toMatch(/positional/);
     });
   }
@@ -404,12 +495,19 @@ function contract(d: Driver) {
     const x = make();
     await x.test();
     await x.close();
-    await expectAirlockError(x.read(await stmt('SELECT id FROM orders WHERE id = 1'), LIMITS), 'CONNECTION_FAILED');
+    await expectAirlockError(
+      x.read(await stmt('SELECT id FROM orders WHERE id = 1'), LIMITS),
+      'CONNECTION_FAILED',
+    );
   });
 }
 
 import { describe } from 'vitest';
 
 describe('connector contract: SQLite', () => contract(sqlite));
-await describeWithService('postgres', 'connector contract: PostgreSQL', () => contract(serverDriver('postgres')));
-await describeWithService('mysql', 'connector contract: MariaDB', () => contract(serverDriver('mysql')));
+await describeWithService('postgres', 'connector contract: PostgreSQL', () =>
+  contract(serverDriver('postgres')),
+);
+await describeWithService('mysql', 'connector contract: MariaDB', () =>
+  contract(serverDriver('mysql')),
+);

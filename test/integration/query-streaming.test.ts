@@ -46,27 +46,50 @@ function streamingSuite(kind: Kind) {
   let t: TestAirlock;
   let key: string;
   let url = '';
-  const q = (sql: string, more: { maxRows?: number; params?: unknown; accept?: string; who?: string } = {}) =>
+  const q = (
+    sql: string,
+    more: { maxRows?: number; params?: unknown; accept?: string; who?: string } = {},
+  ) =>
     t.request({
       method: 'POST',
       url: '/v1/query',
       token: more.who ?? key,
       headers: more.accept ? { accept: more.accept } : {},
-      payload: { connection, sql, ...(more.params ? { params: more.params } : {}), ...(more.maxRows ? { maxRows: more.maxRows } : {}) },
+      payload: {
+        connection,
+        sql,
+        ...(more.params ? { params: more.params } : {}),
+        ...(more.maxRows ? { maxRows: more.maxRows } : {}),
+      },
     });
   const auditEntry = async (id: number) => {
     const r = await t.admin('GET', '/v1/admin/audit?agent=streamer&limit=1000');
-    return (r.json() as { entries: { id: number; rowCount: number | null; status: string; details: Record<string, unknown> }[] }).entries.find((e) => e.id === id)!;
+    return (
+      r.json() as {
+        entries: {
+          id: number;
+          rowCount: number | null;
+          status: string;
+          details: Record<string, unknown>;
+        }[];
+      }
+    ).entries.find((e) => e.id === id)!;
   };
 
   beforeAll(async () => {
     t = await startTestAirlock({ queryLimits: LIMITS });
     if (kind !== 'sqlite') {
       url = await seedDemo(kind, db);
-      const r = await t.admin('POST', '/v1/admin/connections', { name: connection, kind, url: url.replace('://', '://') });
+      const r = await t.admin('POST', '/v1/admin/connections', {
+        name: connection,
+        kind,
+        url: url.replace('://', '://'),
+      });
       expect(r.statusCode, r.body).toBe(201);
     }
-    key = (await t.createAgent('streamer', [{ connection, table: '*', actions: ['read', 'export'] }])).apiKey;
+    key = (
+      await t.createAgent('streamer', [{ connection, table: '*', actions: ['read', 'export'] }])
+    ).apiKey;
   });
   afterAll(async () => {
     await t?.close();
@@ -76,15 +99,25 @@ function streamingSuite(kind: Kind) {
   if (kind !== 'sqlite') {
     it('lists the connection and its tables, named as the engine names them', async () => {
       const list = await t.admin('GET', '/v1/admin/connections');
-      expect(list.json().connections.find((c: { name: string }) => c.name === connection)).toMatchObject({ kind });
-      const r = await t.request({ method: 'GET', url: `/v1/connections/${connection}/tables`, token: key });
+      expect(
+        list.json().connections.find((c: { name: string }) => c.name === connection),
+      ).toMatchObject({ kind });
+      const r = await t.request({
+        method: 'GET',
+        url: `/v1/connections/${connection}/tables`,
+        token: key,
+      });
       const names = (r.json() as { tables: { name: string }[] }).tables.map((x) => x.name);
       expect(names).toContain(kind === 'postgres' ? 'public.orders' : 'orders');
     });
 
     it('refuses a second connection whose server cannot be reached, saving nothing', async () => {
       const bad = url.replace(/@[^/]+\//, '@127.0.0.1:1/');
-      const r = await t.admin('POST', '/v1/admin/connections', { name: `${connection}-down`, kind, url: bad });
+      const r = await t.admin('POST', '/v1/admin/connections', {
+        name: `${connection}-down`,
+        kind,
+        url: bad,
+      });
       expect(r.statusCode).toBe(400);
       expect(r.json().error.code).toBe('CONNECTION_FAILED');
       expect(r.json().error.message).toMatch(/cannot reach 127\.0\.0\.1:1/);
@@ -109,7 +142,13 @@ function streamingSuite(kind: Kind) {
     const r = await q('SELECT id, status, total FROM orders ORDER BY id', { maxRows: 5000 });
     expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
-    const body = r.json() as { columns: { name: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean; auditId: number };
+    const body = r.json() as {
+      columns: { name: string }[];
+      rows: unknown[][];
+      rowCount: number;
+      truncated: boolean;
+      auditId: number;
+    };
     expect(body.columns.map((c) => c.name)).toEqual(['id', 'status', 'total']);
     expect(body.rows).toHaveLength(3000);
     expect(body.rowCount).toBe(3000);
@@ -118,7 +157,11 @@ function streamingSuite(kind: Kind) {
     const entry = await auditEntry(body.auditId);
     expect(entry.status).toBe('allowed');
     expect(entry.rowCount).toBe(3000);
-    expect(entry.details).toMatchObject({ streamed: true, export: { maxRows: 5000 }, truncated: false });
+    expect(entry.details).toMatchObject({
+      streamed: true,
+      export: { maxRows: 5000 },
+      truncated: false,
+    });
   });
 
   it('caps an export at its own maxRows and says truncated', async () => {
@@ -136,11 +179,19 @@ function streamingSuite(kind: Kind) {
   });
 
   it('streams NDJSON when asked: columns, one row per line, then the closing line with the audit id', async () => {
-    const r = await q('SELECT id, ship_city FROM orders WHERE id <= 250 ORDER BY id', { accept: 'application/x-ndjson', maxRows: 300 });
+    const r = await q('SELECT id, ship_city FROM orders WHERE id <= 250 ORDER BY id', {
+      accept: 'application/x-ndjson',
+      maxRows: 300,
+    });
     expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/x-ndjson/);
     const lines = ndjsonLines(r.body);
-    expect(lines[0]).toEqual({ columns: [expect.objectContaining({ name: 'id' }), expect.objectContaining({ name: 'ship_city' })] });
+    expect(lines[0]).toEqual({
+      columns: [
+        expect.objectContaining({ name: 'id' }),
+        expect.objectContaining({ name: 'ship_city' }),
+      ],
+    });
     expect(lines).toHaveLength(252);
     expect(lines[1]).toEqual([1, 'New York']);
     const last = lines[251] as { rowCount: number; truncated: boolean; auditId: number };
@@ -156,36 +207,62 @@ function streamingSuite(kind: Kind) {
   });
 
   it('a refusal before the first row is an ordinary error response, also for NDJSON', async () => {
-    const r = await q('SELECT id FROM orders; DROP TABLE orders', { accept: 'application/x-ndjson' });
+    const r = await q('SELECT id FROM orders; DROP TABLE orders', {
+      accept: 'application/x-ndjson',
+    });
     expect(r.statusCode).toBe(400);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     expect(r.json().error.code).toBe('INVALID_SQL');
   });
 
   it('a failure half-way through a stream closes it with the error and its audit id', async () => {
-    const slow = await startTestAirlock({ queryLimits: { maxRows: 100, timeoutMs: 1500, exportMaxRows: 100_000_000, exportTimeoutMs: 1500 } });
+    const slow = await startTestAirlock({
+      queryLimits: {
+        maxRows: 100,
+        timeoutMs: 1500,
+        exportMaxRows: 100_000_000,
+        exportTimeoutMs: 1500,
+      },
+    });
     try {
-      if (kind !== 'sqlite') await slow.admin('POST', '/v1/admin/connections', { name: connection, kind, url });
-      const k = (await slow.createAgent('streamer', [{ connection, table: '*', actions: ['read', 'export'] }])).apiKey;
+      if (kind !== 'sqlite')
+        await slow.admin('POST', '/v1/admin/connections', { name: connection, kind, url });
+      const k = (
+        await slow.createAgent('streamer', [
+          { connection, table: '*', actions: ['read', 'export'] },
+        ])
+      ).apiKey;
       const r = await slow.request({
         method: 'POST',
         url: '/v1/query',
         token: k,
         headers: { accept: 'application/x-ndjson' },
-        payload: { connection, sql: 'SELECT a.id FROM order_items a, order_items b', maxRows: 100_000_000 },
+        payload: {
+          connection,
+          sql: 'SELECT a.id FROM order_items a, order_items b',
+          maxRows: 100_000_000,
+        },
       });
       expect(r.statusCode).toBe(200);
       // Millions of lines: count them, parse only the first and the last.
       const body = r.body;
       let lineCount = 0;
       for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lineCount++;
-      expect(JSON.parse(body.slice(0, body.indexOf('\n')))).toMatchObject({ columns: [{ name: 'id' }] });
-      const last = JSON.parse(body.slice(body.lastIndexOf('\n', body.length - 2) + 1)) as { error?: { code: string }; rowCount: number; auditId: number };
+      expect(JSON.parse(body.slice(0, body.indexOf('\n')))).toMatchObject({
+        columns: [{ name: 'id' }],
+      });
+      const last = JSON.parse(body.slice(body.lastIndexOf('\n', body.length - 2) + 1)) as {
+        error?: { code: string };
+        rowCount: number;
+        auditId: number;
+      };
       expect(last.error?.code).toBe('QUERY_TIMEOUT');
       expect(last.rowCount).toBe(lineCount - 2);
       expect(last.rowCount).toBeGreaterThan(0);
       const audit = await slow.admin('GET', '/v1/admin/audit?agent=streamer&status=error');
-      const entry = (audit.json() as { entries: { id: number; rowCount: number }[] }).entries.find((e) => e.id === last.auditId)!;
+      const entry = (audit.json() as { entries: { id: number; rowCount: number }[] }).entries.find(
+        (e) => e.id === last.auditId,
+      )!;
       expect(entry.rowCount).toBe(last.rowCount);
     } finally {
       await slow.close();
@@ -213,8 +290,13 @@ function streamingSuite(kind: Kind) {
       }
       const r = await t.admin('POST', `/v1/admin/connections/${connection}/refresh`);
       if (r.statusCode === 404) t.core.connections.refreshSchema(connection);
-      const body = (await q('SELECT * FROM type_samples')).json() as { columns: { name: string; type: string }[]; rows: unknown[][] };
-      const got = Object.fromEntries(body.columns.map((c, i) => [c.name, { type: c.type, value: body.rows[0]![i] }]));
+      const body = (await q('SELECT * FROM type_samples')).json() as {
+        columns: { name: string; type: string }[];
+        rows: unknown[][];
+      };
+      const got = Object.fromEntries(
+        body.columns.map((c, i) => [c.name, { type: c.type, value: body.rows[0]![i] }]),
+      );
       expect(got.big).toEqual({ type: 'bigint', value: '9007199254740993' });
       expect(got.small_big).toEqual({ type: 'bigint', value: 42 });
       expect(got.amount).toEqual({ type: 'decimal', value: '12345678.1234' });
@@ -222,7 +304,10 @@ function streamingSuite(kind: Kind) {
       expect(got.day).toEqual({ type: 'date', value: '2024-02-29' });
       expect(got.at).toEqual({ type: 'timestamp', value: '2024-01-02T03:04:05.123456' });
       expect(got.at_tz).toEqual({ type: 'timestamp', value: '2024-01-02T01:04:05Z' });
-      expect(got.bin).toEqual({ type: 'binary', value: Buffer.from([1, 2, 255]).toString('base64') });
+      expect(got.bin).toEqual({
+        type: 'binary',
+        value: Buffer.from([1, 2, 255]).toString('base64'),
+      });
       expect(got.doc).toEqual({ type: 'json', value: { a: [1, 2], b: null } });
       if (kind === 'postgres') {
         expect(got.flag).toEqual({ type: 'boolean', value: true });
@@ -239,5 +324,7 @@ function streamingSuite(kind: Kind) {
 }
 
 describe('/v1/query streaming: SQLite', () => streamingSuite('sqlite'));
-await describeWithService('postgres', '/v1/query streaming: PostgreSQL', () => streamingSuite('postgres'));
+await describeWithService('postgres', '/v1/query streaming: PostgreSQL', () =>
+  streamingSuite('postgres'),
+);
 await describeWithService('mysql', '/v1/query streaming: MariaDB', () => streamingSuite('mysql'));

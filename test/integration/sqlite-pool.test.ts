@@ -19,7 +19,10 @@ describe('SQLite runner pool', () => {
   let connector: SqliteConnector;
   let schema: SchemaIndex;
   const limits = (timeoutMs: number) => ({ maxRows: 100, maxBytes: 1_000_000, timeoutMs });
-  const stmt = async (sql: string, params?: (string | number)[]) => ({ ...(await guardSql(sql, 'sqlite', schema)), params });
+  const stmt = async (sql: string, params?: (string | number)[]) => ({
+    ...(await guardSql(sql, 'sqlite', schema)),
+    params,
+  });
 
   beforeAll(async () => {
     dir = tempDir('airlock-pool-');
@@ -61,7 +64,10 @@ describe('SQLite runner pool', () => {
     );
     expect(err).toBeInstanceOf(AirlockError);
     expect((err as AirlockError).code).toBe('QUERY_TIMEOUT');
-    const after = await connector.read(await stmt('SELECT status FROM orders WHERE id = ?', [8]), limits(4000));
+    const after = await connector.read(
+      await stmt('SELECT status FROM orders WHERE id = ?', [8]),
+      limits(4000),
+    );
     expect(after.rows).toEqual([['paid']]);
   });
 });

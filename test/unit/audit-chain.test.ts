@@ -39,9 +39,13 @@ function record(over: Partial<AuditRecord> = {}): AuditRecord {
 
 describe('canonicalJson', () => {
   it('sorts object keys by code unit, at every depth', () => {
-    expect(canonicalJson({ b: 1, a: 2, c: { z: 1, y: [{ k: 1, j: 2 }] } })).toBe('{"a":2,"b":1,"c":{"y":[{"j":2,"k":1}],"z":1}}');
+    expect(canonicalJson({ b: 1, a: 2, c: { z: 1, y: [{ k: 1, j: 2 }] } })).toBe(
+      '{"a":2,"b":1,"c":{"y":[{"j":2,"k":1}],"z":1}}',
+    );
     // Code-unit order: upper case before lower case, "a" before "aa", "é" after "z".
-    expect(canonicalJson({ aa: 1, a: 2, B: 3, é: 4, z: 5 })).toBe('{"B":3,"a":2,"aa":1,"z":5,"é":4}');
+    expect(canonicalJson({ aa: 1, a: 2, B: 3, é: 4, z: 5 })).toBe(
+      '{"B":3,"a":2,"aa":1,"z":5,"é":4}',
+    );
   });
 
   it('gives the same text whatever the insertion order', () => {
@@ -62,7 +66,7 @@ describe('canonicalJson', () => {
   });
 
   it('encodes unicode stably (the same bytes for the same string) and round-trips it', () => {
-    const value = { name: 'Zoë 日本 🚀', 'ключ': 'значение', ctl: 'tab\tnl\n"q"\\' };
+    const value = { name: 'Zoë 日本 🚀', ключ: 'значение', ctl: 'tab\tnl\n"q"\\' };
     const text = canonicalJson(value);
     expect(JSON.parse(text)).toEqual(value);
     expect(text).toBe('{"ctl":"tab\\tnl\\n\\"q\\"\\\\","name":"Zoë 日本 🚀","ключ":"значение"}');
@@ -156,7 +160,9 @@ describe('AuditLog group commit (real encrypted store)', () => {
   it('200 appends in one tick: ids 1..200 without gaps, few commits, each durable before it resolves', async () => {
     const { db, second } = await open();
     const log = new AuditLog(db);
-    const readBack = second.prepare('SELECT id, actor, leaf_hash, chain_hash FROM audit_log WHERE id = ?');
+    const readBack = second.prepare(
+      'SELECT id, actor, leaf_hash, chain_hash FROM audit_log WHERE id = ?',
+    );
     const durableAtResolve: boolean[] = [];
 
     const promises = Array.from({ length: 200 }, (_, i) =>
@@ -168,7 +174,9 @@ describe('AuditLog group commit (real encrypted store)', () => {
       }),
     );
     // Nothing is written before the tick ends.
-    expect((second.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n).toBe(0);
+    expect((second.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n).toBe(
+      0,
+    );
 
     const ids = await Promise.all(promises);
     expect(ids).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
@@ -180,8 +188,21 @@ describe('AuditLog group commit (real encrypted store)', () => {
 
     const rows = second.prepare('SELECT id FROM audit_log ORDER BY id').all() as { id: number }[];
     expect(rows.map((r) => r.id)).toEqual(ids);
-    const head200 = (second.prepare('SELECT chain_hash FROM audit_log WHERE id = 200').get() as { chain_hash: string }).chain_hash;
-    expect(verifyAuditChain(second)).toEqual({ ok: true, entries: 200, firstBroken: null, problem: null, headSeq: 200, headHash: head200, checkpoints: 0, purged: 0 });
+    const head200 = (
+      second.prepare('SELECT chain_hash FROM audit_log WHERE id = 200').get() as {
+        chain_hash: string;
+      }
+    ).chain_hash;
+    expect(verifyAuditChain(second)).toEqual({
+      ok: true,
+      entries: 200,
+      firstBroken: null,
+      problem: null,
+      headSeq: 200,
+      headHash: head200,
+      checkpoints: 0,
+      purged: 0,
+    });
   });
 
   it('keeps numbering and chaining across batches and across a reopen', async () => {
@@ -206,14 +227,18 @@ describe('AuditLog group commit (real encrypted store)', () => {
     const { db } = await open();
     const log = new AuditLog(db);
     await log.append(record());
-    expect(() => db.prepare("UPDATE audit_log SET actor = 'x' WHERE id = 1").run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE audit_log SET actor = 'x' WHERE id = 1").run()).toThrow(
+      /append-only/,
+    );
     expect(() => db.prepare('DELETE FROM audit_log WHERE id = 1').run()).toThrow(/append-only/);
   });
 
   it('verify sees one consistent snapshot while another connection keeps appending', async () => {
     const { db, second } = await open();
     const writer = new AuditLog(db);
-    await Promise.all(Array.from({ length: 10_050 }, (_, i) => writer.append(record({ rowCount: i }))));
+    await Promise.all(
+      Array.from({ length: 10_050 }, (_, i) => writer.append(record({ rowCount: i }))),
+    );
     let appended = false;
     const result = verifyAuditChain(second, () => {
       if (appended) return;
@@ -224,8 +249,21 @@ describe('AuditLog group commit (real encrypted store)', () => {
     });
     expect(appended).toBe(true);
     // The snapshot's head is entry 10,050, not the one appended during the run.
-    const head = (second.prepare('SELECT chain_hash FROM audit_log WHERE id = 10050').get() as { chain_hash: string }).chain_hash;
-    expect(result).toEqual({ ok: true, entries: 10_050, firstBroken: null, problem: null, headSeq: 10_050, headHash: head, checkpoints: 0, purged: 0 });
+    const head = (
+      second.prepare('SELECT chain_hash FROM audit_log WHERE id = 10050').get() as {
+        chain_hash: string;
+      }
+    ).chain_hash;
+    expect(result).toEqual({
+      ok: true,
+      entries: 10_050,
+      firstBroken: null,
+      problem: null,
+      headSeq: 10_050,
+      headHash: head,
+      checkpoints: 0,
+      purged: 0,
+    });
     expect(verifyAuditChain(second)).toMatchObject({ ok: true, entries: 10_051 });
   });
 

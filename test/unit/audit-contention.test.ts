@@ -61,7 +61,9 @@ it('appends never fail while the main connection keeps committing', async () => 
   const failures: string[] = [];
   const ids: number[] = [];
   for (let round = 0; round < 300; round++) {
-    const batch = Array.from({ length: 1 + (round % 7) }, (_, i) => log.append(record(round * 10 + i)));
+    const batch = Array.from({ length: 1 + (round % 7) }, (_, i) =>
+      log.append(record(round * 10 + i)),
+    );
     for (const r of await Promise.allSettled(batch)) {
       if (r.status === 'fulfilled') ids.push(r.value);
       else failures.push((r.reason as Error).message);

@@ -21,7 +21,10 @@ import { verifyAuditChain } from '../../src/main/audit/verify';
 import { migrate } from '../../src/main/store/migrations';
 import type { AuditRecord } from '../../src/shared/domain';
 
-const clock = { now: () => new Date('2026-03-01T12:00:00.000Z'), monotonicMs: () => performance.now() };
+const clock = {
+  now: () => new Date('2026-03-01T12:00:00.000Z'),
+  monotonicMs: () => performance.now(),
+};
 
 function record(i: number): AuditRecord {
   return {

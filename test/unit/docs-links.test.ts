@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const files = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's heading slug: lower case, punctuation dropped, spaces to hyphens. */
 const slug = (heading: string) =>
@@ -35,7 +40,9 @@ function anchors(file: string): Set<string> {
 
 function links(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '');
-  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/i.test(l));
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1]!)
+    .filter((l) => !/^[a-z]+:/i.test(l));
 }
 
 describe.each(files)('%s', (file) => {
@@ -46,7 +53,8 @@ describe.each(files)('%s', (file) => {
       const target = path === '' ? join(ROOT, file) : resolve(dirname(join(ROOT, file)), path);
       if (relative(ROOT, target).startsWith('..')) broken.push(`${link} (outside the repository)`);
       else if (!existsSync(target)) broken.push(`${link} (no such file)`);
-      else if (anchor && target.endsWith('.md') && !anchors(target).has(anchor)) broken.push(`${link} (no such heading)`);
+      else if (anchor && target.endsWith('.md') && !anchors(target).has(anchor))
+        broken.push(`${link} (no such heading)`);
     }
     expect(broken).toEqual([]);
   });

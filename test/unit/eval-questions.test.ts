@@ -11,9 +11,14 @@ import { guardSql } from '../../src/main/guard/guard';
 import { buildSchemaIndex } from '../../src/main/guard/schema-index';
 import { parseQuestions } from '../../src/main/nl/evaluation';
 
-const text = readFileSync(new URL('../../resources/eval/demo-questions.jsonl', import.meta.url), 'utf8');
+const text = readFileSync(
+  new URL('../../resources/eval/demo-questions.jsonl', import.meta.url),
+  'utf8',
+);
 const questions = parseQuestions(text, 'demo-questions.jsonl');
-const db = new Database(new URL('../../resources/demo.db', import.meta.url).pathname, { readonly: true });
+const db = new Database(new URL('../../resources/demo.db', import.meta.url).pathname, {
+  readonly: true,
+});
 const index = buildSchemaIndex(introspectSqlite(db));
 
 describe('the demo evaluation set', () => {
@@ -26,9 +31,12 @@ describe('the demo evaluation set', () => {
     expect(by('hard')).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(questions.map((q) => [q.id, q] as const))('%s: the gold SQL is a guarded read that returns rows', async (_id, q) => {
-    expect((await guardSql(q.sql, 'sqlite', index)).analysis.action).toBe('read');
-    const rows = db.prepare(q.sql).raw().all();
-    expect(rows.length).toBeGreaterThan(0);
-  });
+  it.each(questions.map((q) => [q.id, q] as const))(
+    '%s: the gold SQL is a guarded read that returns rows',
+    async (_id, q) => {
+      expect((await guardSql(q.sql, 'sqlite', index)).analysis.action).toBe('read');
+      const rows = db.prepare(q.sql).raw().all();
+      expect(rows.length).toBeGreaterThan(0);
+    },
+  );
 });

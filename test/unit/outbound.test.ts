@@ -30,39 +30,58 @@ describe('classifyAddress', () => {
 });
 
 describe('checkOutboundSetting', () => {
-  it.each(['http://127.0.0.1:11434', 'http://localhost:11434', 'http://[::1]:11434', 'http://0x7f.1:11434', 'http://2130706433:11434', 'https://127.1'])(
-    '%s (this machine) is allowed without confirmation',
-    async (url) => expect(await checkOutboundSetting('Ollama', url, false)).toBe('loopback'),
+  it.each([
+    'http://127.0.0.1:11434',
+    'http://localhost:11434',
+    'http://[::1]:11434',
+    'http://0x7f.1:11434',
+    'http://2130706433:11434',
+    'https://127.1',
+  ])('%s (this machine) is allowed without confirmation', async (url) =>
+    expect(await checkOutboundSetting('Ollama', url, false)).toBe('loopback'),
   );
 
   it.each(['http://10.0.0.5:11434', 'http://192.168.1.20:11434', 'http://[fd00::5]:11434'])(
     '%s (local network) needs the confirmation',
     async (url) => {
-      await expect(checkOutboundSetting('Ollama', url, false)).rejects.toThrow(/local network.*not been confirmed/);
+      await expect(checkOutboundSetting('Ollama', url, false)).rejects.toThrow(
+        /local network.*not been confirmed/,
+      );
       expect(await checkOutboundSetting('Ollama', url, true)).toBe('lan');
     },
   );
 
-  it.each(['http://8.8.8.8:11434', 'https://1.1.1.1', 'http://[2001:db8::1]:11434', 'http://[::ffff:8.8.8.8]/', 'http://0.0.0.0:11434'])(
-    '%s (public) is refused even when confirmed',
-    async (url) => {
-      await expect(checkOutboundSetting('Ollama', url, true)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    },
-  );
+  it.each([
+    'http://8.8.8.8:11434',
+    'https://1.1.1.1',
+    'http://[2001:db8::1]:11434',
+    'http://[::ffff:8.8.8.8]/',
+    'http://0.0.0.0:11434',
+  ])('%s (public) is refused even when confirmed', async (url) => {
+    await expect(checkOutboundSetting('Ollama', url, true)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
 
   it('a name that does not resolve is refused, and says so', async () => {
-    await expect(checkOutboundSetting('Ollama', 'https://api.example.invalid/v1', true)).rejects.toThrow(/does not resolve/);
+    await expect(
+      checkOutboundSetting('Ollama', 'https://api.example.invalid/v1', true),
+    ).rejects.toThrow(/does not resolve/);
   });
 
   it.each(['ftp://127.0.0.1/', 'file:///etc/passwd', 'not a url'])('%s is refused', async (url) => {
-    await expect(checkOutboundSetting('Ollama', url, true)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(checkOutboundSetting('Ollama', url, true)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
   });
 });
 
 describe('guardedFetch', () => {
   it('refuses a public target before any connection is made', async () => {
     const send = guardedFetch('Ollama', () => true);
-    await expect(send('http://8.8.8.8/api/tags')).rejects.toThrow(/not on this machine or the local network/);
+    await expect(send('http://8.8.8.8/api/tags')).rejects.toThrow(
+      /not on this machine or the local network/,
+    );
   });
 
   it('refuses a local-network target that is not confirmed, before any connection is made', async () => {

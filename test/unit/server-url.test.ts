@@ -29,19 +29,30 @@ describe('server URLs', () => {
       user: 'app',
       password: 'S3cret@x',
       database: 'sales',
-      endpoints: [{ host: 'db1.internal', port: 5432 }, { host: 'db2.internal', port: 6432 }],
+      endpoints: [
+        { host: 'db1.internal', port: 5432 },
+        { host: 'db2.internal', port: 6432 },
+      ],
       tls: { mode: 'disable' },
       poolMax: 5,
       connectTimeoutMs: 10_000,
       agentPrincipals: 'auto',
     });
-    expect(parseServerUrl('mariadb://root@[::1]/shop').endpoints).toEqual([{ host: '::1', port: 3306 }]);
+    expect(parseServerUrl('mariadb://root@[::1]/shop').endpoints).toEqual([
+      { host: '::1', port: 3306 },
+    ]);
     expect(parseServerUrl('postgresql://u@h/d').kind).toBe('postgres');
   });
 
   it('appends failover endpoints after the URL hosts, in order', () => {
-    const c = parseServerUrl('mysql://u:S3cret@a:3306/d?failover=b:3307,c&pool_max=12&connect_timeout=3');
-    expect(c.endpoints).toEqual([{ host: 'a', port: 3306 }, { host: 'b', port: 3307 }, { host: 'c', port: 3306 }]);
+    const c = parseServerUrl(
+      'mysql://u:S3cret@a:3306/d?failover=b:3307,c&pool_max=12&connect_timeout=3',
+    );
+    expect(c.endpoints).toEqual([
+      { host: 'a', port: 3306 },
+      { host: 'b', port: 3307 },
+      { host: 'c', port: 3306 },
+    ]);
     expect(c.poolMax).toBe(12);
     expect(c.connectTimeoutMs).toBe(3000);
   });
@@ -53,9 +64,17 @@ describe('server URLs', () => {
     const c = parseServerUrl(`postgres://u@db.internal/d?sslrootcert=${ca}`);
     expect(c.tls.mode).toBe('verify-full');
     expect(c.tls.ca).toContain('BEGIN CERTIFICATE');
-    expect(tlsOptions(c.tls, 'db.internal')).toMatchObject({ rejectUnauthorized: true, servername: 'db.internal' });
-    expect(tlsOptions(parseServerUrl('postgres://u@h/d?sslmode=require').tls, 'h')).toMatchObject({ rejectUnauthorized: false });
-    const verifyCa = tlsOptions(parseServerUrl(`postgres://u@h/d?sslmode=verify-ca&sslrootcert=${ca}`).tls, 'h') as { checkServerIdentity?: () => unknown };
+    expect(tlsOptions(c.tls, 'db.internal')).toMatchObject({
+      rejectUnauthorized: true,
+      servername: 'db.internal',
+    });
+    expect(tlsOptions(parseServerUrl('postgres://u@h/d?sslmode=require').tls, 'h')).toMatchObject({
+      rejectUnauthorized: false,
+    });
+    const verifyCa = tlsOptions(
+      parseServerUrl(`postgres://u@h/d?sslmode=verify-ca&sslrootcert=${ca}`).tls,
+      'h',
+    ) as { checkServerIdentity?: () => unknown };
     expect(verifyCa.checkServerIdentity?.()).toBeUndefined();
     expect(tlsOptions(parseServerUrl('postgres://u@h/d').tls, 'h')).toBeUndefined();
   });
@@ -86,7 +105,9 @@ describe('server URLs', () => {
     expect(parseServerUrl('postgres://u@h/d?agent_roles=auto').agentPrincipals).toBe('auto');
     expect(parseServerUrl('mariadb://u@h/d?agent_users=false').agentPrincipals).toBe('off');
     expect(parseServerUrl('mysql://u@h/d?agent_users=true').agentPrincipals).toBe('on');
-    expect(refusal('postgres://u@h/d?agent_users=true')).toMatch(/agent_users is for MySQL\/MariaDB connections only; PostgreSQL connections use agent_roles/);
+    expect(refusal('postgres://u@h/d?agent_users=true')).toMatch(
+      /agent_users is for MySQL\/MariaDB connections only; PostgreSQL connections use agent_roles/,
+    );
     expect(refusal('mysql://u@h/d?agent_users=1')).toMatch(/agent_users must be true or false/);
   });
 });

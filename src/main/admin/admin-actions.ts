@@ -19,7 +19,11 @@ import { hasPrincipals } from '../connectors/agent-principals';
  */
 async function dropPrincipals(core: Core, agentIds: string[], only?: string): Promise<void> {
   for (const record of core.connections.list()) {
-    if ((record.kind !== 'postgres' && record.kind !== 'mysql') || (only && record.name.toLowerCase() !== only.toLowerCase())) continue;
+    if (
+      (record.kind !== 'postgres' && record.kind !== 'mysql') ||
+      (only && record.name.toLowerCase() !== only.toLowerCase())
+    )
+      continue;
     const connector = core.connections.connector(record.name);
     if (!hasPrincipals(connector)) continue;
     for (const id of agentIds) await connector.agentRemoved(id).catch(() => undefined);
@@ -30,14 +34,21 @@ async function dropPrincipals(core: Core, agentIds: string[], only?: string): Pr
  * A change that fails is on the record too (who tried what, and why it did not happen), under
  * the action its success would have had, with status `error`. Details never hold a secret.
  */
-async function recorded<T>(core: Core, action: string, details: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+async function recorded<T>(
+  core: Core,
+  action: string,
+  details: Record<string, unknown>,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (e) {
     const code = e instanceof AirlockError ? e.code : 'INTERNAL';
     // A driver's reason may quote the URL it was given: no password reaches the log.
     const message = (e as Error).message.replace(/(\w+:\/\/[^:/\s@]+:)[^@\s]+@/g, '$1***@');
-    await core.auditAdmin(action, { ...details, failed: true, code }, { status: 'error', reason: message }).catch(() => undefined);
+    await core
+      .auditAdmin(action, { ...details, failed: true, code }, { status: 'error', reason: message })
+      .catch(() => undefined);
     throw e;
   }
 }
@@ -48,46 +59,84 @@ export function requireAgent(core: Core, id: string): Agent {
   return agent;
 }
 
-export async function createConnection(core: Core, input: CreateConnection): Promise<ConnectionRecord> {
+export async function createConnection(
+  core: Core,
+  input: CreateConnection,
+): Promise<ConnectionRecord> {
   return recorded(core, 'connection.create', { name: input.name, kind: input.kind }, async () => {
     const rec = await core.connections.create(input, core.dataDir);
-    await core.auditAdmin('connection.create', { name: rec.name, kind: rec.kind, target: rec.target }, { connection: rec.name });
-    return rec;
-  });
-}
-
-/** Re-points and/or renames a connection; grants follow a rename. */
-export async function updateConnection(core: Core, name: string, input: CreateConnection): Promise<ConnectionRecord> {
-  return recorded(core, 'connection.update', { name, newName: input.name, kind: input.kind }, async () => {
-    const before = core.connections.get(name);
-    const rec = await core.connections.update(name, input, core.dataDir, (from, to) => {
-      if (from !== to) core.grants.renameConnection(from, to);
-    });
     await core.auditAdmin(
-      'connection.update',
-      { name: rec.name, kind: rec.kind, target: rec.target, ...(before && before.name !== rec.name ? { renamedFrom: before.name } : {}) },
+      'connection.create',
+      { name: rec.name, kind: rec.kind, target: rec.target },
       { connection: rec.name },
     );
     return rec;
   });
 }
 
+/** Re-points and/or renames a connection; grants follow a rename. */
+export async function updateConnection(
+  core: Core,
+  name: string,
+  input: CreateConnection,
+): Promise<ConnectionRecord> {
+  return recorded(
+    core,
+    'connection.update',
+    { name, newName: input.name, kind: input.kind },
+    async () => {
+      const before = core.connections.get(name);
+      const rec = await core.connections.update(name, input, core.dataDir, (from, to) => {
+        if (from !== to) core.grants.renameConnection(from, to);
+      });
+      await core.auditAdmin(
+        'connection.update',
+        {
+          name: rec.name,
+          kind: rec.kind,
+          target: rec.target,
+          ...(before && before.name !== rec.name ? { renamedFrom: before.name } : {}),
+        },
+        { connection: rec.name },
+      );
+      return rec;
+    },
+  );
+}
+
 export async function removeConnection(core: Core, name: string): Promise<void> {
   return recorded(core, 'connection.remove', { name }, async () => {
     // The connection's per-agent roles/users go first, while its connector can still reach the server.
-    if (core.connections.get(name)) await dropPrincipals(core, core.agents.list().map((a) => a.id), name);
+    if (core.connections.get(name))
+      await dropPrincipals(
+        core,
+        core.agents.list().map((a) => a.id),
+        name,
+      );
     let grantsRemoved = 0;
     const rec = await core.connections.remove(name, (n) => {
       grantsRemoved = core.grants.removeConnection(n);
     });
-    await core.auditAdmin('connection.remove', { name: rec.name, kind: rec.kind, target: rec.target, grantsRemoved }, { connection: rec.name });
+    await core.auditAdmin(
+      'connection.remove',
+      { name: rec.name, kind: rec.kind, target: rec.target, grantsRemoved },
+      { connection: rec.name },
+    );
   });
 }
 
-export async function createAgent(core: Core, input: { name: string; expiresAt?: string | undefined }): Promise<{ agent: Agent; apiKey: string }> {
+export async function createAgent(
+  core: Core,
+  input: { name: string; expiresAt?: string | undefined },
+): Promise<{ agent: Agent; apiKey: string }> {
   return recorded(core, 'agent.create', { name: input.name }, async () => {
     const { agent, apiKey } = core.agents.create(input.name, input.expiresAt);
-    await core.auditAdmin('agent.create', { agentId: agent.id, name: agent.name, keyPrefix: agent.keyPrefix, expiresAt: agent.expiresAt });
+    await core.auditAdmin('agent.create', {
+      agentId: agent.id,
+      name: agent.name,
+      keyPrefix: agent.keyPrefix,
+      expiresAt: agent.expiresAt,
+    });
     return { agent, apiKey };
   });
 }

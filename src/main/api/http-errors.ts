@@ -13,17 +13,30 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
  * bounded whatever the body: at most MAX_ISSUES issues, each clipped, so a large bad body
  * cannot make a larger answer or a larger audit entry.
  */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const all = r.error.issues;
   const issues = all
     .slice(0, MAX_ISSUES)
-    .map((i) => ({ path: clip(i.path.map(String).join('.') || '(root)', 100), message: clip(i.message, MAX_ISSUE_TEXT) }));
+    .map((i) => ({
+      path: clip(i.path.map(String).join('.') || '(root)', 100),
+      message: clip(i.message, MAX_ISSUE_TEXT),
+    }));
   const more = all.length > MAX_ISSUES ? `; and ${all.length - MAX_ISSUES} more` : '';
   throw new AirlockError(
     'VALIDATION_FAILED',
-    clip(`the ${what} is not valid: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}${more}`, 1000),
+    clip(
+      `the ${what} is not valid: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}${more}`,
+      1000,
+    ),
     { issues, ...(all.length > MAX_ISSUES ? { issueCount: all.length } : {}) },
   );
 }
@@ -51,23 +64,39 @@ export function illFormedTextAt(value: unknown, path = ''): string | null {
 function fromFastify(e: FastifyError): AirlockError {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AirlockError('PAYLOAD_TOO_LARGE', 'the request body is larger than this route accepts');
+      return new AirlockError(
+        'PAYLOAD_TOO_LARGE',
+        'the request body is larger than this route accepts',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AirlockError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AirlockError('VALIDATION_FAILED', 'the JSON body is empty');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AirlockError('VALIDATION_FAILED', 'the Content-Length header does not match the body');
+      return new AirlockError(
+        'VALIDATION_FAILED',
+        'the Content-Length header does not match the body',
+      );
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new AirlockError('VALIDATION_FAILED', 'a part of the address is longer than any name Airlock accepts (100 characters)');
+      return new AirlockError(
+        'VALIDATION_FAILED',
+        'a part of the address is longer than any name Airlock accepts (100 characters)',
+      );
     case 'FST_ERR_BAD_URL':
-      return new AirlockError('VALIDATION_FAILED', 'the address is not valid: a part of it is not correctly percent-encoded');
+      return new AirlockError(
+        'VALIDATION_FAILED',
+        'the address is not valid: a part of it is not correctly percent-encoded',
+      );
     default:
       if (e.statusCode === 400 && /JSON/i.test(e.message)) {
         return new AirlockError('VALIDATION_FAILED', 'the body is not valid JSON');
       }
-      if (e.statusCode && e.statusCode < 500) return new AirlockError('VALIDATION_FAILED', clip(e.message, MAX_ISSUE_TEXT));
-      return new AirlockError('INTERNAL', 'Airlock hit an internal error; the request was not completed');
+      if (e.statusCode && e.statusCode < 500)
+        return new AirlockError('VALIDATION_FAILED', clip(e.message, MAX_ISSUE_TEXT));
+      return new AirlockError(
+        'INTERNAL',
+        'Airlock hit an internal error; the request was not completed',
+      );
   }
 }
 
@@ -79,9 +108,15 @@ declare module 'fastify' {
 }
 
 /** The one error shape: `{ error: { code, message, …details }, auditId }`. */
-export function sendError(reply: FastifyReply, err: AirlockError, headers: Record<string, string> = {}) {
+export function sendError(
+  reply: FastifyReply,
+  err: AirlockError,
+  headers: Record<string, string> = {},
+) {
   reply.airlockCode = err.code;
-  const body: Record<string, unknown> = { error: { code: err.code, message: err.message, ...publicDetails(err) } };
+  const body: Record<string, unknown> = {
+    error: { code: err.code, message: err.message, ...publicDetails(err) },
+  };
   if (err.auditId !== undefined) body.auditId = err.auditId;
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   return reply.code(err.status).type('application/json').send(body);
@@ -97,13 +132,20 @@ export function errorHandler(
 ) {
   return async (e: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     let err = isAirlockError(e) ? e : fromFastify(e as FastifyError);
-    if (err.code === 'INTERNAL') log('internal error', { route: request.routeOptions.url, error: (e as Error).message });
+    if (err.code === 'INTERNAL')
+      log('internal error', { route: request.routeOptions.url, error: (e as Error).message });
     if (audit && err.auditId === undefined) {
       try {
         err.auditId = await audit(request, err);
       } catch (ae) {
-        log('audit write failed', { route: request.routeOptions.url, error: (ae as Error).message });
-        err = new AirlockError('AUDIT_UNAVAILABLE', 'the audit log could not record this request, so it was refused');
+        log('audit write failed', {
+          route: request.routeOptions.url,
+          error: (ae as Error).message,
+        });
+        err = new AirlockError(
+          'AUDIT_UNAVAILABLE',
+          'the audit log could not record this request, so it was refused',
+        );
       }
     }
     const headers: Record<string, string> = {};

@@ -1,5 +1,10 @@
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
@@ -21,7 +26,14 @@ import { agentRoutes } from './routes/agent-routes';
 import { nlRoutes } from './routes/nl-routes';
 import type { Handler } from './routes/handler';
 import { uiRoutes } from './routes/ui-routes';
-import { SESSION_COOKIE, UiSessions, auditSessionEvents, cookieValue, requireSession, sessionCookie } from './ui-sessions';
+import {
+  SESSION_COOKIE,
+  UiSessions,
+  auditSessionEvents,
+  cookieValue,
+  requireSession,
+  sessionCookie,
+} from './ui-sessions';
 
 export { VERSION };
 
@@ -48,7 +60,8 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
 };
 
 /** Builds the loopback API (STYLE.md §5): tests call inject(); only the shells listen. */
@@ -58,7 +71,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const port = typeof deps.port === 'function' ? deps.port : () => deps.port as number;
   // Malformed addresses (bad percent-encoding, over-long parameters) are refused by the router
   // before any route or hook runs; they are answered here in the one error shape.
-  let onFrameworkError: (e: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown = () => undefined;
+  let onFrameworkError: (
+    e: FastifyError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => unknown = () => undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
@@ -68,7 +85,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // A request id per request, in the log line and the answer's x-request-id header.
     genReqId: () => randomUUID(),
   });
-  const sessions = deps.sessions ?? new UiSessions(core.clock, { onEvent: auditSessionEvents(core) });
+  const sessions =
+    deps.sessions ?? new UiSessions(core.clock, { onEvent: auditSessionEvents(core) });
   const baseUrl = () => `http://127.0.0.1:${port()}`;
   const ui = deps.ui ?? createUiBackend(core, { url: baseUrl });
   // A backend this server made is this server's to stop (running verification jobs).
@@ -86,9 +104,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const at = illFormedTextAt(value);
       if (at) {
         return done(
-          new AirlockError('VALIDATION_FAILED', `the body holds text that is not well-formed Unicode (a lone surrogate) at ${at}`, {
-            issues: [{ path: at, message: 'not well-formed Unicode' }],
-          }),
+          new AirlockError(
+            'VALIDATION_FAILED',
+            `the body holds text that is not well-formed Unicode (a lone surrogate) at ${at}`,
+            {
+              issues: [{ path: at, message: 'not well-formed Unicode' }],
+            },
+          ),
           undefined,
         );
       }
@@ -101,11 +123,25 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const code = reply.airlockCode ?? null;
-    metrics.observe({ method: request.method, route, status: reply.statusCode, code, seconds: reply.elapsedTime / 1000 });
+    metrics.observe({
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      code,
+      seconds: reply.elapsedTime / 1000,
+    });
     // Chosen fields only: the route pattern, never the address (sign-in links carry tokens in
     // their query), the headers, the body or a statement's parameters.
     deps.requestLog?.info(
-      { reqId: request.id, method: request.method, route, status: reply.statusCode, ...(code ? { code } : {}), ms: Math.round(reply.elapsedTime * 10) / 10, ...(request.agent ? { agent: request.agent.name } : {}) },
+      {
+        reqId: request.id,
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ...(code ? { code } : {}),
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...(request.agent ? { agent: request.agent.name } : {}),
+      },
       'request',
     );
   });
@@ -134,7 +170,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       status: refused ? 'denied' : 'error',
       rowCount: null,
       latencyMs: null,
-      details: { agentId: agent.id, route: `${request.method} ${routeOf(request)}`, code: err.code },
+      details: {
+        agentId: agent.id,
+        route: `${request.method} ${routeOf(request)}`,
+        code: err.code,
+      },
     });
   };
   const handleError = errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure);
@@ -153,20 +193,36 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     return handleError(e, request, reply);
   };
-  const hasRenderer = deps.rendererDir !== undefined && existsSync(join(deps.rendererDir, 'index.html'));
+  const hasRenderer =
+    deps.rendererDir !== undefined && existsSync(join(deps.rendererDir, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
     // The UI routes on the client (/agents/…, /audit): a reload or a bookmark gets the app.
     if (hasRenderer && isClientRoute(request)) return sendIndex(reply);
-    return sendError(reply, new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    return sendError(
+      reply,
+      new AirlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
   });
 
   const health: [RouteSpec, Handler][] = [
     [
-      { method: 'GET', url: '/v1/health', auth: 'none', summary: 'Liveness', responses: { 200: C.Health } },
+      {
+        method: 'GET',
+        url: '/v1/health',
+        auth: 'none',
+        summary: 'Liveness',
+        responses: { 200: C.Health },
+      },
       async () => ({ body: { status: 'ok', version: VERSION } }),
     ],
     [
-      { method: 'GET', url: '/v1/health/live', auth: 'none', summary: 'Liveness: the process answers', responses: { 200: C.Health } },
+      {
+        method: 'GET',
+        url: '/v1/health/live',
+        auth: 'none',
+        summary: 'Liveness: the process answers',
+        responses: { 200: C.Health },
+      },
       async () => ({ body: { status: 'ok', version: VERSION } }),
     ],
     [
@@ -185,7 +241,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ],
   ];
   const routes = [...health, ...adminRoutes(core), ...agentRoutes(core), ...nlRoutes(core)];
-  routes.push(...uiRoutes(ui.handlers('browser'), sessions, (token) => `${baseUrl()}/login?token=${token}`));
+  routes.push(
+    ...uiRoutes(ui.handlers('browser'), sessions, (token) => `${baseUrl()}/login?token=${token}`),
+  );
   const admin = requireAdmin(deps.adminToken);
   const agent = requireAgent(core);
   const session = requireSession(sessions);
@@ -205,14 +263,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           params: spec.params ? parseWith(spec.params, request.params, 'path') : request.params,
           query: spec.query ? parseWith(spec.query, request.query, 'query string') : request.query,
           // A UI call without a body is a call without input (`{}`).
-          body: spec.body ? parseWith(spec.body, request.body ?? (spec.auth === 'session' ? {} : undefined), 'request body') : undefined,
+          body: spec.body
+            ? parseWith(
+                spec.body,
+                request.body ?? (spec.auth === 'session' ? {} : undefined),
+                'request body',
+              )
+            : undefined,
         };
         const out = await handler(input);
-        return reply.code(out.status ?? 200).headers(out.headers ?? {}).send(out.body);
+        return reply
+          .code(out.status ?? 200)
+          .headers(out.headers ?? {})
+          .send(out.body);
       },
     });
   }
-  const doc = openApiDocument(routes.map(([s]) => s), VERSION);
+  const doc = openApiDocument(
+    routes.map(([s]) => s),
+    VERSION,
+  );
   app.get('/v1/openapi.json', async () => doc);
   // Prometheus text format, for the operator's scraper: behind the admin token.
   app.get('/metrics', { onRequest: admin }, async (_request, reply) => {
@@ -228,23 +298,28 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!id) {
       // A browser that is signed in already (the printed link opened twice) just goes on.
       const existing = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      if (existing && sessions.touch(existing)) return reply.code(303).header('location', '/').send();
-      return reply
-        .code(401)
-        .type('text/html; charset=utf-8')
-        .send(loginFailedPage);
+      if (existing && sessions.touch(existing))
+        return reply.code(303).header('location', '/').send();
+      return reply.code(401).type('text/html; charset=utf-8').send(loginFailedPage);
     }
     // 303: the next request is a GET of the app, and the token leaves the address bar.
     return reply.code(303).header('set-cookie', sessionCookie(id)).header('location', '/').send();
   });
 
   if (hasRenderer) {
-    await app.register(fastifyStatic, { root: deps.rendererDir!, prefix: '/', index: 'index.html', wildcard: false });
+    await app.register(fastifyStatic, {
+      root: deps.rendererDir!,
+      prefix: '/',
+      index: 'index.html',
+      wildcard: false,
+    });
   } else {
     app.get('/', async (_req, reply) =>
       reply
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>Airlock</title><p>Airlock is running. The UI has not been built: run <code>npm run build</code>, then start again. The API is at <code>/v1/</code>.</p>'),
+        .send(
+          '<!doctype html><title>Airlock</title><p>Airlock is running. The UI has not been built: run <code>npm run build</code>, then start again. The API is at <code>/v1/</code>.</p>',
+        ),
     );
   }
   return app;
@@ -259,7 +334,8 @@ function readiness(core: Core): string | null {
   }
   if (core.audit.failing) return 'the audit writer could not commit the last batch';
   // A backlog this deep means the audit writer is not keeping up: answers would wait for it.
-  if (core.audit.pending > 10_000) return `${core.audit.pending} audit entries are waiting to be made durable`;
+  if (core.audit.pending > 10_000)
+    return `${core.audit.pending} audit entries are waiting to be made durable`;
   return null;
 }
 
@@ -269,7 +345,16 @@ function routeOf(request: FastifyRequest): string {
 }
 
 /** The UI's page sections (src/renderer/src/app.tsx); any other path is not a page. */
-const PAGE_SECTIONS = new Set(['setup', 'workbench', 'ask', 'semantic', 'connections', 'agents', 'audit', 'settings']);
+const PAGE_SECTIONS = new Set([
+  'setup',
+  'workbench',
+  'ask',
+  'semantic',
+  'connections',
+  'agents',
+  'audit',
+  'settings',
+]);
 
 /**
  * A page address a browser asks for as a document: the UI's own sections only, so a probe of

@@ -31,9 +31,19 @@ export interface SessionEvent {
 
 /** Sends session events to the audit log (a failure to record never blocks a sign-in page). */
 export function auditSessionEvents(core: {
-  auditAdmin(action: string, details: Record<string, unknown>, extra?: { status?: 'allowed' | 'denied'; reason?: string }): Promise<number>;
+  auditAdmin(
+    action: string,
+    details: Record<string, unknown>,
+    extra?: { status?: 'allowed' | 'denied'; reason?: string },
+  ): Promise<number>;
 }): (e: SessionEvent) => void {
-  return (e) => void core.auditAdmin(e.action, e.details, { status: e.status, ...(e.reason ? { reason: e.reason } : {}) }).catch(() => undefined);
+  return (e) =>
+    void core
+      .auditAdmin(e.action, e.details, {
+        status: e.status,
+        ...(e.reason ? { reason: e.reason } : {}),
+      })
+      .catch(() => undefined);
 }
 
 export interface UiSessionsOptions {
@@ -72,7 +82,11 @@ export class UiSessions {
     while (this.links.size >= MAX_LINKS) this.links.delete(this.links.keys().next().value!);
     const t = token();
     this.links.set(digest(t), now + this.linkTtlMs);
-    this.onEvent({ action: 'admin.signin-link.issue', status: 'allowed', details: { link: linkId(t), expiresAt: new Date(now + this.linkTtlMs).toISOString() } });
+    this.onEvent({
+      action: 'admin.signin-link.issue',
+      status: 'allowed',
+      details: { link: linkId(t), expiresAt: new Date(now + this.linkTtlMs).toISOString() },
+    });
     return { token: t, expiresAt: new Date(now + this.linkTtlMs) };
   }
 
@@ -83,13 +97,25 @@ export class UiSessions {
     // Used or not, a presented token is spent.
     this.links.delete(key);
     if (expires === undefined || expires <= this.now()) {
-      const reason = expires === undefined ? 'the sign-in link is unknown or was already used' : 'the sign-in link expired';
-      this.onEvent({ action: 'admin.signin', status: 'denied', details: { link: linkId(loginToken) }, reason });
+      const reason =
+        expires === undefined
+          ? 'the sign-in link is unknown or was already used'
+          : 'the sign-in link expired';
+      this.onEvent({
+        action: 'admin.signin',
+        status: 'denied',
+        details: { link: linkId(loginToken) },
+        reason,
+      });
       return null;
     }
     const id = token();
     this.sessions.set(digest(id), this.now());
-    this.onEvent({ action: 'admin.signin', status: 'allowed', details: { link: linkId(loginToken), session: linkId(id) } });
+    this.onEvent({
+      action: 'admin.signin',
+      status: 'allowed',
+      details: { link: linkId(loginToken), session: linkId(id) },
+    });
     return id;
   }
 
@@ -108,7 +134,12 @@ export class UiSessions {
   }
 
   end(sessionId: string): void {
-    if (this.sessions.delete(digest(sessionId))) this.onEvent({ action: 'admin.signout', status: 'allowed', details: { session: linkId(sessionId) } });
+    if (this.sessions.delete(digest(sessionId)))
+      this.onEvent({
+        action: 'admin.signout',
+        status: 'allowed',
+        details: { session: linkId(sessionId) },
+      });
   }
 }
 
@@ -146,7 +177,10 @@ declare module 'fastify' {
 export function requireSession(sessions: UiSessions) {
   return async (request: FastifyRequest) => {
     if (request.headers[UI_HEADER] !== '1') {
-      throw new AirlockError('FORBIDDEN_ORIGIN', `UI calls must carry the header '${UI_HEADER}: 1' (the Airlock UI sends it; other sites cannot)`);
+      throw new AirlockError(
+        'FORBIDDEN_ORIGIN',
+        `UI calls must carry the header '${UI_HEADER}: 1' (the Airlock UI sends it; other sites cannot)`,
+      );
     }
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (!id || !sessions.touch(id)) {

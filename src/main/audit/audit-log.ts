@@ -48,7 +48,10 @@ function inThreadCommitter(db: Database): Committer {
   const write = db.transaction((batch: WriterBatch) => {
     for (const row of batch.rows) insert.run(row);
     const tail = batch.rows[batch.rows.length - 1]!;
-    saveHead.run({ key: AUDIT_HEAD_KEY, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });
+    saveHead.run({
+      key: AUDIT_HEAD_KEY,
+      value: JSON.stringify({ id: tail.id, chain: tail.chain }),
+    });
   });
   return {
     commit: async (batch) => void write(batch),
@@ -196,7 +199,11 @@ export class AuditLog {
     this.inFlightSize = batch.length;
     const started = performance.now();
     try {
-      await this.committer.commit({ seq: ++this.seq, afterId: this.durableId, rows: batch.map(toRow) });
+      await this.committer.commit({
+        seq: ++this.seq,
+        afterId: this.durableId,
+        rows: batch.map(toRow),
+      });
       this.durableId = batch[batch.length - 1]!.id;
       this.stats.commits += 1;
       this.stats.entries += batch.length;
@@ -277,7 +284,9 @@ export class AuditLog {
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     // Filters vary per call, so these two statements are built from fixed fragments only.
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(params) as { n: number }).n;
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(params) as { n: number }
+    ).n;
     const rows = this.db
       .prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: filter.limit, offset: filter.offset }) as AuditRow[];

@@ -24,7 +24,8 @@ const writeBatch = db.transaction((batch: WriterBatch) => {
   // The batch was chained onto the entry the main thread believed last; if that is not what
   // is on disk (an earlier batch failed), refuse rather than write a broken chain.
   const last = head.get()?.id ?? 0;
-  if (last !== batch.afterId) throw new Error(`expected the log to end at ${batch.afterId}, found ${last}`);
+  if (last !== batch.afterId)
+    throw new Error(`expected the log to end at ${batch.afterId}, found ${last}`);
   for (const row of batch.rows) insert.run(row);
   const tail = batch.rows[batch.rows.length - 1]!;
   saveHead.run({ key: setup.headKey, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });

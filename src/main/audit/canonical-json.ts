@@ -46,7 +46,8 @@ export function wellFormed<T>(value: T): T {
     });
     return (out ?? value) as T;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    return value;
   let out: Record<string, unknown> | null = null;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const w = wellFormed(v);

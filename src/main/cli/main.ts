@@ -13,7 +13,13 @@ import { parseOptions, UsageError } from './args';
 import { evalCommand } from './eval-command';
 import { VERSION } from '../version';
 import { requestLoginLink } from './login-link';
-import { AUDIT_HELP, auditExport, auditPublicKey, auditVerify, auditVerifyReport } from './audit-commands';
+import {
+  AUDIT_HELP,
+  auditExport,
+  auditPublicKey,
+  auditVerify,
+  auditVerifyReport,
+} from './audit-commands';
 
 const HELP = {
   main: `Airlock ${VERSION} — least-privilege, audited database access for local AI agents
@@ -54,7 +60,10 @@ Options:
 };
 
 function dataDirOf(opts: Record<string, string | boolean>): string {
-  const d = typeof opts['data-dir'] === 'string' ? opts['data-dir'] : process.env.AIRLOCK_HOME || resolve(homedir(), '.airlock');
+  const d =
+    typeof opts['data-dir'] === 'string'
+      ? opts['data-dir']
+      : process.env.AIRLOCK_HOME || resolve(homedir(), '.airlock');
   return resolve(d);
 }
 
@@ -70,7 +79,8 @@ async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port needs a number from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError('--port needs a number from 0 to 65535');
   const dataDir = dataDirOf(opts);
   const running = await startAirlock({
     dataDir,
@@ -111,7 +121,8 @@ async function loginLink(argv: string[]): Promise<number> {
     return 0;
   }
   const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port needs a number from 1 to 65535');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--port needs a number from 1 to 65535');
   console.log(await requestLoginLink(dataDirOf(opts), port));
   return 0;
 }
@@ -145,7 +156,11 @@ export async function main(argv: string[]): Promise<number> {
           console.log(AUDIT_HELP);
           return 0;
         }
-        throw new UsageError(sub ? `unknown audit command '${sub}'` : "'audit' needs a subcommand: verify, public-key, export, verify-report");
+        throw new UsageError(
+          sub
+            ? `unknown audit command '${sub}'`
+            : "'audit' needs a subcommand: verify, public-key, export, verify-report",
+        );
       }
       default:
         throw new UsageError(`unknown command '${command}'`);

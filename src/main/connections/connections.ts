@@ -43,7 +43,10 @@ export function redactUrl(url: string): string {
   const m = URL_PARTS.exec(url);
   if (!m) return '(unparseable URL)';
   const [, scheme, userinfo, rest, query] = m;
-  const user = userinfo === undefined ? '' : `${userinfo.includes(':') ? `${userinfo.slice(0, userinfo.indexOf(':'))}:***` : userinfo}@`;
+  const user =
+    userinfo === undefined
+      ? ''
+      : `${userinfo.includes(':') ? `${userinfo.slice(0, userinfo.indexOf(':'))}:***` : userinfo}@`;
   const q = (query ?? '').replace(SECRET_PARAM, '$1***');
   return `${scheme}${user}${rest}${q}`;
 }
@@ -62,11 +65,16 @@ export function withStoredSecrets(url: string, storedUrl: string | undefined): s
   if (userinfo?.endsWith(':***') && storedInfo?.includes(':')) {
     user = `${userinfo.slice(0, -3)}${storedInfo.slice(storedInfo.indexOf(':') + 1)}@`;
   }
-  const storedParams = new Map([...(stored[4] ?? '').matchAll(SECRET_PARAM)].map((p) => [p[2]!.toLowerCase(), p[3]!]));
-  const q = (query ?? '').replace(SECRET_PARAM, (whole, prefix: string, name: string, value: string) => {
-    const kept = storedParams.get(name.toLowerCase());
-    return value === '***' && kept !== undefined ? `${prefix}${kept}` : whole;
-  });
+  const storedParams = new Map(
+    [...(stored[4] ?? '').matchAll(SECRET_PARAM)].map((p) => [p[2]!.toLowerCase(), p[3]!]),
+  );
+  const q = (query ?? '').replace(
+    SECRET_PARAM,
+    (whole, prefix: string, name: string, value: string) => {
+      const kept = storedParams.get(name.toLowerCase());
+      return value === '***' && kept !== undefined ? `${prefix}${kept}` : whole;
+    },
+  );
   return `${scheme}${user}${rest}${q}`;
 }
 
@@ -97,7 +105,9 @@ export class Connections {
       ),
       all: db.prepare('SELECT * FROM connections ORDER BY name'),
       byName: db.prepare('SELECT * FROM connections WHERE name = ?'),
-      update: db.prepare('UPDATE connections SET name = @name, kind = @kind, target = @target, config = @config WHERE name = @old'),
+      update: db.prepare(
+        'UPDATE connections SET name = @name, kind = @kind, target = @target, config = @config WHERE name = @old',
+      ),
       remove: db.prepare('DELETE FROM connections WHERE name = ?'),
       // Tables that reference a connection by name (the semantic layer, and any added later).
       referrers: db.prepare(`SELECT m.name AS tbl, f."from" AS col FROM sqlite_schema m
@@ -118,7 +128,11 @@ export class Connections {
    * What is stored for an input: a relative path resolved against baseDir; a URL whose
    * password is `***` (the redacted form the UI shows) keeps the password of `keepSecretOf`.
    */
-  private resolveInput(input: CreateConnection, baseDir: string, keepSecretOf?: Row): { config: Config; target: string } {
+  private resolveInput(
+    input: CreateConnection,
+    baseDir: string,
+    keepSecretOf?: Row,
+  ): { config: Config; target: string } {
     if (input.kind === 'sqlite') {
       const path = isAbsolute(input.path) ? input.path : resolve(baseDir, input.path);
       return { config: { path }, target: path };
@@ -138,7 +152,12 @@ export class Connections {
       await connector.test();
     } catch (e) {
       await connector.close();
-      if (e instanceof AirlockError) throw new AirlockError('CONNECTION_FAILED', `cannot connect to '${input.name}': ${e.message}`, { name: input.name });
+      if (e instanceof AirlockError)
+        throw new AirlockError(
+          'CONNECTION_FAILED',
+          `cannot connect to '${input.name}': ${e.message}`,
+          { name: input.name },
+        );
       throw e;
     }
     return connector;
@@ -148,13 +167,18 @@ export class Connections {
    * Connects and lists the tables without saving anything ("Test connection" in a form).
    * When a connection of that name exists, a `***` password stands for its stored one.
    */
-  async probe(input: CreateConnection, baseDir: string): Promise<{ tables: number; agentPrincipals?: PrincipalStatus }> {
+  async probe(
+    input: CreateConnection,
+    baseDir: string,
+  ): Promise<{ tables: number; agentPrincipals?: PrincipalStatus }> {
     const { config } = this.resolveInput(input, baseDir, this.stmts.byName.get(input.name));
     const connector = await this.tested(input, config);
     try {
       const tables = (await connector.introspect()).length;
       // Whether agents would run as their own database roles/users through this connection.
-      return hasPrincipals(connector) ? { tables, agentPrincipals: await connector.principalStatus() } : { tables };
+      return hasPrincipals(connector)
+        ? { tables, agentPrincipals: await connector.principalStatus() }
+        : { tables };
     } finally {
       await connector.close();
     }
@@ -163,7 +187,8 @@ export class Connections {
   /** Runs a change after the ones before it, so two at once cannot interleave their checks and writes. */
   private serially<T>(change: () => Promise<T>): Promise<T> {
     const run = this.changing.then(() => {
-      if (this.closed) throw new AirlockError('SHUTTING_DOWN', 'Airlock is stopping; the change was not made');
+      if (this.closed)
+        throw new AirlockError('SHUTTING_DOWN', 'Airlock is stopping; the change was not made');
       return change();
     });
     this.changing = run.catch(() => undefined);
@@ -177,7 +202,9 @@ export class Connections {
 
   private async createNow(input: CreateConnection, baseDir: string): Promise<ConnectionRecord> {
     if (this.stmts.byName.get(input.name)) {
-      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
+      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, {
+        name: input.name,
+      });
     }
     const { config, target } = this.resolveInput(input, baseDir);
     const connector = await this.tested(input, config);
@@ -201,7 +228,12 @@ export class Connections {
    * Points a connection elsewhere and/or renames it, tested before anything is saved. `also`
    * runs in the same transaction (the caller renames what refers to the connection by name).
    */
-  update(name: string, input: CreateConnection, baseDir: string, also?: (oldName: string, newName: string) => void): Promise<ConnectionRecord> {
+  update(
+    name: string,
+    input: CreateConnection,
+    baseDir: string,
+    also?: (oldName: string, newName: string) => void,
+  ): Promise<ConnectionRecord> {
     return this.serially(() => this.updateNow(name, input, baseDir, also));
   }
 
@@ -212,10 +244,13 @@ export class Connections {
     also?: (oldName: string, newName: string) => void,
   ): Promise<ConnectionRecord> {
     const row = this.stmts.byName.get(name);
-    if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
+    if (!row)
+      throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
     const renamed = input.name.toLowerCase() !== row.name.toLowerCase();
     if (renamed && this.stmts.byName.get(input.name)) {
-      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, { name: input.name });
+      throw new AirlockError('CONFLICT', `a connection named '${input.name}' already exists`, {
+        name: input.name,
+      });
     }
     const { config, target } = this.resolveInput(input, baseDir, row);
     const connector = await this.tested(input, config);
@@ -224,10 +259,20 @@ export class Connections {
         // Rows that name the connection are renamed in the same transaction; the check of their
         // foreign keys waits for the commit, when parent and children agree again.
         this.db.pragma('defer_foreign_keys = ON');
-        this.stmts.update.run({ old: row.name, name: input.name, kind: input.kind, target, config: this.secrets.seal(JSON.stringify(config)) });
+        this.stmts.update.run({
+          old: row.name,
+          name: input.name,
+          kind: input.kind,
+          target,
+          config: this.secrets.seal(JSON.stringify(config)),
+        });
         if (input.name !== row.name) {
           for (const r of this.stmts.referrers.all()) {
-            this.db.prepare(`UPDATE ${quoteId(r.tbl)} SET ${quoteId(r.col)} = ? WHERE ${quoteId(r.col)} = ?`).run(input.name, row.name);
+            this.db
+              .prepare(
+                `UPDATE ${quoteId(r.tbl)} SET ${quoteId(r.col)} = ? WHERE ${quoteId(r.col)} = ?`,
+              )
+              .run(input.name, row.name);
           }
         }
         also?.(row.name, input.name);
@@ -247,7 +292,8 @@ export class Connections {
 
   private async removeNow(name: string, also?: (name: string) => void): Promise<ConnectionRecord> {
     const row = this.stmts.byName.get(name);
-    if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
+    if (!row)
+      throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
     this.db.transaction(() => {
       this.stmts.remove.run(row.name);
       also?.(row.name);
@@ -291,10 +337,18 @@ export class Connections {
     const key = name.toLowerCase();
     const existing = this.live.get(key);
     if (existing) return existing;
-    if (this.closed) throw new AirlockError('SHUTTING_DOWN', 'Airlock is stopping; no new database work is started');
+    if (this.closed)
+      throw new AirlockError(
+        'SHUTTING_DOWN',
+        'Airlock is stopping; no new database work is started',
+      );
     const row = this.stmts.byName.get(name);
-    if (!row) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
-    const connector = this.connectorFor(row.kind, JSON.parse(this.secrets.open(row.config)) as Config);
+    if (!row)
+      throw new AirlockError('NOT_FOUND', `no connection named '${name}'`, { connection: name });
+    const connector = this.connectorFor(
+      row.kind,
+      JSON.parse(this.secrets.open(row.config)) as Config,
+    );
     this.live.set(key, connector);
     return connector;
   }
@@ -305,7 +359,9 @@ export class Connections {
     let cached = this.schemas.get(key);
     if (!cached) {
       const connector = this.connector(name);
-      cached = connector.introspect().then((tables) => ({ tables, index: buildSchemaIndex(tables, connector.defaultSchema) }));
+      cached = connector
+        .introspect()
+        .then((tables) => ({ tables, index: buildSchemaIndex(tables, connector.defaultSchema) }));
       cached.catch(() => this.schemas.delete(key));
       this.schemas.set(key, cached);
     }

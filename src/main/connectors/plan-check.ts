@@ -62,7 +62,9 @@ export function checkPlan(
   options: { readsOfWritten?: boolean } = {},
 ): void {
   const parsed = new Map(analysis.tables.map((a) => [a.table, a]));
-  const parserWrites = new Set(analysis.tables.filter((a) => a.write.length > 0 || a.wholeRowWrite).map((a) => a.table));
+  const parserWrites = new Set(
+    analysis.tables.filter((a) => a.write.length > 0 || a.wholeRowWrite).map((a) => a.table),
+  );
 
   /** The parser's entry a relation of the plan answers to, or 'view' when a granted view reads it. */
   const resolve = (table: string): string | 'view' | null => {
@@ -82,26 +84,43 @@ export function checkPlan(
     }
   }
   for (const table of t.tables) {
-    if (resolve(table) === null) throw new EngineTruthError('the statement would read a table the parser did not report', table);
+    if (resolve(table) === null)
+      throw new EngineTruthError(
+        'the statement would read a table the parser did not report',
+        table,
+      );
   }
   const check = (table: string, cols: Iterable<string>) => {
     const r = resolve(table);
-    if (r === null) throw new EngineTruthError('the statement would read a table the parser did not report', table);
+    if (r === null)
+      throw new EngineTruthError(
+        'the statement would read a table the parser did not report',
+        table,
+      );
     if (r === 'view') return; // a view's own reads
     if (parserWrites.has(r) && !options.readsOfWritten) return; // a rewritten row
     const a = parsed.get(r)!;
     const seen = new Set(options.readsOfWritten ? a.read : [...a.read, ...a.write]);
     for (const c of cols) {
-      if (!seen.has(c)) throw new EngineTruthError('the statement would read a column the parser did not report', `${table}.${c}`);
+      if (!seen.has(c))
+        throw new EngineTruthError(
+          'the statement would read a column the parser did not report',
+          `${table}.${c}`,
+        );
     }
   };
   for (const [table, cols] of t.columns) check(table, cols);
   for (const table of t.wholeRow) {
     const cols = schema.columnsOf(table);
-    if (!cols) throw new EngineTruthError('the statement would read whole rows of a relation the guard cannot map', table);
+    if (!cols)
+      throw new EngineTruthError(
+        'the statement would read whole rows of a relation the guard cannot map',
+        table,
+      );
     check(table, cols);
   }
   for (const f of t.functions) {
-    if (!functionAllowed(f)) throw new EngineTruthError('the statement would call a function outside the allowlist', f);
+    if (!functionAllowed(f))
+      throw new EngineTruthError('the statement would call a function outside the allowlist', f);
   }
 }

@@ -2,7 +2,8 @@ import type { ColumnInfo, ConnectionKind, Grant, TableInfo } from '../../shared/
 import type { Analysis } from '../guard/analyzer';
 import type { Dialect } from '../guard/dialect';
 
-export type SqlParams = (string | number | boolean | null)[] | Record<string, string | number | boolean | null>;
+export type SqlParams =
+  (string | number | boolean | null)[] | Record<string, string | number | boolean | null>;
 
 export interface QueryLimits {
   maxRows: number;
@@ -103,7 +104,12 @@ export interface Connector {
    * aborts it (the client went away): the query is cancelled and the promise rejects.
    * Connectors without it are read in one piece by the query service.
    */
-  stream?(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary>;
+  stream?(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamSummary>;
   write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData>;
   /** The agent's grants changed: connectors that mirror grants in the database resync them. */
   agentGrantsChanged?(agent: AgentContext): Promise<void>;

@@ -39,7 +39,11 @@ export async function loadJudge(): Promise<void> {
   await loadPgParser();
   const warmSchema = { tables: new Map(), defaultSchema: null };
   for (const dialect of ['sqlite', 'mysql', 'postgres'] as const) {
-    judge('SELECT a, count(*) FROM t WHERE b = 1 AND c IN (2, 3) GROUP BY a ORDER BY a', dialect, warmSchema);
+    judge(
+      'SELECT a, count(*) FROM t WHERE b = 1 AND c IN (2, 3) GROUP BY a ORDER BY a',
+      dialect,
+      warmSchema,
+    );
   }
 }
 
@@ -52,7 +56,10 @@ export function judge(sql: string, dialect: Dialect, schema: SchemaIndex): Verdi
     const ast = parseStatement(text, dialect);
     const analysis = new Analyzer(schema, dialect).analyze(ast);
     const placeholders = placeholderCount(text, dialect);
-    return { ok: true, value: { sql: text, analysis, ...(placeholders === null ? {} : { placeholders }) } };
+    return {
+      ok: true,
+      value: { sql: text, analysis, ...(placeholders === null ? {} : { placeholders }) },
+    };
   } catch (e) {
     if (e instanceof AirlockError)
       return { ok: false, error: { code: e.code, message: e.message, details: e.details } };

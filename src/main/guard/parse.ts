@@ -9,7 +9,10 @@ const parser = new nodeSqlParser.Parser();
  * Parses exactly one statement. What no grammar can parse is refused: the guard never
  * lets through a statement it could not read.
  */
-export function parseStatement(sql: string, dialect: Exclude<Dialect, 'postgres'>): Record<string, unknown> {
+export function parseStatement(
+  sql: string,
+  dialect: Exclude<Dialect, 'postgres'>,
+): Record<string, unknown> {
   let firstError: string | null = null;
   for (const database of PARSER_GRAMMARS[dialect]) {
     let ast: unknown;
@@ -21,7 +24,9 @@ export function parseStatement(sql: string, dialect: Exclude<Dialect, 'postgres'
     }
     const list = Array.isArray(ast) ? ast : [ast];
     if (list.length !== 1) {
-      throw new AirlockError('INVALID_SQL', 'only one statement per request is accepted', { layer: 'ast' });
+      throw new AirlockError('INVALID_SQL', 'only one statement per request is accepted', {
+        layer: 'ast',
+      });
     }
     return list[0] as Record<string, unknown>;
   }

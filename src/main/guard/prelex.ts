@@ -69,7 +69,10 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       if (dialect === 'mysql' && i + 2 < n && after > 32) {
         // MySQL starts a -- comment only before a space or control character: `1--1` is
         // arithmetic to it, while other tools read a comment there.
-        throw invalid("'--' must be followed by a space to start a comment in MySQL; other tools disagree, so the guard refuses it. Write '-- ' for a comment or '- -' for arithmetic.", 'dash-comment');
+        throw invalid(
+          "'--' must be followed by a space to start a comment in MySQL; other tools disagree, so the guard refuses it. Write '-- ' for a comment or '- -' for arithmetic.",
+          'dash-comment',
+        );
       }
       const j = sql.indexOf('\n', i);
       i = j < 0 ? n : j + 1;
@@ -83,7 +86,10 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       );
     } else if (c === '/' && next === '*') {
       // /*! and MariaDB's /*M! run their contents; /*+ carries optimizer hints.
-      if (sql[i + 2] === '!' || (dialect === 'mysql' && (sql[i + 2] === '+' || (sql[i + 2] === 'M' && sql[i + 3] === '!')))) {
+      if (
+        sql[i + 2] === '!' ||
+        (dialect === 'mysql' && (sql[i + 2] === '+' || (sql[i + 2] === 'M' && sql[i + 3] === '!')))
+      ) {
         throw invalid(
           'executable comments (/*! … */) are not accepted: MySQL runs their contents as SQL while other tools skip them.',
           'executable-comment',
@@ -103,7 +109,12 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       if (end < 0) throw invalid('a string literal is not closed', 'unterminated-string');
       const body = sql.slice(i + 1, end - 1);
       const prev = tokens[tokens.length - 1];
-      if (dialect === 'postgres' && prev?.kind === 'word' && prev.end === i && /^[eE]$/.test(sql.slice(prev.start, prev.end))) {
+      if (
+        dialect === 'postgres' &&
+        prev?.kind === 'word' &&
+        prev.end === i &&
+        /^[eE]$/.test(sql.slice(prev.start, prev.end))
+      ) {
         throw invalid(
           "escape strings (E'…') are not accepted: their backslash escapes hide text from the guard. Use a plain '…' string or a parameter.",
           'escape-string',
@@ -117,7 +128,12 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
           'backslash-quote',
         );
       }
-      if (dialect === 'sqlite' && prev?.kind === 'word' && prev.end === i && SQLITE_STRING_PREFIX.test(sql.slice(prev.start, prev.end))) {
+      if (
+        dialect === 'sqlite' &&
+        prev?.kind === 'word' &&
+        prev.end === i &&
+        SQLITE_STRING_PREFIX.test(sql.slice(prev.start, prev.end))
+      ) {
         throw invalid(
           `'${sql.slice(prev.start, prev.end)}' directly before a string is read as a column name by SQLite but as a literal prefix by other tools; put a space or an operator between them.`,
           'string-prefix',
@@ -125,7 +141,7 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       }
       if (dialect === 'mysql' && body.includes('\\')) {
         throw invalid(
-          'backslashes in string literals are not accepted (their meaning depends on the server\'s sql_mode); pass the value as a parameter instead.',
+          "backslashes in string literals are not accepted (their meaning depends on the server's sql_mode); pass the value as a parameter instead.",
           'backslash-escape',
         );
       }
@@ -133,13 +149,19 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       tokens.push({ kind: 'string', start, end: i });
     } else if (c === '"' && dialect === 'mysql') {
       // A string in MySQL's default mode, a name under ANSI_QUOTES: which one depends on the server.
-      throw invalid('double quotes are not accepted in MySQL statements: write strings in single quotes and names in backticks.', 'double-quote');
+      throw invalid(
+        'double quotes are not accepted in MySQL statements: write strings in single quotes and names in backticks.',
+        'double-quote',
+      );
     } else if (c === '"' || c === '`') {
       const end = readQuoted(sql, i, c);
       if (end < 0) throw invalid('a quoted identifier is not closed', 'unterminated-identifier');
       if (sql.slice(i + 1, end).includes(`\\${c}`)) {
         // The parser reads \" inside "…" as an escaped quote; the database ends the name there.
-        throw invalid('a quoted identifier has a backslash before a quote; the guard refuses it because tools disagree on where the name ends.', 'backslash-quote');
+        throw invalid(
+          'a quoted identifier has a backslash before a quote; the guard refuses it because tools disagree on where the name ends.',
+          'backslash-quote',
+        );
       }
       i = end;
       tokens.push({ kind: 'ident', start, end: i });
@@ -148,19 +170,29 @@ function tokenize(sql: string, dialect: Dialect): Token[] {
       // quotes or comment marks inside the brackets shift what each side sees as code.
       const j = sql.indexOf(']', i);
       if (j < 0) throw invalid('a [bracketed] identifier is not closed', 'unterminated-identifier');
-      throw invalid('[bracketed] identifiers are not accepted: the guard\'s parser reads brackets differently from SQLite. Quote names with double quotes instead.', 'bracket-identifier');
+      throw invalid(
+        "[bracketed] identifiers are not accepted: the guard's parser reads brackets differently from SQLite. Quote names with double quotes instead.",
+        'bracket-identifier',
+      );
     } else if (c === ';') {
       i++;
       tokens.push({ kind: 'semicolon', start, end: i });
     } else if (c === '$' && dollarTagAt(sql, i)) {
       // $$…$$ and $tag$…$tag$ are strings to PostgreSQL (and its grammar, SQLite's fallback),
       // but SQLite reads $tag$ as a parameter and runs what follows.
-      throw invalid('dollar-quoted strings ($$ … $$, $tag$ … $tag$) are not accepted', 'dollar-quote');
+      throw invalid(
+        'dollar-quoted strings ($$ … $$, $tag$ … $tag$) are not accepted',
+        'dollar-quote',
+      );
     } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
       while (i < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i]!)) i++;
       const word = sql.slice(start, i);
       if (/\s/.test(word)) throw nonAsciiSpace();
-      if ((word === 'U' || word === 'u') && sql[i] === '&' && (sql[i + 1] === "'" || sql[i + 1] === '"')) {
+      if (
+        (word === 'U' || word === 'u') &&
+        sql[i] === '&' &&
+        (sql[i + 1] === "'" || sql[i + 1] === '"')
+      ) {
         throw invalid(
           "Unicode-escape literals (U&'…') are not accepted: their escapes hide text from the guard.",
           'unicode-escape',
@@ -216,7 +248,12 @@ export function prelex(sql: string, dialect: Dialect): string {
       continue;
     }
     // Literals and quoted names only count; their text is never a keyword or a parenthesis.
-    shape.add(t.kind, t.kind === 'word' || t.kind === 'other' ? sql.slice(t.start, t.end) : '', t.start, t.end);
+    shape.add(
+      t.kind,
+      t.kind === 'word' || t.kind === 'other' ? sql.slice(t.start, t.end) : '',
+      t.start,
+      t.end,
+    );
     if (!inStatement) {
       statements++;
       inStatement = true;

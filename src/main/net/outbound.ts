@@ -49,7 +49,10 @@ export function hostOf(url: string): string {
     throw new AirlockError('VALIDATION_FAILED', `'${url.slice(0, 200)}' is not an address`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new AirlockError('VALIDATION_FAILED', `only http and https addresses are allowed (got ${u.protocol})`);
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      `only http and https addresses are allowed (got ${u.protocol})`,
+    );
   }
   return u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
@@ -71,7 +74,11 @@ const offMachine = (what: string, host: string, why: string) =>
  * The rule for a setting being saved: loopback always; a local-network host only with
  * `lanConfirmed`; a public address never. Names are resolved (the machine's own resolver).
  */
-export async function checkOutboundSetting(what: string, url: string, lanConfirmed: boolean): Promise<AddressClass> {
+export async function checkOutboundSetting(
+  what: string,
+  url: string,
+  lanConfirmed: boolean,
+): Promise<AddressClass> {
   const host = hostOf(url);
   const classes = await resolveClasses(host);
   return judge(what, host, classes, lanConfirmed);
@@ -84,16 +91,27 @@ async function resolveClasses(host: string): Promise<AddressClass[]> {
   try {
     addresses = await lookup(host, { all: true, verbatim: true });
   } catch {
-    throw new AirlockError('VALIDATION_FAILED', `the name '${host}' does not resolve on this machine`, { host });
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      `the name '${host}' does not resolve on this machine`,
+      { host },
+    );
   }
   return addresses.map((a) => classifyAddress(a.address));
 }
 
-function judge(what: string, host: string, classes: AddressClass[], lanConfirmed: boolean): AddressClass {
+function judge(
+  what: string,
+  host: string,
+  classes: AddressClass[],
+  lanConfirmed: boolean,
+): AddressClass {
   if (classes.length === 0) throw offMachine(what, host, 'it has no address');
-  if (classes.includes('public')) throw offMachine(what, host, 'it is not on this machine or the local network');
+  if (classes.includes('public'))
+    throw offMachine(what, host, 'it is not on this machine or the local network');
   if (classes.includes('lan')) {
-    if (!lanConfirmed) throw offMachine(what, host, 'it is on the local network, and that has not been confirmed');
+    if (!lanConfirmed)
+      throw offMachine(what, host, 'it is on the local network, and that has not been confirmed');
     return 'lan';
   }
   return 'loopback';

@@ -10,14 +10,21 @@ import type { Dialect } from '../guard/dialect';
 import { guardSql } from '../guard/guard';
 import type { SchemaIndex } from '../guard/schema-index';
 import { decide, permittedColumns } from '../policy/policy';
-import { ANALYST_ID, agentPrincipal, analystPrincipal, asAgentPrincipal, type Principal } from '../query/principal';
+import {
+  ANALYST_ID,
+  agentPrincipal,
+  analystPrincipal,
+  asAgentPrincipal,
+  type Principal,
+} from '../query/principal';
 
 /** Who is asking: a principal of the query path (see query/principal.ts). */
 export type Asker = Principal;
 export { ANALYST_ID };
 
 /** A person (in the UI, or the eval command) reading everything on the connection. */
-export const analystAsker = (connection: string, actor = 'user:analyst'): Asker => analystPrincipal([connection], actor);
+export const analystAsker = (connection: string, actor = 'user:analyst'): Asker =>
+  analystPrincipal([connection], actor);
 export const agentAsker = agentPrincipal;
 export const asAgentAsker = asAgentPrincipal;
 
@@ -33,15 +40,34 @@ export interface AccessView {
   asker: Asker;
 }
 
-export async function accessView(connections: Connections, connection: string, asker: Asker): Promise<AccessView> {
+export async function accessView(
+  connections: Connections,
+  connection: string,
+  asker: Asker,
+): Promise<AccessView> {
   const connector = connections.connector(connection);
   const { tables, index } = await connections.schema(connection);
   const readable = new Map<string, Set<string>>();
   for (const t of tables) {
-    const cols = permittedColumns(asker.grants, connection, t.name, t.columns.map((c) => c.name), 'read', connector.defaultSchema);
+    const cols = permittedColumns(
+      asker.grants,
+      connection,
+      t.name,
+      t.columns.map((c) => c.name),
+      'read',
+      connector.defaultSchema,
+    );
     if (cols.length) readable.set(t.name.toLowerCase(), new Set(cols));
   }
-  return { connection, dialect: connector.dialect, defaultSchema: connector.defaultSchema, index, tables, readable, asker };
+  return {
+    connection,
+    dialect: connector.dialect,
+    defaultSchema: connector.defaultSchema,
+    index,
+    tables,
+    readable,
+    asker,
+  };
 }
 
 export const canReadColumn = (v: AccessView, table: string, column: string): boolean =>
@@ -55,7 +81,17 @@ export async function allowsRead(v: AccessView, sql: string): Promise<boolean> {
   try {
     const g = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
     if (g.analysis.action !== 'read') return false;
-    return decide({ agent: v.asker.agent.name, connection: v.connection, tables: g.analysis.tables, defaultSchema: v.defaultSchema }, v.asker.grants).effect === 'allow';
+    return (
+      decide(
+        {
+          agent: v.asker.agent.name,
+          connection: v.connection,
+          tables: g.analysis.tables,
+          defaultSchema: v.defaultSchema,
+        },
+        v.asker.grants,
+      ).effect === 'allow'
+    );
   } catch (e) {
     if (isAirlockError(e)) return false;
     throw e;

@@ -20,7 +20,14 @@ import type { QueryService } from '../query/query-service';
 import { accessView, ANALYST_ID, type AccessView, type Asker } from './access';
 import { hiddenNameScrubber, runCandidate } from './candidate';
 import type { OllamaClient } from './ollama-client';
-import { ANSWER_FORMAT, firstMessages, parseAnswer, relevantMetrics, repairMessages, similarExamples } from './prompt';
+import {
+  ANSWER_FORMAT,
+  firstMessages,
+  parseAnswer,
+  relevantMetrics,
+  repairMessages,
+  similarExamples,
+} from './prompt';
 import { resultFingerprint } from './result-compare';
 import { catalogFor } from './schema-catalog';
 import { DEFAULT_SCHEMA_BUDGET, linkSchema } from './schema-linker';
@@ -93,7 +100,10 @@ export class AskService {
     const history: AskAttempt[] = [];
     let linked: string[] = [];
     let sampled: string[] = [];
-    const entry = (over: Partial<AuditRecord>, details: Record<string, unknown> = {}): AuditRecord => ({
+    const entry = (
+      over: Partial<AuditRecord>,
+      details: Record<string, unknown> = {},
+    ): AuditRecord => ({
       time: clock.now().toISOString(),
       actor: asker.actor,
       action: 'ask',
@@ -107,11 +117,19 @@ export class AskService {
       rowCount: null,
       latencyMs: Math.round((clock.monotonicMs() - started) * 1000) / 1000,
       details: {
-        ...(asker.actor === `agent:${asker.agent.name}` ? { agentId: asker.agent.id } : asker.agent.id !== ANALYST_ID ? { asAgentId: asker.agent.id } : {}),
+        ...(asker.actor === `agent:${asker.agent.name}`
+          ? { agentId: asker.agent.id }
+          : asker.agent.id !== ANALYST_ID
+            ? { asAgentId: asker.agent.id }
+            : {}),
         question: req.question,
         model,
         attempts: history.length,
-        history: history.map((h) => ({ candidate: h.candidate, sql: h.sql, ...(h.error ? { code: h.error.code, message: h.error.message } : {}) })),
+        history: history.map((h) => ({
+          candidate: h.candidate,
+          sql: h.sql,
+          ...(h.error ? { code: h.error.code, message: h.error.message } : {}),
+        })),
         linkedTables: linked,
         ...(sampled.length ? { sampledValues: sampled } : {}),
         ...details,
@@ -123,7 +141,12 @@ export class AskService {
       const view = await this.view(asker, req.connection);
       emit({ type: 'stage', stage: 'linking' });
       const queries = this.deps.queriesFor(asker);
-      const { messages, tables, tokens } = await this.prompt(view, req.question, queries, (s) => (sampled = s));
+      const { messages, tables, tokens } = await this.prompt(
+        view,
+        req.question,
+        queries,
+        (s) => (sampled = s),
+      );
       linked = tables;
       emit({ type: 'linked', tables, promptTokens: tokens });
 
@@ -143,7 +166,9 @@ export class AskService {
             ...(c > 1 ? { seed: c } : {}),
             numCtx: this.options.numCtx,
             ...(opts.signal ? { signal: opts.signal } : {}),
-            ...(opts.onEvent ? { onToken: (text: string) => emit({ type: 'token', attempt: n, text }) } : {}),
+            ...(opts.onEvent
+              ? { onToken: (text: string) => emit({ type: 'token', attempt: n, text }) }
+              : {}),
           });
           const record = (a: AskAttempt) => {
             history.push(a);
@@ -162,10 +187,17 @@ export class AskService {
           const out = await runCandidate(answer.sql, view, queries, scrub);
           if (out.kind === 'ok') {
             record({ sql: answer.sql, error: null, candidate: c });
-            successes.push({ candidate: c, sql: answer.sql, explanation: answer.explanation, data: out.data, auditId: out.auditId });
+            successes.push({
+              candidate: c,
+              sql: answer.sql,
+              explanation: answer.explanation,
+              data: out.data,
+              auditId: out.auditId,
+            });
             break;
           }
-          const error = out.kind === 'retry' ? out.error : { code: out.error.code, message: out.error.message };
+          const error =
+            out.kind === 'retry' ? out.error : { code: out.error.code, message: out.error.message };
           record({ sql: answer.sql, error, candidate: c });
           if (out.kind === 'stop') throw out.error;
           convo = [...convo, ...repairMessages(reply.content, error)];
@@ -185,8 +217,20 @@ export class AskService {
       const summary = summarise(best.data.columns, best.data.rows, best.data.truncated);
       const auditId = await audit.append(
         entry(
-          { statement: best.sql, decision: 'allow', rule: 'nl:ask', reason: `answered with ${history.length} model call(s)`, rowCount: best.data.rowCount },
-          { queryAuditId: best.auditId, candidates: req.candidates ?? 1, agreeing: successes.filter((s) => resultFingerprint(s.data.rows) === resultFingerprint(best.data.rows)).length },
+          {
+            statement: best.sql,
+            decision: 'allow',
+            rule: 'nl:ask',
+            reason: `answered with ${history.length} model call(s)`,
+            rowCount: best.data.rowCount,
+          },
+          {
+            queryAuditId: best.auditId,
+            candidates: req.candidates ?? 1,
+            agreeing: successes.filter(
+              (s) => resultFingerprint(s.data.rows) === resultFingerprint(best.data.rows),
+            ).length,
+          },
         ),
       );
       const answer: AskAnswer = {
@@ -208,7 +252,9 @@ export class AskService {
       emit({ type: 'answer', answer });
       return answer;
     } catch (e) {
-      const err = isAirlockError(e) ? e : new AirlockError('INTERNAL', 'the question failed inside Airlock');
+      const err = isAirlockError(e)
+        ? e
+        : new AirlockError('INTERNAL', 'the question failed inside Airlock');
       const denied = DENIED_CODES.includes(err.code);
       err.auditId = await audit.append(
         entry(
@@ -227,30 +273,59 @@ export class AskService {
 
   /** The asker's view of the connection; an agent learns nothing of connections it holds no grant on. */
   private async view(asker: Asker, connection: string): Promise<AccessView> {
-    const granted = asker.grants.some((g) => (g.effect ?? 'allow') === 'allow' && g.connection.toLowerCase() === connection.toLowerCase());
-    if (!granted) throw new AirlockError('PERMISSION_DENIED', `agent '${asker.agent.name}' has no grant on connection '${connection}'`, { rule: 'default-deny' });
+    const granted = asker.grants.some(
+      (g) =>
+        (g.effect ?? 'allow') === 'allow' &&
+        g.connection.toLowerCase() === connection.toLowerCase(),
+    );
+    if (!granted)
+      throw new AirlockError(
+        'PERMISSION_DENIED',
+        `agent '${asker.agent.name}' has no grant on connection '${connection}'`,
+        { rule: 'default-deny' },
+      );
     const record = this.deps.connections.get(connection);
     if (!record) throw new AirlockError('NOT_FOUND', `no connection named '${connection}'`);
     const view = await accessView(this.deps.connections, record.name, asker);
     if (view.readable.size === 0) {
-      throw new AirlockError('PERMISSION_DENIED', `'${asker.actor}' may read no table in connection '${record.name}', so there is nothing to ask about`, { rule: 'default-deny' });
+      throw new AirlockError(
+        'PERMISSION_DENIED',
+        `'${asker.actor}' may read no table in connection '${record.name}', so there is nothing to ask about`,
+        { rule: 'default-deny' },
+      );
     }
     return view;
   }
 
-  private async prompt(view: AccessView, question: string, queries: QueryService, onSampled: (s: string[]) => void) {
+  private async prompt(
+    view: AccessView,
+    question: string,
+    queries: QueryService,
+    onSampled: (s: string[]) => void,
+  ) {
     const { layer } = this.deps.semantic.get(view.connection);
     const catalog = catalogFor(view.tables, layer);
-    const link = linkSchema(catalog, view.readable, question, { budgetTokens: this.options.schemaBudgetTokens, hintCandidate: isHintCandidate });
+    const link = linkSchema(catalog, view.readable, question, {
+      budgetTokens: this.options.schemaBudgetTokens,
+      hintCandidate: isHintCandidate,
+    });
     if (link.tables.length === 0) {
-      throw new AirlockError('NL_UNANSWERED', 'no table the asker may read matches the question; name the table, or add descriptions and synonyms to the semantic layer');
+      throw new AirlockError(
+        'NL_UNANSWERED',
+        'no table the asker may read matches the question; name the table, or add descriptions and synonyms to the semantic layer',
+      );
     }
     const read = async (sql: string) => {
       const out = await queries.query(view.asker.agent, { connection: view.connection, sql });
       if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'a value sample was not a read');
       return out;
     };
-    const { hints, sampled } = await this.deps.sampler.hintsFor(view.connection, link.tables, view.dialect, read);
+    const { hints, sampled } = await this.deps.sampler.hintsFor(
+      view.connection,
+      link.tables,
+      view.dialect,
+      read,
+    );
     onSampled(sampled);
     const visible = await filterLayer(layer, view);
     const messages = firstMessages({
@@ -258,7 +333,12 @@ export class AskService {
       question,
       schema: renderSchema(link.tables, hints),
       metrics: relevantMetrics(visible.metrics, question),
-      examples: similarExamples(visible.examples, question, this.options.maxExamples, this.options.exampleBudgetTokens),
+      examples: similarExamples(
+        visible.examples,
+        question,
+        this.options.maxExamples,
+        this.options.exampleBudgetTokens,
+      ),
     });
     const tokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
     return { messages, tables: link.tables.map((t) => t.table.name), tokens };

@@ -17,7 +17,13 @@ export type CandidateOutcome =
   | { kind: 'retry'; error: { code: string; message: string } }
   | { kind: 'stop'; error: AirlockError; denied: boolean };
 
-const REPAIRABLE = new Set(['INVALID_SQL', 'STATEMENT_NOT_ALLOWED', 'QUERY_FAILED', 'QUERY_TIMEOUT', 'PERMISSION_DENIED']);
+const REPAIRABLE = new Set([
+  'INVALID_SQL',
+  'STATEMENT_NOT_ALLOWED',
+  'QUERY_FAILED',
+  'QUERY_TIMEOUT',
+  'PERMISSION_DENIED',
+]);
 
 export function readOnlyRefusal(kind: string): AirlockError {
   return new AirlockError(
@@ -43,11 +49,16 @@ export function hiddenNameScrubber(v: AccessView): (message: string) => string {
     const name = t.name.toLowerCase();
     if (!visible.has(name)) {
       // `hr.payroll` shows in messages as `payroll` as often as whole.
-      for (const part of [name, name.slice(name.lastIndexOf('.') + 1)]) if (!visible.has(part)) hidden.add(part);
+      for (const part of [name, name.slice(name.lastIndexOf('.') + 1)])
+        if (!visible.has(part)) hidden.add(part);
     }
-    for (const c of t.columns) if (!visible.has(c.name.toLowerCase())) hidden.add(c.name.toLowerCase());
+    for (const c of t.columns)
+      if (!visible.has(c.name.toLowerCase())) hidden.add(c.name.toLowerCase());
   }
-  return (message) => message.replace(/[\p{L}\p{N}_$]+/gu, (tok) => (hidden.has(tok.toLowerCase()) ? '<hidden>' : tok));
+  return (message) =>
+    message.replace(/[\p{L}\p{N}_$]+/gu, (tok) =>
+      hidden.has(tok.toLowerCase()) ? '<hidden>' : tok,
+    );
 }
 
 export async function runCandidate(
@@ -58,24 +69,33 @@ export async function runCandidate(
 ): Promise<CandidateOutcome> {
   try {
     const guarded = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
-    if (guarded.analysis.action !== 'read') return { kind: 'stop', error: readOnlyRefusal(guarded.analysis.kind), denied: true };
+    if (guarded.analysis.action !== 'read')
+      return { kind: 'stop', error: readOnlyRefusal(guarded.analysis.kind), denied: true };
   } catch (e) {
     if (!isAirlockError(e)) throw e;
     // DDL, PRAGMA, ATTACH and other statement types: refused like writes, not repaired.
-    if (e.details.statementType) return { kind: 'stop', error: readOnlyRefusal(String(e.details.statementType)), denied: true };
+    if (e.details.statementType)
+      return {
+        kind: 'stop',
+        error: readOnlyRefusal(String(e.details.statementType)),
+        denied: true,
+      };
     return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
   }
   try {
     const out = await queries.query(v.asker.agent, { connection: v.connection, sql });
-    if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'a statement judged read-only was run as a write');
+    if (out.kind !== 'read')
+      throw new AirlockError('INTERNAL', 'a statement judged read-only was run as a write');
     const { kind: _k, auditId, ...data } = out;
     return { kind: 'ok', data, auditId };
   } catch (e) {
     if (!isAirlockError(e)) throw e;
     const layer = String(e.details.layer ?? '');
     const policyDenial = e.code === 'PERMISSION_DENIED' && layer !== 'ast';
-    if (policyDenial || layer === 'engine-truth' || layer === 'backstop') return { kind: 'stop', error: e, denied: true };
-    if (REPAIRABLE.has(e.code)) return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
+    if (policyDenial || layer === 'engine-truth' || layer === 'backstop')
+      return { kind: 'stop', error: e, denied: true };
+    if (REPAIRABLE.has(e.code))
+      return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
     return { kind: 'stop', error: e, denied: false };
   }
 }

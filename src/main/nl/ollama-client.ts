@@ -7,7 +7,13 @@ import { Ollama, type Message } from 'ollama';
 import type { OllamaStatus } from '../../shared/contract/nl';
 import { AirlockError, isAirlockError } from '../../shared/errors';
 import { guardedFetch } from '../net/outbound';
-import { modelGuidance, ollamaModelMissing, ollamaTimeout, ollamaUnavailable, unavailableGuidance } from './ollama-guidance';
+import {
+  modelGuidance,
+  ollamaModelMissing,
+  ollamaTimeout,
+  ollamaUnavailable,
+  unavailableGuidance,
+} from './ollama-guidance';
 
 export interface OllamaConfig {
   url: string;
@@ -58,7 +64,8 @@ export function sameModel(a: string, b: string): boolean {
 function networkReason(e: unknown): string | null {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
-  if (e instanceof TypeError && /fetch failed|network/i.test(e.message)) return cause?.message ?? e.message;
+  if (e instanceof TypeError && /fetch failed|network/i.test(e.message))
+    return cause?.message ?? e.message;
   return null;
 }
 
@@ -80,7 +87,12 @@ export class OllamaClient {
    * Runs `fn` with a client whose every fetch carries our deadline and the caller's signal;
    * the official client aborts only streamed requests by itself.
    */
-  private async call<T>(what: string, timeoutMs: number, signal: AbortSignal | undefined, fn: (o: Ollama) => Promise<T>): Promise<T> {
+  private async call<T>(
+    what: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    fn: (o: Ollama) => Promise<T>,
+  ): Promise<T> {
     const url = this.url;
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(TIMEOUT), timeoutMs);
@@ -90,7 +102,11 @@ export class OllamaClient {
     const send = guardedFetch('Ollama', () => this.config().lanConfirmed === true);
     const client = new Ollama({
       host: url,
-      fetch: (input, init) => send(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, ctrl.signal]) : ctrl.signal }),
+      fetch: (input, init) =>
+        send(input, {
+          ...init,
+          signal: init?.signal ? AbortSignal.any([init.signal, ctrl.signal]) : ctrl.signal,
+        }),
     });
     try {
       return await fn(client);
@@ -102,10 +118,15 @@ export class OllamaClient {
       if (isAirlockError(e)) throw e;
       const status = (e as { status_code?: number }).status_code;
       const message = (e as Error).message ?? String(e);
-      if (status === 404 && /model.*not found/i.test(message)) throw ollamaModelMissing(url, this.model);
+      if (status === 404 && /model.*not found/i.test(message))
+        throw ollamaModelMissing(url, this.model);
       const reason = networkReason(e);
       if (reason) throw ollamaUnavailable(url, reason);
-      throw new AirlockError('OLLAMA_FAILED', `Ollama at ${url} failed ${what}: ${message.slice(0, 500)}`, { url, ...(status ? { status } : {}) });
+      throw new AirlockError(
+        'OLLAMA_FAILED',
+        `Ollama at ${url} failed ${what}: ${message.slice(0, 500)}`,
+        { url, ...(status ? { status } : {}) },
+      );
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onCancel);
@@ -113,7 +134,12 @@ export class OllamaClient {
   }
 
   async version(signal?: AbortSignal): Promise<string> {
-    return this.call('the version check', this.timeouts.healthMs, signal, async (o) => (await o.version()).version);
+    return this.call(
+      'the version check',
+      this.timeouts.healthMs,
+      signal,
+      async (o) => (await o.version()).version,
+    );
   }
 
   async models(signal?: AbortSignal): Promise<OllamaStatus['models']> {
@@ -135,25 +161,52 @@ export class OllamaClient {
       version = await this.version(signal);
     } catch (e) {
       const err = isAirlockError(e) ? e : new AirlockError('OLLAMA_FAILED', String(e));
-      return { ...base, reachable: false, problem: { code: err.code, message: err.message }, guidance: unavailableGuidance(url) };
+      return {
+        ...base,
+        reachable: false,
+        problem: { code: err.code, message: err.message },
+        guidance: unavailableGuidance(url),
+      };
     }
     let models: OllamaStatus['models'] = [];
     try {
       models = await this.models(signal);
     } catch (e) {
       const err = isAirlockError(e) ? e : new AirlockError('OLLAMA_FAILED', String(e));
-      return { ...base, reachable: true, version, problem: { code: err.code, message: err.message }, guidance: [] };
+      return {
+        ...base,
+        reachable: true,
+        version,
+        problem: { code: err.code, message: err.message },
+        guidance: [],
+      };
     }
     const modelPresent = models.some((m) => sameModel(m.name, model));
-    if (modelPresent) return { ...base, reachable: true, version, models, modelPresent, problem: null, guidance: [] };
-    const missing = ollamaModelMissing(url, model, models.map((m) => m.name));
+    if (modelPresent)
+      return {
+        ...base,
+        reachable: true,
+        version,
+        models,
+        modelPresent,
+        problem: null,
+        guidance: [],
+      };
+    const missing = ollamaModelMissing(
+      url,
+      model,
+      models.map((m) => m.name),
+    );
     return {
       ...base,
       reachable: true,
       version,
       models,
       problem: { code: missing.code, message: missing.message },
-      guidance: modelGuidance(model, models.map((m) => m.name)),
+      guidance: modelGuidance(
+        model,
+        models.map((m) => m.name),
+      ),
     };
   }
 
@@ -165,11 +218,21 @@ export class OllamaClient {
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
       ...(req.numCtx ? { num_ctx: req.numCtx } : {}),
     };
-    const base = { model, messages: req.messages, options, ...(req.format ? { format: req.format } : {}) };
+    const base = {
+      model,
+      messages: req.messages,
+      options,
+      ...(req.format ? { format: req.format } : {}),
+    };
     return this.call('the answer', this.timeouts.requestMs, req.signal, async (o) => {
       if (!req.onToken) {
         const r = await o.chat({ ...base, stream: false });
-        return { content: r.message?.content ?? '', model: r.model ?? model, promptTokens: r.prompt_eval_count ?? null, outputTokens: r.eval_count ?? null };
+        return {
+          content: r.message?.content ?? '',
+          model: r.model ?? model,
+          promptTokens: r.prompt_eval_count ?? null,
+          outputTokens: r.eval_count ?? null,
+        };
       }
       const parts: string[] = [];
       let last: { model?: string; prompt_eval_count?: number; eval_count?: number } = {};
@@ -181,7 +244,12 @@ export class OllamaClient {
         }
         last = part;
       }
-      return { content: parts.join(''), model: last.model ?? model, promptTokens: last.prompt_eval_count ?? null, outputTokens: last.eval_count ?? null };
+      return {
+        content: parts.join(''),
+        model: last.model ?? model,
+        promptTokens: last.prompt_eval_count ?? null,
+        outputTokens: last.eval_count ?? null,
+      };
     });
   }
 }

@@ -17,7 +17,9 @@ export async function filterLayer(layer: SemanticLayer, v: AccessView): Promise<
   const tables = layer.tables
     .filter((t) => v.readable.has(t.name.toLowerCase()))
     .map((t) => {
-      const columns = t.columns?.filter((c) => canReadColumn(v, t.name, canonicalColumn(v, t.name, c.name)));
+      const columns = t.columns?.filter((c) =>
+        canReadColumn(v, t.name, canonicalColumn(v, t.name, c.name)),
+      );
       return { ...t, ...(columns ? { columns } : {}) };
     });
   const readableRef = (ref: string) => {

@@ -12,7 +12,11 @@ import { filterLayer } from './semantic-filter';
 import type { SemanticStore, StoredLayer } from './semantic-store';
 import { invalidLayer, layerFromYaml, layerToYaml, parseLayer } from './semantic-yaml';
 
-type AuditAdmin = (action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>) => Promise<number>;
+type AuditAdmin = (
+  action: string,
+  details: Record<string, unknown>,
+  extra?: Partial<AuditRecord>,
+) => Promise<number>;
 
 export class SemanticService {
   constructor(
@@ -26,7 +30,8 @@ export class SemanticService {
 
   private connectionName(connection: string): string {
     const rec = this.deps.connections.get(connection);
-    if (!rec) throw new AirlockError('NOT_FOUND', `no connection named '${connection}'`, { connection });
+    if (!rec)
+      throw new AirlockError('NOT_FOUND', `no connection named '${connection}'`, { connection });
     return rec.name;
   }
 
@@ -35,7 +40,12 @@ export class SemanticService {
   }
 
   /** Replaces the layer. `value` is unvalidated input (JSON body, parsed YAML). */
-  async put(connection: string, value: unknown, actor = 'admin', how = 'put'): Promise<StoredLayer> {
+  async put(
+    connection: string,
+    value: unknown,
+    actor = 'admin',
+    how = 'put',
+  ): Promise<StoredLayer> {
     const name = this.connectionName(connection);
     const layer = parseLayer(value);
     await this.check(name, layer);
@@ -58,11 +68,21 @@ export class SemanticService {
   }
 
   /** "Save as verified example": the pair must be a read the guard accepts. */
-  async addExample(connection: string, question: string, sql: string, addedBy: string): Promise<StoredLayer> {
+  async addExample(
+    connection: string,
+    question: string,
+    sql: string,
+    addedBy: string,
+  ): Promise<StoredLayer> {
     const name = this.connectionName(connection);
     const { layer } = this.deps.store.get(name);
-    const kept = layer.examples.filter((e) => e.question.trim().toLowerCase() !== question.trim().toLowerCase());
-    const next = { ...layer, examples: [...kept, { question, sql, addedBy, addedAt: this.deps.clock.now().toISOString() }] };
+    const kept = layer.examples.filter(
+      (e) => e.question.trim().toLowerCase() !== question.trim().toLowerCase(),
+    );
+    const next = {
+      ...layer,
+      examples: [...kept, { question, sql, addedBy, addedAt: this.deps.clock.now().toISOString() }],
+    };
     return this.put(name, next, addedBy, 'add-example');
   }
 
@@ -82,5 +102,10 @@ export class SemanticService {
 }
 
 function counts(l: SemanticLayer) {
-  return { tables: l.tables.length, relationships: l.relationships.length, metrics: l.metrics.length, examples: l.examples.length };
+  return {
+    tables: l.tables.length,
+    relationships: l.relationships.length,
+    metrics: l.metrics.length,
+    examples: l.examples.length,
+  };
 }

@@ -33,8 +33,16 @@ const REDACT = [
 export function fileLogger(dataDir: string, level = process.env.AIRLOCK_LOG_LEVEL ?? 'info'): Pino {
   const dir = join(dataDir, 'logs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const dest = pino.destination({ dest: join(dir, LOG_FILE), mkdir: true, sync: false, mode: 0o600 });
-  return pino({ level, base: { app: 'airlock' }, redact: { paths: REDACT, censor: '[redacted]' } }, dest);
+  const dest = pino.destination({
+    dest: join(dir, LOG_FILE),
+    mkdir: true,
+    sync: false,
+    mode: 0o600,
+  });
+  return pino(
+    { level, base: { app: 'airlock' }, redact: { paths: REDACT, censor: '[redacted]' } },
+    dest,
+  );
 }
 
 /** The core's Logger port over pino, also passing each line on to `also` (the terminal). */

@@ -92,7 +92,8 @@ export class Metrics {
   observe(o: RequestObservation): void {
     this.requests.inc({ method: o.method, route: o.route, status: String(o.status) });
     if (o.code) this.refusals.inc({ code: o.code });
-    if (QUERY_ROUTES.has(o.route)) this.queryLatency.observe({ route: o.route, outcome: o.code ?? 'ok' }, o.seconds);
+    if (QUERY_ROUTES.has(o.route))
+      this.queryLatency.observe({ route: o.route, outcome: o.code ?? 'ok' }, o.seconds);
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

@@ -25,10 +25,13 @@ export class GrantsRepo {
         'SELECT connection, table_name, actions, columns, effect, export_limits FROM grants WHERE agent_id = ? ORDER BY position',
       ),
       clear: db.prepare('DELETE FROM grants WHERE agent_id = ?'),
-      insert: db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect, export_limits)
+      insert:
+        db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect, export_limits)
         VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect, @exportLimits)`),
       // Connection names compare without case everywhere (the connections table is NOCASE).
-      renameConnection: db.prepare('UPDATE grants SET connection = @to WHERE connection = @from COLLATE NOCASE'),
+      renameConnection: db.prepare(
+        'UPDATE grants SET connection = @to WHERE connection = @from COLLATE NOCASE',
+      ),
       dropConnection: db.prepare('DELETE FROM grants WHERE connection = ? COLLATE NOCASE'),
     };
   }

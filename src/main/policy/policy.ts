@@ -70,8 +70,10 @@ interface Need {
 
 function needsOf(access: TableAccess): Need[] {
   const needs: Need[] = [];
-  for (const c of access.read) needs.push({ table: access.table, action: 'read', column: c, wholeTable: false });
-  for (const c of access.write) needs.push({ table: access.table, action: 'write', column: c, wholeTable: false });
+  for (const c of access.read)
+    needs.push({ table: access.table, action: 'read', column: c, wholeTable: false });
+  for (const c of access.write)
+    needs.push({ table: access.table, action: 'write', column: c, wholeTable: false });
   if (access.wholeRowWrite) {
     needs.push({ table: access.table, action: 'write', column: null, wholeTable: true });
   }
@@ -168,20 +170,41 @@ const EXPORT_FIELDS = ['maxRows', 'maxBytes', 'timeoutMs'] as const;
  * export limits falls back to `defaults`; of several export grants on one table the most
  * generous value applies, and across the statement's tables the tightest.
  */
-export function exportAllowance(req: AccessRequest, grants: Grant[], defaults: Required<ExportLimits>): ExportDecision {
+export function exportAllowance(
+  req: AccessRequest,
+  grants: Grant[],
+  defaults: Required<ExportLimits>,
+): ExportDecision {
   const ds = req.defaultSchema ?? null;
-  const limits: Required<ExportLimits> = { maxRows: Infinity, maxBytes: Infinity, timeoutMs: Infinity };
+  const limits: Required<ExportLimits> = {
+    maxRows: Infinity,
+    maxBytes: Infinity,
+    timeoutMs: Infinity,
+  };
   const rules = new Set<string>();
   const tables = [...new Set(req.tables.map((t) => t.table))];
-  if (tables.length === 0) return { allowed: false, table: '(none)', reason: 'a statement that reads no table has nothing to export' };
+  if (tables.length === 0)
+    return {
+      allowed: false,
+      table: '(none)',
+      reason: 'a statement that reads no table has nothing to export',
+    };
   for (const table of tables) {
     const denied = grantsFor(grants, req.connection, table, 'export', 'deny', ds)[0];
     if (denied) {
-      return { allowed: false, table, reason: `agent '${req.agent}' is explicitly denied export on ${table} (${grantRule(denied, 'export')})` };
+      return {
+        allowed: false,
+        table,
+        reason: `agent '${req.agent}' is explicitly denied export on ${table} (${grantRule(denied, 'export')})`,
+      };
     }
     const allows = grantsFor(grants, req.connection, table, 'export', 'allow', ds);
     if (allows.length === 0) {
-      return { allowed: false, table, reason: `agent '${req.agent}' has no export grant on table ${table} in connection '${req.connection}'` };
+      return {
+        allowed: false,
+        table,
+        reason: `agent '${req.agent}' has no export grant on table ${table} in connection '${req.connection}'`,
+      };
     }
     for (const g of allows) rules.add(grantRule(g, 'export'));
     for (const k of EXPORT_FIELDS) {

@@ -33,13 +33,23 @@ export const ANALYST_AGENT: Agent = {
 export function readOnlyGrants(grants: Grant[]): Grant[] {
   return grants.flatMap((g): Grant[] => {
     if ((g.effect ?? 'allow') === 'deny') return [g];
-    return g.actions.includes('read') ? [{ ...g, actions: g.actions.includes('export') ? ['read', 'export'] : ['read'] }] : [];
+    return g.actions.includes('read')
+      ? [{ ...g, actions: g.actions.includes('export') ? ['read', 'export'] : ['read'] }]
+      : [];
   });
 }
 
 /** A person reading every table of these connections. */
 export function analystPrincipal(connections: string[], actor = 'user:analyst'): Principal {
-  return { agent: ANALYST_AGENT, grants: connections.map((connection) => ({ connection, table: '*', actions: ['read', 'export'] })), actor };
+  return {
+    agent: ANALYST_AGENT,
+    grants: connections.map((connection) => ({
+      connection,
+      table: '*',
+      actions: ['read', 'export'],
+    })),
+    actor,
+  };
 }
 
 /** An agent through the API, under its own grants. */
@@ -53,7 +63,8 @@ export function asAgentPrincipal(agent: Agent, grants: Grant[]): Principal {
 }
 
 /** True when the principal is the agent itself (not a person previewing it). */
-export const isAgentItself = (p: Principal) => p.agent.id !== ANALYST_ID && p.actor === `agent:${p.agent.name}`;
+export const isAgentItself = (p: Principal) =>
+  p.agent.id !== ANALYST_ID && p.actor === `agent:${p.agent.name}`;
 
 /**
  * The audit log as the query path sees it for a person: entries name the person, so filtering

@@ -5,7 +5,15 @@ import { AirlockError, isAirlockError } from '../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import { canonicalJson } from '../audit/canonical-json';
 import type { Connections } from '../connections/connections';
-import type { CheckedStatement, Connector, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../connectors/types';
+import type {
+  CheckedStatement,
+  Connector,
+  QueryLimits,
+  ReadData,
+  RowSink,
+  StreamSummary,
+  WriteData,
+} from '../connectors/types';
 import { guardSql } from '../guard/guard';
 import type { Agent } from '../identity/agents';
 import { collectingSink, rowSize } from '../connectors/row-budget';
@@ -23,7 +31,11 @@ export type StreamOutcome =
   | ({ kind: 'write' } & WriteData & { auditId: number });
 
 /** Export caps when the configuration names none (README.md, "Large results"). */
-export const EXPORT_DEFAULTS = { maxRows: 1_000_000, maxBytes: 1024 * 1024 * 1024, timeoutMs: 10 * 60_000 };
+export const EXPORT_DEFAULTS = {
+  maxRows: 1_000_000,
+  maxBytes: 1024 * 1024 * 1024,
+  timeoutMs: 10 * 60_000,
+};
 
 export function paramsHash(params: unknown): string | null {
   if (params === undefined) return null;
@@ -58,16 +70,26 @@ export function limitsFor(
   }
   const cap = Math.min(exportGrant.maxRows, base.exportMaxRows ?? EXPORT_DEFAULTS.maxRows);
   if (maxRows > cap) {
-    throw new AirlockError('VALIDATION_FAILED', `maxRows ${maxRows} is above the export cap of ${cap} rows`, {
-      issues: [{ path: 'maxRows', message: `at most ${cap}` }],
-    });
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      `maxRows ${maxRows} is above the export cap of ${cap} rows`,
+      {
+        issues: [{ path: 'maxRows', message: `at most ${cap}` }],
+      },
+    );
   }
   return {
     limits: {
       ...base,
       maxRows,
-      maxBytes: Math.max(base.maxBytes, Math.min(exportGrant.maxBytes, base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes)),
-      timeoutMs: Math.max(base.timeoutMs, Math.min(exportGrant.timeoutMs, base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs)),
+      maxBytes: Math.max(
+        base.maxBytes,
+        Math.min(exportGrant.maxBytes, base.exportMaxBytes ?? EXPORT_DEFAULTS.maxBytes),
+      ),
+      timeoutMs: Math.max(
+        base.timeoutMs,
+        Math.min(exportGrant.timeoutMs, base.exportTimeoutMs ?? EXPORT_DEFAULTS.timeoutMs),
+      ),
     },
     exporting: true,
   };
@@ -106,7 +128,12 @@ export class QueryService {
   }
 
   /** Runs a request; a read's rows go to `sink` batch by batch as the cursor yields them. */
-  async stream(agent: Agent, req: QueryRequest, sink: RowSink, signal?: AbortSignal): Promise<StreamOutcome> {
+  async stream(
+    agent: Agent,
+    req: QueryRequest,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamOutcome> {
     return (await this.run(agent, req, { sink, signal })) as StreamOutcome;
   }
 
@@ -138,7 +165,12 @@ export class QueryService {
     return req.maxRows !== undefined && req.maxRows > this.deps.limits().maxRows;
   }
 
-  private async run(agent: Agent, req: QueryRequest, streaming: Streaming | null, signal?: AbortSignal): Promise<QueryOutcome | StreamOutcome> {
+  private async run(
+    agent: Agent,
+    req: QueryRequest,
+    streaming: Streaming | null,
+    signal?: AbortSignal,
+  ): Promise<QueryOutcome | StreamOutcome> {
     const started = this.deps.clock.monotonicMs();
     const grants = this.deps.grantsOf(agent.id);
     let decision: Decision | null = null;
@@ -170,7 +202,11 @@ export class QueryService {
      * A streamed read's entries: one when it starts (durable before the first row, so a crash
      * mid-stream leaves it), one when it ends with what went out and how it ended.
      */
-    const streamEntry = (stage: 'started' | 'ended', over: Partial<AuditRecord> = {}, more: Record<string, unknown> = {}): AuditRecord =>
+    const streamEntry = (
+      stage: 'started' | 'ended',
+      over: Partial<AuditRecord> = {},
+      more: Record<string, unknown> = {},
+    ): AuditRecord =>
       entry({
         ...over,
         details: {
@@ -184,8 +220,18 @@ export class QueryService {
 
     try {
       // An agent learns nothing about connections it holds no grant on, not even that they exist.
-      if (!grants.some((g) => (g.effect ?? 'allow') === 'allow' && g.connection.toLowerCase() === req.connection.toLowerCase())) {
-        decision = { effect: 'deny', rule: 'default-deny', reason: `agent '${agent.name}' has no grant on connection '${req.connection}'` };
+      if (
+        !grants.some(
+          (g) =>
+            (g.effect ?? 'allow') === 'allow' &&
+            g.connection.toLowerCase() === req.connection.toLowerCase(),
+        )
+      ) {
+        decision = {
+          effect: 'deny',
+          rule: 'default-deny',
+          reason: `agent '${agent.name}' has no grant on connection '${req.connection}'`,
+        };
         throw new AirlockError('PERMISSION_DENIED', decision.reason);
       }
       const record = this.deps.connections.get(req.connection);
@@ -201,10 +247,22 @@ export class QueryService {
         throw new AirlockError(
           'VALIDATION_FAILED',
           `the number of parameters does not match the placeholders (?) in the statement: ${guarded.placeholders} placeholders, ${given} parameters`,
-          { issues: [{ path: 'params', message: `give ${guarded.placeholders} values, one per ? placeholder` }] },
+          {
+            issues: [
+              {
+                path: 'params',
+                message: `give ${guarded.placeholders} values, one per ? placeholder`,
+              },
+            ],
+          },
         );
       }
-      const access = { agent: agent.name, connection: record.name, tables: guarded.analysis.tables, defaultSchema: connector.defaultSchema };
+      const access = {
+        agent: agent.name,
+        connection: record.name,
+        tables: guarded.analysis.tables,
+        defaultSchema: connector.defaultSchema,
+      };
       decision = decide(access, grants);
       if (decision.effect !== 'allow') {
         throw new AirlockError('PERMISSION_DENIED', decision.reason, {
@@ -220,18 +278,40 @@ export class QueryService {
         throw new AirlockError(
           'PERMISSION_DENIED',
           `maxRows ${req.maxRows} is above the row cap of ${base.maxRows} rows, which makes this an export; ${allowance.reason} (an export needs the 'export' action on the grant of every table read)`,
-          { rule: decision.rule, maxRows: req.maxRows, rowCap: base.maxRows, needs: 'export', table: allowance.table },
+          {
+            rule: decision.rule,
+            maxRows: req.maxRows,
+            rowCap: base.maxRows,
+            needs: 'export',
+            table: allowance.table,
+          },
         );
       }
-      const { limits, exporting } = limitsFor(base, req.maxRows, allowance?.allowed ? allowance.limits : null);
+      const { limits, exporting } = limitsFor(
+        base,
+        req.maxRows,
+        allowance?.allowed ? allowance.limits : null,
+      );
       if (exporting && allowance?.allowed) {
-        extra.export = { maxRows: limits.maxRows, maxBytes: limits.maxBytes, timeoutMs: limits.timeoutMs, rule: allowance.rule };
+        extra.export = {
+          maxRows: limits.maxRows,
+          maxBytes: limits.maxBytes,
+          timeoutMs: limits.timeoutMs,
+          rule: allowance.rule,
+        };
       }
       // The client left while the statement was being judged: it never reaches the database.
       if (signal?.aborted || streaming?.signal?.aborted) {
-        throw new AirlockError('CANCELLED', 'the request was abandoned by the client before the statement ran');
+        throw new AirlockError(
+          'CANCELLED',
+          'the request was abandoned by the client before the statement ran',
+        );
       }
-      releaseSlot = this.slots.take(agent, record.name, agentLimit(base.agentConcurrency ?? AGENT_CONCURRENCY_DEFAULT, connector.poolSize));
+      releaseSlot = this.slots.take(
+        agent,
+        record.name,
+        agentLimit(base.agentConcurrency ?? AGENT_CONCURRENCY_DEFAULT, connector.poolSize),
+      );
       const stmt: CheckedStatement = {
         sql: guarded.sql,
         params: req.params,
@@ -256,29 +336,63 @@ export class QueryService {
           startAuditId = await this.deps.audit.append(streamEntry('started'));
           const summary = await streamRead(connector, stmt, limits, counting, streaming.signal);
           const auditId = await this.deps.audit.append(
-            streamEntry('ended', { rowCount: summary.rowCount }, { truncated: summary.truncated, outcome: summary.truncated ? 'truncated' : 'completed' }),
+            streamEntry(
+              'ended',
+              { rowCount: summary.rowCount },
+              {
+                truncated: summary.truncated,
+                outcome: summary.truncated ? 'truncated' : 'completed',
+              },
+            ),
           );
           return { kind: 'read', ...summary, auditId };
         }
         // With a signal (the client may go away), the read goes through the cancellable path.
-        const data = signal && connector.stream ? await collected(connector, stmt, limits, signal) : await connector.read(stmt, limits);
-        const auditId = await this.deps.audit.append(entry({ rowCount: data.rowCount, details: { agentId: agent.id, ...extra, truncated: data.truncated } }));
+        const data =
+          signal && connector.stream
+            ? await collected(connector, stmt, limits, signal)
+            : await connector.read(stmt, limits);
+        const auditId = await this.deps.audit.append(
+          entry({
+            rowCount: data.rowCount,
+            details: { agentId: agent.id, ...extra, truncated: data.truncated },
+          }),
+        );
         return { kind: 'read', ...data, auditId };
       }
       const data = await connector.write(stmt, limits);
       const auditId = await this.deps.audit.append(entry({ rowCount: data.rowCount }));
       return { kind: 'write', ...data, auditId };
     } catch (e) {
-      const err = isAirlockError(e) ? e : new AirlockError('INTERNAL', 'the query failed inside Airlock');
-      const denied = ['PERMISSION_DENIED', 'STATEMENT_NOT_ALLOWED', 'INVALID_SQL'].includes(err.code);
+      const err = isAirlockError(e)
+        ? e
+        : new AirlockError('INTERNAL', 'the query failed inside Airlock');
+      const denied = ['PERMISSION_DENIED', 'STATEMENT_NOT_ALLOWED', 'INVALID_SQL'].includes(
+        err.code,
+      );
       if (denied && (!decision || decision.effect === 'allow')) {
-        decision = { effect: 'deny', rule: `guard:${String(err.details.layer ?? 'request')}`, reason: err.message };
+        decision = {
+          effect: 'deny',
+          rule: `guard:${String(err.details.layer ?? 'request')}`,
+          reason: err.message,
+        };
       }
-      const over: Partial<AuditRecord> = { status: denied ? 'denied' : 'error', rowCount: delivered > 0 ? delivered : null };
-      const why = { code: err.code, ...err.details, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) };
+      const over: Partial<AuditRecord> = {
+        status: denied ? 'denied' : 'error',
+        rowCount: delivered > 0 ? delivered : null,
+      };
+      const why = {
+        code: err.code,
+        ...err.details,
+        ...(isAirlockError(e) ? {} : { internal: (e as Error).message }),
+      };
       err.auditId = await this.deps.audit.append(
         startAuditId !== null
-          ? streamEntry('ended', over, { ...why, truncated: delivered > 0, outcome: signal?.aborted || streaming?.signal?.aborted ? 'cancelled' : 'failed' })
+          ? streamEntry('ended', over, {
+              ...why,
+              truncated: delivered > 0,
+              outcome: signal?.aborted || streaming?.signal?.aborted ? 'cancelled' : 'failed',
+            })
           : entry({ ...over, details: { agentId: agent.id, ...extra, ...why } }),
       );
       throw err;
@@ -298,13 +412,24 @@ function exportDefaults(base: QueryLimits): Required<ExportLimits> {
 }
 
 /** A whole read through the connector's stream, so that `signal` can cancel it. */
-async function collected(connector: Connector, stmt: CheckedStatement, limits: QueryLimits, signal: AbortSignal): Promise<ReadData> {
+async function collected(
+  connector: Connector,
+  stmt: CheckedStatement,
+  limits: QueryLimits,
+  signal: AbortSignal,
+): Promise<ReadData> {
   const sink = collectingSink();
   return sink.result(await connector.stream!(stmt, limits, sink, signal));
 }
 
 /** A connector's streamed read, or its whole read handed over in one batch. */
-async function streamRead(connector: Connector, stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+async function streamRead(
+  connector: Connector,
+  stmt: CheckedStatement,
+  limits: QueryLimits,
+  sink: RowSink,
+  signal?: AbortSignal,
+): Promise<StreamSummary> {
   if (connector.stream) return connector.stream(stmt, limits, sink, signal);
   const data = await connector.read(stmt, limits);
   await sink.columns(data.columns);

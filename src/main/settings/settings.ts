@@ -29,7 +29,9 @@ export class SettingsRepo {
   constructor(db: Database, defaults: Settings = DEFAULT_SETTINGS) {
     this.stmts = {
       get: db.prepare('SELECT value FROM settings WHERE key = ?'),
-      put: db.prepare('INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      put: db.prepare(
+        'INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
     };
     const row = this.stmts.get.get(KEY);
     const parsed = row ? SettingsSchema.safeParse(JSON.parse(row.value)) : null;
@@ -59,7 +61,9 @@ export function queryLimitsOf(s: Settings): QueryLimits {
     maxRows: s.limits.maxRows,
     maxBytes: s.limits.maxBytes,
     timeoutMs: s.limits.timeoutMs,
-    ...(s.limits.agentConcurrency !== undefined ? { agentConcurrency: s.limits.agentConcurrency } : {}),
+    ...(s.limits.agentConcurrency !== undefined
+      ? { agentConcurrency: s.limits.agentConcurrency }
+      : {}),
   };
 }
 

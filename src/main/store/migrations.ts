@@ -188,7 +188,9 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
     applied_at TEXT NOT NULL
   ) STRICT`);
   const applied = db
-    .prepare<[], AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    .prepare<[], AppliedRow>(
+      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+    )
     .all();
   const known = new Map(migrations.map((m) => [m.version, m]));
   for (const row of applied) {

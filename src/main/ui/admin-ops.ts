@@ -28,7 +28,12 @@ export function connectionOps(core: Core): SomeOps<ConnectionOps> {
     async testConnection(input) {
       try {
         const { tables, agentPrincipals } = await core.connections.probe(input, core.dataDir);
-        return { ok: true, message: tablesMessage(tables), tables, ...(agentPrincipals ? { agentPrincipals } : {}) };
+        return {
+          ok: true,
+          message: tablesMessage(tables),
+          tables,
+          ...(agentPrincipals ? { agentPrincipals } : {}),
+        };
       } catch (e) {
         if (isAirlockError(e)) return { ok: false, message: e.message };
         throw e;
@@ -39,10 +44,18 @@ export function connectionOps(core: Core): SomeOps<ConnectionOps> {
       try {
         await connector.test();
         const tables = (await connector.introspect()).length;
-        const agentPrincipals = hasPrincipals(connector) ? await connector.principalStatus() : undefined;
-        return { ok: true, message: tablesMessage(tables), tables, ...(agentPrincipals ? { agentPrincipals } : {}) };
+        const agentPrincipals = hasPrincipals(connector)
+          ? await connector.principalStatus()
+          : undefined;
+        return {
+          ok: true,
+          message: tablesMessage(tables),
+          tables,
+          ...(agentPrincipals ? { agentPrincipals } : {}),
+        };
       } catch (e) {
-        if (isAirlockError(e)) return { ok: false, message: `cannot connect to '${name}': ${e.message}` };
+        if (isAirlockError(e))
+          return { ok: false, message: `cannot connect to '${name}': ${e.message}` };
         throw e;
       }
     },
@@ -57,12 +70,18 @@ export function connectionOps(core: Core): SomeOps<ConnectionOps> {
       if (!record) throw new AirlockError('NOT_FOUND', `no connection named '${name}'`);
       if (refresh) core.connections.refreshSchema(record.name);
       const { tables } = await core.connections.schema(record.name);
-      return { tables: tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: c.type })) })) };
+      return {
+        tables: tables.map((t) => ({
+          name: t.name,
+          columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
+        })),
+      };
     },
   };
 }
 
-type AgentOps = 'listAgents' | 'createAgent' | 'revokeAgent' | 'getGrants' | 'putGrants' | 'accessPreview';
+type AgentOps =
+  'listAgents' | 'createAgent' | 'revokeAgent' | 'getGrants' | 'putGrants' | 'accessPreview';
 
 export function agentOps(core: Core): SomeOps<AgentOps> {
   return {

@@ -49,7 +49,12 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
   return {
     handlers: (shell) => ({
       ...shared,
-      systemInfo: async () => ({ version: VERSION, dataDir: core.dataDir, url: options.url(), shell }),
+      systemInfo: async () => ({
+        version: VERSION,
+        dataDir: core.dataDir,
+        url: options.url(),
+        shell,
+      }),
     }),
     close: () => verify.close(),
   };

@@ -13,20 +13,37 @@ const view = (j: ReportJob): z.infer<typeof ReportJobView> => ({
   done: j.done,
   total: j.total,
   entries: j.entries,
-  files: j.files?.map((f) => ({ name: f.name, mime: f.mime, contentBase64: f.content.toString('base64') })) ?? null,
+  files:
+    j.files?.map((f) => ({
+      name: f.name,
+      mime: f.mime,
+      contentBase64: f.content.toString('base64'),
+    })) ?? null,
   error: j.error,
 });
 
-export function reportOps(core: Core): Pick<OpsHandlers, 'auditSigner' | 'startReport' | 'reportStatus'> {
+export function reportOps(
+  core: Core,
+): Pick<OpsHandlers, 'auditSigner' | 'startReport' | 'reportStatus'> {
   return {
-    auditSigner: async () => ({ publicKey: core.signer.publicKeyPem, fingerprint: core.signer.fingerprint }),
+    auditSigner: async () => ({
+      publicKey: core.signer.publicKeyPem,
+      fingerprint: core.signer.fingerprint,
+    }),
     startReport: async ({ from, to, format, ...filters }) => {
-      const { job } = reportJobsOf(core).start({ ...(from ? { from } : {}), ...(to ? { to } : {}), filters, format }, 'ui');
+      const { job } = reportJobsOf(core).start(
+        { ...(from ? { from } : {}), ...(to ? { to } : {}), filters, format },
+        'ui',
+      );
       return view(job);
     },
     reportStatus: async ({ id }) => {
       const job = reportJobsOf(core).get(id);
-      if (!job) throw new AirlockError('NOT_FOUND', `no report job '${id}' (the last ten are kept until Airlock restarts)`);
+      if (!job)
+        throw new AirlockError(
+          'NOT_FOUND',
+          `no report job '${id}' (the last ten are kept until Airlock restarts)`,
+        );
       return view(job);
     },
   };

@@ -56,8 +56,16 @@ export class VerifyJobs {
     try {
       const key = await this.core.storeKey();
       try {
-        const setup: VerifySetup = { path: this.core.storePath, keyHex: key.toString('hex'), progressEvery: this.options.progressEvery ?? 1000 };
-        worker = startWorker(new URL('./verify-worker.js', import.meta.url), new URL('../audit/verify-worker.ts', import.meta.url), { workerData: setup });
+        const setup: VerifySetup = {
+          path: this.core.storePath,
+          keyHex: key.toString('hex'),
+          progressEvery: this.options.progressEvery ?? 1000,
+        };
+        worker = startWorker(
+          new URL('./verify-worker.js', import.meta.url),
+          new URL('../audit/verify-worker.ts', import.meta.url),
+          { workerData: setup },
+        );
       } finally {
         key.fill(0);
       }
@@ -70,14 +78,19 @@ export class VerifyJobs {
     worker.on('error', (e) => this.finish(job, { type: 'failed', error: e.message }));
     worker.on('exit', () => {
       this.workers.delete(job.id);
-      if (job.state === 'running' && !this.recording.has(job.id)) this.finish(job, { type: 'failed', error: 'the verifier stopped before it finished' });
+      if (job.state === 'running' && !this.recording.has(job.id))
+        this.finish(job, { type: 'failed', error: 'the verifier stopped before it finished' });
     });
     return { ...job };
   }
 
   status(id: string): VerifyJobView {
     const job = this.jobs.get(id);
-    if (!job) throw new AirlockError('NOT_FOUND', `no verification job '${id}' (jobs are kept until Airlock restarts)`);
+    if (!job)
+      throw new AirlockError(
+        'NOT_FOUND',
+        `no verification job '${id}' (jobs are kept until Airlock restarts)`,
+      );
     return { ...job };
   }
 
@@ -97,7 +110,15 @@ export class VerifyJobs {
       const { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints } = m.result;
       this.recording.add(job.id);
       void this.core
-        .auditAdmin('audit.verify', { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints })
+        .auditAdmin('audit.verify', {
+          ok,
+          entries,
+          firstBroken,
+          problem,
+          headSeq,
+          headHash,
+          checkpoints,
+        })
         .catch(() => {})
         .then(() => {
           this.recording.delete(job.id);
@@ -127,6 +148,7 @@ export class VerifyJobs {
   private remember(job: VerifyJobView) {
     this.jobs.set(job.id, job);
     const finished = [...this.jobs.values()].filter((j) => j.state !== 'running');
-    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(old.id);
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED)))
+      this.jobs.delete(old.id);
   }
 }

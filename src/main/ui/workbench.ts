@@ -11,7 +11,13 @@ import { AirlockError, isAirlockError } from '../../shared/errors';
 import type { Core } from '../core';
 import { guardSql } from '../guard/guard';
 import { QueryService, paramsHash } from '../query/query-service';
-import { ANALYST_ID, analystPrincipal, asAgentPrincipal, auditAs, type Principal } from '../query/principal';
+import {
+  ANALYST_ID,
+  analystPrincipal,
+  asAgentPrincipal,
+  auditAs,
+  type Principal,
+} from '../query/principal';
 
 type Outcome = z.infer<typeof QueryOutcome>;
 type Input = z.output<typeof RunQuery>;
@@ -29,9 +35,15 @@ function queriesFor(core: Core, who: Principal): QueryService {
 
 function runnerFor(core: Core, asAgent: string | undefined): Principal {
   if (asAgent === undefined) return analystPrincipal(core.connections.list().map((c) => c.name));
-  const agent = core.agents.get(asAgent) ?? core.agents.list().find((a) => a.name.toLowerCase() === asAgent.toLowerCase());
+  const agent =
+    core.agents.get(asAgent) ??
+    core.agents.list().find((a) => a.name.toLowerCase() === asAgent.toLowerCase());
   if (!agent) throw new AirlockError('NOT_FOUND', `no agent '${asAgent}'`);
-  if (agent.revokedAt) throw new AirlockError('UNAUTHENTICATED', `agent '${agent.name}' was revoked; its key gets nothing`);
+  if (agent.revokedAt)
+    throw new AirlockError(
+      'UNAUTHENTICATED',
+      `agent '${agent.name}' was revoked; its key gets nothing`,
+    );
   return asAgentPrincipal(agent, core.grants.list(agent.id));
 }
 
@@ -39,7 +51,11 @@ function runnerFor(core: Core, asAgent: string | undefined): Principal {
  * What the statement would do, by the guard's own analysis, or null when the guard refuses it
  * (the query path then refuses and records it with the guard's reason).
  */
-async function statementAction(core: Core, connection: string, sql: string): Promise<'read' | 'write' | null> {
+async function statementAction(
+  core: Core,
+  connection: string,
+  sql: string,
+): Promise<'read' | 'write' | null> {
   const record = core.connections.get(connection);
   if (!record) return null;
   try {
@@ -53,11 +69,17 @@ async function statementAction(core: Core, connection: string, sql: string): Pro
 
 export async function runQuery(core: Core, input: Input): Promise<Outcome> {
   const started = core.clock.monotonicMs();
-  const fail = (e: AirlockError): Outcome => ({ ok: false, code: e.code, message: e.message, auditId: e.auditId ?? null });
+  const fail = (e: AirlockError): Outcome => ({
+    ok: false,
+    code: e.code,
+    message: e.message,
+    auditId: e.auditId ?? null,
+  });
   try {
     const who = runnerFor(core, input.asAgent);
     if ((await statementAction(core, input.connection, input.sql)) === 'write') {
-      const reason = 'the workbench runs reads only; writes go through an agent that holds a write grant';
+      const reason =
+        'the workbench runs reads only; writes go through an agent that holds a write grant';
       const err = new AirlockError('STATEMENT_NOT_ALLOWED', reason);
       err.auditId = await core.audit.append({
         time: core.clock.now().toISOString(),

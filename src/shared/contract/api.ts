@@ -70,8 +70,18 @@ export const GrantSchema = z.strictObject({
   exportLimits: z
     .strictObject({
       maxRows: z.number().int().min(1).max(10_000_000).optional(),
-      maxBytes: z.number().int().min(1024).max(2 * 1024 * 1024 * 1024).optional(),
-      timeoutMs: z.number().int().min(100).max(24 * 3_600_000).optional(),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(2 * 1024 * 1024 * 1024)
+        .optional(),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(100)
+        .max(24 * 3_600_000)
+        .optional(),
     })
     .optional(),
 });
@@ -176,7 +186,10 @@ type Issue = { path: PropertyKey[]; message: string };
 const describeIssues = (issues: Issue[]) =>
   issues
     .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.').slice(0, 100) || '(root)'}: ${i.message.slice(0, 200)}`)
+    .map(
+      (i) =>
+        `${i.path.map(String).join('.').slice(0, 100) || '(root)'}: ${i.message.slice(0, 200)}`,
+    )
     .join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');
 
 /**
@@ -186,12 +199,16 @@ const describeIssues = (issues: Issue[]) =>
 export const AgentQueryRequest = z.union([QueryRequest, MongoQueryRequest], {
   error: (iss) => {
     const input = iss.input;
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'the body must be a JSON object';
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      return 'the body must be a JSON object';
     const body = input as Record<string, unknown>;
-    if ('sql' in body && 'mongo' in body) return 'give exactly one of "sql" (SQL connections) or "mongo" (MongoDB connections)';
+    if ('sql' in body && 'mongo' in body)
+      return 'give exactly one of "sql" (SQL connections) or "mongo" (MongoDB connections)';
     const branches = (iss as { errors?: Issue[][] }).errors ?? [];
     const meant = 'mongo' in body ? branches[1] : branches[0];
-    return meant?.length ? describeIssues(meant) : 'give "sql" (SQL connections) or "mongo" (MongoDB connections)';
+    return meant?.length
+      ? describeIssues(meant)
+      : 'give "sql" (SQL connections) or "mongo" (MongoDB connections)';
   },
 });
 export type AgentQueryRequest = z.infer<typeof AgentQueryRequest>;

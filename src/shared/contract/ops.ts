@@ -61,7 +61,11 @@ export const TableSchemaView = z.object({
 
 export const Limits = z.object({
   maxRows: z.number().int().min(1).max(10_000_000),
-  maxBytes: z.number().int().min(1024).max(2 * 1024 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(2 * 1024 * 1024 * 1024),
   timeoutMs: z.number().int().min(100).max(3_600_000),
   ratePerMinute: z.number().int().min(1).max(1_000_000),
   ratePerHour: z.number().int().min(1).max(10_000_000),
@@ -97,7 +101,14 @@ export const AccessPreview = z.object({
       kind: ConnectionView.shape.kind,
       /** Why the schema could not be read (the database is down, say); tables is then empty. */
       error: z.string().nullable(),
-      tables: z.array(z.object({ name: z.string(), read: z.boolean(), write: z.boolean(), columns: z.array(ColumnAccess) })),
+      tables: z.array(
+        z.object({
+          name: z.string(),
+          read: z.boolean(),
+          write: z.boolean(),
+          columns: z.array(ColumnAccess),
+        }),
+      ),
     }),
   ),
 });
@@ -105,7 +116,10 @@ export const AccessPreview = z.object({
 export const RunQuery = z.strictObject({
   connection: z.string().min(1),
   sql: z.string().min(1).max(100_000),
-  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(1000).optional(),
+  params: z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .max(1000)
+    .optional(),
   /**
    * Run with this agent's grants (its id; its name works too), to preview what it would get or
    * why it would be denied. Reads only, as for the analyst: the workbench never writes.
@@ -175,7 +189,9 @@ export const ReportJobView = z.object({
   done: z.number().int(),
   total: z.number().int(),
   entries: z.number().int().nullable(),
-  files: z.array(z.object({ name: z.string(), mime: z.string(), contentBase64: z.string() })).nullable(),
+  files: z
+    .array(z.object({ name: z.string(), mime: z.string(), contentBase64: z.string() }))
+    .nullable(),
   error: z.string().nullable(),
 });
 
@@ -189,7 +205,14 @@ export const DashboardSummary = z.object({
   requests24h: z.number().int(),
   denials24h: z.number().int(),
   /** 24 hourly buckets (UTC, `YYYY-MM-DDTHH:00:00.000Z`), oldest first, the last one the current hour. */
-  series: z.array(z.object({ hour: z.string(), allowed: z.number().int(), denied: z.number().int(), error: z.number().int() })),
+  series: z.array(
+    z.object({
+      hour: z.string(),
+      allowed: z.number().int(),
+      denied: z.number().int(),
+      error: z.number().int(),
+    }),
+  ),
   latestDenials: z.array(AuditEntryView),
 });
 
@@ -198,7 +221,11 @@ export const DashboardSummary = z.object({
  * PostgreSQL role, a MySQL/MariaDB user) and if not, why (the account lacks CREATEROLE / CREATE
  * USER + GRANT OPTION, or the URL turned it off). Absent for SQLite and MongoDB.
  */
-export const AgentPrincipals = z.object({ kind: z.enum(['role', 'user']), active: z.boolean(), message: z.string() });
+export const AgentPrincipals = z.object({
+  kind: z.enum(['role', 'user']),
+  active: z.boolean(),
+  message: z.string(),
+});
 export const ConnectionTestResult = z.object({
   ok: z.boolean(),
   message: z.string(),
@@ -208,7 +235,15 @@ export const ConnectionTestResult = z.object({
 
 /** name → { input, output }. Method names on window.airlock are the keys. */
 export const OPS = {
-  systemInfo: { input: NoInput, output: z.object({ version: z.string(), dataDir: z.string(), url: z.string(), shell: z.enum(['desktop', 'browser']) }) },
+  systemInfo: {
+    input: NoInput,
+    output: z.object({
+      version: z.string(),
+      dataDir: z.string(),
+      url: z.string(),
+      shell: z.enum(['desktop', 'browser']),
+    }),
+  },
   dashboard: { input: NoInput, output: DashboardSummary },
 
   listConnections: { input: NoInput, output: z.object({ connections: z.array(ConnectionView) }) },
@@ -217,16 +252,28 @@ export const OPS = {
   /** Tests a saved connection. */
   checkConnection: { input: z.strictObject({ name: z.string() }), output: ConnectionTestResult },
   createConnection: { input: CreateConnection, output: ConnectionView },
-  updateConnection: { input: z.strictObject({ name: z.string(), connection: CreateConnection }), output: ConnectionView },
+  updateConnection: {
+    input: z.strictObject({ name: z.string(), connection: CreateConnection }),
+    output: ConnectionView,
+  },
   /** Also removes the grants that name the connection, so a later one of the same name starts with none. */
   removeConnection: { input: z.strictObject({ name: z.string() }), output: Void },
-  connectionSchema: { input: z.strictObject({ name: z.string(), refresh: z.boolean().optional() }), output: z.object({ tables: z.array(TableSchemaView) }) },
+  connectionSchema: {
+    input: z.strictObject({ name: z.string(), refresh: z.boolean().optional() }),
+    output: z.object({ tables: z.array(TableSchemaView) }),
+  },
 
   listAgents: { input: NoInput, output: z.object({ agents: z.array(AgentView) }) },
   createAgent: { input: CreateAgent, output: CreatedAgent },
   revokeAgent: { input: z.strictObject({ id: z.string() }), output: AgentView },
-  getGrants: { input: z.strictObject({ id: z.string() }), output: z.object({ grants: z.array(GrantSchema) }) },
-  putGrants: { input: z.strictObject({ id: z.string(), grants: z.array(GrantSchema).max(10_000) }), output: z.object({ grants: z.array(GrantSchema) }) },
+  getGrants: {
+    input: z.strictObject({ id: z.string() }),
+    output: z.object({ grants: z.array(GrantSchema) }),
+  },
+  putGrants: {
+    input: z.strictObject({ id: z.string(), grants: z.array(GrantSchema).max(10_000) }),
+    output: z.object({ grants: z.array(GrantSchema) }),
+  },
   accessPreview: { input: z.strictObject({ id: z.string() }), output: AccessPreview },
 
   runQuery: { input: RunQuery, output: QueryOutcome },
@@ -244,7 +291,10 @@ export const OPS = {
   auditEntry: { input: z.strictObject({ id: z.number().int() }), output: AuditEntryView },
   startVerify: { input: NoInput, output: VerifyJob },
   verifyStatus: { input: z.strictObject({ id: z.string() }), output: VerifyJob },
-  auditSigner: { input: NoInput, output: z.object({ publicKey: z.string(), fingerprint: z.string() }) },
+  auditSigner: {
+    input: NoInput,
+    output: z.object({ publicKey: z.string(), fingerprint: z.string() }),
+  },
   startReport: { input: ReportJobInput, output: ReportJobView },
   reportStatus: { input: z.strictObject({ id: z.string() }), output: ReportJobView },
 
@@ -280,7 +330,9 @@ export interface AirlockInfo {
 }
 
 /** `window.airlock` in the desktop window: one method per operation, each on its own channel. */
-export type AirlockBridge = { [N in OpName]: (input: OpInput<N>) => Promise<IpcResult<OpOutput<N>>> } & {
+export type AirlockBridge = {
+  [N in OpName]: (input: OpInput<N>) => Promise<IpcResult<OpOutput<N>>>;
+} & {
   getInfo(): Promise<AirlockInfo>;
   /** Desktop only: the native open-file dialog for a SQLite database; null when cancelled. */
   pickSqliteFile(): Promise<string | null>;

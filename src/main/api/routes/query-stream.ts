@@ -56,7 +56,11 @@ const errorBody = (e: AirlockError) => ({ code: e.code, message: e.message, ...p
  * An abort signal for "the client went away": its connection closed before the answer was
  * complete. `done` stops watching (call it when the answer is finished).
  */
-export function clientGoneSignal(socket: { destroyed: boolean; once(e: 'close', cb: () => void): unknown; off(e: 'close', cb: () => void): unknown }): {
+export function clientGoneSignal(socket: {
+  destroyed: boolean;
+  once(e: 'close', cb: () => void): unknown;
+  off(e: 'close', cb: () => void): unknown;
+}): {
   signal: AbortSignal;
   done: () => void;
 } {
@@ -86,7 +90,8 @@ export async function streamedQuery(
     if (!finished) abort.abort();
   });
   if (clientGone?.signal.aborted) abort.abort();
-  else clientGone?.signal.addEventListener('abort', () => !finished && abort.abort(), { once: true });
+  else
+    clientGone?.signal.addEventListener('abort', () => !finished && abort.abort(), { once: true });
   let columns: ColumnInfo[] = [];
   let started = false;
   let sent = 0;
@@ -109,7 +114,10 @@ export async function streamedQuery(
       let chunk = '';
       for (const row of batch) {
         const text = JSON.stringify(row);
-        if (format === 'json') chunk += started ? `,\n${text}` : `{"columns":${JSON.stringify(columns)},"rows":[\n${text}`;
+        if (format === 'json')
+          chunk += started
+            ? `,\n${text}`
+            : `{"columns":${JSON.stringify(columns)},"rows":[\n${text}`;
         else chunk += started ? `${text}\n` : `${JSON.stringify({ columns })}\n${text}\n`;
         if (!started) {
           started = true;
@@ -141,13 +149,24 @@ export async function streamedQuery(
   const run = queries.stream(agent, req, sink, abort.signal).then(
     async (outcome): Promise<StreamOutcome | undefined> => {
       if (!started) return outcome;
-      await finish(outcome.kind === 'read' ? { rowCount: outcome.rowCount, truncated: outcome.truncated, auditId: outcome.auditId } : { auditId: outcome.auditId });
+      await finish(
+        outcome.kind === 'read'
+          ? { rowCount: outcome.rowCount, truncated: outcome.truncated, auditId: outcome.auditId }
+          : { auditId: outcome.auditId },
+      );
       return undefined;
     },
     async (e: unknown) => {
       if (!started) throw e;
-      const err = isAirlockError(e) ? e : new AirlockError('INTERNAL', 'the query failed inside Airlock');
-      await finish({ rowCount: sent, truncated: true, error: errorBody(err), ...(err.auditId !== undefined ? { auditId: err.auditId } : {}) });
+      const err = isAirlockError(e)
+        ? e
+        : new AirlockError('INTERNAL', 'the query failed inside Airlock');
+      await finish({
+        rowCount: sent,
+        truncated: true,
+        error: errorBody(err),
+        ...(err.auditId !== undefined ? { auditId: err.auditId } : {}),
+      });
       return undefined;
     },
   );
@@ -160,7 +179,12 @@ export async function streamedQuery(
     throw e;
   }
   if (first === 'started') {
-    return { body: new Response(Readable.toWeb(out) as ReadableStream, { status: 200, headers: { 'content-type': CONTENT_TYPE[format] } }) };
+    return {
+      body: new Response(Readable.toWeb(out) as ReadableStream, {
+        status: 200,
+        headers: { 'content-type': CONTENT_TYPE[format] },
+      }),
+    };
   }
   finished = true;
   clientGone?.done();
@@ -171,7 +195,16 @@ export async function streamedQuery(
     const { kind: _k, ...rest } = outcome;
     return { body: rest };
   }
-  const tail = { rowCount: outcome.rowCount, truncated: outcome.truncated, auditId: outcome.auditId };
+  const tail = {
+    rowCount: outcome.rowCount,
+    truncated: outcome.truncated,
+    auditId: outcome.auditId,
+  };
   if (format === 'json') return { body: { columns, rows: [], ...tail } };
-  return { body: new Response(`${JSON.stringify({ columns })}\n${JSON.stringify(tail)}\n`, { status: 200, headers: { 'content-type': CONTENT_TYPE.ndjson } }) };
+  return {
+    body: new Response(`${JSON.stringify({ columns })}\n${JSON.stringify(tail)}\n`, {
+      status: 200,
+      headers: { 'content-type': CONTENT_TYPE.ndjson },
+    }),
+  };
 }

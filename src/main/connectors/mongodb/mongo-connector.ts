@@ -7,7 +7,13 @@
  * Airlock adds timeouts, the engine-truth check (explain) and the row and byte caps.
  * Agents cannot send SQL here: `dialect` refuses, so the SQL path fails closed with a clear 400.
  */
-import { MongoClient, type Db, type Document, type FindCursor, type AggregationCursor } from 'mongodb';
+import {
+  MongoClient,
+  type Db,
+  type Document,
+  type FindCursor,
+  type AggregationCursor,
+} from 'mongodb';
 import { resultTooLarge } from '../row-budget';
 import { AirlockError } from '../../../shared/errors';
 import type { Dialect } from '../../guard/dialect';
@@ -31,17 +37,38 @@ function notSql(): AirlockError {
 }
 
 /** Splits a mongodb:// URL into what Airlock needs; the driver parses the rest. */
-export function parseMongoUrl(url: string): { database: string; where: string; params: Set<string> } {
-  const m = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(url.trim());
-  if (!m) throw new AirlockError('CONNECTION_FAILED', 'the MongoDB URL is not of the form mongodb://user:password@host:27017/database');
+export function parseMongoUrl(url: string): {
+  database: string;
+  where: string;
+  params: Set<string>;
+} {
+  const m = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(
+    url.trim(),
+  );
+  if (!m)
+    throw new AirlockError(
+      'CONNECTION_FAILED',
+      'the MongoDB URL is not of the form mongodb://user:password@host:27017/database',
+    );
   let database = '';
   try {
     database = decodeURIComponent(m[2] ?? '');
   } catch {
-    throw new AirlockError('CONNECTION_FAILED', 'the database name in the MongoDB URL is not valid percent-encoding');
+    throw new AirlockError(
+      'CONNECTION_FAILED',
+      'the database name in the MongoDB URL is not valid percent-encoding',
+    );
   }
-  if (!database) throw new AirlockError('CONNECTION_FAILED', 'the MongoDB URL names no database: add it after the host (mongodb://host:27017/<database>)');
-  if (/[/\\. "$]/.test(database)) throw new AirlockError('CONNECTION_FAILED', `'${database}' is not a valid MongoDB database name`);
+  if (!database)
+    throw new AirlockError(
+      'CONNECTION_FAILED',
+      'the MongoDB URL names no database: add it after the host (mongodb://host:27017/<database>)',
+    );
+  if (/[/\\. "$]/.test(database))
+    throw new AirlockError(
+      'CONNECTION_FAILED',
+      `'${database}' is not a valid MongoDB database name`,
+    );
   const params = new Set([...new URLSearchParams(m[3] ?? '').keys()].map((k) => k.toLowerCase()));
   return { database, where: m[1] || '(no host)', params };
 }
@@ -110,7 +137,13 @@ export class MongoConnector implements DocumentConnector {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         void cursor?.close().catch(() => undefined);
-        reject(new AirlockError('QUERY_TIMEOUT', `the query ran longer than ${limits.timeoutMs} ms and was stopped`, { timeoutMs: limits.timeoutMs }));
+        reject(
+          new AirlockError(
+            'QUERY_TIMEOUT',
+            `the query ran longer than ${limits.timeoutMs} ms and was stopped`,
+            { timeoutMs: limits.timeoutMs },
+          ),
+        );
       }, limits.timeoutMs + CLIENT_GRACE_MS);
     });
     const work = async (): Promise<DocumentReadData> => {
@@ -145,7 +178,11 @@ export class MongoConnector implements DocumentConnector {
           });
           break;
         case 'aggregate':
-          cursor = coll.aggregate([...(q.pipeline ?? []), { $limit: cap }], { ...common, batchSize, allowDiskUse: false });
+          cursor = coll.aggregate([...(q.pipeline ?? []), { $limit: cap }], {
+            ...common,
+            batchSize,
+            allowDiskUse: false,
+          });
           break;
         case 'count': {
           const n = await coll.countDocuments(q.filter ?? {}, {
@@ -157,7 +194,8 @@ export class MongoConnector implements DocumentConnector {
           break;
         }
         case 'distinct':
-          for (const v of await coll.distinct(q.field!, q.filter ?? {}, common)) if (!take({ [q.field!]: v })) break;
+          for (const v of await coll.distinct(q.field!, q.filter ?? {}, common))
+            if (!take({ [q.field!]: v })) break;
           break;
       }
       if (cursor) {
@@ -185,7 +223,11 @@ export class MongoConnector implements DocumentConnector {
   }
 
   /** Engine truth (see mongo-engine-truth.ts); capability detected on first use. */
-  private async checkEngineTruth(db: Db, q: CheckedMongoQuery, limits: QueryLimits): Promise<'explain' | 'unavailable'> {
+  private async checkEngineTruth(
+    db: Db,
+    q: CheckedMongoQuery,
+    limits: QueryLimits,
+  ): Promise<'explain' | 'unavailable'> {
     if (this.explainSupported === false) return 'unavailable';
     let out: Document;
     try {
@@ -214,7 +256,9 @@ export class MongoConnector implements DocumentConnector {
         connectTimeoutMS: CONNECT_TIMEOUT_MS,
         maxPoolSize: 10,
       };
-      const options = Object.fromEntries(Object.entries(defaults).filter(([k]) => !this.params.has(k.toLowerCase())));
+      const options = Object.fromEntries(
+        Object.entries(defaults).filter(([k]) => !this.params.has(k.toLowerCase())),
+      );
       const pending = (async () => {
         let client: MongoClient;
         try {

@@ -55,12 +55,17 @@ function chain(e: unknown): DriverError[] {
   return out;
 }
 
-const codeOf = (errs: DriverError[], code: number, name: string) => errs.some((d) => d.code === code || d.codeName === name);
-const sysCode = (errs: DriverError[]) => errs.map((d) => (typeof d.code === 'string' ? d.code : '')).find((c) => /^E[A-Z]+$/.test(c));
+const codeOf = (errs: DriverError[], code: number, name: string) =>
+  errs.some((d) => d.code === code || d.codeName === name);
+const sysCode = (errs: DriverError[]) =>
+  errs.map((d) => (typeof d.code === 'string' ? d.code : '')).find((c) => /^E[A-Z]+$/.test(c));
 
 export function isCommandNotFound(e: unknown): boolean {
   const errs = chain(e);
-  return codeOf(errs, COMMAND_NOT_FOUND, 'CommandNotFound') || errs.some((d) => /no such (cmd|command)/i.test(d.message ?? ''));
+  return (
+    codeOf(errs, COMMAND_NOT_FOUND, 'CommandNotFound') ||
+    errs.some((d) => /no such (cmd|command)/i.test(d.message ?? ''))
+  );
 }
 
 /** A failure to connect or to run `test()`, for the person adding the connection. */
@@ -82,7 +87,10 @@ export function connectFailure(e: unknown, url: string, where: string): AirlockE
   if (errs.some((d) => d.name === 'MongoParseError' || d.name === 'MongoInvalidArgumentError')) {
     reason = `the MongoDB URL is not valid: ${raw}`;
     cause = 'url';
-  } else if (codeOf(errs, AUTH_FAILED, 'AuthenticationFailed') || /auth(entication)? failed/i.test(raw)) {
+  } else if (
+    codeOf(errs, AUTH_FAILED, 'AuthenticationFailed') ||
+    /auth(entication)? failed/i.test(raw)
+  ) {
     reason = `${where} rejected the user name or password (check them, and authSource= if the user is defined in another database such as admin)`;
     cause = 'auth';
   } else if (codeOf(errs, UNAUTHORIZED, 'Unauthorized')) {
@@ -94,7 +102,9 @@ export function connectFailure(e: unknown, url: string, where: string): AirlockE
   } else if (/ssl|tls|certificate/i.test(raw)) {
     reason = `TLS with ${where} failed: ${raw} (give the CA with tlsCAFile=/path/ca.pem)`;
     cause = 'tls';
-  } else if (errs.some((d) => d.name === 'MongoServerSelectionError' || /timed out/i.test(d.message ?? ''))) {
+  } else if (
+    errs.some((d) => d.name === 'MongoServerSelectionError' || /timed out/i.test(d.message ?? ''))
+  ) {
     reason = `no MongoDB server answered at ${where} in time: ${raw}`;
     cause = 'unreachable';
   } else {
@@ -110,17 +120,34 @@ export function queryFailure(e: unknown, timeoutMs: number, secrets: string[]): 
   const errs = chain(e);
   const raw = scrub(errs.map((d) => d.message ?? '').find((m) => m) ?? String(e), secrets);
   if (codeOf(errs, MAX_TIME_EXPIRED, 'MaxTimeMSExpired')) {
-    return new AirlockError('QUERY_TIMEOUT', `the query ran longer than ${timeoutMs} ms and the server stopped it (maxTimeMS)`, { timeoutMs, layer: 'engine' });
+    return new AirlockError(
+      'QUERY_TIMEOUT',
+      `the query ran longer than ${timeoutMs} ms and the server stopped it (maxTimeMS)`,
+      { timeoutMs, layer: 'engine' },
+    );
   }
   if (codeOf(errs, UNAUTHORIZED, 'Unauthorized')) {
-    return new AirlockError('QUERY_FAILED', `the database user Airlock connects as may not run this query: ${raw}`, { layer: 'engine' });
+    return new AirlockError(
+      'QUERY_FAILED',
+      `the database user Airlock connects as may not run this query: ${raw}`,
+      { layer: 'engine' },
+    );
   }
   if (codeOf(errs, NAMESPACE_NOT_FOUND, 'NamespaceNotFound')) {
-    return new AirlockError('QUERY_FAILED', `the collection does not exist: ${raw}`, { layer: 'engine' });
+    return new AirlockError('QUERY_FAILED', `the collection does not exist: ${raw}`, {
+      layer: 'engine',
+    });
   }
   if (errs.some((d) => /Network|ServerSelection|PoolClosed/.test(d.name ?? ''))) {
-    return new AirlockError('QUERY_FAILED', `the MongoDB server could not be reached: ${raw}`, { layer: 'engine', cause: 'unreachable' });
+    return new AirlockError('QUERY_FAILED', `the MongoDB server could not be reached: ${raw}`, {
+      layer: 'engine',
+      cause: 'unreachable',
+    });
   }
   // A failed conversion ($toInt, $dateFromString, …) quotes the value it could not convert.
-  return new AirlockError('QUERY_FAILED', `the database reported: ${scrubMessage(raw, { numbers: true })}`, { layer: 'engine' });
+  return new AirlockError(
+    'QUERY_FAILED',
+    `the database reported: ${scrubMessage(raw, { numbers: true })}`,
+    { layer: 'engine' },
+  );
 }

@@ -14,8 +14,26 @@ import { Deadline } from '../deadline';
 import { EngineTruthError, checkPlan } from '../plan-check';
 import { RowBudget, collectingSink } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
-import type { AgentContext, CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
-import { MYSQL_ENGINE_FUNCTIONS, checkWrittenTableReads, optimizerTrace, planFoldsConstants, readJsonPlan, readRewrite, readTrace } from './mysql-engine-truth';
+import type {
+  AgentContext,
+  CheckedStatement,
+  Connector,
+  ConnectorTable,
+  QueryLimits,
+  ReadData,
+  RowSink,
+  StreamSummary,
+  WriteData,
+} from '../types';
+import {
+  MYSQL_ENGINE_FUNCTIONS,
+  checkWrittenTableReads,
+  optimizerTrace,
+  planFoldsConstants,
+  readJsonPlan,
+  readRewrite,
+  readTrace,
+} from './mysql-engine-truth';
 import { mysqlQueryError } from './mysql-errors';
 import { MysqlPools } from './mysql-pool';
 import { MysqlAgentUsers } from './mysql-users';
@@ -23,12 +41,14 @@ import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectMysql, type MysqlEngineSchema } from './mysql-schema';
 import { MysqlRowStream, type CoreConnection } from './mysql-row-stream';
 
-
 function positional(stmt: CheckedStatement): unknown[] {
   const p = stmt.params;
   if (p === undefined) return [];
   if (!Array.isArray(p)) {
-    throw new AirlockError('VALIDATION_FAILED', 'MySQL statements take positional parameters (?): send params as an array');
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      'MySQL statements take positional parameters (?): send params as an array',
+    );
   }
   return p;
 }
@@ -41,7 +61,10 @@ function parsePlanJson(text: string): unknown {
   try {
     return JSON.parse(text.replace(/(^|[^\\])((?:\\\\)*)\\'/g, "$1$2'"));
   } catch {
-    throw new EngineTruthError('the server described the statement in a form the guard cannot read', 'EXPLAIN FORMAT=JSON');
+    throw new EngineTruthError(
+      'the server described the statement in a form the guard cannot read',
+      'EXPLAIN FORMAT=JSON',
+    );
   }
 }
 
@@ -60,7 +83,8 @@ export class MysqlConnector implements Connector, PrincipalConnector {
 
   constructor(url: string) {
     this.config = parseServerUrl(url);
-    if (this.config.kind !== 'mysql') throw new AirlockError('CONNECTION_FAILED', 'this is not a MySQL/MariaDB URL');
+    if (this.config.kind !== 'mysql')
+      throw new AirlockError('CONNECTION_FAILED', 'this is not a MySQL/MariaDB URL');
     this.pools = new MysqlPools(this.config);
     this.users = new MysqlAgentUsers(this.config);
   }
@@ -116,7 +140,12 @@ export class MysqlConnector implements Connector, PrincipalConnector {
     return sink.result(await this.stream(stmt, limits, sink));
   }
 
-  async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+  async stream(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamSummary> {
     const values = positional(stmt);
     return this.inTransaction(true, limits, signal, stmt, async (conn, deadline) => {
       await this.engineTruth(conn, stmt, values);
@@ -151,10 +180,18 @@ export class MysqlConnector implements Connector, PrincipalConnector {
       const engine = await this.engineTruth(conn, stmt, values);
       for (const t of stmt.analysis.tables) {
         if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-          throw new AirlockError('STATEMENT_NOT_ALLOWED', `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`, { layer: 'engine-truth' });
+          throw new AirlockError(
+            'STATEMENT_NOT_ALLOWED',
+            `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
+            { layer: 'engine-truth' },
+          );
         }
       }
-      const [result] = await conn.execute({ sql: stmt.sql, values: values as never, rowsAsArray: true });
+      const [result] = await conn.execute({
+        sql: stmt.sql,
+        values: values as never,
+        rowsAsArray: true,
+      });
       const r = result as { affectedRows?: number };
       return { rowCount: r.affectedRows ?? 0 };
     });
@@ -176,7 +213,12 @@ export class MysqlConnector implements Connector, PrincipalConnector {
     const pools = (stmt.agent && (await this.agentPools(stmt.agent))) || this.pools;
     const conn = await pools.acquire();
     const threadId = conn.threadId;
-    const deadline = new Deadline(limits.timeoutMs, () => this.pools.kill(threadId), () => conn.destroy(), signal);
+    const deadline = new Deadline(
+      limits.timeoutMs,
+      () => this.pools.kill(threadId),
+      () => conn.destroy(),
+      signal,
+    );
     let broken = false;
     let stopped = false;
     const stopEarly = async () => {
@@ -185,7 +227,11 @@ export class MysqlConnector implements Connector, PrincipalConnector {
     };
     try {
       const ms = Math.max(1, Math.floor(limits.timeoutMs));
-      await conn.query(this.pools.mariadb ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`);
+      await conn.query(
+        this.pools.mariadb
+          ? `SET SESSION max_statement_time = ${ms / 1000}`
+          : `SET SESSION max_execution_time = ${ms}`,
+      );
       await conn.query(readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
       const out = await fn(conn, { stopEarly });
       await conn.query(readOnly ? 'ROLLBACK' : 'COMMIT');
@@ -222,31 +268,53 @@ export class MysqlConnector implements Connector, PrincipalConnector {
   }
 
   /** Layer 3: the plans must touch nothing the parser did not report. */
-  private async engineTruth(conn: PoolConnection, stmt: CheckedStatement, values: unknown[]): Promise<MysqlEngineSchema> {
+  private async engineTruth(
+    conn: PoolConnection,
+    stmt: CheckedStatement,
+    values: unknown[],
+  ): Promise<MysqlEngineSchema> {
     if (!this.engine) this.engine = (await introspectMysql(conn)).engine;
     const engine = this.engine;
-    const [jsonRows] = await conn.execute({ sql: `EXPLAIN FORMAT=JSON ${stmt.sql}`, values: values as never });
-    await conn.execute({ sql: `${this.pools.mariadb ? 'EXPLAIN EXTENDED' : 'EXPLAIN'} ${stmt.sql}`, values: values as never });
+    const [jsonRows] = await conn.execute({
+      sql: `EXPLAIN FORMAT=JSON ${stmt.sql}`,
+      values: values as never,
+    });
+    await conn.execute({
+      sql: `${this.pools.mariadb ? 'EXPLAIN EXTENDED' : 'EXPLAIN'} ${stmt.sql}`,
+      values: values as never,
+    });
     const [warnings] = await conn.query('SHOW WARNINGS');
     try {
-      const note = (warnings as { Code: number; Message: string }[]).find((w) => w.Code === 1003)?.Message;
+      const note = (warnings as { Code: number; Message: string }[]).find(
+        (w) => w.Code === 1003,
+      )?.Message;
       const json = (jsonRows as Record<string, string>[])[0];
       const text = json ? Object.values(json)[0] : undefined;
-      if (!note || !text) throw new EngineTruthError('the server did not describe the statement', 'EXPLAIN');
+      if (!note || !text)
+        throw new EngineTruthError('the server did not describe the statement', 'EXPLAIN');
       const rewrite = readRewrite(note, engine);
       const plan = parsePlanJson(text);
       readJsonPlan(plan, rewrite);
       // A plan that folded constants hides columns: judge it on the trace's expanded query.
       if (planFoldsConstants(plan)) readTrace(await this.trace(conn, stmt.sql, values), rewrite);
       const allowed = FUNCTION_ALLOWLIST.mysql;
-      checkPlan(rewrite.touches, stmt.analysis, engine, (f) => allowed.has(f) || MYSQL_ENGINE_FUNCTIONS.has(f));
+      checkPlan(
+        rewrite.touches,
+        stmt.analysis,
+        engine,
+        (f) => allowed.has(f) || MYSQL_ENGINE_FUNCTIONS.has(f),
+      );
       checkWrittenTableReads(rewrite.touches, stmt.analysis);
     } catch (e) {
       if (e instanceof EngineTruthError) {
-        throw new AirlockError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
-          layer: 'engine-truth',
-          auditOnly: { engineDetail: e.detail },
-        });
+        throw new AirlockError(
+          'STATEMENT_NOT_ALLOWED',
+          `${e.message}; the guard refuses statements it cannot fully account for`,
+          {
+            layer: 'engine-truth',
+            auditOnly: { engineDetail: e.detail },
+          },
+        );
       }
       throw e;
     }

@@ -70,9 +70,13 @@ export function mysqlQueryError(e: unknown, timeoutMs: number): AirlockError {
   if (TIMEOUTS.has(errno)) return timeoutError(timeoutMs);
   // ER_WRONG_ARGUMENTS from a prepared statement: the driver's wording names server internals.
   if (errno === 1210 && /mysqld_stmt_execute/.test(raw)) {
-    return new AirlockError('VALIDATION_FAILED', 'the number of parameters does not match the placeholders (?) in the statement', {
-      issues: [{ path: 'params', message: 'one value per ? placeholder' }],
-    });
+    return new AirlockError(
+      'VALIDATION_FAILED',
+      'the number of parameters does not match the placeholders (?) in the statement',
+      {
+        issues: [{ path: 'params', message: 'one value per ? placeholder' }],
+      },
+    );
   }
   if (errno === 1062) {
     const key = /for key '([^']*)'/.exec(raw)?.[1];

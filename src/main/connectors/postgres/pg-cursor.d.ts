@@ -10,7 +10,14 @@ declare module 'pg-cursor' {
   export default class Cursor implements Submittable {
     constructor(text: string, values?: unknown[] | null, config?: CursorConfig);
     submit(connection: Connection): void;
-    read(rows: number, cb: (err: Error | undefined, rows: unknown[][], result: { fields: FieldDef[]; rowCount: number | null }) => void): void;
+    read(
+      rows: number,
+      cb: (
+        err: Error | undefined,
+        rows: unknown[][],
+        result: { fields: FieldDef[]; rowCount: number | null },
+      ) => void,
+    ): void;
     /** 'done' once the server has ended the statement (ReadyForQuery). */
     state: string;
     close(): Promise<void>;

@@ -29,7 +29,9 @@ interface RelRow {
 
 const qualified = (schema: string, name: string) => `${schema}.${name}`;
 
-export async function introspectPostgres(client: ClientBase): Promise<{ tables: ConnectorTable[]; engine: PgEngineSchema }> {
+export async function introspectPostgres(
+  client: ClientBase,
+): Promise<{ tables: ConnectorTable[]; engine: PgEngineSchema }> {
   const rels = (
     await client.query<RelRow>(`
       SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
@@ -47,7 +49,13 @@ export async function introspectPostgres(client: ClientBase): Promise<{ tables: 
       ORDER BY a.attrelid, a.attnum`)
   ).rows;
   const keys = (
-    await client.query<{ rel: number; kind: string; cols: string[]; ref: number | null; refcols: string[] | null }>(`
+    await client.query<{
+      rel: number;
+      kind: string;
+      cols: string[];
+      ref: number | null;
+      refcols: string[] | null;
+    }>(`
       SELECT k.conrelid::int AS rel, k.contype::text AS kind,
              ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
                    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS cols,
@@ -128,15 +136,27 @@ async function loadEngineSchema(
       FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
       WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class`)
   ).rows;
-  const inheritEdges = (await client.query<{ a: number; b: number }>('SELECT inhrelid::int AS a, inhparent::int AS b FROM pg_inherits')).rows;
+  const inheritEdges = (
+    await client.query<{ a: number; b: number }>(
+      'SELECT inhrelid::int AS a, inhparent::int AS b FROM pg_inherits',
+    )
+  ).rows;
   const triggers = (
-    await client.query<{ rel: number }>("SELECT DISTINCT tgrelid::int AS rel FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+    await client.query<{ rel: number }>(
+      "SELECT DISTINCT tgrelid::int AS rel FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'",
+    )
   ).rows;
   const rules = (
-    await client.query<{ rel: number }>("SELECT DISTINCT ev_class::int AS rel FROM pg_rewrite WHERE rulename <> '_RETURN'")
+    await client.query<{ rel: number }>(
+      "SELECT DISTINCT ev_class::int AS rel FROM pg_rewrite WHERE rulename <> '_RETURN'",
+    )
   ).rows;
   const columnsByName = new Map<string, string[]>();
-  for (const r of rels) columnsByName.set(qualified(r.schema, r.name), (columnsByRel.get(r.oid) ?? []).map((c) => c.name));
+  for (const r of rels)
+    columnsByName.set(
+      qualified(r.schema, r.name),
+      (columnsByRel.get(r.oid) ?? []).map((c) => c.name),
+    );
   return {
     viewBases: closure(viewEdges),
     ancestors: closure(inheritEdges),

@@ -28,7 +28,11 @@ function runnerEntry(): { path: string; execArgv: string[] } {
 
 export const OPEN_TIMEOUT_MS = 15_000;
 
-const abandoned = () => new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was stopped');
+const abandoned = () =>
+  new AirlockError(
+    'QUERY_FAILED',
+    'the request was abandoned by the client; the statement was stopped',
+  );
 
 /**
  * One runner process and its queue: one statement at a time, each with a deadline after which
@@ -50,8 +54,13 @@ export class RunnerProcess {
     return this.queue.length + (this.running ? 1 : 0);
   }
 
-  call(request: RunnerRequest, timeoutMs: number, stream: Pick<Job, 'onBatch' | 'signal'> = {}): Promise<RunnerResult> {
-    if (this.closed) return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
+  call(
+    request: RunnerRequest,
+    timeoutMs: number,
+    stream: Pick<Job, 'onBatch' | 'signal'> = {},
+  ): Promise<RunnerResult> {
+    if (this.closed)
+      return Promise.reject(new AirlockError('CONNECTION_FAILED', 'the connection is closed'));
     const { signal } = stream;
     if (signal?.aborted) return Promise.reject(abandoned());
     return new Promise((resolve, reject) => {
@@ -75,21 +84,28 @@ export class RunnerProcess {
 
   close(): void {
     this.closed = true;
-    for (const j of this.queue.splice(0)) j.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed'));
+    for (const j of this.queue.splice(0))
+      j.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed'));
     // The running job ends here too: once killed, its runner's exit is no longer this
     // process's to handle, and a timer left set would hold a stop for the job's whole limit.
     const running = this.running;
     this.running = null;
     if (running) {
       clearTimeout(running.timer);
-      running.reject(new AirlockError('CONNECTION_FAILED', 'the connection was closed while the statement ran'));
+      running.reject(
+        new AirlockError('CONNECTION_FAILED', 'the connection was closed while the statement ran'),
+      );
     }
     this.kill();
   }
 
   private spawn(): ChildProcess {
     const { path, execArgv } = runnerEntry();
-    const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(path, [], {
+      execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     child.stderr?.resume();
     child.on('message', (msg: RunnerResponse) => this.onMessage(child, msg));
     child.on('exit', () => this.onExit(child));
@@ -140,7 +156,11 @@ export class RunnerProcess {
   }
 
   /** Hands a streamed batch over, then asks for the next one (or finishes the job). */
-  private async onBatch(child: ChildProcess, job: Job & { timer: NodeJS.Timeout }, batch: StreamBatch) {
+  private async onBatch(
+    child: ChildProcess,
+    job: Job & { timer: NodeJS.Timeout },
+    batch: StreamBatch,
+  ) {
     try {
       await job.onBatch!(batch);
     } catch (e) {
@@ -187,9 +207,13 @@ export class RunnerProcess {
     this.running = null;
     this.kill();
     job.reject(
-      new AirlockError('QUERY_TIMEOUT', `the statement ran longer than ${job.timeoutMs} ms and was stopped`, {
-        timeoutMs: job.timeoutMs,
-      }),
+      new AirlockError(
+        'QUERY_TIMEOUT',
+        `the statement ran longer than ${job.timeoutMs} ms and was stopped`,
+        {
+          timeoutMs: job.timeoutMs,
+        },
+      ),
     );
     this.pump();
   }
@@ -202,7 +226,12 @@ export class RunnerProcess {
     if (job) {
       clearTimeout(job.timer);
       this.running = null;
-      job.reject(new AirlockError('QUERY_FAILED', 'the SQLite runner stopped unexpectedly; the statement was not completed'));
+      job.reject(
+        new AirlockError(
+          'QUERY_FAILED',
+          'the SQLite runner stopped unexpectedly; the statement was not completed',
+        ),
+      );
     }
     this.pump();
   }

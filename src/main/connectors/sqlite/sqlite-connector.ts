@@ -1,7 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { AirlockError } from '../../../shared/errors';
-import type { CheckedStatement, Connector, ConnectorTable, QueryLimits, ReadData, RowSink, StreamSummary, WriteData } from '../types';
+import type {
+  CheckedStatement,
+  Connector,
+  ConnectorTable,
+  QueryLimits,
+  ReadData,
+  RowSink,
+  StreamSummary,
+  WriteData,
+} from '../types';
 import type { StreamBatch } from './protocol';
 import { OPEN_TIMEOUT_MS, RunnerProcess } from './runner-process';
 
@@ -46,13 +55,18 @@ export class SqliteConnector implements Connector {
 
   async test(): Promise<void> {
     if (!existsSync(this.path)) {
-      throw new AirlockError('CONNECTION_FAILED', `no SQLite database at ${this.path}`, { path: this.path });
+      throw new AirlockError('CONNECTION_FAILED', `no SQLite database at ${this.path}`, {
+        path: this.path,
+      });
     }
     await this.reader().call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS);
   }
 
   async introspect(): Promise<ConnectorTable[]> {
-    return (await this.reader().call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS)) as ConnectorTable[];
+    return (await this.reader().call(
+      { id: 0, op: 'introspect' },
+      OPEN_TIMEOUT_MS,
+    )) as ConnectorTable[];
   }
 
   async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
@@ -63,7 +77,12 @@ export class SqliteConnector implements Connector {
   }
 
   /** The read in batches of the runner's cursor, under one deadline for the whole stream. */
-  async stream(stmt: CheckedStatement, limits: QueryLimits, sink: RowSink, signal?: AbortSignal): Promise<StreamSummary> {
+  async stream(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamSummary> {
     let summary: StreamSummary = { rowCount: 0, truncated: false };
     const onBatch = async (b: StreamBatch) => {
       if (b.columns) await sink.columns(b.columns);

@@ -7,7 +7,13 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Analysis } from '../../guard/analyzer';
 import type { QueryLimits, ReadData, SqlParams, WriteData } from '../types';
-import { EngineTruthError, compareWithParser, engineTouches, type EngineSchema, type ExplainRow } from './engine-truth';
+import {
+  EngineTruthError,
+  compareWithParser,
+  engineTouches,
+  type EngineSchema,
+  type ExplainRow,
+} from './engine-truth';
 import type { RunnerRequest, RunnerResponse, StreamBatch } from './protocol';
 import { sqliteMessage } from './sqlite-errors';
 import { introspectSqlite, loadEngineSchema } from './sqlite-schema';
@@ -62,7 +68,11 @@ function prepare(db: Db, sql: string): Statement {
   try {
     return db.prepare(sql);
   } catch (e) {
-    throw new RunnerError('INVALID_SQL', `the database rejected the statement: ${(e as Error).message}`, { layer: 'engine' });
+    throw new RunnerError(
+      'INVALID_SQL',
+      `the database rejected the statement: ${(e as Error).message}`,
+      { layer: 'engine' },
+    );
   }
 }
 
@@ -75,10 +85,14 @@ function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, an
   } catch (e) {
     if (e instanceof EngineTruthError) {
       // The detail names objects the agent may not know of: it goes to the audit, not the agent.
-      throw new RunnerError('STATEMENT_NOT_ALLOWED', `${e.message}; the guard refuses statements it cannot fully account for`, {
-        layer: 'engine-truth',
-        auditOnly: { engineDetail: e.detail },
-      });
+      throw new RunnerError(
+        'STATEMENT_NOT_ALLOWED',
+        `${e.message}; the guard refuses statements it cannot fully account for`,
+        {
+          layer: 'engine-truth',
+          auditOnly: { engineDetail: e.detail },
+        },
+      );
     }
     throw e;
   }
@@ -91,23 +105,24 @@ class ReadCursor {
   private readonly budget: RowBudget;
   done = false;
 
-  constructor(
-    sql: string,
-    params: SqlParams | undefined,
-    analysis: Analysis,
-    limits: QueryLimits,
-  ) {
+  constructor(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits) {
     this.budget = new RowBudget(limits.maxRows, limits.maxBytes);
     const db = readHandle();
     const stmt = prepare(db, sql);
     // Engine backstop: the engine itself must agree this statement only reads.
     if (!stmt.reader || !stmt.readonly) {
-      throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement is not a read-only query', { layer: 'backstop' });
+      throw new RunnerError(
+        'STATEMENT_NOT_ALLOWED',
+        'the database reports that this statement is not a read-only query',
+        { layer: 'backstop' },
+      );
     }
     checkEngineTruth(db, sql, params, analysis);
     stmt.raw(true).safeIntegers(true);
     this.declared = stmt.columns();
-    this.iter = (stmt.iterate(...bind(stmt, params)) as IterableIterator<unknown[]>)[Symbol.iterator]();
+    this.iter = (stmt.iterate(...bind(stmt, params)) as IterableIterator<unknown[]>)[
+      Symbol.iterator
+    ]();
   }
 
   /**
@@ -138,7 +153,14 @@ class ReadCursor {
       rows.push(row.map(toJsonValue));
     }
     return {
-      ...(withColumns ? { columns: this.declared.map((c, i) => ({ name: c.name, type: sqliteColumnType(c.type, samples[i]) })) } : {}),
+      ...(withColumns
+        ? {
+            columns: this.declared.map((c, i) => ({
+              name: c.name,
+              type: sqliteColumnType(c.type, samples[i]),
+            })),
+          }
+        : {}),
       rows,
       done: this.done,
       ...(this.done ? { summary: this.budget.summary() } : {}),
@@ -155,16 +177,35 @@ class ReadCursor {
 const STREAM_BATCH = MAX_BATCH_ROWS;
 let streaming: { id: number; cursor: ReadCursor } | null = null;
 
-function read(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): ReadData {
+function read(
+  sql: string,
+  params: SqlParams | undefined,
+  analysis: Analysis,
+  limits: QueryLimits,
+): ReadData {
   const batch = new ReadCursor(sql, params, analysis, limits).next(Number.MAX_SAFE_INTEGER, true);
-  return { columns: batch.columns ?? [], rows: batch.rows, rowCount: batch.rows.length, truncated: batch.summary?.truncated ?? false };
+  return {
+    columns: batch.columns ?? [],
+    rows: batch.rows,
+    rowCount: batch.rows.length,
+    truncated: batch.summary?.truncated ?? false,
+  };
 }
 
-function write(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits): WriteData {
+function write(
+  sql: string,
+  params: SqlParams | undefined,
+  analysis: Analysis,
+  limits: QueryLimits,
+): WriteData {
   const db = writeHandle();
   const stmt = prepare(db, sql);
   if (stmt.readonly) {
-    throw new RunnerError('STATEMENT_NOT_ALLOWED', 'the database reports that this statement does not write', { layer: 'backstop' });
+    throw new RunnerError(
+      'STATEMENT_NOT_ALLOWED',
+      'the database reports that this statement does not write',
+      { layer: 'backstop' },
+    );
   }
   checkEngineTruth(db, sql, params, analysis);
   const args = bind(stmt, params);
@@ -205,9 +246,17 @@ function handle(msg: RunnerRequest): RunnerResponse {
       case 'introspect':
         return { id: msg.id, ok: true, result: introspectSqlite(readHandle()) };
       case 'read':
-        return { id: msg.id, ok: true, result: read(msg.sql, msg.params, msg.analysis, msg.limits) };
+        return {
+          id: msg.id,
+          ok: true,
+          result: read(msg.sql, msg.params, msg.analysis, msg.limits),
+        };
       case 'write':
-        return { id: msg.id, ok: true, result: write(msg.sql, msg.params, msg.analysis, msg.limits) };
+        return {
+          id: msg.id,
+          ok: true,
+          result: write(msg.sql, msg.params, msg.analysis, msg.limits),
+        };
       case 'stream': {
         streaming?.cursor.close();
         const cursor = new ReadCursor(msg.sql, msg.params, msg.analysis, msg.limits);
@@ -219,12 +268,24 @@ function handle(msg: RunnerRequest): RunnerResponse {
         return streamBatch(msg.id, false);
     }
   } catch (e) {
-    if (e instanceof RunnerError || isAirlockError(e)) return { id: msg.id, ok: false, error: { code: e.code, message: e.message, details: e.details } };
+    if (e instanceof RunnerError || isAirlockError(e))
+      return {
+        id: msg.id,
+        ok: false,
+        error: { code: e.code, message: e.message, details: e.details },
+      };
     const err = e as { code?: string; message?: string };
-    const code = err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_NOTADB' ? 'CONNECTION_FAILED' : 'QUERY_FAILED';
+    const code =
+      err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_NOTADB'
+        ? 'CONNECTION_FAILED'
+        : 'QUERY_FAILED';
     // The message can quote a value from the data: sqliteMessage hides it.
     const text = sqliteMessage(err.message ?? String(e), 'sql' in msg ? msg.sql : undefined);
-    return { id: msg.id, ok: false, error: { code, message: `the database reported: ${text}`, details: { layer: 'engine' } } };
+    return {
+      id: msg.id,
+      ok: false,
+      error: { code, message: `the database reported: ${text}`, details: { layer: 'engine' } },
+    };
   }
 }
 

@@ -25,23 +25,34 @@ export const MAX_STAGES = 100;
 
 /** A collection named by the query: same database only, never a system collection. */
 export function checkCollection(name: unknown, where: string): string {
-  if (isPlainObject(name)) notAllowed(`${where}: reading another database is not allowed; name a collection of this connection`);
-  if (typeof name !== 'string' || name.length === 0 || name.length > 255) notAllowed(`${where}: the collection name must be a non-empty string`);
-  if (name.startsWith('$') || name.includes('\u0000')) notAllowed(`${where}: '${name}' is not a valid collection name`);
-  if (name.startsWith('system.')) notAllowed(`${where}: system collections (${name}) are not readable through Airlock`, { collection: name });
+  if (isPlainObject(name))
+    notAllowed(
+      `${where}: reading another database is not allowed; name a collection of this connection`,
+    );
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255)
+    notAllowed(`${where}: the collection name must be a non-empty string`);
+  if (name.startsWith('$') || name.includes('\u0000'))
+    notAllowed(`${where}: '${name}' is not a valid collection name`);
+  if (name.startsWith('system.'))
+    notAllowed(`${where}: system collections (${name}) are not readable through Airlock`, {
+      collection: name,
+    });
   return name;
 }
 
 const isCount = (v: unknown) =>
-  (typeof v === 'number' && Number.isInteger(v) && v >= 0) || (v as { _bsontype?: string } | null)?._bsontype === 'Long';
+  (typeof v === 'number' && Number.isInteger(v) && v >= 0) ||
+  (v as { _bsontype?: string } | null)?._bsontype === 'Long';
 
 function outputName(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.includes('.') || v.startsWith('$') || v.length === 0) notAllowed(`${where} must be a plain field name`);
+  if (typeof v !== 'string' || v.includes('.') || v.startsWith('$') || v.length === 0)
+    notAllowed(`${where} must be a plain field name`);
   return v;
 }
 
 /** An object value that is not an operator expression: $addFields merges it into the field. */
-const isObjectLiteral = (v: unknown) => isPlainObject(v) && !Object.keys(v).some((k) => k.startsWith('$'));
+const isObjectLiteral = (v: unknown) =>
+  isPlainObject(v) && !Object.keys(v).some((k) => k.startsWith('$'));
 
 /**
  * Marks a top-level field as computed: only for stages that set the whole field on every
@@ -53,12 +64,20 @@ const addComputed = (stream: Stream, name: string) => {
 };
 
 /** Accumulators of $group / $bucket: `{ name: { $op: expr } }`. */
-function walkAccumulators(spec: Record<string, unknown>, scope: Scope, skip: string[] = []): string[] {
+function walkAccumulators(
+  spec: Record<string, unknown>,
+  scope: Scope,
+  skip: string[] = [],
+): string[] {
   const names: string[] = [];
   for (const [name, acc] of Object.entries(spec)) {
     if (skip.includes(name)) continue;
     outputName(name, `the output field '${name}'`);
-    if (!isPlainObject(acc) || Object.keys(acc).length !== 1 || !Object.keys(acc)[0]!.startsWith('$')) {
+    if (
+      !isPlainObject(acc) ||
+      Object.keys(acc).length !== 1 ||
+      !Object.keys(acc)[0]!.startsWith('$')
+    ) {
       notAllowed(`the output field '${name}' needs one accumulator, like { "$sum": "$amount" }`);
     }
     walkExpression(acc, scope);
@@ -79,7 +98,8 @@ function walkLookup(spec: unknown, scope: Scope) {
   scope.reads.touch(from);
   const foreign = sourceStream(from);
   if (spec.localField !== undefined || spec.foreignField !== undefined) {
-    if (typeof spec.localField !== 'string' || typeof spec.foreignField !== 'string') notAllowed('$lookup needs both localField and foreignField');
+    if (typeof spec.localField !== 'string' || typeof spec.foreignField !== 'string')
+      notAllowed('$lookup needs both localField and foreignField');
     readField(scope, spec.localField);
     readField({ ...scope, stream: foreign }, spec.foreignField);
   }
@@ -103,7 +123,8 @@ function walkGraphLookup(spec: unknown, scope: Scope) {
     readField(foreign, spec[f]);
   }
   if (spec.restrictSearchWithMatch !== undefined) walkFilter(spec.restrictSearchWithMatch, foreign);
-  if (spec.maxDepth !== undefined && !isCount(spec.maxDepth)) notAllowed('$graphLookup.maxDepth must be a non-negative integer');
+  if (spec.maxDepth !== undefined && !isCount(spec.maxDepth))
+    notAllowed('$graphLookup.maxDepth must be a non-negative integer');
   // The `as` array holds the matched documents whole, and replaces any input field of that name.
   readWhole(foreign);
   addComputed(scope.stream, outputName(spec.as, '$graphLookup.as'));
@@ -113,10 +134,12 @@ function walkGraphLookup(spec: unknown, scope: Scope) {
 }
 
 function walkStage(stage: unknown, scope: Scope, where: string): Stream {
-  if (!isPlainObject(stage) || Object.keys(stage).length !== 1) notAllowed(`${where}: each stage is an object with exactly one stage name`);
+  if (!isPlainObject(stage) || Object.keys(stage).length !== 1)
+    notAllowed(`${where}: each stage is an object with exactly one stage name`);
   const [name, spec] = Object.entries(stage)[0]!;
   if (DENIED[name]) notAllowed(DENIED[name], { stage: name });
-  if (!STAGES.has(name)) notAllowed(`the stage '${name}' is not on Airlock's allowlist`, { stage: name });
+  if (!STAGES.has(name))
+    notAllowed(`the stage '${name}' is not on Airlock's allowlist`, { stage: name });
   const obj = isPlainObject(spec) ? spec : null;
   const stream = scope.stream;
   switch (name) {
@@ -161,9 +184,11 @@ function walkStage(stage: unknown, scope: Scope, where: string): Stream {
       return stream;
     case '$unwind': {
       const path = typeof spec === 'string' ? spec : obj?.path;
-      if (typeof path !== 'string' || !path.startsWith('$') || path.startsWith('$$')) notAllowed('$unwind needs a field path like "$items"');
+      if (typeof path !== 'string' || !path.startsWith('$') || path.startsWith('$$'))
+        notAllowed('$unwind needs a field path like "$items"');
       readField(scope, path.slice(1));
-      if (obj?.includeArrayIndex !== undefined) addComputed(stream, outputName(obj.includeArrayIndex, '$unwind.includeArrayIndex'));
+      if (obj?.includeArrayIndex !== undefined)
+        addComputed(stream, outputName(obj.includeArrayIndex, '$unwind.includeArrayIndex'));
       return stream;
     }
     case '$count':
@@ -177,7 +202,12 @@ function walkStage(stage: unknown, scope: Scope, where: string): Stream {
       walkExpression(obj.groupBy, scope);
       checkLiteral(obj.boundaries);
       checkLiteral(obj.default);
-      const outputs = obj.output === undefined ? ['count'] : isPlainObject(obj.output) ? walkAccumulators(obj.output, scope) : notAllowed(`${name}.output must be an object`);
+      const outputs =
+        obj.output === undefined
+          ? ['count']
+          : isPlainObject(obj.output)
+            ? walkAccumulators(obj.output, scope)
+            : notAllowed(`${name}.output must be an object`);
       return derivedStream(['_id', ...outputs]);
     }
     case '$replaceRoot':
@@ -193,12 +223,17 @@ function walkStage(stage: unknown, scope: Scope, where: string): Stream {
     case '$unionWith': {
       const coll = checkCollection(typeof spec === 'string' ? spec : obj?.coll, '$unionWith.coll');
       scope.reads.touch(coll);
-      const sub = walkPipeline(obj?.pipeline ?? [], { ...scope, stream: sourceStream(coll) }, '$unionWith.pipeline');
+      const sub = walkPipeline(
+        obj?.pipeline ?? [],
+        { ...scope, stream: sourceStream(coll) },
+        '$unionWith.pipeline',
+      );
       // The union's documents flow on: later stages read them as much as the main ones.
       return [...stream, ...sub];
     }
     case '$facet': {
-      if (!obj || Object.keys(obj).length === 0) notAllowed('$facet needs at least one named pipeline');
+      if (!obj || Object.keys(obj).length === 0)
+        notAllowed('$facet needs at least one named pipeline');
       for (const [out, p] of Object.entries(obj)) {
         outputName(out, `$facet output '${out}'`);
         walkClosedPipeline(p, scope, copyStream(stream), `$facet.${out}`);
