@@ -4,6 +4,7 @@
  * and the offline verifier, so both read the same bytes the same way.
  */
 import { z } from 'zod';
+import { AuditEntryView } from '../../../shared/contract/api';
 import type { AuditRecord } from '../../../shared/domain';
 import { Checkpoint } from './checkpoint';
 
@@ -13,21 +14,9 @@ export type ReportFileFormat = (typeof REPORT_FORMATS)[number];
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const ReportEntry = z.object({
+/** An entry as a report carries it: the audit view's fields, numbered by `seq`, with both hashes. */
+export const ReportEntry = AuditEntryView.omit({ id: true, chainHash: true }).extend({
   seq: z.number().int().min(1),
-  time: z.string(),
-  actor: z.string(),
-  action: z.string(),
-  connection: z.string().nullable(),
-  statement: z.string().nullable(),
-  paramsHash: z.string().nullable(),
-  decision: z.enum(['allow', 'deny', 'needs_approval']).nullable(),
-  rule: z.string().nullable(),
-  reason: z.string().nullable(),
-  status: z.enum(['allowed', 'denied', 'error']),
-  rowCount: z.number().int().nullable(),
-  latencyMs: z.number().nullable(),
-  details: z.record(z.string(), z.unknown()).nullable(),
   leafHash: hex64,
   chainHash: hex64,
 });
