@@ -78,10 +78,10 @@ beforeAll(async () => {
     const reader = await t.createAgent('reader', [
       { connection: 'demo', table: 'orders', actions: ['read'] },
     ]);
-    for (let i = 1; i <= 6; i++)
-      expect(
-        (await t.query(reader.apiKey, 'SELECT id, total FROM orders WHERE id = ?', [i])).statusCode,
-      ).toBe(200);
+    for (let i = 1; i <= 6; i++) {
+      const res = await t.query(reader.apiKey, 'SELECT id, total FROM orders WHERE id = ?', [i]);
+      expect(res.statusCode, res.body).toBe(200);
+    }
     expect((await t.query(reader.apiKey, 'SELECT salary FROM employees')).statusCode).toBe(403);
     expect((await t.query(reader.apiKey, 'DELETE FROM orders')).statusCode).toBe(403);
     expect(

@@ -11,11 +11,15 @@ import type { Dialect } from './dialect';
 import type { FromWorker, ToWorker } from './guard-protocol';
 import type { Verdict } from './judge';
 import type { SchemaIndex } from './schema-index';
+import { threadCpuMs, type ThreadClock } from './thread-cpu';
 
 export interface GuardPoolOptions {
   /** Worker threads judging statements side by side. */
   workers: number;
-  /** How long one statement may take to judge once a worker has it. */
+  /**
+   * How much CPU time one statement may take to judge once a worker has it. Where the
+   * worker's CPU clock cannot be read, wall-clock time.
+   */
   deadlineMs: number;
   /** Statements one owner (agent) may have waiting for a worker. */
   maxQueuedPerOwner: number;
@@ -52,7 +56,19 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   /** Schema snapshots this worker holds, least recently used first. */
   schemas: Map<number, true>;
+  /** The worker thread's CPU clock, and its reading when the current statement was sent. */
+  clock?: ThreadClock;
+  cpuAtStart?: number;
+  startedAt: number;
+  /** The deadline in force when the current statement was handed over. */
+  deadlineMs: number;
 }
+
+/**
+ * However little CPU a statement has had, it is refused after this many deadlines on the wall
+ * clock: a worker starved that long is as good as stalled.
+ */
+const WALL_DEADLINES = 10;
 
 /** How long an owner whose statement overran stays kept off the last free worker. */
 const SUSPECT_MS = 60_000;
@@ -201,7 +217,15 @@ export class GuardPool {
 
   private startSlot(): void {
     const worker = this.spawn(this.opts.maxHeapMb);
-    const slot: Slot = { worker, ready: false, job: null, timer: null, schemas: new Map() };
+    const slot: Slot = {
+      worker,
+      ready: false,
+      job: null,
+      timer: null,
+      schemas: new Map(),
+      startedAt: 0,
+      deadlineMs: this.opts.deadlineMs,
+    };
     this.slots.add(slot);
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (e: Error & { code?: string }) => this.onExit(slot, e));
@@ -213,6 +237,8 @@ export class GuardPool {
     switch (m.type) {
       case 'ready':
         slot.ready = true;
+        slot.clock = m.thread;
+        slot.cpuAtStart = m.thread && threadCpuMs(m.thread);
         this.fill();
         this.dispatch();
         return;
@@ -224,6 +250,7 @@ export class GuardPool {
         const job = slot.job;
         if (!job || job.id !== m.job) return;
         this.finish(slot);
+        if (m.type === 'verdict') slot.cpuAtStart = m.cpuMs;
         if (m.type === 'verdict') job.resolve(m.verdict);
         else job.reject(new Error(`the guard failed while judging the statement: ${m.error}`));
         this.dispatch();
@@ -338,8 +365,28 @@ export class GuardPool {
     }
     slot.schemas.set(schemaId, true);
     slot.job = job;
-    slot.timer = setTimeout(() => this.overrun(slot), this.opts.deadlineMs);
+    slot.startedAt = performance.now();
+    slot.deadlineMs = this.opts.deadlineMs;
+    slot.timer = setTimeout(() => this.atDeadline(slot), slot.deadlineMs);
     send({ type: 'judge', job: job.id, sql: job.sql, dialect: job.dialect, schemaId });
+  }
+
+  /**
+   * The deadline has passed on the wall clock. If the worker's statement has had less CPU time
+   * than the deadline (the machine is busy, or this thread was late to hand the statement
+   * over), it gets the rest, up to WALL_DEADLINES on the wall clock; otherwise it is stopped.
+   */
+  private atDeadline(slot: Slot): void {
+    const deadline = slot.deadlineMs;
+    const now = slot.clock && threadCpuMs(slot.clock);
+    const used = now !== undefined && slot.cpuAtStart !== undefined ? now - slot.cpuAtStart : null;
+    const wall = performance.now() - slot.startedAt;
+    if (used !== null && used < deadline && wall < deadline * WALL_DEADLINES) {
+      const rest = Math.max(deadline - used, 10);
+      slot.timer = setTimeout(() => this.atDeadline(slot), rest);
+      return;
+    }
+    this.overrun(slot);
   }
 
   private overrun(slot: Slot): void {
@@ -349,7 +396,7 @@ export class GuardPool {
     this.restarts++;
     void slot.worker.terminate();
     this.suspect(job.owner);
-    job.resolve(deadlineRefusal(this.opts.deadlineMs));
+    job.resolve(deadlineRefusal(slot.deadlineMs));
     this.fill(true);
     this.dispatch();
   }

@@ -2,6 +2,7 @@
 import type { Dialect } from './dialect';
 import type { Verdict } from './judge';
 import type { SchemaIndex } from './schema-index';
+import type { ThreadClock } from './thread-cpu';
 
 export type ToWorker =
   /** A schema snapshot, sent once per worker; later statements name it by id. */
@@ -11,9 +12,13 @@ export type ToWorker =
   | { type: 'judge'; job: number; sql: string; dialect: Dialect; schemaId: number };
 
 export type FromWorker =
-  /** The worker's parsers are loaded; it takes statements from now on. */
-  | { type: 'ready' }
+  /**
+   * The worker's parsers are loaded; it takes statements from now on. `thread` locates the
+   * worker's own CPU clock (see thread-cpu.ts), absent where the system has none to read.
+   */
+  | { type: 'ready'; thread?: ThreadClock }
   | { type: 'init-failed'; error: string }
-  | { type: 'verdict'; job: number; verdict: Verdict }
+  /** `cpuMs`: the worker thread's CPU clock after judging, the start of its next statement. */
+  | { type: 'verdict'; job: number; verdict: Verdict; cpuMs?: number }
   /** judge() threw something other than a refusal: a bug, reported rather than hidden. */
   | { type: 'crash'; job: number; error: string };

@@ -7,10 +7,12 @@ import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './guard-protocol';
 import { judge, loadJudge } from './judge';
 import type { SchemaIndex } from './schema-index';
+import { ownThreadClock, threadCpuMs } from './thread-cpu';
 
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
 const schemas = new Map<number, SchemaIndex>();
+const clock = ownThreadClock();
 
 function onMessage(m: ToWorker): void {
   switch (m.type) {
@@ -24,7 +26,8 @@ function onMessage(m: ToWorker): void {
       const schema = schemas.get(m.schemaId);
       try {
         if (!schema) throw new Error(`schema snapshot ${m.schemaId} was never sent to this worker`);
-        post({ type: 'verdict', job: m.job, verdict: judge(m.sql, m.dialect, schema) });
+        const verdict = judge(m.sql, m.dialect, schema);
+        post({ type: 'verdict', job: m.job, verdict, cpuMs: clock && threadCpuMs(clock) });
       } catch (e) {
         post({ type: 'crash', job: m.job, error: e instanceof Error ? e.message : String(e) });
       }
@@ -35,7 +38,7 @@ function onMessage(m: ToWorker): void {
 try {
   await loadJudge();
   port.on('message', onMessage);
-  post({ type: 'ready' });
+  post({ type: 'ready', thread: clock });
 } catch (e) {
   post({ type: 'init-failed', error: e instanceof Error ? e.message : String(e) });
 }
