@@ -79,9 +79,17 @@ export async function checkOutboundSetting(
   url: string,
   lanConfirmed: boolean,
 ): Promise<AddressClass> {
-  const host = hostOf(url);
-  const classes = await resolveClasses(host);
-  return judge(what, host, classes, lanConfirmed);
+  return checkOutboundHost(what, hostOf(url), lanConfirmed);
+}
+
+/** The same rule for a bare host name or address (a syslog collector: no URL). */
+export async function checkOutboundHost(
+  what: string,
+  host: string,
+  lanConfirmed: boolean,
+): Promise<AddressClass> {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return judge(what, bare, await resolveClasses(bare), lanConfirmed);
 }
 
 async function resolveClasses(host: string): Promise<AddressClass[]> {
