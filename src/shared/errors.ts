@@ -30,13 +30,47 @@ export const ERROR_STATUS = {
   OLLAMA_TIMEOUT: 504,
   OLLAMA_FAILED: 502,
   NL_UNANSWERED: 422,
+  /** The model's answer was not the JSON asked for (one attempt's error; the loop repairs it). */
+  INVALID_OUTPUT: 502,
   /** The client went away or cancelled; nginx's code for it. */
   CANCELLED: 499,
+  /** The renderer's own code: Airlock did not answer at all (never sent by the core). */
+  UNREACHABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export type ErrorDetails = Record<string, unknown>;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);
+}
+
+/** One field that failed validation: a dotted path into the input and what is wrong there. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The details a code promises, where it promises some; every other code carries plain
+ * ErrorDetails. Details cross IPC and HTTP as data, so readers check them (issuesOf).
+ */
+export interface KnownDetails {
+  VALIDATION_FAILED: { issues?: ValidationIssue[]; issueCount?: number };
+  RATE_LIMITED: { retryAfterSec?: number };
+}
+
+/** The well-formed validation issues among an error's details (none when it has none). */
+export function issuesOf(details: ErrorDetails): ValidationIssue[] {
+  const issues = details.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues.flatMap((i: unknown) => {
+    if (typeof i !== 'object' || i === null) return [];
+    const { path, message } = i as Record<string, unknown>;
+    return typeof path === 'string' && typeof message === 'string' ? [{ path, message }] : [];
+  });
+}
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;

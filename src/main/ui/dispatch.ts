@@ -1,10 +1,10 @@
 /**
  * Runs one operation from untrusted input: parse with the contract's schema, then call the
- * handler. Both transports (HTTP and Electron IPC) go through here.
+ * handler. Both transports (HTTP and Electron IPC) go through here, so it imports neither.
  */
 import { OPS, type OpName } from '../../shared/contract/ops';
 import { AirlockError } from '../../shared/errors';
-import { parseWith } from '../api/http-errors';
+import { parseWith } from '../../shared/parse-with';
 import type { OpsHandlers } from './ops-types';
 
 export function isOpName(name: string): name is OpName {
