@@ -168,6 +168,55 @@ export const MIGRATIONS: Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit signing key is never replaced'); END;
     `,
   },
+  {
+    version: 7,
+    name: 'audit-retention',
+    // Leaf format 2 (src/main/audit/chain.ts): leaf_fields holds each entry's per-field salts
+    // and, once anonymized, the commitments of its redacted fields (NULL: format 1). A purge
+    // leaves a signed anchor (the seq, chain head and Merkle root it cut at, and the tree's
+    // right edge there). The log stays append-only but for exactly these two: an update may
+    // only replace redactable fields together with leaf_fields, hashes and all else unchanged;
+    // a delete only reaches entries under an anchor. The full-text index follows both.
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN leaf_fields TEXT;
+      CREATE TABLE audit_anchors (
+        seq       INTEGER PRIMARY KEY,
+        head_hash TEXT NOT NULL,
+        tree_root TEXT NOT NULL,
+        time      TEXT NOT NULL,
+        frontier  TEXT NOT NULL,
+        signature TEXT NOT NULL
+      ) STRICT;
+      CREATE TRIGGER audit_anchors_no_update BEFORE UPDATE ON audit_anchors
+        BEGIN SELECT RAISE(ABORT, 'audit_anchors is append-only'); END;
+      CREATE TRIGGER audit_anchors_no_delete BEFORE DELETE ON audit_anchors
+        BEGIN SELECT RAISE(ABORT, 'audit_anchors is append-only'); END;
+      DROP TRIGGER audit_log_no_update;
+      DROP TRIGGER audit_log_no_delete;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN old.leaf_fields IS NULL OR new.leaf_fields IS NULL
+          OR new.leaf_fields IS old.leaf_fields OR new.id IS NOT old.id
+          OR new.time IS NOT old.time OR new.action IS NOT old.action
+          OR new.connection IS NOT old.connection OR new.decision IS NOT old.decision
+          OR new.rule IS NOT old.rule OR new.status IS NOT old.status
+          OR new.row_count IS NOT old.row_count OR new.latency_ms IS NOT old.latency_ms
+          OR new.leaf_hash IS NOT old.leaf_hash OR new.chain_hash IS NOT old.chain_hash
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (anonymization alone may replace a field by its commitment)'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        WHEN old.id > (SELECT coalesce(max(seq), 0) FROM audit_anchors)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (a purge deletes only entries under its signed anchor)'); END;
+      CREATE TRIGGER audit_log_search_delete AFTER DELETE ON audit_log BEGIN
+        INSERT INTO audit_search (audit_search, rowid, actor, action, statement, reason, rule, details)
+          VALUES ('delete', old.id, old.actor, old.action, old.statement, old.reason, old.rule, old.details);
+      END;
+      CREATE TRIGGER audit_log_search_update AFTER UPDATE ON audit_log BEGIN
+        INSERT INTO audit_search (audit_search, rowid, actor, action, statement, reason, rule, details)
+          VALUES ('delete', old.id, old.actor, old.action, old.statement, old.reason, old.rule, old.details);
+        INSERT INTO audit_search (rowid, actor, action, statement, reason, rule, details)
+          VALUES (new.id, new.actor, new.action, new.statement, new.reason, new.rule, new.details);
+      END;
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {
