@@ -4,7 +4,7 @@ import type { z } from 'zod';
 export type Auth = 'none' | 'admin' | 'agent' | 'session';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   auth: Auth;
   summary: string;
