@@ -207,7 +207,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     if (options.demo !== false && !connections.get('demo')) {
       await connections.ensureDemo(options.dataDir, demoDatabasePath());
       await core.auditAdmin(
-        'connection.create',
+        'admin.connection.add',
         { name: 'demo', kind: 'sqlite', bundled: true },
         { connection: 'demo' },
       );
