@@ -2,7 +2,7 @@ import * as C from '../../../shared/contract/api';
 import { AirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
 import type { Agent } from '../../identity/agents';
-import { exactlyGranted } from '../../guard/mongo/mongo-policy';
+import { exactlyGranted } from '../../policy/mongo-policy';
 import { permittedColumns } from '../../policy/policy';
 import { MongoQueryService } from '../../query/mongo-query-service';
 import type { RouteSpec } from '../route-table';

@@ -5,19 +5,24 @@
  * policy engine as TableAccess (collection = table, top-level fields = columns).
  */
 import type { MongoQuery } from '../../../shared/contract/api';
-import type { CheckedMongoQuery } from '../../connectors/mongodb/document-connector';
-import type { TableAccess } from '../../policy/policy';
+import type { MongoAccess } from '../../policy/mongo-policy';
+import type { CheckedMongoQuery } from './checked-query';
 import { walkFilter, walkProjection, walkSort } from './filters';
 import { checkCollection, walkPipeline } from './pipeline';
 import { fromExtendedJson, prescan } from './prescan';
-import { Reads, notAllowed, readField, readWhole, sourceStream, topField, type Scope } from './reads';
+import {
+  Reads,
+  notAllowed,
+  readField,
+  readWhole,
+  sourceStream,
+  topField,
+  type Scope,
+} from './reads';
 
-export interface GuardedMongo {
+/** The checked query, and what the policy decides on (MongoAccess: tables and whole reads). */
+export interface GuardedMongo extends MongoAccess {
   query: CheckedMongoQuery;
-  /** What the policy decides on: every collection touched, with the top-level fields read. */
-  tables: TableAccess[];
-  /** Collections whose whole documents the query returns: these need a whole-collection grant. */
-  whole: string[];
 }
 
 /** Which request members each operation takes (API.md). */
@@ -31,7 +36,8 @@ const MEMBERS: Record<MongoQuery['op'], (keyof MongoQuery)[]> = {
 function checkMembers(q: MongoQuery) {
   const allowed = new Set<string>(['collection', 'op', ...MEMBERS[q.op]]);
   for (const [k, v] of Object.entries(q)) {
-    if (v !== undefined && !allowed.has(k)) notAllowed(`'${k}' does not apply to op '${q.op}'; it takes ${MEMBERS[q.op].join(', ')}`);
+    if (v !== undefined && !allowed.has(k))
+      notAllowed(`'${k}' does not apply to op '${q.op}'; it takes ${MEMBERS[q.op].join(', ')}`);
   }
   if (q.op === 'aggregate' && !q.pipeline) notAllowed("op 'aggregate' needs a pipeline");
   if (q.op === 'distinct' && !q.field) notAllowed("op 'distinct' needs a field");
@@ -41,7 +47,12 @@ export function guardMongo(raw: MongoQuery): GuardedMongo {
   checkMembers(raw);
   prescan(raw);
   const collection = checkCollection(raw.collection, 'collection');
-  const values = fromExtendedJson({ filter: raw.filter, projection: raw.projection, sort: raw.sort, pipeline: raw.pipeline });
+  const values = fromExtendedJson({
+    filter: raw.filter,
+    projection: raw.projection,
+    sort: raw.sort,
+    pipeline: raw.pipeline,
+  });
   const reads = new Reads();
   reads.touch(collection);
   const scope: Scope = { reads, stream: sourceStream(collection), vars: new Set() };
@@ -80,7 +91,11 @@ export function guardMongo(raw: MongoQuery): GuardedMongo {
   if (raw.field !== undefined) query.field = raw.field;
   return {
     query,
-    tables: [...reads.collections].map((c) => ({ table: c, read: [...(reads.fields.get(c) ?? [])], write: [] })),
+    tables: [...reads.collections].map((c) => ({
+      table: c,
+      read: [...(reads.fields.get(c) ?? [])],
+      write: [],
+    })),
     whole: [...reads.whole],
   };
 }

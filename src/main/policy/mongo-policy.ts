@@ -8,20 +8,42 @@
  *    shared engine folds case, so grants must name collections and fields exactly.
  * Pure: no I/O.
  */
-import type { Decision, Grant } from '../../../shared/domain';
-import { decide, grantRule } from '../../policy/policy';
-import type { GuardedMongo } from './mongo-guard';
+import type { Decision, Grant } from '../../shared/domain';
+import { decide, grantRule, type TableAccess } from './policy';
 
-const sameConnection = (g: Grant, connection: string) => g.connection.toLowerCase() === connection.toLowerCase();
+/** What the MongoDB guard found a query touching: the policy's whole input besides the grants. */
+export interface MongoAccess {
+  /** Every collection touched, with the top-level fields read. */
+  tables: TableAccess[];
+  /** Collections whose whole documents the query returns: these need a whole-collection grant. */
+  whole: string[];
+}
+
+const sameConnection = (g: Grant, connection: string) =>
+  g.connection.toLowerCase() === connection.toLowerCase();
 const namesExactly = (g: Grant, collection: string) => g.table === '*' || g.table === collection;
 
-function readGrants(grants: Grant[], connection: string, collection: string, effect: 'allow' | 'deny'): Grant[] {
+function readGrants(
+  grants: Grant[],
+  connection: string,
+  collection: string,
+  effect: 'allow' | 'deny',
+): Grant[] {
   return grants.filter(
-    (g) => (g.effect ?? 'allow') === effect && sameConnection(g, connection) && g.actions.includes('read') && namesExactly(g, collection),
+    (g) =>
+      (g.effect ?? 'allow') === effect &&
+      sameConnection(g, connection) &&
+      g.actions.includes('read') &&
+      namesExactly(g, collection),
   );
 }
 
-export function decideMongo(agent: string, connection: string, guarded: GuardedMongo, grants: Grant[]): Decision {
+export function decideMongo(
+  agent: string,
+  connection: string,
+  guarded: MongoAccess,
+  grants: Grant[],
+): Decision {
   const shared = decide({ agent, connection, tables: guarded.tables, defaultSchema: null }, grants);
   if (shared.effect !== 'allow') return shared;
 
@@ -35,7 +57,11 @@ export function decideMongo(agent: string, connection: string, guarded: GuardedM
       };
     }
     if (!readGrants(grants, connection, collection, 'allow').some((g) => g.columns === undefined)) {
-      const fields = [...new Set(readGrants(grants, connection, collection, 'allow').flatMap((g) => g.columns ?? []))];
+      const fields = [
+        ...new Set(
+          readGrants(grants, connection, collection, 'allow').flatMap((g) => g.columns ?? []),
+        ),
+      ];
       return {
         effect: 'deny',
         rule: 'default-deny',
@@ -72,9 +98,19 @@ export function decideMongo(agent: string, connection: string, guarded: GuardedM
  * Narrows a listing (GET /v1/connections/{name}/tables) to the fields a grant names exactly:
  * the shared engine folds case, which for MongoDB would list `Orders` to an agent granted `orders`.
  */
-export function exactlyGranted(grants: Grant[], connection: string, collection: string, fields: string[], action: 'read' | 'write'): string[] {
+export function exactlyGranted(
+  grants: Grant[],
+  connection: string,
+  collection: string,
+  fields: string[],
+  action: 'read' | 'write',
+): string[] {
   const allows = grants.filter(
-    (g) => (g.effect ?? 'allow') === 'allow' && sameConnection(g, connection) && g.actions.includes(action) && namesExactly(g, collection),
+    (g) =>
+      (g.effect ?? 'allow') === 'allow' &&
+      sameConnection(g, connection) &&
+      g.actions.includes(action) &&
+      namesExactly(g, collection),
   );
   return fields.filter((f) => allows.some((g) => g.columns === undefined || g.columns.includes(f)));
 }
