@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensureDataDir } from './store/data-dir-lock';
 import { join } from 'node:path';
 import { ensureAdminToken } from './admin-token';
 import { buildServer } from './api/server';
@@ -23,7 +23,7 @@ export async function startAirlock(
   options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
 ): Promise<StartedAirlock> {
   // Checked before anything starts: a refused token must not leave threads or runners behind.
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(options.dataDir);
   const adminToken = ensureAdminToken(options.dataDir);
   const requestLog = fileLogger(options.dataDir);
   const logger = portOver(requestLog, options.logger ?? silentLogger);

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../shared/domain';
 import { AuditLog } from './audit/audit-log';
@@ -14,11 +14,12 @@ import { systemClock, type Clock, type KeyProvider, type Notifier } from './port
 import { QueryService } from './query/query-service';
 import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
 import { openStore } from './store/open-store';
-import { lockDataDir } from './store/data-dir-lock';
+import { ensureDataDir, lockDataDir } from './store/data-dir-lock';
 import { AlertMonitor } from './alerts/alert-monitor';
 import { SecretBox } from './store/secret-box';
 import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
 import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
+import { Forwarder, type ForwarderOptions } from './audit/forward/forwarder';
 
 /** The bundled demo database, found from the source tree or the built app. */
 export function demoDatabasePath(): string {
@@ -47,6 +48,8 @@ export interface CoreOptions {
   nl?: NlConfig;
   /** Where security alerts go (desktop notifications, or the log headless); none: not raised. */
   notifier?: Notifier;
+  /** How audit forwarding settles and retries (tests: short intervals). */
+  forwarding?: ForwarderOptions;
 }
 
 /** Everything the shells and the API need, wired once. */
@@ -62,6 +65,8 @@ export interface Core {
   /** The audit's Ed25519 key (private half only in the store) and its signed checkpoints. */
   signer: AuditSigner;
   checkpoints: Checkpointer;
+  /** Forwards the trail to the SIEM destinations of `audit.forward`. */
+  forwarding: Forwarder;
   agents: Agents;
   grants: GrantsRepo;
   connections: Connections;
@@ -83,7 +88,7 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(options.dataDir);
   const unlock = lockDataDir(options.dataDir, process.argv.slice(2, 4).join(' ') || 'airlock');
   let opened: Awaited<ReturnType<typeof openStore>>;
   let audit: AuditLog;
@@ -125,6 +130,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     () => clock.now().getTime(),
   );
   if (!options.rateLimits) settings.onChange((s) => rateLimiter.setLimits(rateLimitsOf(s)));
+  const forwarding = new Forwarder(
+    { db, audit, targets: () => settings.get().audit?.forward ?? [] },
+    options.forwarding,
+  );
+  settings.onChange(() => forwarding.configure());
   const queries = new QueryService({
     connections,
     audit,
@@ -165,6 +175,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     audit,
     signer,
     checkpoints,
+    forwarding,
     agents,
     grants,
     connections,
@@ -191,6 +202,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...extra,
       }),
     async close() {
+      // What is durable (a stop entry included) gets a moment to reach the SIEM.
+      await forwarding.close();
       await connections.close();
       await audit.close();
       try {

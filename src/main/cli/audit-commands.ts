@@ -4,7 +4,7 @@
  * report checked offline, with no store and no key). Exit codes: 0 good, 1 broken or
  * tampered, 2 usage errors or an unreadable store/file.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { verifyAgainst } from '../audit/against';
 import { Checkpointer } from '../audit/checkpoints';
@@ -21,7 +21,7 @@ import { ensureSigningKey } from '../audit/signing-key';
 import { verifyAuditChain } from '../audit/verify';
 import { systemClock } from '../ports';
 import { headlessKeyProvider } from '../store/key-file';
-import { openStore, STORE_FILE } from '../store/open-store';
+import { openStore, storePresent, STORE_FILE } from '../store/open-store';
 import { StoreError } from '../store/store-error';
 import { parseOptions, UsageError } from './args';
 
@@ -54,8 +54,8 @@ Options:
 
 async function openExisting(dataDir: string) {
   // An empty file is no store either: opening it would create a new, "intact" one.
-  const storePath = join(dataDir, STORE_FILE);
-  if (!existsSync(storePath) || statSync(storePath).size === 0) {
+  // A store this user may not read is said so (StoreError), never taken for a missing one.
+  if (!storePresent(dataDir)) {
     throw new StoreError(
       `no Airlock store in ${dataDir} (expected ${STORE_FILE}); pass --data-dir`,
     );

@@ -1,8 +1,29 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from './store-error';
+import { StoreError, fsProblem, onDisk } from './store-error';
 
 const LOCK_FILE = 'airlock.lock';
+
+/**
+ * Creates the data directory (0700) if it is missing and checks this user may use it: a file
+ * in its place, or a directory this user cannot read or write, is said plainly.
+ */
+export function ensureDataDir(dataDir: string): void {
+  const what = 'the data directory';
+  onDisk(dataDir, what, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));
+  onDisk(dataDir, what, () =>
+    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK),
+  );
+}
 
 function alive(pid: number): boolean {
   try {
@@ -33,7 +54,7 @@ export function lockDataDir(dataDir: string, what: string): () => void {
         rmSync(path, { force: true });
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsProblem(e, path, 'the lock file');
       let holder: { pid?: number; what?: string } = {};
       try {
         holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyProvider } from '../ports';
-import { StoreError } from './store-error';
+import { StoreError, exists, onDisk } from './store-error';
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
@@ -29,17 +29,23 @@ export function fileKeyProvider(dataDir: string): KeyProvider {
   return {
     source: path,
     async load() {
-      if (!existsSync(path)) return null;
-      if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
+      if (!exists(path, 'the store key')) return null;
+      const mode = onDisk(path, 'the store key', () => statSync(path).mode);
+      if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
         throw new StoreError(
           `${path} is readable by other users; run \`chmod 600 ${path}\` and start again.`,
         );
       }
-      return parseHexKey(readFileSync(path, 'utf8'), path);
+      return parseHexKey(
+        onDisk(path, 'the store key', () => readFileSync(path, 'utf8')),
+        path,
+      );
     },
     async create() {
       const key = randomBytes(32);
-      writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+      onDisk(path, 'the store key', () =>
+        writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' }),
+      );
       chmodSync(path, 0o600);
       return key;
     },

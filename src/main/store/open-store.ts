@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyProvider } from '../ports';
 import { migrate } from './migrations';
-import { StoreError } from './store-error';
+import { StoreError, exists, fsProblem, onDisk } from './store-error';
+import { ensureDataDir } from './data-dir-lock';
 
 export const STORE_FILE = 'airlock.db';
 
@@ -20,6 +21,8 @@ export function openEncryptedDatabase(path: string, key: Buffer, keySource: stri
   try {
     db = new Database(path);
   } catch (e) {
+    const problem = fsProblem(e, path, 'the store');
+    if (problem instanceof StoreError) throw problem;
     throw new StoreError(`Cannot open the store file ${path}: ${(e as Error).message}`);
   }
   try {
@@ -49,21 +52,34 @@ export interface OpenedStore {
 }
 
 /**
+ * Whether `<dataDir>/airlock.db` holds a store (an empty file is none: opening it would make a
+ * new one). A directory or file this user may not read is a StoreError saying so, never "no store".
+ */
+export function storePresent(dataDir: string): boolean {
+  const path = join(dataDir, STORE_FILE);
+  if (!exists(path, 'the store')) return false;
+  return onDisk(path, 'the store', () => {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return statSync(path).size > 0;
+  });
+}
+
+/**
  * Opens `<dataDir>/airlock.db`, creating it (and its key) only when no store exists.
  * An existing store with no key, a wrong key or a damaged file is an error, never a new store.
  */
 export async function openStore(dataDir: string, keys: KeyProvider): Promise<OpenedStore> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(dataDir);
   const path = join(dataDir, STORE_FILE);
-  const exists = existsSync(path) && statSync(path).size > 0;
+  const present = storePresent(dataDir);
   let key = await keys.load();
-  if (exists && !key) {
+  if (present && !key) {
     throw new StoreError(
       `The store ${path} exists but its key is missing (looked in ${keys.source}). ` +
         'Restore store.key or set AIRLOCK_STORE_KEY; Airlock will not create a new store over an existing one.',
     );
   }
-  const created = !exists;
+  const created = !present;
   if (!key) key = await keys.create();
   const db = openEncryptedDatabase(path, key, keys.source);
   // Encrypted or not, the store is nobody else's business; SQLite gives -wal/-shm the same mode.
