@@ -133,11 +133,7 @@ export class Analyzer extends QueryAnalyzer {
       for (const row of (values.values as Node[]) ?? []) this.expr(row, empty);
     } else if (values !== undefined && values !== null)
       throw invalid('INSERT values could not be read');
-    // An upsert that rewrites the existing row reads it in ways (bare names, VALUES(), the
-    // SELECT's columns after INSERT … SELECT) that differ between MySQL versions: refused.
-    if (node.on_duplicate_update) {
-      throw notAllowed('ON DUPLICATE KEY UPDATE is not supported: INSERT, then UPDATE the row');
-    }
+    if (node.on_duplicate_update) this.onDuplicateKey(node, meta, source, sub !== null);
     const conflict = node.conflict;
     if (isNode(conflict)) {
       // As in SQLite, bare names in an upsert are the target row's; the proposed row is only
@@ -166,6 +162,78 @@ export class Analyzer extends QueryAnalyzer {
       }
     }
     this.returning(node, newScope(null, [source]));
+  }
+
+  /**
+   * MySQL/MariaDB `INSERT … VALUES … ON DUPLICATE KEY UPDATE c = expr`: the existing row is
+   * found by the inserted values (a unique key among them), so each inserted column counts as
+   * read; bare names in `expr` are the existing row's columns (reads of the target table, by
+   * the table's own identity); `VALUES(c)` is the proposed row's value, which the agent wrote
+   * itself, so it is no read. After INSERT … SELECT the bare names may also reach the SELECT's
+   * tables, which MySQL and MariaDB resolve differently: refused.
+   */
+  private onDuplicateKey(node: Node, meta: TableMeta, source: Source, fromSelect: boolean) {
+    if (fromSelect) {
+      throw notAllowed(
+        'INSERT … SELECT … ON DUPLICATE KEY UPDATE is not supported: use INSERT … VALUES … ON DUPLICATE KEY UPDATE',
+      );
+    }
+    const odku = node.on_duplicate_update as Node;
+    this.visited.add(odku);
+    const set = odku.set;
+    if (!Array.isArray(set) || set.length === 0)
+      throw invalid('ON DUPLICATE KEY UPDATE could not be read');
+    const e = this.entry(meta);
+    for (const c of [...e.write]) e.read.add(c);
+    const scope = newScope(null, [source]);
+    this.proposedRow = meta;
+    try {
+      for (const s of set as Node[]) {
+        this.visited.add(s);
+        const q = ident(s.table);
+        if (q !== null && fold(q) !== source.qualifier)
+          throw unknownName(`ON DUPLICATE KEY UPDATE may only set columns of ${meta.name}`);
+        this.writeColumn(meta, ident(s.column) ?? '');
+        this.expr(s.value, scope);
+      }
+    } finally {
+      this.proposedRow = null;
+    }
+  }
+
+  /** The table whose proposed row `VALUES(c)` names, inside ON DUPLICATE KEY UPDATE only. */
+  private proposedRow: TableMeta | null = null;
+
+  protected override call(v: Node, scope: Scope) {
+    const target = this.proposedRow;
+    const name = isNode(v.name) && Array.isArray(v.name.name) ? v.name.name : null;
+    const f = name && name.length === 1 ? ident(name[0]) : null;
+    if (target && f !== null && ['values', 'value'].includes(fold(f))) {
+      const args = isNode(v.args) && Array.isArray(v.args.value) ? v.args.value : null;
+      const col = args && args.length === 1 && isNode(args[0]) ? args[0] : null;
+      if (!col || col.type !== 'column_ref' || col.db || col.schema)
+        throw invalid('VALUES() in ON DUPLICATE KEY UPDATE takes one column of the inserted table');
+      const q = ident(col.table);
+      const c = ident(col.column);
+      if (
+        (q !== null && fold(q) !== fold(target.name)) ||
+        c === null ||
+        !target.byFolded.has(fold(c))
+      )
+        throw unknownName(`VALUES(${c ?? '?'}) names no column of ${target.name}`);
+      this.visited.add(v);
+      this.visited.add(v.name as Node);
+      this.visited.add(v.args as Node);
+      this.columnRefVisited(col);
+      return;
+    }
+    super.call(v, scope);
+  }
+
+  private columnRefVisited(v: Node) {
+    this.visited.add(v);
+    for (let n: unknown = v.column; isNode(n); n = n.expr) this.visited.add(n);
+    for (const q of [v.table, v.db, v.schema]) if (isNode(q)) this.visited.add(q);
   }
 
   private update(node: Node) {

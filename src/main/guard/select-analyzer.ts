@@ -68,17 +68,41 @@ export class QueryAnalyzer extends ScopeAnalyzer {
         : null;
       if (item.recursive || declared) {
         // Register before analysing the body, so a recursive reference resolves to the CTE.
-        if (!declared) {
-          throw notAllowed(
-            `recursive WITH ${name} needs an explicit column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+        const columns = declared ?? this.recursiveColumns(name, body, scope);
+        scope.ctes.set(fold(name), columns);
+        const out = this.selectBlock(body, scope);
+        if (out.length !== columns.length)
+          throw invalid(
+            `WITH ${name} declares ${columns.length} columns but its query returns ${out.length}`,
           );
-        }
-        scope.ctes.set(fold(name), declared);
-        this.selectBlock(body, scope);
       } else {
         scope.ctes.set(fold(name), this.selectBlock(body, scope));
       }
     }
+  }
+
+  /**
+   * A recursive CTE without a column list takes its column names from its first SELECT (the
+   * non-recursive term), as SQLite, MySQL and MariaDB do. That SELECT is read on its own first,
+   * with the CTE's name bound to a table of no columns: a reference to itself there (which the
+   * engines refuse) resolves no column and finds no name.
+   */
+  private recursiveColumns(name: string, body: Node, scope: Scope): string[] {
+    if (body.with || !isNode(body._next))
+      throw notAllowed(
+        `recursive WITH ${name} without a column list must be a UNION of a first SELECT and the recursive one; or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+      );
+    const probe: Scope = { ...newScope(scope), ctes: new Map([[fold(name), []]]) };
+    const columns = this.singleSelect(body, probe);
+    if (
+      columns.length === 0 ||
+      columns.includes('?expr') ||
+      new Set(columns).size !== columns.length
+    )
+      throw notAllowed(
+        `recursive WITH ${name}: name each column of its first SELECT (AS x), or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+      );
+    return columns;
   }
 
   protected unwrapSelect(v: unknown): Node | null {

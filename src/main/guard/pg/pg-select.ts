@@ -94,22 +94,22 @@ export abstract class PgSelect extends PgExpr {
       return t[1];
     });
     if (recursive) {
-      // Every CTE of a WITH RECURSIVE sees every other one and itself: declared names first.
+      // Every CTE of a WITH RECURSIVE sees every other one and itself: declared names first,
+      // then (in order) the names of those without a list, from their non-recursive term.
       for (const c of ctes) {
         const declared = names(c.aliascolnames);
-        if (declared.length === 0) {
-          throw notAllowed(
-            `recursive WITH ${String(c.ctename)} needs an explicit column list, e.g. WITH RECURSIVE ${String(c.ctename)}(x) AS (…)`,
-          );
-        }
-        level.ctes.set(String(c.ctename), { columns: declared });
+        if (declared.length > 0) level.ctes.set(String(c.ctename), { columns: declared });
       }
       for (const c of ctes) {
+        if (names(c.aliascolnames).length === 0)
+          level.ctes.set(String(c.ctename), { columns: this.recursiveColumns(c, level) });
+      }
+      for (const c of ctes) {
+        const columns = level.ctes.get(String(c.ctename))!.columns;
         const out = this.query(c.ctequery, level);
-        renamed(out, names(c.aliascolnames), `WITH ${String(c.ctename)}`);
-        if (out.length !== names(c.aliascolnames).length)
+        if (out.length !== columns.length)
           throw invalid(
-            `WITH ${String(c.ctename)} declares ${names(c.aliascolnames).length} columns but its query returns ${out.length}`,
+            `WITH ${String(c.ctename)} declares ${columns.length} columns but its query returns ${out.length}`,
           );
       }
       return;
@@ -121,6 +121,28 @@ export abstract class PgSelect extends PgExpr {
         columns: renamed(out, names(c.aliascolnames), `WITH ${String(c.ctename)}`),
       });
     }
+  }
+
+  /**
+   * The column names of a WITH RECURSIVE item without a column list, as the server takes them:
+   * from the non-recursive term — the left side of its UNION, or the whole query when it is no
+   * UNION. That side is read with the item's own name bound to a relation of no columns, so a
+   * reference to itself there (which the server refuses) resolves no column and adds no name.
+   */
+  private recursiveColumns(c: PgNode, level: Level): string[] {
+    const name = String(c.ctename);
+    const t = tagged(c.ctequery);
+    if (!t || t[0] !== 'SelectStmt') throw notAllowed(`WITH ${name} must be a SELECT`);
+    const q = t[1];
+    const union = q.op === 'SETOP_UNION' && q.withClause === undefined;
+    const probe = newLevel(level);
+    probe.ctes.set(name, { columns: [] });
+    const out = union ? this.select(q.larg as PgNode, probe) : this.select(q, probe);
+    if (out.length === 0 || new Set(out).size !== out.length)
+      throw notAllowed(
+        `recursive WITH ${name}: give each column of its first SELECT its own name (AS x), or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+      );
+    return out;
   }
 
   private simpleSelect(s: PgNode, outer: Level): string[] {
@@ -147,9 +169,10 @@ export abstract class PgSelect extends PgExpr {
     this.expr(s.havingClause, level);
     for (const w of list(s.windowClause)) this.windowDef(w, level);
     for (const d of list(s.distinctClause)) {
-      // Plain DISTINCT is a list holding one empty node; DISTINCT ON lists expressions.
-      if (tagged(d) !== null)
-        throw notAllowed('DISTINCT ON is not supported: use DISTINCT or a window function');
+      // Plain DISTINCT is a list holding one empty node; DISTINCT ON lists expressions, read
+      // as ORDER BY reads them: a bare result name or position first, else an input column.
+      if (tagged(d) === null) continue;
+      if (!this.bareName(d, output)) this.expr(d, level);
     }
     for (const sb of list(s.sortClause)) {
       const t = tagged(sb);
