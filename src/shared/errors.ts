@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   /** A result (or one row of it) larger than the byte cap: refused rather than held in memory. */
   RESULT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The request line and headers are over Node's limit (16 KB): refused by the HTTP parser. */
+  HEADERS_TOO_LARGE: 431,
+  /** The request did not arrive in time (Node's request timeout). */
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   CONNECTION_FAILED: 400,
   APPROVAL_REQUIRED: 403,

@@ -18,6 +18,7 @@ import { VERSION } from '../version';
 import { bearer, requireAdmin, requireAgent } from './auth';
 import { parseWith } from '../../shared/parse-with';
 import { errorHandler, illFormedTextAt, sendError } from './http-errors';
+import { answerClientError } from './client-errors';
 import { loopbackGuard } from './loopback-guard';
 import { Metrics } from '../ops/metrics';
 import { openApiDocument } from './openapi';
@@ -83,6 +84,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     frameworkErrors: (e, request, reply) => onFrameworkError(e, request, reply),
+    // Requests Node's HTTP parser refuses (bad framing, oversized headers) get the error shape too.
+    clientErrorHandler: answerClientError,
     // A request id per request, in the log line and the answer's x-request-id header.
     genReqId: () => randomUUID(),
   });
