@@ -76,6 +76,11 @@ export function issuesOf(details: ErrorDetails): ValidationIssue[] {
   });
 }
 
+/** The longest message, and the longest text detail, an error carries. */
+const MAX_MESSAGE = 2000;
+const MAX_DETAIL = 1000;
+const clipText = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 export class AirlockError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
@@ -83,10 +88,14 @@ export class AirlockError extends Error {
   auditId?: number;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
-    super(message);
+    // Messages and text details often quote the input (a name, an id): clipped here, once, so
+    // no input can make an error answer, or the audit entry that records it, grow with it.
+    super(clipText(message, MAX_MESSAGE));
     this.name = 'AirlockError';
     this.code = code;
-    this.details = details;
+    this.details = Object.fromEntries(
+      Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? clipText(v, MAX_DETAIL) : v]),
+    );
   }
 
   get status(): number {
