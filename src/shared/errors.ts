@@ -94,7 +94,10 @@ export class AirlockError extends Error {
     this.name = 'AirlockError';
     this.code = code;
     this.details = Object.fromEntries(
-      Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? clipText(v, MAX_DETAIL) : v]),
+      Object.entries(details).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? clipText(v, MAX_DETAIL) : v,
+      ]),
     );
   }
 
