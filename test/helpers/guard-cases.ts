@@ -264,11 +264,30 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): {
       'SELECT id FROM orders UNION SELECT salary FROM employees ORDER BY 1',
       { says: 'employees.salary' },
     ),
+    // A recursive CTE without a column list takes its names from its first SELECT: a hidden
+    // column renamed there, or read in the recursive part, is still that column.
     deny(
-      'recursive CTE without a column list',
-      S,
-      'WITH RECURSIVE r AS (SELECT 1 UNION ALL SELECT 1 FROM r LIMIT 5) SELECT * FROM r',
-      { says: 'column list' },
+      'recursive CTE without a column list renaming salary',
+      P,
+      'WITH RECURSIVE r AS (SELECT salary AS n FROM employees WHERE id = 7 UNION ALL SELECT n FROM r WHERE n < 0) SELECT n FROM r',
+      { says: 'employees.salary' },
+    ),
+    deny(
+      'recursive CTE without a column list reading salary in the recursive part',
+      P,
+      'WITH RECURSIVE r AS (SELECT id, manager_id FROM employees WHERE id = 7 UNION ALL SELECT e.salary, e.manager_id FROM employees e JOIN r ON e.id = r.manager_id) SELECT id FROM r',
+      { says: 'employees.salary' },
+    ),
+    deny(
+      'recursive CTE without a column list, granted names over national_id',
+      P,
+      'WITH RECURSIVE r AS (SELECT national_id AS first_name FROM employees WHERE id = 7 UNION SELECT first_name FROM r) SELECT first_name FROM r',
+      { says: 'employees.national_id' },
+    ),
+    deny(
+      'recursive CTE without a column list: an unnamed first column',
+      [S, P],
+      'WITH RECURSIVE r AS (SELECT salary + 0 FROM employees UNION ALL SELECT 1 FROM r WHERE false) SELECT * FROM r',
     ),
     deny(
       'NATURAL JOIN onto employees',
@@ -439,6 +458,16 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): {
     allow(
       'recursive CTE with a column list (manager hierarchy)',
       'WITH RECURSIVE chain(id, depth) AS (SELECT id, 0 FROM employees WHERE manager_id IS NULL UNION ALL SELECT e.id, c.depth + 1 FROM employees e JOIN chain c ON e.manager_id = c.id) SELECT count(*), max(depth) FROM chain',
+      { rows: (r) => expect(Number(r[0]![0])).toBe(120) },
+    ),
+    allow(
+      'recursive CTE without a column list (counter)',
+      'WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT count(*), max(n) FROM r',
+      { rows: (r) => expect(r[0]!.map(Number)).toEqual([5, 5]) },
+    ),
+    allow(
+      'recursive CTE without a column list (manager hierarchy)',
+      'WITH RECURSIVE chain AS (SELECT id, 0 AS depth FROM employees WHERE manager_id IS NULL UNION ALL SELECT e.id, c.depth + 1 FROM employees e JOIN chain c ON e.manager_id = c.id) SELECT count(*), max(depth) FROM chain',
       { rows: (r) => expect(Number(r[0]![0])).toBe(120) },
     ),
     allow(

@@ -157,7 +157,40 @@ const STATEMENTS: DenyCase[] = [
     [I, S],
     "WITH u AS (UPDATE orders SET status = 'x' RETURNING id) SELECT id FROM u",
   ),
-  deny('DISTINCT ON', [I, S], 'SELECT DISTINCT ON (status) id FROM orders'),
+  // DISTINCT ON runs over granted columns (FALSE_DENIES); its expressions are reads like any.
+  deny('DISTINCT ON a hidden column', P, 'SELECT DISTINCT ON (salary) id FROM employees', {
+    says: 'employees.salary',
+  }),
+  deny(
+    'DISTINCT ON an expression of a hidden column, ordered by it',
+    P,
+    'SELECT DISTINCT ON (salary > 100000) first_name FROM employees ORDER BY salary > 100000, id',
+    { says: 'employees.salary' },
+  ),
+  deny(
+    'DISTINCT ON a result name that is a renamed hidden column',
+    P,
+    'SELECT DISTINCT ON (first_name) national_id AS first_name FROM employees',
+    { says: 'employees.national_id' },
+  ),
+  deny(
+    'DISTINCT ON through an alias column list',
+    P,
+    'SELECT DISTINCT ON (x) a FROM employees AS e(a, b, c, x)',
+    { says: 'employees.email' },
+  ),
+  deny(
+    'DISTINCT ON a position naming a hidden column',
+    P,
+    'SELECT DISTINCT ON (2) first_name, salary FROM employees',
+    { says: 'employees.salary' },
+  ),
+  deny(
+    'DISTINCT ON a correlated subquery on national_id',
+    P,
+    'SELECT DISTINCT ON ((SELECT e2.national_id FROM employees e2 WHERE e2.id = o.employee_id)) o.id FROM orders o',
+    { says: 'employees.national_id' },
+  ),
   deny('TABLESAMPLE', [I, S], 'SELECT id FROM orders TABLESAMPLE SYSTEM (10)'),
   deny('ONLY', [I, S, P], 'SELECT id FROM ONLY orders'),
   deny(
@@ -771,6 +804,19 @@ const WRITE_COPY: DenyCase[] = [
 
 /** PostgreSQL's false denies from issue 8, over granted columns. */
 const FALSE_DENIES: AllowCase[] = [
+  allow(
+    'DISTINCT ON a granted column',
+    'SELECT DISTINCT ON (status) status, id FROM orders ORDER BY status, id',
+    { rows: (r) => expect(r.length).toBeGreaterThan(1) },
+  ),
+  allow(
+    'DISTINCT ON granted employee columns (latest hire per department)',
+    'SELECT DISTINCT ON (department_id) department_id, first_name FROM employees ORDER BY department_id, hire_date DESC',
+  ),
+  allow(
+    'DISTINCT ON a result position',
+    'SELECT DISTINCT ON (1) status, id FROM orders ORDER BY 1, 2',
+  ),
   allow('type-name literal int4', "SELECT int4 '100' AS n", { rows: [[100]] }),
   allow(
     'type-name literal timestamptz',
