@@ -13,6 +13,7 @@ import { VerifyJobs, type VerifyJobsOptions } from './verify-jobs';
 import { runQuery } from './workbench';
 import { nlOps } from '../nl/nl-ops';
 import { reportOps } from './report-ops';
+import { forwardingOps } from './forwarding-ops';
 
 export type Shell = 'desktop' | 'browser';
 
@@ -42,6 +43,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
     auditEntry: async ({ id }) => audit.entry(id),
     startVerify: () => verify.start(),
     verifyStatus: async ({ id }) => verify.status(id),
+    ...forwardingOps(core),
     ...reportOps(core),
     ...settingsOps(core),
     ...nlOps(core),

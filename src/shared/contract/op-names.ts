@@ -29,6 +29,8 @@ export const OP_NAMES = [
   'reportStatus',
   'getSettings',
   'putSettings',
+  'forwardingStatus',
+  'testForwarding',
   'ask',
   'ollamaStatus',
   'getSemanticLayer',

@@ -5,6 +5,9 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 6: settings gain `audit.forward` (syslog / JSONL destinations); + `forwardingStatus` → where
+ *      each destination stands (last seq sent, lag, state); + `testForwarding` { target } → sends
+ *      one test message to a destination, saved or not (forwarding.ts).
  * - 5: + `auditSigner` → { publicKey, fingerprint } (Settings shows the fingerprint);
  *      + `startReport` { from?, to?, format, agent?, status?, connection?, action? } → ReportJob,
  *      + `reportStatus` { id } → ReportJob: a signed audit report built with progress; once
@@ -45,6 +48,7 @@ import {
   GrantSchema,
 } from './api';
 import { NL_OPS } from './nl';
+import { FORWARDING_OPS, ForwardList } from './forwarding';
 import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName } from './op-names';
 
 export { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName };
@@ -85,6 +89,13 @@ export const Settings = z.object({
      */
     lanConfirmed: z.boolean().optional(),
   }),
+  /** The audit trail's settings; absent in documents written before they existed. */
+  audit: z
+    .object({
+      /** Where the trail is forwarded (syslog, JSONL file): forwarding.ts. */
+      forward: ForwardList.optional(),
+    })
+    .optional(),
 });
 
 export const ColumnAccess = z.object({
@@ -300,6 +311,8 @@ export const OPS = {
 
   getSettings: { input: NoInput, output: Settings },
   putSettings: { input: Settings, output: Settings },
+  // Audit forwarding to the site's SIEM: where each destination stands, a test message.
+  ...FORWARDING_OPS,
 
   // Questions in plain language and the semantic layer (contract in nl.ts).
   ...NL_OPS,
