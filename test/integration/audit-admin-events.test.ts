@@ -45,7 +45,7 @@ describe('failed admin changes are audited', () => {
       url: 'postgres://app:s3cretPw@127.0.0.1:1/db',
     });
     expect(r.statusCode).toBe(400);
-    const [e] = entries('connection.create').filter((x) => x.status === 'error');
+    const [e] = entries('admin.connection.add').filter((x) => x.status === 'error');
     expect(e).toBeDefined();
     expect(e!.actor).toBe('admin');
     expect(JSON.parse(e!.details!)).toMatchObject({ name: 'down', kind: 'postgres', failed: true });
@@ -60,7 +60,7 @@ describe('failed admin changes are audited', () => {
     });
     expect(r.statusCode).toBeGreaterThanOrEqual(400);
     expect(
-      entries('connection.create').filter(
+      entries('admin.connection.add').filter(
         (x) => x.status === 'error' && JSON.parse(x.details!).name === 'demo',
       ),
     ).toHaveLength(1);
@@ -68,23 +68,23 @@ describe('failed admin changes are audited', () => {
 
   it('revoking an unknown agent, grants naming an unknown connection, removing an unknown connection', async () => {
     expect((await t.admin('DELETE', '/v1/admin/agents/nope')).statusCode).toBe(404);
-    expect(entries('agent.revoke').filter((x) => x.status === 'error')).toHaveLength(1);
+    expect(entries('admin.agent.revoke').filter((x) => x.status === 'error')).toHaveLength(1);
     const a = await t.createAgent('bot', []);
     const bad = await t.admin('PUT', `/v1/admin/agents/${a.id}/grants`, {
       grants: [{ connection: 'ghost', table: 't', actions: ['read'] }],
     });
     expect(bad.statusCode).toBe(400);
-    const g = entries('grants.replace').filter((x) => x.status === 'error');
+    const g = entries('admin.grants.replace').filter((x) => x.status === 'error');
     expect(g).toHaveLength(1);
     expect(g[0]!.reason).toMatch(/ghost/);
     expect((await t.admin('DELETE', '/v1/admin/connections/ghost')).statusCode).toBe(404);
-    expect(entries('connection.remove').filter((x) => x.status === 'error')).toHaveLength(1);
+    expect(entries('admin.connection.remove').filter((x) => x.status === 'error')).toHaveLength(1);
   });
 
   it('successful changes still have exactly one entry each', async () => {
     await t.createAgent('bot2', [{ connection: 'demo', table: 'orders', actions: ['read'] }]);
     expect(
-      entries('agent.create').filter(
+      entries('admin.agent.create').filter(
         (x) => JSON.parse(x.details!).name === 'bot2' && x.status === 'allowed',
       ),
     ).toHaveLength(1);

@@ -215,7 +215,7 @@ describe('operations', () => {
 
     const audit = await ui.call('searchAudit', { text: 'connection', limit: 20 });
     const actions = (await ui.call('searchAudit', { limit: 50 })).entries.filter((e) => e.actor === 'admin').map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['connection.create', 'connection.update', 'connection.remove', 'grants.replace', 'agent.create']));
+    expect(actions).toEqual(expect.arrayContaining(['admin.connection.add', 'admin.connection.update', 'admin.connection.remove', 'admin.grants.replace', 'admin.agent.create']));
     expect(audit.entries.length).toBeGreaterThan(0);
   });
 
@@ -322,7 +322,7 @@ describe('operations', () => {
     expect(t.core.queryLimits().maxRows).toBe(500);
     expectError(await ui.raw('putSettings', { ...next, limits: { ...next.limits, maxRows: 0 } }), 400, 'VALIDATION_FAILED');
     const entry = (await ui.call('searchAudit', { text: 'settings', limit: 1 })).entries[0]!;
-    expect(entry).toMatchObject({ actor: 'admin', action: 'settings.update' });
+    expect(entry).toMatchObject({ actor: 'admin', action: 'admin.settings.update' });
     await ui.call('putSettings', s);
   });
 

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import { Settings as SettingsSchema } from '../../shared/contract/ops';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { QueryLimits } from '../connectors/types';
 import type { RateLimit } from '../ratelimit/sliding-window';
 
@@ -54,6 +54,50 @@ export class SettingsRepo {
   onChange(listener: (s: Settings) => void): void {
     this.listeners.push(listener);
   }
+}
+
+/**
+ * The same document with every field optional, at every depth, and no field it does not
+ * know: `PATCH /v1/admin/settings` takes one of these. Derived from the settings schema, so a
+ * setting added there can be patched at once.
+ */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodOptional) return deepPartial(schema.unwrap() as z.ZodType).optional();
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  return z.strictObject(
+    Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, deepPartial(v).optional()])),
+  );
+}
+export const SettingsPatch = deepPartial(SettingsSchema);
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `patch` laid over `base`: objects merge field by field, anything else (a list too) replaces. */
+export function mergeSettings(base: Settings, patch: unknown): unknown {
+  const merge = (b: unknown, p: unknown): unknown =>
+    isRecord(b) && isRecord(p)
+      ? Object.fromEntries(
+          [...new Set([...Object.keys(b), ...Object.keys(p)])].map((k) => [
+            k,
+            k in p ? merge(b[k], p[k]) : b[k],
+          ]),
+        )
+      : p;
+  return merge(base, patch);
+}
+
+/** The dotted paths of the fields whose value differs between two documents. */
+export function changedSettings(before: unknown, after: unknown, at = ''): string[] {
+  // A section present on one side only: its fields are what changed.
+  if (before === undefined && isRecord(after)) before = {};
+  if (after === undefined && isRecord(before)) after = {};
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedSettings(before[k], after[k], at ? `${at}.${k}` : k));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [at || '(root)'];
 }
 
 export function queryLimitsOf(s: Settings): QueryLimits {

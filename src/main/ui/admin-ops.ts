@@ -1,6 +1,7 @@
 /**
- * The UI operations on connections, agents, grants and settings. Changes go through the same
- * admin actions as the admin HTTP routes, so they are validated and audited identically.
+ * The operations on connections, agents, grants and settings, for the UI and for the admin
+ * HTTP routes alike (api/routes/admin-routes.ts calls these same handlers). Changes go through
+ * the admin actions, so they are validated and audited identically whatever the door.
  */
 import * as admin from '../admin/admin-actions';
 import type { Core } from '../core';
@@ -9,7 +10,6 @@ import { accessPreview } from './access-preview';
 import type { SomeOps } from './ops-types';
 import { agentView } from './views';
 import { AirlockError, isAirlockError } from '../../shared/errors';
-import { checkOutboundSetting } from '../net/outbound';
 
 type ConnectionOps =
   | 'listConnections'
@@ -106,12 +106,6 @@ export function agentOps(core: Core): SomeOps<AgentOps> {
 export function settingsOps(core: Core): SomeOps<'getSettings' | 'putSettings'> {
   return {
     getSettings: async () => core.settings.get(),
-    async putSettings(next) {
-      // The air gap: refused here, with the reason, before anything is saved.
-      await checkOutboundSetting('Ollama', next.ollama.url, next.ollama.lanConfirmed === true);
-      const saved = core.settings.put(next);
-      await core.auditAdmin('settings.update', { settings: saved });
-      return saved;
-    },
+    putSettings: (next) => admin.updateSettings(core, next),
   };
 }

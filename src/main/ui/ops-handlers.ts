@@ -8,7 +8,7 @@ import { VERSION } from '../version';
 import { agentOps, connectionOps, settingsOps } from './admin-ops';
 import { AuditSearch } from './audit-search';
 import { Dashboard } from './dashboard';
-import type { OpsHandlers } from './ops-types';
+import type { OpParsed, OpsHandlers } from './ops-types';
 import { VerifyJobs, type VerifyJobsOptions } from './verify-jobs';
 import { runQuery } from './workbench';
 import { nlOps } from '../nl/nl-ops';
@@ -30,22 +30,34 @@ export interface UiBackend {
   close(): Promise<void>;
 }
 
-export function createUiBackend(core: Core, options: UiBackendOptions): UiBackend {
-  const dashboard = new Dashboard(core.db, core);
+/**
+ * The handlers behind the admin surface: the UI calls them through dispatch.ts, and the
+ * `/v1/admin/*` routes (api/routes/admin-routes.ts) call these same functions, so an admin
+ * feature is written once. `searchAudit` also takes the admin API's `offset`.
+ */
+export function adminHandlers(core: Core) {
   const audit = new AuditSearch(core.db);
-  const verify = new VerifyJobs(core, options.verify);
-  const shared = {
-    dashboard: async () => dashboard.summary(),
+  return {
     ...connectionOps(core),
     ...agentOps(core),
+    ...settingsOps(core),
+    searchAudit: async (input: OpParsed<'searchAudit'> & { offset?: number }) =>
+      audit.search(input),
+    auditEntry: async ({ id }: OpParsed<'auditEntry'>) => audit.entry(id),
+  } satisfies Partial<OpsHandlers>;
+}
+
+export function createUiBackend(core: Core, options: UiBackendOptions): UiBackend {
+  const dashboard = new Dashboard(core.db, core);
+  const verify = new VerifyJobs(core, options.verify);
+  const shared = {
+    ...adminHandlers(core),
+    dashboard: async () => dashboard.summary(),
     runQuery: (input) => runQuery(core, input),
-    searchAudit: async (input) => audit.search(input),
-    auditEntry: async ({ id }) => audit.entry(id),
     startVerify: () => verify.start(),
     verifyStatus: async ({ id }) => verify.status(id),
     ...forwardingOps(core),
     ...reportOps(core),
-    ...settingsOps(core),
     ...nlOps(core),
   } satisfies Omit<OpsHandlers, 'systemInfo'>;
   return {

@@ -1,16 +1,42 @@
+/**
+ * `/v1/admin/*`: the admin token's door to the same operations the UI performs. Each route
+ * declares its shape from the operation's own schemas (src/shared/contract/ops.ts) and calls
+ * the operation's handler (ui/ops-handlers.ts `adminHandlers`): nothing here validates,
+ * records or shapes an answer on its own.
+ */
 import { z } from 'zod';
 import * as C from '../../../shared/contract/api';
 import type { Grant } from '../../../shared/domain';
-import * as admin from '../../admin/admin-actions';
+import { AuditSearch, OPS } from '../../../shared/contract/ops';
+import { patchSettings } from '../../admin/admin-actions';
 import type { Core } from '../../core';
-import type { Agent } from '../../identity/agents';
+import { adminHandlers } from '../../ui/ops-handlers';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
 import { auditReportRoutes } from './audit-report-routes';
 
-const agentView = (a: Agent) => a;
+/**
+ * `GET /v1/admin/audit`'s query: the Audit page's search (filters, `text`, the `beforeId`
+ * cursor) read from a query string, with the documented `limit` (up to 1,000, default 100)
+ * and `offset`.
+ */
+export const AdminAuditQuery = AuditSearch.extend({
+  beforeId: z.coerce.number().int().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** A partial settings document: validated (and a refusal audited) by the handler. */
+const SettingsPatchBody = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'A partial settings document (the shape of GET /v1/admin/settings, every field optional); objects merge field by field, lists replace',
+  );
 
 export function adminRoutes(core: Core): [RouteSpec, Handler][] {
+  const ops = adminHandlers(core);
+  const name = (params: unknown) => (params as { name: string }).name;
+  const id = (params: unknown) => (params as { id: string }).id;
   return [
     [
       {
@@ -18,15 +44,13 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         url: '/v1/admin/connections',
         auth: 'admin',
         summary: 'Add a connection (tested before it is saved)',
-        body: C.CreateConnection,
-        responses: { 201: C.ConnectionView },
+        body: OPS.createConnection.input,
+        responses: { 201: OPS.createConnection.output },
       },
-      async ({ body }) => {
-        return {
-          status: 201,
-          body: await admin.createConnection(core, body as C.CreateConnection),
-        };
-      },
+      async ({ body }) => ({
+        status: 201,
+        body: await ops.createConnection(body as C.CreateConnection),
+      }),
     ],
     [
       {
@@ -34,9 +58,9 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         url: '/v1/admin/connections',
         auth: 'admin',
         summary: 'List connections',
-        responses: { 200: C.ConnectionList },
+        responses: { 200: OPS.listConnections.output },
       },
-      async () => ({ body: { connections: core.connections.list() } }),
+      async () => ({ body: await ops.listConnections({}) }),
     ],
     [
       {
@@ -46,15 +70,14 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         summary:
           'Re-point or rename a connection (tested before it is saved; a `***` password keeps the stored one)',
         params: C.ConnectionNameParams,
-        body: C.CreateConnection,
-        responses: { 200: C.ConnectionView },
+        body: OPS.updateConnection.input.shape.connection,
+        responses: { 200: OPS.updateConnection.output },
       },
       async ({ params, body }) => ({
-        body: await admin.updateConnection(
-          core,
-          (params as { name: string }).name,
-          body as C.CreateConnection,
-        ),
+        body: await ops.updateConnection({
+          name: name(params),
+          connection: body as C.CreateConnection,
+        }),
       }),
     ],
     [
@@ -64,12 +87,9 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         auth: 'admin',
         summary: 'Remove a connection and the grants that name it',
         params: C.ConnectionNameParams,
-        responses: { 200: z.object({}) },
+        responses: { 200: OPS.removeConnection.output },
       },
-      async ({ params }) => {
-        await admin.removeConnection(core, (params as { name: string }).name);
-        return { body: {} };
-      },
+      async ({ params }) => ({ body: await ops.removeConnection({ name: name(params) }) }),
     ],
     [
       {
@@ -77,16 +97,13 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         url: '/v1/admin/agents',
         auth: 'admin',
         summary: 'Create an agent; its API key is shown only in this answer',
-        body: C.CreateAgent,
-        responses: { 201: C.CreatedAgent },
+        body: OPS.createAgent.input,
+        responses: { 201: OPS.createAgent.output },
       },
-      async ({ body }) => {
-        const { agent, apiKey } = await admin.createAgent(
-          core,
-          body as z.infer<typeof C.CreateAgent>,
-        );
-        return { status: 201, body: { ...agentView(agent), apiKey } };
-      },
+      async ({ body }) => ({
+        status: 201,
+        body: await ops.createAgent(body as z.output<typeof OPS.createAgent.input>),
+      }),
     ],
     [
       {
@@ -94,9 +111,9 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         url: '/v1/admin/agents',
         auth: 'admin',
         summary: 'List agents (never their keys)',
-        responses: { 200: C.AgentList },
+        responses: { 200: OPS.listAgents.output },
       },
-      async () => ({ body: { agents: core.agents.list().map(agentView) } }),
+      async () => ({ body: await ops.listAgents({}) }),
     ],
     [
       {
@@ -105,12 +122,9 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         auth: 'admin',
         summary: 'Revoke an agent: its key stops working at once',
         params: C.AgentIdParams,
-        responses: { 200: C.AgentView },
+        responses: { 200: OPS.revokeAgent.output },
       },
-      async ({ params }) => {
-        const { id } = params as { id: string };
-        return { body: agentView(await admin.revokeAgent(core, id)) };
-      },
+      async ({ params }) => ({ body: await ops.revokeAgent({ id: id(params) }) }),
     ],
     [
       {
@@ -119,13 +133,9 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         auth: 'admin',
         summary: "An agent's grants",
         params: C.AgentIdParams,
-        responses: { 200: C.GrantList },
+        responses: { 200: OPS.getGrants.output },
       },
-      async ({ params }) => {
-        const { id } = params as { id: string };
-        admin.requireAgent(core, id);
-        return { body: { grants: core.grants.list(id) } };
-      },
+      async ({ params }) => ({ body: await ops.getGrants({ id: id(params) }) }),
     ],
     [
       {
@@ -134,34 +144,48 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         auth: 'admin',
         summary: "Replace an agent's grants",
         params: C.AgentIdParams,
-        body: C.PutGrants,
-        responses: { 200: C.GrantList },
+        body: OPS.putGrants.input.omit({ id: true }),
+        responses: { 200: OPS.putGrants.output },
       },
-      async ({ params, body }) => {
-        const { id } = params as { id: string };
-        return {
-          body: {
-            grants: await admin.replaceGrants(core, id, (body as { grants: Grant[] }).grants),
-          },
-        };
-      },
+      async ({ params, body }) => ({
+        body: await ops.putGrants({ id: id(params), grants: (body as { grants: Grant[] }).grants }),
+      }),
     ],
     [
       {
         method: 'GET',
         url: '/v1/admin/audit',
         auth: 'admin',
-        summary: 'The audit log, newest first, filtered',
-        query: C.AuditQuery,
-        responses: { 200: C.AuditPage },
+        summary:
+          "The audit log, newest first, filtered; page with `beforeId` (the last answer's `nextBeforeId`) or `offset`",
+        query: AdminAuditQuery,
+        responses: { 200: OPS.searchAudit.output },
       },
-      async ({ query }) => {
-        const q = query as z.infer<typeof C.AuditQuery>;
-        const page = core.audit.list(q);
-        return {
-          body: { entries: page.entries.map(({ leafHash: _l, ...e }) => e), total: page.total },
-        };
+      async ({ query }) => ({
+        body: await ops.searchAudit(query as z.output<typeof AdminAuditQuery>),
+      }),
+    ],
+    [
+      {
+        method: 'GET',
+        url: '/v1/admin/settings',
+        auth: 'admin',
+        summary: 'The settings document (the one the UI’s Settings page edits)',
+        responses: { 200: OPS.getSettings.output },
       },
+      async () => ({ body: await ops.getSettings({}) }),
+    ],
+    [
+      {
+        method: 'PATCH',
+        url: '/v1/admin/settings',
+        auth: 'admin',
+        summary:
+          'Change some settings: the partial document is laid over the current one, validated, saved and audited (`admin.settings.update`)',
+        body: SettingsPatchBody,
+        responses: { 200: OPS.putSettings.output },
+      },
+      async ({ body }) => ({ body: await patchSettings(core, body, ops.putSettings) }),
     ],
     ...auditReportRoutes(core),
   ];
