@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../shared/domain';
 import { AuditLog } from './audit/audit-log';
+import { auditEntry } from './audit/entry';
 import { Checkpointer } from './audit/checkpoints';
 import { ensureSigningKey, type AuditSigner } from './audit/signing-key';
 import { Connections } from './connections/connections';
@@ -11,7 +12,7 @@ import type { QueryLimits } from './connectors/types';
 import { Agents } from './identity/agents';
 import { GrantsRepo } from './policy/grants-repo';
 import { systemClock, type Clock, type KeyProvider, type Notifier } from './ports';
-import { QueryService } from './query/query-service';
+import { Pipeline } from './query/pipeline';
 import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
 import { openStore } from './store/open-store';
 import { ensureDataDir, lockDataDir } from './store/data-dir-lock';
@@ -70,7 +71,8 @@ export interface Core {
   agents: Agents;
   grants: GrantsRepo;
   connections: Connections;
-  queries: QueryService;
+  /** The one request pipeline every query runs through, for every principal. */
+  queries: Pipeline;
   /** Questions in plain language (Ollama), the semantic layer. */
   nl: NlCore;
   settings: SettingsRepo;
@@ -135,7 +137,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     options.forwarding,
   );
   settings.onChange(() => forwarding.configure());
-  const queries = new QueryService({
+  const queries = new Pipeline({
     connections,
     audit,
     grantsOf: (id) => grants.list(id),
@@ -149,16 +151,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     connections,
     settings,
     auditAdmin: (...args) => core.auditAdmin(...args),
-    agentQueries: queries,
-    // The same query path, for an analyst's grants (or "as agent X"): nothing is re-implemented.
-    queriesWith: (g, auditLog) =>
-      new QueryService({
-        connections,
-        audit: auditLog,
-        grantsOf: () => g,
-        limits: queryLimits,
-        clock,
-      }),
+    queries,
     ...(options.nl ? { config: options.nl } : {}),
   });
   const core: Core = {
@@ -185,22 +178,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rateLimiter,
     queryLimits,
     auditAdmin: (action, details, extra = {}) =>
-      audit.append({
-        time: clock.now().toISOString(),
-        actor: 'admin',
-        action,
-        connection: null,
-        statement: null,
-        paramsHash: null,
-        decision: null,
-        rule: null,
-        reason: null,
-        status: 'allowed',
-        rowCount: null,
-        latencyMs: null,
-        details,
-        ...extra,
-      }),
+      audit.append(auditEntry(clock, { actor: 'admin', action, details, ...extra })),
     async close() {
       // What is durable (a stop entry included) gets a moment to reach the SIEM.
       await forwarding.close();

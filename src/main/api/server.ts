@@ -11,6 +11,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
 import { AirlockError } from '../../shared/errors';
+import { classifyFailure } from '../audit/classify';
+import { auditEntry, failureFields } from '../audit/entry';
 import type { Core } from '../core';
 import { silentLogger, type Logger } from '../ports';
 import { createUiBackend, type UiBackend } from '../ui/ops-handlers';
@@ -159,27 +161,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const auditAgentFailure = async (request: FastifyRequest, err: AirlockError) => {
     const agent = request.agent;
     if (!agent) return undefined;
-    const refused = err.status < 500;
     const connection = (request.params as { name?: unknown } | undefined)?.name;
-    return core.audit.append({
-      time: core.clock.now().toISOString(),
-      actor: `agent:${agent.name}`,
-      action: (request.routeOptions.config as { action?: string }).action ?? 'request',
-      connection: typeof connection === 'string' ? connection : null,
-      statement: null,
-      paramsHash: null,
-      decision: refused ? 'deny' : null,
-      rule: refused ? String(err.details.rule ?? `request:${err.code}`) : null,
-      reason: err.message,
-      status: refused ? 'denied' : 'error',
-      rowCount: null,
-      latencyMs: null,
-      details: {
-        agentId: agent.id,
-        route: `${request.method} ${routeOf(request)}`,
-        code: err.code,
-      },
-    });
+    const verdict = classifyFailure(err, { fallbackRule: (code) => `request:${code}` });
+    return core.audit.append(
+      auditEntry(core.clock, {
+        actor: `agent:${agent.name}`,
+        action: (request.routeOptions.config as { action?: string }).action ?? 'request',
+        connection: typeof connection === 'string' ? connection : null,
+        ...failureFields(verdict),
+        details: {
+          agentId: agent.id,
+          route: `${request.method} ${routeOf(request)}`,
+          code: err.code,
+        },
+      }),
+    );
   };
   const handleError = errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure);
   app.setErrorHandler(handleError);

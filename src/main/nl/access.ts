@@ -11,22 +11,34 @@ import { guardSql } from '../guard/guard';
 import type { SchemaIndex } from '../guard/schema-index';
 import { decide, permittedColumns } from '../policy/policy';
 import {
-  ANALYST_ID,
   agentPrincipal,
-  analystPrincipal,
-  asAgentPrincipal,
+  personPrincipal,
+  personAsAgentPrincipal,
   type Principal,
+  type ReadOnlyRule,
 } from '../query/principal';
 
-/** Who is asking: a principal of the query path (see query/principal.ts). */
+/** Who is asking: a principal of the query pipeline (see query/principal.ts). */
 export type Asker = Principal;
-export { ANALYST_ID };
+
+/**
+ * Questions are answered with reads only, whatever the asker's grants: a write or DDL
+ * statement from the model is refused and never reaches a connector.
+ */
+export const NL_READ_ONLY: ReadOnlyRule = {
+  rule: 'nl:read-only',
+  reason: (kind) =>
+    `questions are answered with reads only: the model wrote a ${kind.toUpperCase()} statement, which was refused and not run`,
+};
 
 /** A person (in the UI, or the eval command) reading everything on the connection. */
 export const analystAsker = (connection: string, actor = 'user:analyst'): Asker =>
-  analystPrincipal([connection], actor);
+  personPrincipal([connection], NL_READ_ONLY, actor);
+/** An agent asking through the API, under its own grants and concurrency limit. */
 export const agentAsker = agentPrincipal;
-export const asAgentAsker = asAgentPrincipal;
+/** A person in the UI asking as agent X (X's read grants). */
+export const asAgentAsker = (agent: { id: string; name: string }, grants: Principal['grants']) =>
+  personAsAgentPrincipal(agent, grants, NL_READ_ONLY);
 
 export interface AccessView {
   connection: string;
@@ -79,12 +91,12 @@ export const canReadColumn = (v: AccessView, table: string, column: string): boo
  */
 export async function allowsRead(v: AccessView, sql: string): Promise<boolean> {
   try {
-    const g = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
+    const g = await guardSql(sql, v.dialect, v.index, v.asker.subject.id);
     if (g.analysis.action !== 'read') return false;
     return (
       decide(
         {
-          agent: v.asker.agent.name,
+          agent: v.asker.subject.name,
           connection: v.connection,
           tables: g.analysis.tables,
           defaultSchema: v.defaultSchema,

@@ -5,19 +5,22 @@
  * number of times, optionally vote among several candidates, and summarise the rows.
  *
  * Audit: one `ask` entry per question (question, model, every attempt, final SQL, outcome),
- * besides the entries QueryService writes for each statement it judged (value samples and
- * candidates). A statement refused before QueryService (a write, DDL, unparseable SQL) is
- * recorded in the ask entry's attempts.
+ * besides the entries the query pipeline writes for each statement it ran (value samples and
+ * candidates). A statement refused before the policy (a write, DDL, unparseable SQL) is
+ * recorded in the ask entry's attempts only.
  */
 import type { AskAnswer, AskAttempt, AskEvent, AskRequest } from '../../shared/contract/nl';
 import type { AuditRecord } from '../../shared/domain';
-import { AirlockError, isAirlockError } from '../../shared/errors';
+import { AirlockError } from '../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
+import { classifyFailure } from '../audit/classify';
+import { auditEntry, elapsedMs, failureFields } from '../audit/entry';
 import type { Connections } from '../connections/connections';
 import type { ReadData } from '../connectors/types';
 import type { Clock } from '../ports';
-import type { QueryService } from '../query/query-service';
-import { accessView, ANALYST_ID, type AccessView, type Asker } from './access';
+import type { Pipeline } from '../query/pipeline';
+import { holdsGrantOn, principalDetails, readingOnly } from '../query/principal';
+import { accessView, NL_READ_ONLY, type AccessView, type Asker } from './access';
 import { hiddenNameScrubber, runCandidate } from './candidate';
 import type { OllamaClient } from './ollama-client';
 import {
@@ -63,8 +66,8 @@ export interface AskDeps {
   audit: AuditLog;
   clock: Clock;
   sampler: ValueSampler;
-  /** The query path for this asker: the agent path itself, or the same service with the analyst's grants. */
-  queriesFor: (asker: Asker) => QueryService;
+  /** The one query pipeline: every statement the question needs runs through it as the asker. */
+  queries: Pipeline;
   options?: Partial<NlOptions>;
 }
 
@@ -83,8 +86,6 @@ interface Success {
   auditId: number;
 }
 
-const DENIED_CODES = ['PERMISSION_DENIED', 'STATEMENT_NOT_ALLOWED', 'INVALID_SQL'];
-
 export class AskService {
   private readonly options: NlOptions;
 
@@ -92,8 +93,10 @@ export class AskService {
     this.options = { ...DEFAULT_NL_OPTIONS, ...deps.options };
   }
 
-  async ask(asker: Asker, req: AskRequest, opts: AskOptions = {}): Promise<AskAnswer> {
+  async ask(who: Asker, req: AskRequest, opts: AskOptions = {}): Promise<AskAnswer> {
     const { clock, audit } = this.deps;
+    // Questions are answered with reads only, whatever the asker's grants.
+    const asker = readingOnly(who, NL_READ_ONLY);
     const started = clock.monotonicMs();
     const model = opts.model ?? this.deps.ollama.model;
     const emit = (e: AskEvent) => opts.onEvent?.(e);
@@ -103,44 +106,34 @@ export class AskService {
     const entry = (
       over: Partial<AuditRecord>,
       details: Record<string, unknown> = {},
-    ): AuditRecord => ({
-      time: clock.now().toISOString(),
-      actor: asker.actor,
-      action: 'ask',
-      connection: req.connection,
-      statement: [...history].reverse().find((h) => h.sql)?.sql ?? null,
-      paramsHash: null,
-      decision: null,
-      rule: null,
-      reason: null,
-      status: 'allowed',
-      rowCount: null,
-      latencyMs: Math.round((clock.monotonicMs() - started) * 1000) / 1000,
-      details: {
-        ...(asker.actor === `agent:${asker.agent.name}`
-          ? { agentId: asker.agent.id }
-          : asker.agent.id !== ANALYST_ID
-            ? { asAgentId: asker.agent.id }
-            : {}),
-        question: req.question,
-        model,
-        attempts: history.length,
-        history: history.map((h) => ({
-          candidate: h.candidate,
-          sql: h.sql,
-          ...(h.error ? { code: h.error.code, message: h.error.message } : {}),
-        })),
-        linkedTables: linked,
-        ...(sampled.length ? { sampledValues: sampled } : {}),
-        ...details,
-      },
-      ...over,
-    });
+    ): AuditRecord =>
+      auditEntry(clock, {
+        actor: asker.actor,
+        action: 'ask',
+        connection: req.connection,
+        statement: [...history].reverse().find((h) => h.sql)?.sql ?? null,
+        latencyMs: elapsedMs(clock, started),
+        details: {
+          ...principalDetails(asker),
+          question: req.question,
+          model,
+          attempts: history.length,
+          history: history.map((h) => ({
+            candidate: h.candidate,
+            sql: h.sql,
+            ...(h.error ? { code: h.error.code, message: h.error.message } : {}),
+          })),
+          linkedTables: linked,
+          ...(sampled.length ? { sampledValues: sampled } : {}),
+          ...details,
+        },
+        ...over,
+      });
 
     try {
       const view = await this.view(asker, req.connection);
       emit({ type: 'stage', stage: 'linking' });
-      const queries = this.deps.queriesFor(asker);
+      const queries = this.deps.queries;
       const { messages, tables, tokens } = await this.prompt(
         view,
         req.question,
@@ -252,36 +245,21 @@ export class AskService {
       emit({ type: 'answer', answer });
       return answer;
     } catch (e) {
-      const err = isAirlockError(e)
-        ? e
-        : new AirlockError('INTERNAL', 'the question failed inside Airlock');
-      const denied = DENIED_CODES.includes(err.code);
-      err.auditId = await audit.append(
-        entry(
-          {
-            status: denied ? 'denied' : 'error',
-            decision: denied ? 'deny' : null,
-            rule: denied ? String(err.details.rule ?? `nl:${err.code.toLowerCase()}`) : null,
-            reason: err.message,
-          },
-          { code: err.code, ...(isAirlockError(e) ? {} : { internal: (e as Error).message }) },
-        ),
-      );
-      throw err;
+      const verdict = classifyFailure(e, {
+        fallbackRule: (code) => `nl:${code.toLowerCase()}`,
+        internalMessage: 'the question failed inside Airlock',
+      });
+      verdict.error.auditId = await audit.append(entry(failureFields(verdict), verdict.why));
+      throw verdict.error;
     }
   }
 
   /** The asker's view of the connection; an agent learns nothing of connections it holds no grant on. */
   private async view(asker: Asker, connection: string): Promise<AccessView> {
-    const granted = asker.grants.some(
-      (g) =>
-        (g.effect ?? 'allow') === 'allow' &&
-        g.connection.toLowerCase() === connection.toLowerCase(),
-    );
-    if (!granted)
+    if (!holdsGrantOn(asker, connection))
       throw new AirlockError(
         'PERMISSION_DENIED',
-        `agent '${asker.agent.name}' has no grant on connection '${connection}'`,
+        `agent '${asker.subject.name}' has no grant on connection '${connection}'`,
         { rule: 'default-deny' },
       );
     const record = this.deps.connections.get(connection);
@@ -300,7 +278,7 @@ export class AskService {
   private async prompt(
     view: AccessView,
     question: string,
-    queries: QueryService,
+    queries: Pipeline,
     onSampled: (s: string[]) => void,
   ) {
     const { layer } = this.deps.semantic.get(view.connection);
@@ -316,7 +294,7 @@ export class AskService {
       );
     }
     const read = async (sql: string) => {
-      const out = await queries.query(view.asker.agent, { connection: view.connection, sql });
+      const out = await queries.run(view.asker, { connection: view.connection, sql });
       if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'a value sample was not a read');
       return out;
     };

@@ -1,16 +1,15 @@
 /**
- * One SQL statement from the model, judged and run exactly like an agent's: the guard, then
- * QueryService (guard again, policy, engine truth, backstops, audit). Before that, one rule of
- * the NL path: questions are answered with reads only, so a write or DDL statement is refused
- * here and never reaches a connector, whatever the asker's grants. The outcome says whether a
+ * One SQL statement from the model, judged and run exactly like an agent's, through the one
+ * pipeline. Its first steps (identify, guard, the asker's read-only capability) run before
+ * any audit entry: a statement refused there (a write, DDL, unparseable SQL) is recorded in
+ * the question's own entry, never as a statement of its own. The outcome says whether a
  * repair may be tried (the statement was malformed or the engine rejected it) or the ask must
  * stop (a policy denial is an answer, not something to work around).
  */
 import type { ReadData } from '../connectors/types';
 import { AirlockError, isAirlockError } from '../../shared/errors';
-import { guardSql } from '../guard/guard';
-import type { QueryService } from '../query/query-service';
-import type { AccessView } from './access';
+import type { Pipeline } from '../query/pipeline';
+import { NL_READ_ONLY, type AccessView } from './access';
 
 export type CandidateOutcome =
   | { kind: 'ok'; data: ReadData; auditId: number }
@@ -25,12 +24,11 @@ const REPAIRABLE = new Set([
   'PERMISSION_DENIED',
 ]);
 
+/** The refusal of a statement that is not a read (a write, DDL, PRAGMA, ATTACH, …). */
 export function readOnlyRefusal(kind: string): AirlockError {
-  return new AirlockError(
-    'STATEMENT_NOT_ALLOWED',
-    `questions are answered with reads only: the model wrote a ${kind.toUpperCase()} statement, which was refused and not run`,
-    { rule: 'nl:read-only' },
-  );
+  return new AirlockError('STATEMENT_NOT_ALLOWED', NL_READ_ONLY.reason(kind), {
+    rule: NL_READ_ONLY.rule,
+  });
 }
 
 /**
@@ -64,15 +62,15 @@ export function hiddenNameScrubber(v: AccessView): (message: string) => string {
 export async function runCandidate(
   sql: string,
   v: AccessView,
-  queries: QueryService,
+  pipeline: Pipeline,
   scrub: (m: string) => string,
 ): Promise<CandidateOutcome> {
+  const request = { connection: v.connection, sql };
   try {
-    const guarded = await guardSql(sql, v.dialect, v.index, v.asker.agent.id);
-    if (guarded.analysis.action !== 'read')
-      return { kind: 'stop', error: readOnlyRefusal(guarded.analysis.kind), denied: true };
+    await pipeline.judge(v.asker, request);
   } catch (e) {
     if (!isAirlockError(e)) throw e;
+    if (e.details.rule === NL_READ_ONLY.rule) return { kind: 'stop', error: e, denied: true };
     // DDL, PRAGMA, ATTACH and other statement types: refused like writes, not repaired.
     if (e.details.statementType)
       return {
@@ -83,7 +81,7 @@ export async function runCandidate(
     return { kind: 'retry', error: { code: e.code, message: scrub(e.message) } };
   }
   try {
-    const out = await queries.query(v.asker.agent, { connection: v.connection, sql });
+    const out = await pipeline.run(v.asker, request);
     if (out.kind !== 'read')
       throw new AirlockError('INTERNAL', 'a statement judged read-only was run as a write');
     const { kind: _k, auditId, ...data } = out;

@@ -41,9 +41,16 @@ export function parseQuestions(text: string, source: string): EvalQuestion[] {
     }
     const r = Question.safeParse(value);
     if (!r.success) {
-      throw new Error(`${source}, line ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ')}`);
+      throw new Error(
+        `${source}, line ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ')}`,
+      );
     }
-    out.push({ id: r.data.id ?? `line${i + 1}`, question: r.data.question, sql: r.data.sql, difficulty: r.data.difficulty ?? 'unrated' });
+    out.push({
+      id: r.data.id ?? `line${i + 1}`,
+      question: r.data.question,
+      sql: r.data.sql,
+      difficulty: r.data.difficulty ?? 'unrated',
+    });
   });
   if (out.length === 0) throw new Error(`${source} holds no questions`);
   return out;
@@ -99,18 +106,21 @@ const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** di
 
 export async function runEvaluation(core: Core, opts: EvalOptions): Promise<EvalReport> {
   const asker = analystAsker(opts.connection, 'cli:eval');
-  const queries = core.nl.queriesFor(asker);
   const model = opts.model ?? core.nl.ollama.model;
   const results: EvalResult[] = [];
   for (const [i, q] of opts.questions.entries()) {
-    const gold = await queries.query(asker.agent, { connection: opts.connection, sql: q.sql });
+    const gold = await core.queries.run(asker, { connection: opts.connection, sql: q.sql });
     if (gold.kind !== 'read') throw new Error(`question ${q.id}: the gold SQL is not a read`);
     const started = core.clock.monotonicMs();
     let answer: AskAnswer | null = null;
     let error: EvalResult['error'] = null;
     let history: AskAnswer['history'] = [];
     try {
-      answer = await core.nl.asks.ask(asker, { connection: opts.connection, question: q.question }, { model });
+      answer = await core.nl.asks.ask(
+        asker,
+        { connection: opts.connection, question: q.question },
+        { model },
+      );
       history = answer.history;
     } catch (e) {
       if (!isAirlockError(e)) throw e;
@@ -159,8 +169,17 @@ export function report(connection: string, model: string, results: EvalResult[])
     executionAccuracy: n ? round(correct / n) : 0,
     answered: results.filter((r) => r.answered).length,
     byDifficulty,
-    repair: { needed: needed.length, repaired, rate: needed.length ? round(repaired / needed.length) : null },
-    latency: { meanMs: n ? Math.round(times.reduce((a, b) => a + b, 0) / n) : 0, p50Ms: pct(0.5), p95Ms: pct(0.95), maxMs: times.at(-1) ?? 0 },
+    repair: {
+      needed: needed.length,
+      repaired,
+      rate: needed.length ? round(repaired / needed.length) : null,
+    },
+    latency: {
+      meanMs: n ? Math.round(times.reduce((a, b) => a + b, 0) / n) : 0,
+      p50Ms: pct(0.5),
+      p95Ms: pct(0.95),
+      maxMs: times.at(-1) ?? 0,
+    },
     results,
   };
 }

@@ -3,14 +3,12 @@
  * model from settings, read on every call), the semantic layer, value hints and the ask path.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import type { AuditRecord, Grant } from '../../shared/domain';
+import type { AuditRecord } from '../../shared/domain';
 import type { AuditLog } from '../audit/audit-log';
 import type { Connections } from '../connections/connections';
 import type { Clock } from '../ports';
-import type { QueryService } from '../query/query-service';
+import type { Pipeline } from '../query/pipeline';
 import type { SettingsRepo } from '../settings/settings';
-import type { Asker } from './access';
-import { auditAs, isAgentItself } from '../query/principal';
 import { AskService, type NlOptions } from './ask-service';
 import { OllamaClient, DEFAULT_OLLAMA_TIMEOUTS, type OllamaTimeouts } from './ollama-client';
 import { SemanticService } from './semantic-service';
@@ -21,8 +19,6 @@ export interface NlCore {
   ollama: OllamaClient;
   semantic: SemanticService;
   asks: AskService;
-  /** The guarded query path for an asker (the eval command runs gold SQL through it). */
-  queriesFor: (asker: Asker) => QueryService;
 }
 
 export interface NlConfig {
@@ -38,23 +34,29 @@ export interface NlCoreDeps {
   audit: AuditLog;
   connections: Connections;
   settings: SettingsRepo;
-  auditAdmin: (action: string, details: Record<string, unknown>, extra?: Partial<AuditRecord>) => Promise<number>;
-  /** The agent query path (core.queries). */
-  agentQueries: QueryService;
-  /** The same query path with other grants and audit (for analysts in the UI, and the eval command). */
-  queriesWith: (grants: Grant[], audit: AuditLog) => QueryService;
+  auditAdmin: (
+    action: string,
+    details: Record<string, unknown>,
+    extra?: Partial<AuditRecord>,
+  ) => Promise<number>;
+  /** The one query pipeline (core.queries): every asker's statements run through it. */
+  queries: Pipeline;
   config?: NlConfig;
 }
 
 export function createNlCore(deps: NlCoreDeps): NlCore {
-  const ollama = new OllamaClient(() => ({ ...deps.settings.get().ollama, ...deps.config?.ollama }), { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts });
+  const ollama = new OllamaClient(
+    () => ({ ...deps.settings.get().ollama, ...deps.config?.ollama }),
+    { ...DEFAULT_OLLAMA_TIMEOUTS, ...deps.config?.ollamaTimeouts },
+  );
   const store = new SemanticStore(deps.db, deps.clock);
-  const semantic = new SemanticService({ store, connections: deps.connections, auditAdmin: deps.auditAdmin, clock: deps.clock });
+  const semantic = new SemanticService({
+    store,
+    connections: deps.connections,
+    auditAdmin: deps.auditAdmin,
+    clock: deps.clock,
+  });
   const sampler = new ValueSampler(() => deps.clock.now().getTime());
-  const queriesFor = (asker: Asker) =>
-    isAgentItself(asker)
-      ? deps.agentQueries
-      : deps.queriesWith(asker.grants, auditAs(deps.audit, asker.actor));
   const asks = new AskService({
     connections: deps.connections,
     semantic: store,
@@ -62,8 +64,8 @@ export function createNlCore(deps: NlCoreDeps): NlCore {
     audit: deps.audit,
     clock: deps.clock,
     sampler,
-    queriesFor,
+    queries: deps.queries,
     ...(deps.config?.options ? { options: deps.config.options } : {}),
   });
-  return { ollama, semantic, asks, queriesFor };
+  return { ollama, semantic, asks };
 }

@@ -6,8 +6,9 @@
  */
 import type { z } from 'zod';
 import { NL_OPS, type AskAttempt, type AskEvent } from '../../shared/contract/nl';
-import { AirlockError, isAirlockError } from '../../shared/errors';
+import { isAirlockError } from '../../shared/errors';
 import type { Core } from '../core';
+import { actingAgent } from '../query/principal';
 import { analystAsker, asAgentAsker, type Asker } from './access';
 
 type NlOpName = keyof typeof NL_OPS;
@@ -18,9 +19,7 @@ export type NlOpsHandlers = { [N in NlOpName]: (input: Input<N>) => Promise<Outp
 /** The asker a person in the UI is: the analyst, or the analyst "as agent X" (reads only). */
 export function uiAsker(core: Core, connection: string, asAgent: string | undefined): Asker {
   if (asAgent === undefined) return analystAsker(connection);
-  const agent = core.agents.get(asAgent) ?? core.agents.list().find((a) => a.name.toLowerCase() === asAgent.toLowerCase());
-  if (!agent) throw new AirlockError('NOT_FOUND', `no agent '${asAgent}'`);
-  if (agent.revokedAt) throw new AirlockError('UNAUTHENTICATED', `agent '${agent.name}' was revoked; its key gets nothing`);
+  const agent = actingAgent(core.agents, asAgent);
   return asAgentAsker(agent, core.grants.list(agent.id));
 }
 
@@ -28,11 +27,19 @@ export function uiAsker(core: Core, connection: string, asAgent: string | undefi
  * One ask for the UI, with stages and tokens delivered to `onEvent` as they happen (the HTTP
  * transport can send them as Server-Sent Events, the desktop shell as IPC messages).
  */
-export async function uiAsk(core: Core, input: Input<'ask'>, onEvent?: (e: AskEvent) => void, signal?: AbortSignal): Promise<Output<'ask'>> {
+export async function uiAsk(
+  core: Core,
+  input: Input<'ask'>,
+  onEvent?: (e: AskEvent) => void,
+  signal?: AbortSignal,
+): Promise<Output<'ask'>> {
   try {
     const asker = uiAsker(core, input.connection, input.asAgent);
     const { asAgent: _a, ...req } = input;
-    const answer = await core.nl.asks.ask(asker, req, { ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+    const answer = await core.nl.asks.ask(asker, req, {
+      ...(onEvent ? { onEvent } : {}),
+      ...(signal ? { signal } : {}),
+    });
     return { ok: true, ...answer };
   } catch (e) {
     if (!isAirlockError(e)) throw e;
@@ -54,8 +61,12 @@ export function nlOps(core: Core): NlOpsHandlers {
     ollamaStatus: () => core.nl.ollama.status(),
     getSemanticLayer: async ({ connection }) => core.nl.semantic.get(connection),
     putSemanticLayer: ({ connection, layer }) => core.nl.semantic.put(connection, layer, actor),
-    importSemanticLayer: ({ connection, yaml }) => core.nl.semantic.importYaml(connection, yaml, actor),
-    exportSemanticLayer: async ({ connection }) => ({ yaml: core.nl.semantic.exportYaml(connection) }),
-    addVerifiedExample: ({ connection, question, sql }) => core.nl.semantic.addExample(connection, question, sql, actor),
+    importSemanticLayer: ({ connection, yaml }) =>
+      core.nl.semantic.importYaml(connection, yaml, actor),
+    exportSemanticLayer: async ({ connection }) => ({
+      yaml: core.nl.semantic.exportYaml(connection),
+    }),
+    addVerifiedExample: ({ connection, question, sql }) =>
+      core.nl.semantic.addExample(connection, question, sql, actor),
   };
 }

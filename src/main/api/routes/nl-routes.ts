@@ -1,26 +1,27 @@
 /**
- * Natural-language routes: `POST /v1/ask` for agents (JSON, or a stream of stages and tokens
- * as Server-Sent Events or NDJSON), the semantic layer for agents (filtered to what they may
- * read) and for administrators (get, put, YAML import and export, verified examples), and
+ * Natural-language routes: how an ask is answered over HTTP (JSON, or a stream of stages and
+ * tokens as Server-Sent Events or NDJSON; `POST /v1/ask` itself is generated from the agent
+ * operations in agent-routes.ts), the UI's streamed ask, the semantic layer for administrators (get, put, YAML import and export, verified examples), and
  * Ollama's status.
  */
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import * as C from '../../../shared/contract/api';
-import { AskEvent, AskRequest, AskAnswer, OllamaStatus, SemanticLayer } from '../../../shared/contract/nl';
+import { AskEvent, OllamaStatus, SemanticLayer } from '../../../shared/contract/nl';
 import { AirlockError, isAirlockError } from '../../../shared/errors';
 import type { Core } from '../../core';
-import { agentAsker } from '../../nl/access';
 import { uiAsker } from '../../nl/nl-ops';
 import { OPS, type OpInput } from '../../../shared/contract/ops';
-import { publicDetails } from '../../query/query-service';
+import { publicDetails } from '../http-errors';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
 
 const StoredLayer = z.object({ layer: SemanticLayer, revision: z.number().int() });
-const AgentLayer = z.object({ layer: SemanticLayer, auditId: z.number().int() });
 const ImportYaml = z.strictObject({ yaml: z.string().min(1).max(5_000_000) });
-const AddExample = z.strictObject({ question: z.string().trim().min(1).max(2000), sql: z.string().trim().min(1).max(20_000) });
+const AddExample = z.strictObject({
+  question: z.string().trim().min(1).max(2000),
+  sql: z.string().trim().min(1).max(20_000),
+});
 
 type StreamMode = 'sse' | 'ndjson';
 
@@ -37,12 +38,20 @@ const CONTENT_TYPE: Record<StreamMode, string> = {
 };
 
 function encode(mode: StreamMode, e: AskEvent): string {
-  return mode === 'sse' ? `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`;
+  return mode === 'sse'
+    ? `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`
+    : `${JSON.stringify(e)}\n`;
 }
 
 export function errorEvent(e: unknown): AskEvent {
-  const err = isAirlockError(e) ? e : new AirlockError('INTERNAL', 'the question failed inside Airlock');
-  return { type: 'error', error: { code: err.code, message: err.message, ...publicDetails(err) }, ...(err.auditId !== undefined ? { auditId: err.auditId } : {}) };
+  const err = isAirlockError(e)
+    ? e
+    : new AirlockError('INTERNAL', 'the question failed inside Airlock');
+  return {
+    type: 'error',
+    error: { code: err.code, message: err.message, ...publicDetails(err) },
+    ...(err.auditId !== undefined ? { auditId: err.auditId } : {}),
+  };
 }
 
 type Run = (opts: { onEvent?: (e: AskEvent) => void; signal?: AbortSignal }) => Promise<unknown>;
@@ -53,7 +62,10 @@ type Run = (opts: { onEvent?: (e: AskEvent) => void; signal?: AbortSignal }) => 
  * (no grant, no such connection) still answer with their own status code. A client that goes
  * away cancels the model call. Exported for the UI's session routes.
  */
-export async function askReply(run: Run, accept: string | undefined): Promise<{ body: unknown; headers?: Record<string, string> }> {
+export async function askReply(
+  run: Run,
+  accept: string | undefined,
+): Promise<{ body: unknown; headers?: Record<string, string> }> {
   const mode = streamMode(accept);
   if (!mode) return { body: await run({}) };
   const out = new PassThrough();
@@ -79,28 +91,7 @@ export async function askReply(run: Run, accept: string | undefined): Promise<{ 
 }
 
 export function nlRoutes(core: Core): [RouteSpec, Handler][] {
-  const requireGrant = (agentName: string, agentId: string, connection: string) => {
-    const granted = core.grants.list(agentId).some((g) => (g.effect ?? 'allow') === 'allow' && g.connection.toLowerCase() === connection.toLowerCase());
-    if (!granted) throw new AirlockError('PERMISSION_DENIED', `agent '${agentName}' has no grant on connection '${connection}'`, { rule: 'default-deny' });
-  };
-
   return [
-    [
-      {
-        method: 'POST',
-        url: '/v1/ask',
-        auth: 'agent',
-        action: 'ask',
-        summary: 'Answer a question in plain language (local model via Ollama); the SQL goes through the same guard, policy and audit as /v1/query. Send `Accept: text/event-stream` (or application/x-ndjson) to stream stages and tokens.',
-        body: AskRequest,
-        responses: { 200: AskAnswer },
-      },
-      async ({ request, body }) => {
-        const agent = request.agent!;
-        const asker = agentAsker(agent, core.grants.list(agent.id));
-        return askReply((opts) => core.nl.asks.ask(asker, body as AskRequest, opts), request.headers.accept);
-      },
-    ],
     [
       {
         method: 'POST',
@@ -118,55 +109,90 @@ export function nlRoutes(core: Core): [RouteSpec, Handler][] {
       },
     ],
     [
-      { method: 'GET', url: '/v1/connections/:name/semantic', auth: 'agent', action: 'semantic.read', summary: 'The semantic layer, cut to what this agent may read', params: C.ConnectionNameParams, responses: { 200: AgentLayer } },
-      async ({ request, params }) => {
-        const agent = request.agent!;
-        const { name } = params as { name: string };
-        requireGrant(agent.name, agent.id, name);
-        const layer = await core.nl.semantic.forAsker(name, agentAsker(agent, core.grants.list(agent.id)));
-        const auditId = await core.audit.append({
-          time: core.clock.now().toISOString(),
-          actor: `agent:${agent.name}`,
-          action: 'semantic.read',
-          connection: name,
-          statement: null,
-          paramsHash: null,
-          decision: 'allow',
-          rule: 'grants',
-          reason: `read the semantic layer of '${name}', filtered to agent '${agent.name}''s grants`,
-          status: 'allowed',
-          rowCount: layer.tables.length,
-          latencyMs: null,
-          details: { agentId: agent.id, examples: layer.examples.length, metrics: layer.metrics.length },
-        });
-        return { body: { layer, auditId } };
+      {
+        method: 'GET',
+        url: '/v1/admin/connections/:name/semantic',
+        auth: 'admin',
+        summary: "A connection's semantic layer",
+        params: C.ConnectionNameParams,
+        responses: { 200: StoredLayer },
       },
-    ],
-    [
-      { method: 'GET', url: '/v1/admin/connections/:name/semantic', auth: 'admin', summary: "A connection's semantic layer", params: C.ConnectionNameParams, responses: { 200: StoredLayer } },
       async ({ params }) => ({ body: core.nl.semantic.get((params as { name: string }).name) }),
     ],
     [
-      { method: 'PUT', url: '/v1/admin/connections/:name/semantic', auth: 'admin', summary: "Replace a connection's semantic layer (checked against the schema)", params: C.ConnectionNameParams, body: SemanticLayer, responses: { 200: StoredLayer } },
-      async ({ params, body }) => ({ body: await core.nl.semantic.put((params as { name: string }).name, body) }),
+      {
+        method: 'PUT',
+        url: '/v1/admin/connections/:name/semantic',
+        auth: 'admin',
+        summary: "Replace a connection's semantic layer (checked against the schema)",
+        params: C.ConnectionNameParams,
+        body: SemanticLayer,
+        responses: { 200: StoredLayer },
+      },
+      async ({ params, body }) => ({
+        body: await core.nl.semantic.put((params as { name: string }).name, body),
+      }),
     ],
     [
-      { method: 'POST', url: '/v1/admin/connections/:name/semantic/import', auth: 'admin', summary: 'Replace the semantic layer from YAML: `{ "yaml": "…" }`', params: C.ConnectionNameParams, body: ImportYaml, responses: { 200: StoredLayer } },
-      async ({ params, body }) => ({ body: await core.nl.semantic.importYaml((params as { name: string }).name, (body as { yaml: string }).yaml) }),
+      {
+        method: 'POST',
+        url: '/v1/admin/connections/:name/semantic/import',
+        auth: 'admin',
+        summary: 'Replace the semantic layer from YAML: `{ "yaml": "…" }`',
+        params: C.ConnectionNameParams,
+        body: ImportYaml,
+        responses: { 200: StoredLayer },
+      },
+      async ({ params, body }) => ({
+        body: await core.nl.semantic.importYaml(
+          (params as { name: string }).name,
+          (body as { yaml: string }).yaml,
+        ),
+      }),
     ],
     [
-      { method: 'GET', url: '/v1/admin/connections/:name/semantic/export', auth: 'admin', summary: 'The semantic layer as YAML: `{ "yaml": "…" }`', params: C.ConnectionNameParams, responses: { 200: z.object({ yaml: z.string() }) } },
-      async ({ params }) => ({ body: { yaml: core.nl.semantic.exportYaml((params as { name: string }).name) } }),
+      {
+        method: 'GET',
+        url: '/v1/admin/connections/:name/semantic/export',
+        auth: 'admin',
+        summary: 'The semantic layer as YAML: `{ "yaml": "…" }`',
+        params: C.ConnectionNameParams,
+        responses: { 200: z.object({ yaml: z.string() }) },
+      },
+      async ({ params }) => ({
+        body: { yaml: core.nl.semantic.exportYaml((params as { name: string }).name) },
+      }),
     ],
     [
-      { method: 'POST', url: '/v1/admin/connections/:name/semantic/examples', auth: 'admin', summary: 'Add a verified question → SQL example (replaces one with the same question)', params: C.ConnectionNameParams, body: AddExample, responses: { 200: StoredLayer } },
+      {
+        method: 'POST',
+        url: '/v1/admin/connections/:name/semantic/examples',
+        auth: 'admin',
+        summary: 'Add a verified question → SQL example (replaces one with the same question)',
+        params: C.ConnectionNameParams,
+        body: AddExample,
+        responses: { 200: StoredLayer },
+      },
       async ({ params, body }) => {
         const b = body as z.infer<typeof AddExample>;
-        return { body: await core.nl.semantic.addExample((params as { name: string }).name, b.question, b.sql, 'admin') };
+        return {
+          body: await core.nl.semantic.addExample(
+            (params as { name: string }).name,
+            b.question,
+            b.sql,
+            'admin',
+          ),
+        };
       },
     ],
     [
-      { method: 'GET', url: '/v1/admin/ollama', auth: 'admin', summary: "Ollama's health, installed models, and what to do if asking cannot work", responses: { 200: OllamaStatus } },
+      {
+        method: 'GET',
+        url: '/v1/admin/ollama',
+        auth: 'admin',
+        summary: "Ollama's health, installed models, and what to do if asking cannot work",
+        responses: { 200: OllamaStatus },
+      },
       async () => ({ body: await core.nl.ollama.status() }),
     ],
   ];

@@ -18,9 +18,9 @@ import type { QueryRequest } from '../../../shared/contract/api';
 import type { ColumnInfo } from '../../../shared/domain';
 import { AirlockError, isAirlockError } from '../../../shared/errors';
 import type { RowSink } from '../../connectors/types';
-import type { Agent } from '../../identity/agents';
-import type { QueryService, StreamOutcome } from '../../query/query-service';
-import { publicDetails } from '../../query/query-service';
+import type { Pipeline, StreamOutcome } from '../../query/pipeline';
+import type { Principal } from '../../query/principal';
+import { publicDetails } from '../http-errors';
 
 export type StreamFormat = 'json' | 'ndjson';
 
@@ -77,8 +77,8 @@ export function clientGoneSignal(socket: {
  * first row (after it, the response stream closing does).
  */
 export async function streamedQuery(
-  queries: QueryService,
-  agent: Agent,
+  queries: Pipeline,
+  principal: Principal,
   req: QueryRequest,
   format: StreamFormat,
   clientGone?: { signal: AbortSignal; done: () => void },
@@ -146,7 +146,7 @@ export async function streamedQuery(
     }
   };
 
-  const run = queries.stream(agent, req, sink, abort.signal).then(
+  const run = queries.stream(principal, req, sink, abort.signal).then(
     async (outcome): Promise<StreamOutcome | undefined> => {
       if (!started) return outcome;
       await finish(

@@ -1,0 +1,203 @@
+/**
+ * What an agent can do, once, independent of the transport: each operation has a name, a
+ * description, input and output schemas, the audit action it is recorded under, and a
+ * handler `(principal, input, context)`. The agent REST routes (api/routes/agent-routes.ts,
+ * nl-routes.ts) and so the agent part of the OpenAPI document are generated from this table;
+ * MCP tools are to be generated from it the same way.
+ *
+ * Listings are agent requests too: each is audited (API.md) and answers its entry's id.
+ * Queries and questions are audited by the pipeline and the ask path.
+ */
+import { z } from 'zod';
+import * as C from '../../shared/contract/api';
+import { AskAnswer, AskRequest, type AskEvent, SemanticLayer } from '../../shared/contract/nl';
+import { AirlockError } from '../../shared/errors';
+import { auditEntry } from '../audit/entry';
+import type { Core } from '../core';
+import { exactlyGranted } from '../policy/mongo-policy';
+import { permittedColumns } from '../policy/policy';
+import { holdsGrantOn, principalDetails, type Principal } from '../query/principal';
+
+/** What a transport hands a handler besides the input. */
+export interface AgentOpContext {
+  /** Aborts the work when the client goes away. */
+  signal?: AbortSignal;
+  /** Progress as it happens (an ask's stages and tokens), where the transport can stream it. */
+  onEvent?: (e: AskEvent) => void;
+}
+
+export interface AgentOp<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  /** The audit action of the request (failures the handler does not record are recorded under it). */
+  action: string;
+  input: I;
+  output: O;
+  handler: (principal: Principal, input: z.output<I>, ctx: AgentOpContext) => Promise<z.infer<O>>;
+}
+
+const op = <I extends z.ZodType, O extends z.ZodType>(o: AgentOp<I, O>): AgentOp<I, O> => o;
+
+/** The semantic layer an agent reads, cut to what it may read, with the read's audit id. */
+export const AgentLayer = z.object({ layer: SemanticLayer, auditId: z.number().int() });
+const ConnectionInput = z.object({ connection: C.ConnectionNameParams.shape.name });
+
+export function agentOps(core: Core) {
+  const grantedConnections = (p: Principal) =>
+    core.connections.list().filter((c) => holdsGrantOn(p, c.name));
+
+  const noGrant = (p: Principal, name: string) =>
+    new AirlockError(
+      'PERMISSION_DENIED',
+      `agent '${p.subject.name}' has no grant on connection '${name}'`,
+      { rule: 'default-deny' },
+    );
+
+  /** The granted connection by name, or the refusal that says nothing of connections not granted. */
+  const grantedConnection = (p: Principal, name: string) => {
+    const conn = grantedConnections(p).find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!conn) throw noGrant(p, name);
+    return conn;
+  };
+
+  const auditAllowed = (
+    p: Principal,
+    action: string,
+    connection: string | null,
+    reason: string,
+    rowCount: number,
+    details: Record<string, unknown> = {},
+  ) =>
+    core.audit.append(
+      auditEntry(core.clock, {
+        actor: p.actor,
+        action,
+        connection,
+        decision: 'allow',
+        rule: 'grants',
+        reason,
+        rowCount,
+        details: { ...principalDetails(p), ...details },
+      }),
+    );
+
+  return {
+    listConnections: op({
+      name: 'listConnections',
+      description: 'The connections this agent holds a grant on',
+      action: 'connections.list',
+      input: z.object({}),
+      output: C.AgentConnectionList,
+      handler: async (p) => {
+        const connections = grantedConnections(p).map((c) => ({ name: c.name, kind: c.kind }));
+        const auditId = await auditAllowed(
+          p,
+          'connections.list',
+          null,
+          `listed the ${connections.length} connection(s) agent '${p.subject.name}' holds grants on`,
+          connections.length,
+        );
+        return { connections, auditId };
+      },
+    }),
+
+    listTables: op({
+      name: 'listTables',
+      description: 'The tables and columns this agent may use',
+      action: 'connections.tables',
+      input: ConnectionInput,
+      output: C.AgentTables,
+      handler: async (p, { connection }) => {
+        const conn = grantedConnection(p, connection);
+        const connector = core.connections.connector(conn.name);
+        const { tables } = await core.connections.schema(conn.name);
+        const out = [];
+        for (const t of tables) {
+          const names = t.columns.map((c) => c.name);
+          // MongoDB names are case-sensitive: list only what grants name exactly.
+          const usable = (action: 'read' | 'write') => {
+            const cols = permittedColumns(
+              p.grants,
+              conn.name,
+              t.name,
+              names,
+              action,
+              connector.defaultSchema,
+            );
+            return conn.kind === 'mongodb'
+              ? exactlyGranted(p.grants, conn.name, t.name, cols, action)
+              : cols;
+          };
+          const readable = usable('read');
+          const writable = usable('write');
+          if (readable.length === 0 && writable.length === 0) continue;
+          const visible = new Set([...readable, ...writable]);
+          out.push({
+            name: t.name,
+            actions: [
+              ...(readable.length ? ['read' as const] : []),
+              ...(writable.length ? ['write' as const] : []),
+            ],
+            columns: t.columns.filter((c) => visible.has(c.name)),
+          });
+        }
+        const auditId = await auditAllowed(
+          p,
+          'connections.tables',
+          conn.name,
+          `listed the ${out.length} table(s) agent '${p.subject.name}' may use`,
+          out.length,
+        );
+        return { tables: out, auditId };
+      },
+    }),
+
+    query: op({
+      name: 'query',
+      description:
+        'Run one SQL statement or one MongoDB structured query through the guard, the policy and the audit',
+      action: 'query',
+      input: C.AgentQueryRequest,
+      output: C.ReadResult.or(C.WriteResult),
+      handler: async (p, req, { signal }) => {
+        if ('mongo' in req) return core.queries.run(p, req);
+        const { kind: _k, ...rest } = await core.queries.run(p, req, signal);
+        return rest;
+      },
+    }),
+
+    ask: op({
+      name: 'ask',
+      description:
+        'Answer a question in plain language (local model via Ollama); the SQL goes through the same guard, policy and audit as a query.',
+      action: 'ask',
+      input: AskRequest,
+      output: AskAnswer,
+      handler: (p, req, ctx) => core.nl.asks.ask(p, req, ctx),
+    }),
+
+    readSemanticLayer: op({
+      name: 'readSemanticLayer',
+      description: 'The semantic layer, cut to what this agent may read',
+      action: 'semantic.read',
+      input: ConnectionInput,
+      output: AgentLayer,
+      handler: async (p, { connection }) => {
+        if (!holdsGrantOn(p, connection)) throw noGrant(p, connection);
+        const layer = await core.nl.semantic.forAsker(connection, p);
+        const auditId = await auditAllowed(
+          p,
+          'semantic.read',
+          connection,
+          `read the semantic layer of '${connection}', filtered to agent '${p.subject.name}''s grants`,
+          layer.tables.length,
+          { examples: layer.examples.length, metrics: layer.metrics.length },
+        );
+        return { layer, auditId };
+      },
+    }),
+  };
+}
+
+export type AgentOps = ReturnType<typeof agentOps>;
+export type AgentOpName = keyof AgentOps;

@@ -1,0 +1,314 @@
+/**
+ * One request pipeline, `run(principal, request)`, for every principal (an agent, a person,
+ * a person acting as an agent) and every door (the agent API, the workbench, NL questions):
+ *
+ *   identify → limit → validate → guard → decide → approve → execute → shape → audit
+ *
+ * Each step is a named function in steps.ts. Every outcome, allowed or not, becomes one
+ * audit entry, and the caller hears back only after that entry is durable; a streamed read
+ * is recorded when it starts (durable before its first row) and when it ends, and the ending
+ * entry's id closes the response.
+ */
+import type { MongoQueryRequest, QueryRequest } from '../../shared/contract/api';
+import type { AuditRecord, Grant } from '../../shared/domain';
+import type { AuditLog } from '../audit/audit-log';
+import type { Connections } from '../connections/connections';
+import { collectingSink, rowSize } from '../connectors/row-budget';
+import type {
+  CheckedStatement,
+  Connector,
+  QueryLimits,
+  ReadData,
+  RowSink,
+  StreamSummary,
+  WriteData,
+} from '../connectors/types';
+import type { Clock } from '../ports';
+import { AgentSlots } from './agent-slots';
+import { agentPrincipal, type Principal } from './principal';
+import { AGENT_CONCURRENCY_DEFAULT } from './query-service';
+import * as step from './steps';
+
+export type QueryOutcome =
+  | ({ kind: 'read' } & ReadData & { auditId: number })
+  | ({ kind: 'write' } & WriteData & { auditId: number });
+
+/** A streamed read's outcome: the rows went to the sink; this is what the trailer says. */
+export type StreamOutcome =
+  | ({ kind: 'read' } & StreamSummary & { auditId: number })
+  | ({ kind: 'write' } & WriteData & { auditId: number });
+
+export type MongoOutcome = ReadData & { auditId: number };
+
+interface Streaming {
+  sink: RowSink;
+  signal?: AbortSignal;
+}
+
+export interface PipelineDeps {
+  connections: Connections;
+  audit: AuditLog;
+  grantsOf: (agentId: string) => Grant[];
+  limits: () => QueryLimits;
+  clock: Clock;
+}
+
+export class Pipeline {
+  private readonly slots = new AgentSlots();
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /**
+   * Identify: an authenticated agent as a principal, with its grants and its concurrency
+   * limit as they are now (the settings, or the default).
+   */
+  agent(agent: { id: string; name: string }): Principal {
+    return agentPrincipal(
+      agent,
+      this.deps.grantsOf(agent.id),
+      this.deps.limits().agentConcurrency ?? AGENT_CONCURRENCY_DEFAULT,
+    );
+  }
+
+  /** Runs a SQL request and answers with the whole result; `signal` (the client went away) cancels a read. */
+  run(principal: Principal, req: QueryRequest, signal?: AbortSignal): Promise<QueryOutcome>;
+  /** Runs a MongoDB structured query. */
+  run(principal: Principal, req: MongoQueryRequest): Promise<MongoOutcome>;
+  run(
+    principal: Principal,
+    req: QueryRequest | MongoQueryRequest,
+    signal?: AbortSignal,
+  ): Promise<QueryOutcome | MongoOutcome> {
+    if ('mongo' in req) return this.runDocuments(principal, req);
+    return this.runSql(principal, req, null, signal) as Promise<QueryOutcome>;
+  }
+
+  /** Runs a SQL request; a read's rows go to `sink` batch by batch as the cursor yields them. */
+  async stream(
+    principal: Principal,
+    req: QueryRequest,
+    sink: RowSink,
+    signal?: AbortSignal,
+  ): Promise<StreamOutcome> {
+    return (await this.runSql(principal, req, { sink, signal })) as StreamOutcome;
+  }
+
+  /**
+   * The steps before the policy — identify, guard, and the principal's capability — with no
+   * audit entry: for a door that records the refusal in its own entry (an NL question's
+   * attempts). Throws what `run` would refuse with.
+   */
+  async judge(principal: Principal, req: { connection: string; sql: string }): Promise<void> {
+    const { clock, connections } = this.deps;
+    const trail = step.newTrail(clock, req.connection, req.sql, null);
+    const { record, connector } = step.identify(principal, req.connection, connections, trail);
+    const guarded = await step.guardStatement(
+      principal,
+      req.sql,
+      connector,
+      connections,
+      record,
+      trail,
+    );
+    step.validateCapability(principal, guarded, trail);
+  }
+
+  /**
+   * An agent's grants changed: connections that mirror grants in the database (per-agent
+   * PostgreSQL roles, MySQL/MariaDB users) update them now rather than before its next statement.
+   */
+  async grantsChanged(agent: { id: string; name: string }): Promise<void> {
+    const grants = this.deps.grantsOf(agent.id);
+    for (const record of this.deps.connections.list()) {
+      if (record.kind !== 'postgres' && record.kind !== 'mysql') continue;
+      const connector = this.deps.connections.connector(record.name);
+      try {
+        await connector.agentGrantsChanged?.({
+          id: agent.id,
+          name: agent.name,
+          connection: record.name,
+          grants: grants.filter((g) => g.connection.toLowerCase() === record.name.toLowerCase()),
+        });
+      } catch {
+        // The server is unreachable now: the role is brought in line before the agent's next
+        // statement there, which refuses to run until it is.
+      }
+    }
+  }
+
+  /** Whether a request is an export (more rows than the configured cap). */
+  isExport(req: QueryRequest): boolean {
+    return req.maxRows !== undefined && req.maxRows > this.deps.limits().maxRows;
+  }
+
+  private async runSql(
+    principal: Principal,
+    req: QueryRequest,
+    streaming: Streaming | null,
+    signal?: AbortSignal,
+  ): Promise<QueryOutcome | StreamOutcome> {
+    const { clock, audit, connections } = this.deps;
+    const trail = step.newTrail(clock, req.connection, req.sql, step.paramsHash(req.params));
+    /** Rows (and their bytes) already handed to the sink when a streamed read fails half-way. */
+    let delivered = 0;
+    let deliveredBytes = 0;
+    /** The entry that recorded a streamed read's start; its end names it. */
+    let startAuditId: number | null = null;
+    let releaseSlot: (() => void) | null = null;
+    const streamDetails = (stage: 'started' | 'ended') => ({
+      stage,
+      ...(stage === 'ended' ? { startAuditId, bytes: deliveredBytes } : {}),
+    });
+
+    try {
+      const { record, connector } = step.identify(principal, req.connection, connections, trail);
+      const base = this.deps.limits();
+      if (streaming) trail.extra.streamed = true;
+      const guarded = await step.guardStatement(
+        principal,
+        req.sql,
+        connector,
+        connections,
+        record,
+        trail,
+      );
+      step.validateCapability(principal, guarded, trail);
+      step.validateParams(guarded, req.params);
+      const access = step.decideStatement(principal, guarded, connector, record, trail);
+      const limits = step.limitRows(principal, access, base, req.maxRows, trail);
+      step.refuseIfAbandoned(signal, streaming?.signal);
+      releaseSlot = step.limitConcurrency(this.slots, principal, record.name, connector.poolSize);
+      step.approve(principal, { sql: guarded.sql, params: req.params });
+      const stmt: CheckedStatement = {
+        sql: guarded.sql,
+        params: req.params,
+        analysis: guarded.analysis,
+        agent: step.agentContext(principal, record.name),
+      };
+      if (guarded.analysis.action === 'read') {
+        if (streaming) {
+          const counting: RowSink = {
+            columns: (c) => streaming.sink.columns(c),
+            rows: (batch) => {
+              delivered += batch.length;
+              for (const r of batch) deliveredBytes += rowSize(r);
+              return streaming.sink.rows(batch);
+            },
+          };
+          startAuditId = await audit.append(
+            step.successEntry(clock, principal, trail, {}, streamDetails('started')),
+          );
+          const summary = await streamRead(connector, stmt, limits, counting, streaming.signal);
+          const auditId = await audit.append(
+            step.successEntry(
+              clock,
+              principal,
+              trail,
+              { rowCount: summary.rowCount },
+              {
+                ...streamDetails('ended'),
+                truncated: summary.truncated,
+                outcome: summary.truncated ? 'truncated' : 'completed',
+              },
+            ),
+          );
+          return { kind: 'read', ...summary, auditId };
+        }
+        // With a signal (the client may go away), the read goes through the cancellable path.
+        const data =
+          signal && connector.stream
+            ? await collected(connector, stmt, limits, signal)
+            : await connector.read(stmt, limits);
+        const auditId = await audit.append(
+          step.successEntry(
+            clock,
+            principal,
+            trail,
+            { rowCount: data.rowCount },
+            { truncated: data.truncated },
+          ),
+        );
+        return { kind: 'read', ...data, auditId };
+      }
+      const data = await connector.write(stmt, limits);
+      const auditId = await audit.append(
+        step.successEntry(clock, principal, trail, { rowCount: data.rowCount }),
+      );
+      return { kind: 'write', ...data, auditId };
+    } catch (e) {
+      const over: Partial<AuditRecord> = { rowCount: delivered > 0 ? delivered : null };
+      const more =
+        startAuditId !== null
+          ? {
+              ...streamDetails('ended'),
+              truncated: delivered > 0,
+              outcome: signal?.aborted || streaming?.signal?.aborted ? 'cancelled' : 'failed',
+            }
+          : {};
+      const { entry, error } = step.failureEntry(clock, principal, trail, e, over, more);
+      error.auditId = await audit.append(entry);
+      throw error;
+    } finally {
+      releaseSlot?.();
+    }
+  }
+
+  /** The same steps for a MongoDB structured query (statement: the query's canonical JSON). */
+  private async runDocuments(principal: Principal, req: MongoQueryRequest): Promise<MongoOutcome> {
+    const { clock, audit, connections } = this.deps;
+    const trail = step.newTrail(clock, req.connection, step.mongoStatement(req.mongo), null, {
+      op: req.mongo.op,
+    });
+    try {
+      const { record, connector } = step.identify(principal, req.connection, connections, trail);
+      const documents = step.documentConnector(record, connector);
+      const guarded = await step.guardDocuments(req.mongo, connections, record, trail);
+      step.decideDocuments(principal, guarded, record, trail);
+      step.approve(principal, { sql: trail.statement ?? '' });
+      const { engineTruth, ...data } = await documents.readDocuments(
+        guarded.query,
+        this.deps.limits(),
+      );
+      const auditId = await audit.append(
+        step.successEntry(
+          clock,
+          principal,
+          trail,
+          { rowCount: data.rowCount },
+          { truncated: data.truncated, engineTruth, collections: guarded.query.collections },
+        ),
+      );
+      return { ...data, auditId };
+    } catch (e) {
+      const { entry, error } = step.failureEntry(clock, principal, trail, e);
+      error.auditId = await audit.append(entry);
+      throw error;
+    }
+  }
+}
+
+/** A whole read through the connector's stream, so that `signal` can cancel it. */
+async function collected(
+  connector: Connector,
+  stmt: CheckedStatement,
+  limits: QueryLimits,
+  signal: AbortSignal,
+): Promise<ReadData> {
+  const sink = collectingSink();
+  return sink.result(await connector.stream!(stmt, limits, sink, signal));
+}
+
+/** A connector's streamed read, or its whole read handed over in one batch. */
+async function streamRead(
+  connector: Connector,
+  stmt: CheckedStatement,
+  limits: QueryLimits,
+  sink: RowSink,
+  signal?: AbortSignal,
+): Promise<StreamSummary> {
+  if (connector.stream) return connector.stream(stmt, limits, sink, signal);
+  const data = await connector.read(stmt, limits);
+  await sink.columns(data.columns);
+  if (data.rows.length) await sink.rows(data.rows);
+  return { rowCount: data.rowCount, truncated: data.truncated };
+}
