@@ -89,14 +89,6 @@ export const PutGrants = z.strictObject({ grants: z.array(GrantSchema).max(10_00
 export const GrantList = z.object({ grants: z.array(GrantSchema) });
 
 // ── audit ──────────────────────────────────────────────────────────────────
-export const AuditQuery = z.strictObject({
-  agent: z.string().max(64).optional(),
-  status: z.enum(['allowed', 'denied', 'error']).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
 export const AuditEntryView = z.object({
   id: z.number().int(),
   time: z.string(),
@@ -114,7 +106,6 @@ export const AuditEntryView = z.object({
   details: z.record(z.string(), z.unknown()).nullable(),
   chainHash: z.string(),
 });
-export const AuditPage = z.object({ entries: z.array(AuditEntryView), total: z.number().int() });
 export const AuditVerifyResult = z.object({
   ok: z.boolean(),
   entries: z.number().int(),
