@@ -26,6 +26,7 @@ import {
 import { EngineTruthError, checkPlan } from '../../src/main/connectors/plan-check';
 import type { Analysis } from '../../src/main/guard/analyzer';
 import { FUNCTION_ALLOWLIST } from '../../src/main/guard/functions';
+import { connectionOps } from '../../src/main/ui/admin-ops';
 import { guardSql } from '../../src/main/guard/guard';
 import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
 import { MUST_PASS_MYSQL } from '../data/must-pass-mysql';
@@ -41,7 +42,7 @@ import {
   type AllowCase,
   type DenyCase,
 } from '../helpers/guard-table';
-import { describeWithService, serviceUrl } from '../helpers/services';
+import { SERVICE_URL, describeWithService, serviceUrl } from '../helpers/services';
 
 const PRELEX: DenyCase[] = [
   deny('two statements', I, 'SELECT 1; DROP TABLE orders', { rule: 'multiple-statements' }),
@@ -187,10 +188,10 @@ const STATEMENTS: DenyCase[] = [
   ),
   deny('SQL_CALC_FOUND_ROWS', [I, S], 'SELECT SQL_CALC_FOUND_ROWS id FROM orders LIMIT 1'),
   deny(
-    'ON DUPLICATE KEY UPDATE',
-    [I, S],
-    "INSERT INTO orders (id, status) VALUES (1, 'x') ON DUPLICATE KEY UPDATE status = VALUES(status)",
-    { who: 'writer' },
+    'INSERT … SELECT … ON DUPLICATE KEY UPDATE',
+    S,
+    "INSERT INTO orders (id, status) SELECT id, 'x' FROM orders WHERE id = 1 ON DUPLICATE KEY UPDATE status = VALUES(status)",
+    { who: 'writer', says: 'ON DUPLICATE KEY UPDATE' },
   ),
   deny(
     'multi-table UPDATE',
@@ -507,6 +508,49 @@ const WRITE_COPY: DenyCase[] = [
   deny('clerk: DELETE … WHERE on a hidden column', P, 'DELETE FROM orders WHERE ship_city = 1', {
     who: 'clerk',
   }),
+  // ON DUPLICATE KEY UPDATE runs where it touches only granted columns (see the upsert test
+  // below); each of these reaches a hidden column or an ungranted table through it.
+  deny(
+    'clerk: ON DUPLICATE KEY UPDATE reading total by a bare name',
+    P,
+    "INSERT INTO orders (status) VALUES ('x') ON DUPLICATE KEY UPDATE status = total",
+    { who: 'clerk', says: 'orders.total' },
+  ),
+  deny(
+    'clerk: ON DUPLICATE KEY UPDATE with a subquery on total',
+    P,
+    "INSERT INTO orders (status) VALUES ('x') ON DUPLICATE KEY UPDATE status = (SELECT max(o.total) FROM orders o)",
+    { who: 'clerk', says: 'orders.total' },
+  ),
+  deny(
+    'writer: ON DUPLICATE KEY UPDATE copying national_id',
+    P,
+    "INSERT INTO orders (id, status) VALUES (1, 'x') ON DUPLICATE KEY UPDATE status = (SELECT national_id FROM employees WHERE id = 7)",
+    { who: 'writer', says: 'employees' },
+  ),
+  deny(
+    'writer: ON DUPLICATE KEY UPDATE naming another table',
+    [I, P],
+    "INSERT INTO orders (id, status) VALUES (1, 'x') ON DUPLICATE KEY UPDATE status = employees.salary",
+    { who: 'writer' },
+  ),
+  deny(
+    'writer: ON DUPLICATE KEY UPDATE on employees through VALUES(salary)',
+    P,
+    "INSERT INTO employees (id, first_name) VALUES (7, 'x') ON DUPLICATE KEY UPDATE first_name = VALUES(salary)",
+    { who: 'writer', says: 'employees' },
+  ),
+  deny(
+    'writer: VALUES() of another table in ON DUPLICATE KEY UPDATE',
+    [I, P],
+    "INSERT INTO orders (id, status) VALUES (1, 'x') ON DUPLICATE KEY UPDATE status = VALUES(employees.national_id)",
+    { who: 'writer' },
+  ),
+  deny(
+    'analyst: ON DUPLICATE KEY UPDATE without a write grant',
+    P,
+    "INSERT INTO orders (id, status) VALUES (1, 'x') ON DUPLICATE KEY UPDATE status = 'y'",
+  ),
   deny(
     'clerk: ON DUPLICATE KEY UPDATE copying total',
     [S, P],
@@ -687,24 +731,47 @@ const FALSE_DENY_ALLOW: AllowCase[] = [
 ];
 
 const shared = sharedCases('mysql');
-await describeWithService('mysql', 'MariaDB guard through the API', () => {
-  const table = guardTable(
-    'mysql',
-    'guard',
-    [
-      ...PRELEX,
-      ...STATEMENTS,
-      ...FUNCTIONS,
-      ...SYSTEM,
-      ...MYSQL_COLUMNS,
-      ...shared.deny,
-      ...ALIASES,
-      ...WRITE_COPY,
-      ...CONST_FOLDING,
-    ],
-    [...shared.allow, ...ALLOW, ...FALSE_DENY_ALLOW],
-  );
+const DENY = [
+  ...PRELEX,
+  ...STATEMENTS,
+  ...FUNCTIONS,
+  ...SYSTEM,
+  ...MYSQL_COLUMNS,
+  ...shared.deny,
+  ...ALIASES,
+  ...WRITE_COPY,
+  ...CONST_FOLDING,
+];
+const ALLOWED = [...shared.allow, ...ALLOW, ...FALSE_DENY_ALLOW];
 
+/**
+ * After the tables: a granted upsert runs and changes exactly the row it names (the tables
+ * leave the database untouched, so this comes last).
+ */
+function grantedUpsert(table: ReturnType<typeof guardTable>) {
+  it('runs a granted INSERT … VALUES … ON DUPLICATE KEY UPDATE (writer)', async () => {
+    const t = table.airlock();
+    const w = table.keys().writer;
+    const r = await t.query(
+      w,
+      "INSERT INTO orders (id, customer_id, order_date, status, total, ship_city, ship_country) VALUES (1, 1, '2025-01-01', 'upserted', 1, 'Oslo', 'Norway') ON DUPLICATE KEY UPDATE status = concat(VALUES(status), '-', status)",
+      undefined,
+      table.connection,
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const after = await t.query(
+      w,
+      'SELECT status FROM orders WHERE id = 1',
+      undefined,
+      table.connection,
+    );
+    expect(after.statusCode, after.body).toBe(200);
+    expect((after.json() as { rows: unknown[][] }).rows[0]![0]).toMatch(/^upserted-/);
+  });
+}
+
+/** The published must-pass lists, run as the analyst: under 1 % may be refused. */
+function mustPass(table: ReturnType<typeof guardTable>) {
   it(`runs the published must-pass queries (${MUST_PASS_MYSQL.length}) with a false-deny rate under 1 %`, async () => {
     const denied: string[] = [];
     for (const q of MUST_PASS_MYSQL) {
@@ -721,6 +788,11 @@ await describeWithService('mysql', 'MariaDB guard through the API', () => {
     expect(MUST_PASS_MYSQL.length).toBeGreaterThanOrEqual(25);
     expect(rate, denied.join('\n')).toBeLessThan(0.01);
   });
+}
+
+await describeWithService('mysql', 'MariaDB guard through the API (root, per-agent users)', () => {
+  const table = guardTable('mysql', 'guard', DENY, ALLOWED);
+  mustPass(table);
 
   // The deny table above is refused by the AST layer first. Engine truth must stand on its own
   // when the parser misreads: fed an analysis that leaves the hidden column out, it must see
@@ -801,4 +873,50 @@ await describeWithService('mysql', 'MariaDB guard through the API', () => {
       await expect(judge(sql, lying)).rejects.toBeInstanceOf(EngineTruthError);
     });
   });
+  grantedUpsert(table);
+});
+
+// The guard alone must hold where the account may not create users: a least-privilege user
+// with only SELECT, INSERT, UPDATE and DELETE on the demo database (no CREATE USER, no GRANT
+// OPTION), so no per-agent users. The connection check says so plainly.
+await describeWithService('mysql', 'MariaDB guard through the API (least-privilege user)', () => {
+  const user = `airlock_lp_${process.pid}`;
+  const password = 'lp-pass-guard-1';
+  const table = guardTable('mysql', 'guardlp', DENY, ALLOWED, '', async (url, db) => {
+    const root = await mysql.createConnection({ uri: SERVICE_URL.mysql });
+    try {
+      for (const host of ['%', 'localhost']) {
+        await root.query('DROP USER IF EXISTS ?@?', [user, host]);
+        await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, password]);
+        await root.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${db}\`.* TO ?@?`, [
+          user,
+          host,
+        ]);
+      }
+    } finally {
+      await root.end();
+    }
+    return url.replace('//root@', `//${user}:${password}@`);
+  });
+  afterAll(async () => {
+    const root = await mysql.createConnection({ uri: SERVICE_URL.mysql });
+    try {
+      for (const host of ['%', 'localhost'])
+        await root.query('DROP USER IF EXISTS ?@?', [user, host]);
+    } finally {
+      await root.end();
+    }
+  });
+
+  it('says in the connection check that per-agent users are unavailable (CREATE USER)', async () => {
+    const r = await connectionOps(table.airlock().core).checkConnection({
+      name: table.connection,
+    });
+    expect(r.ok, r.message).toBe(true);
+    expect(r.agentPrincipals).toMatchObject({ kind: 'user', active: false });
+    expect(r.agentPrincipals!.message).toMatch(/CREATE USER/);
+    expect(r.agentPrincipals!.message).toMatch(/guard alone/);
+  });
+  mustPass(table);
+  grantedUpsert(table);
 });
