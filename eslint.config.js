@@ -1,7 +1,9 @@
 /**
  * Lint, including the layer rules of ARCHITECTURE.md: each folder may import only what its
  * layer allows (shared ← main, shared ← preload, shared ← renderer; only src/main/electron/**
- * and src/main/index.ts touch Electron). test/unit/layer-rules.test.ts proves every rule fires.
+ * and src/main/index.ts touch Electron). Inside the core, lint/main-layers.js keeps the inner
+ * layers (transports › operations › core › services › guard, policy, audit and connectors ›
+ * store) and forbids import cycles. test/unit/layer-rules.test.ts proves every rule fires.
  *
  * ESLint replaces, not merges, a rule's options when several blocks match one file, so each
  * file gets exactly one `no-restricted-imports` block below, built from the pieces here.
@@ -10,6 +12,7 @@ import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import airlock from './lint/main-layers.js';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
@@ -129,4 +132,10 @@ export default defineConfig(
   { files: SHELL_FILES, rules: { 'no-restricted-imports': shellRules } },
   { files: ['src/renderer/**'], rules: { 'no-restricted-imports': rendererRules } },
   { files: ['src/preload/**'], rules: { 'no-restricted-imports': preloadRules } },
+  // Inner layers of the core: which folder of src/main may import which, and no cycles.
+  {
+    files: ['src/main/**/*.{ts,tsx}'],
+    plugins: { airlock },
+    rules: { 'airlock/main-layers': 'error', 'airlock/no-cycles': 'error' },
+  },
 );

@@ -145,3 +145,104 @@ describe('no explicit any in src', () => {
     },
   );
 });
+
+// ── inner layers of the core (lint/main-layers.js) ─────────────────────────
+// Targets are real files: the rules resolve each import to the file it names.
+
+async function byRule(ruleId: string, source: string, filePath: string): Promise<string[]> {
+  const messages = await lint(`import x from '${source}';\nexport { x };\n`, filePath);
+  return messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
+}
+
+describe('src/main: a layer imports only its own layer and the layers below', () => {
+  const layers = (source: string, filePath: string) =>
+    byRule('airlock/main-layers', source, filePath);
+
+  it.each([
+    ['../api/http-errors', 'src/main/ui/x.ts', 'ui (operations)', 'api (transports)'],
+    ['../app', 'src/main/api/x.ts', 'api (transports)', 'app (shell)'],
+    ['../ui/dispatch', 'src/main/query/x.ts', 'query (services)', 'ui (operations)'],
+    ['../core', 'src/main/nl/x.ts', 'nl (services)', 'core (core)'],
+    [
+      '../query/query-service',
+      'src/main/guard/x.ts',
+      'guard (guard, policy, audit and connectors)',
+      'query (services)',
+    ],
+    [
+      '../../nl/ask-service',
+      'src/main/connectors/sqlite/x.ts',
+      'connectors (guard, policy, audit and connectors)',
+      'nl (services)',
+    ],
+    [
+      '../audit/audit-log',
+      'src/main/store/x.ts',
+      'store (store)',
+      'audit (guard, policy, audit and connectors)',
+    ],
+    ['./core', 'src/main/ports.ts', 'ports (store)', 'core (core)'],
+  ])('reports %s in %s, naming both layers', async (source, filePath, from, to) => {
+    expect(await layers(source, filePath)).toEqual([
+      `src/main/${from} may not import src/main/${to}: a layer imports only its own layer and the layers below ` +
+        '(shell › transports › operations › core › services › guard, policy, audit and connectors › store).',
+    ]);
+  });
+
+  it.each([
+    ['../ui/dispatch', 'src/main/api/x.ts'],
+    ['../api/server', 'src/main/electron/x.ts'],
+    ['../core', 'src/main/ui/x.ts'],
+    ['../query/query-service', 'src/main/ui/x.ts'],
+    ['../policy/policy', 'src/main/query/x.ts'],
+    ['../guard/analyzer', 'src/main/connectors/x.ts'],
+    ['../store/open-store', 'src/main/audit/x.ts'],
+    ['../ports', 'src/main/guard/x.ts'],
+    ['../../shared/errors', 'src/main/guard/x.ts'],
+    ['fastify', 'src/main/api/x.ts'],
+  ])('allows %s in %s', async (source, filePath) => {
+    expect(await layers(source, filePath)).toEqual([]);
+  });
+
+  it('keeps the listed exceptions to the file they name', async () => {
+    expect(await layers('../core', 'src/main/nl/nl-ops.ts')).toEqual([]);
+    expect(await layers('../core', 'src/main/nl/other.ts')).toHaveLength(1);
+  });
+
+  it('reports a folder that is in no layer, so each new folder is placed on purpose', async () => {
+    expect(await layers('../ports', 'src/main/somewhere-new/x.ts')).toEqual([
+      'src/main/somewhere-new is in no layer: place it in MAIN_LAYERS (lint/main-layers.js) before importing it or from it.',
+    ]);
+  });
+});
+
+describe('src/main has no import cycles', () => {
+  const cycles = (source: string, filePath: string) =>
+    byRule('airlock/no-cycles', source, filePath);
+
+  it('reports a file that imports a file that imports it back, with the cycle', async () => {
+    expect(await cycles('./mongo-policy', 'src/main/policy/policy.ts')).toEqual([
+      'This import closes a cycle: policy/policy.ts → policy/mongo-policy.ts → policy/policy.ts.',
+    ]);
+  });
+
+  it('reports two folders of one layer that would import each other (guard ⇄ connectors)', async () => {
+    const [message, ...rest] = await cycles(
+      '../../connectors/mongodb/document-connector',
+      'src/main/guard/mongo/x.ts',
+    );
+    expect(rest).toEqual([]);
+    expect(message).toMatch(
+      /^src\/main\/guard and src\/main\/connectors would import each other: guard\/mongo\/x\.ts → connectors\/mongodb\/document-connector\.ts, and back connectors\/\S+ → guard\/\S+\.$/,
+    );
+  });
+
+  it.each([
+    ['../guard/analyzer', 'src/main/connectors/x.ts'],
+    ['./policy', 'src/main/policy/x.ts'],
+    ['../policy/policy', 'src/main/guard/x.ts'],
+    ['../ui/dispatch', 'src/main/api/x.ts'],
+  ])('allows %s in %s', async (source, filePath) => {
+    expect(await cycles(source, filePath)).toEqual([]);
+  });
+});
