@@ -7,8 +7,12 @@ import { createCore, type CoreOptions } from './core';
 import { fileLogger, portOver } from './ops/log';
 import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
 import { createUiBackend, type UiBackend } from './ui/ops-handlers';
+import { VERSION } from './version';
 
 export const DEFAULT_PORT = 7717;
+
+/** Entries the server writes of itself (start, stop): no person or agent acted. */
+const SYSTEM = { actor: 'system' } as const;
 
 export interface StartedAirlock extends RunningAirlock {
   adminTokenPath: string;
@@ -20,7 +24,7 @@ export interface StartedAirlock extends RunningAirlock {
 
 /** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
 export async function startAirlock(
-  options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits'>,
+  options: StartOptions & Pick<CoreOptions, 'queryLimits' | 'rateLimits' | 'forwarding'>,
 ): Promise<StartedAirlock> {
   // Checked before anything starts: a refused token must not leave threads or runners behind.
   ensureDataDir(options.dataDir);
@@ -33,6 +37,7 @@ export async function startAirlock(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.forwarding ? { forwarding: options.forwarding } : {}),
     // Headless, security alerts go to the log; the desktop shell passes OS notifications.
     notifier: options.notifier ?? { alert: (title, body) => logger.warn(`${title}: ${body}`) },
   });
@@ -66,6 +71,8 @@ export async function startAirlock(
   const address = app.server.address();
   if (address && typeof address === 'object') port = address.port;
   const url = `http://127.0.0.1:${port}`;
+  // Start and a clean stop are on the record: a gap between a stop and the next start shows.
+  await core.auditAdmin('system.start', { version: VERSION, port, pid: process.pid }, SYSTEM);
   logger.info('listening', { url });
   return {
     url,
@@ -77,6 +84,10 @@ export async function startAirlock(
     async close() {
       await app.close();
       await ui.close();
+      // Not recorded when the audit itself is failing; the store still closes.
+      await core
+        .auditAdmin('system.stop', { version: VERSION, pid: process.pid }, SYSTEM)
+        .catch((e: unknown) => logger.warn(`the stop was not recorded: ${(e as Error).message}`));
       await core.close();
       await new Promise<void>((done) => requestLog.flush(() => done()));
     },
