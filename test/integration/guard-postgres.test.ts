@@ -16,6 +16,7 @@ import {
   type PgEngineSchema,
 } from '../../src/main/connectors/postgres/pg-schema';
 import type { Analysis } from '../../src/main/guard/analyzer';
+import { connectionOps } from '../../src/main/ui/admin-ops';
 import type { Grant } from '../../src/shared/domain';
 import { ERROR_STATUS } from '../../src/shared/errors';
 import { MUST_PASS_POSTGRES } from '../data/must-pass-postgres';
@@ -1000,6 +1001,15 @@ await describeWithService(
         await c.end();
       }
       return url.replace('//postgres@', `//${role}@`);
+    });
+    it('says in the connection check that per-agent roles are unavailable (CREATEROLE)', async () => {
+      const r = await connectionOps(table.airlock().core).checkConnection({
+        name: table.connection,
+      });
+      expect(r.ok, r.message).toBe(true);
+      expect(r.agentPrincipals).toMatchObject({ kind: 'role', active: false });
+      expect(r.agentPrincipals!.message).toMatch(/CREATEROLE/);
+      expect(r.agentPrincipals!.message).toMatch(/guard alone/);
     });
     mustPass(table);
     afterAll(async () => {
