@@ -181,8 +181,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   const agentGate = requireAgent(core);
   onFrameworkError = async (e, request, reply) => {
-    await guardHost(request, reply);
-    if (reply.sent) return reply;
+    // A refusing guard returns the reply it answered with; `reply.sent` is still false while
+    // that answer's onSend hooks run, and a second answer would follow it on the wire.
+    if ((await guardHost(request, reply)) || reply.sent) return reply;
     // An agent's malformed request is still an agent request: identified, limited and audited.
     if (bearer(request)?.startsWith('alk_')) {
       try {
