@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
 import { wellFormed } from './canonical-json';
-import { GENESIS, chainHash, leafHash } from './chain';
+import { GENESIS, chainHash, leafHashV2, newLeafFields, type LeafFields } from './chain';
 import { rowToEntry, type AuditRow } from './audit-rows';
 import type { WriterBatch, WriterReply, WriterRow } from './writer-protocol';
 
@@ -12,6 +12,8 @@ export const AUDIT_HEAD_KEY = 'audit.head';
 interface Pending {
   id: number;
   record: AuditRecord;
+  /** Leaf format 2: the per-field salts this entry's leaf commits with. */
+  fields: LeafFields;
   leaf: string;
   chain: string;
   resolve: (id: number) => void;
@@ -35,9 +37,9 @@ interface Committer {
 
 const INSERT_SQL = `INSERT INTO audit_log
   (id, time, actor, action, connection, statement, params_hash, decision, rule, reason,
-   status, row_count, latency_ms, details, leaf_hash, chain_hash)
+   status, row_count, latency_ms, details, leaf_hash, chain_hash, leaf_fields)
   VALUES (@id, @time, @actor, @action, @connection, @statement, @paramsHash, @decision,
-   @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain)`;
+   @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain, @leafFields)`;
 const SAVE_HEAD_SQL = `INSERT INTO settings (key, value) VALUES (@key, @value)
   ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
 
@@ -165,11 +167,12 @@ export class AuditLog {
     const record = wellFormed(entry);
     return new Promise<number>((resolve, reject) => {
       const id = this.lastId + 1;
-      const leaf = leafHash(id, record);
+      const fields = newLeafFields(record);
+      const leaf = leafHashV2(id, record, fields);
       const chain = chainHash(this.lastChain, leaf);
       this.lastId = id;
       this.lastChain = chain;
-      this.queue.push({ id, record, leaf, chain, resolve, reject });
+      this.queue.push({ id, record, fields, leaf, chain, resolve, reject });
       this.schedule();
     });
   }
@@ -243,7 +246,7 @@ export class AuditLog {
     this.lastChain = h?.chain_hash ?? GENESIS;
     for (const p of this.queue) {
       p.id = this.lastId + 1;
-      p.leaf = leafHash(p.id, p.record);
+      p.leaf = leafHashV2(p.id, p.record, p.fields);
       p.chain = chainHash(this.lastChain, p.leaf);
       this.lastId = p.id;
       this.lastChain = p.chain;
@@ -313,5 +316,6 @@ function toRow(p: Pending): WriterRow {
     details: r.details === null ? null : JSON.stringify(r.details),
     leaf: p.leaf,
     chain: p.chain,
+    leafFields: JSON.stringify(p.fields),
   };
 }

@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditRecord } from '../../shared/domain';
+import { entryLeafHash, parseLeafFields, type LeafFields } from './chain';
 
 /** The audit_log row as stored. */
 export interface AuditRow {
@@ -18,6 +19,8 @@ export interface AuditRow {
   details: string | null;
   leaf_hash: string;
   chain_hash: string;
+  /** Leaf format 2's salts and redacted commitments (JSON); null for format 1 entries. */
+  leaf_fields?: string | null;
 }
 
 export function rowToRecord(r: AuditRow): AuditRecord {
@@ -40,4 +43,14 @@ export function rowToRecord(r: AuditRow): AuditRecord {
 
 export function rowToEntry(r: AuditRow): AuditEntry {
   return { id: r.id, ...rowToRecord(r), leafHash: r.leaf_hash, chainHash: r.chain_hash };
+}
+
+/** The row's salts and redacted commitments; null for an entry in leaf format 1. */
+export function rowLeafFields(r: AuditRow): LeafFields | null {
+  return parseLeafFields(r.leaf_fields ?? null);
+}
+
+/** The leaf hash recomputed from the row's fields, in the row's own leaf format. */
+export function recomputeLeaf(r: AuditRow): string {
+  return entryLeafHash(r.id, rowToRecord(r), rowLeafFields(r));
 }

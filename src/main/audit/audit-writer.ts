@@ -12,9 +12,9 @@ const setup = workerData as WriterSetup;
 const db = openEncryptedDatabase(setup.path, Buffer.from(setup.keyHex, 'hex'), 'the audit writer');
 const insert: Statement = db.prepare(`INSERT INTO audit_log
   (id, time, actor, action, connection, statement, params_hash, decision, rule, reason,
-   status, row_count, latency_ms, details, leaf_hash, chain_hash)
+   status, row_count, latency_ms, details, leaf_hash, chain_hash, leaf_fields)
   VALUES (@id, @time, @actor, @action, @connection, @statement, @paramsHash, @decision,
-   @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain)`);
+   @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain, @leafFields)`);
 const head = db.prepare<[], { id: number }>('SELECT max(id) AS id FROM audit_log');
 const saveHead = db.prepare(
   `INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

@@ -3,6 +3,7 @@ import type { Clock } from '../ports';
 import { GENESIS } from './chain';
 import { signCheckpoint, type Checkpoint } from './report/checkpoint';
 import { MerkleFrontier, leafNode } from './report/merkle';
+import { latestAnchor } from './retention-anchor';
 import type { AuditSigner } from './signing-key';
 
 export const CHECKPOINT_EVERY = 1000;
@@ -64,6 +65,12 @@ export class Checkpointer {
       ? MerkleFrontier.restore(JSON.parse(lastRow.frontier) as { size: number; peaks: string[] })
       : MerkleFrontier.empty();
     this.head = { seq: this.last?.seq ?? 0, hash: this.last?.headHash ?? GENESIS };
+    // After a purge past the last checkpoint, the tree goes on from the anchor's edge.
+    const anchor = latestAnchor(db);
+    if (anchor && anchor.seq > this.head.seq) {
+      this.frontier = MerkleFrontier.restore(anchor.frontier);
+      this.head = { seq: anchor.seq, hash: anchor.headHash };
+    }
     this.catchUp();
   }
 

@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { KeyObject } from 'node:crypto';
-import { GENESIS, chainHash, leafHash } from './chain';
-import { rowToRecord, type AuditRow } from './audit-rows';
+import { GENESIS, chainHash } from './chain';
+import { recomputeLeaf, rowLeafFields, type AuditRow } from './audit-rows';
 import { AUDIT_HEAD_KEY } from './audit-log';
 import { listCheckpoints } from './checkpoints';
 import { checkpointProblem, type Checkpoint } from './report/checkpoint';
 import { MerkleFrontier, leafNode } from './report/merkle';
+import { anchorProblem, anchorSummary, listAnchors, type Anchor } from './retention-anchor';
 import { loadSigningKey } from './signing-key';
 
 export interface VerifyResult {
@@ -18,8 +19,12 @@ export interface VerifyResult {
   headHash: string;
   /** Signed checkpoints checked (signature, chain head and Merkle root). */
   checkpoints: number;
-  /** Entries removed by retention (none yet: nothing is purged). */
+  /** Entries removed by retention: all those up to the anchor. */
   purged: number;
+  /** The signed anchor the log now starts after; absent when nothing was purged. */
+  anchor?: ReturnType<typeof anchorSummary>;
+  /** Fields replaced by their commitment (anonymized); absent when none. */
+  redacted?: number;
 }
 
 /**
@@ -42,67 +47,100 @@ function verifySnapshot(
   onProgress: ((done: number) => void) | undefined,
   progressEvery: number,
 ): VerifyResult {
-  const base = verifyChain(db, onProgress, progressEvery);
-  return { ...base, purged: 0 };
+  return verifyChain(db, onProgress, progressEvery);
 }
 
+/**
+ * From the latest purge anchor (or the genesis value) to the head. Checkpoints under the
+ * anchor keep their signatures checked; one at the anchor must agree with it.
+ */
 function verifyChain(
   db: Database,
   onProgress: ((done: number) => void) | undefined,
   progressEvery: number,
-): Omit<VerifyResult, 'purged'> {
-  let expectedId = 1;
-  let prev = GENESIS;
-  let count = 0;
+): VerifyResult {
   const checkpoints = listCheckpoints(db);
+  const anchors = listAnchors(db);
+  const anchor: Anchor | null = anchors[anchors.length - 1] ?? null;
   const signer = loadSigningKey(db);
-  const tree = MerkleFrontier.empty();
+  const base = anchor?.seq ?? 0;
+  let lastId = base;
+  let prev = anchor?.headHash ?? GENESIS;
+  let count = 0;
+  let redacted = 0;
+  let tree = MerkleFrontier.empty();
   let nextCheckpoint = 0;
+  let checked = 0;
   const result = (
     ok: boolean,
-    entries: number,
     firstBroken: number | null,
     problem: string | null,
-  ) => ({
+  ): VerifyResult => ({
     ok,
-    entries,
+    entries: count,
     firstBroken,
     problem,
-    headSeq: count,
+    headSeq: lastId,
     headHash: prev,
-    checkpoints: nextCheckpoint,
+    checkpoints: checked,
+    purged: base,
+    ...(anchor ? { anchor: anchorSummary(anchor) } : {}),
+    ...(redacted > 0 ? { redacted } : {}),
   });
-  if (checkpoints.length > 0 && !signer)
+  if ((checkpoints.length > 0 || anchor) && !signer)
     return result(
       false,
-      0,
-      checkpoints[0]!.seq,
-      'the audit signing key is missing, so no checkpoint can be checked',
+      checkpoints[0]?.seq ?? anchor!.seq,
+      'the audit signing key is missing, so no checkpoint or purge anchor can be checked',
     );
+  for (const a of anchors) {
+    const bad = anchorProblem(signer!.publicKey, a);
+    if (bad) {
+      // Nothing after a forged anchor is trusted: the verified head is where the log began.
+      lastId = 0;
+      prev = GENESIS;
+      return result(false, a.seq, bad);
+    }
+  }
+  if (anchor) tree = MerkleFrontier.restore(anchor.frontier);
+  // Checkpoints the purge cut under: their signatures still hold, and one at the cut agrees.
+  while (checkpoints[nextCheckpoint] && checkpoints[nextCheckpoint]!.seq <= base) {
+    const cp = checkpoints[nextCheckpoint]!;
+    const bad = checkpointProblem(signer!.publicKey, cp);
+    if (bad)
+      return result(false, cp.seq, `${bad} (the checkpoint was altered or signed by another key)`);
+    if (cp.seq === base && (cp.headHash !== anchor!.headHash || cp.treeRoot !== anchor!.treeRoot))
+      return result(
+        false,
+        cp.seq,
+        `the purge anchor at entry ${cp.seq} does not match the signed checkpoint there: the log was rewritten`,
+      );
+    nextCheckpoint += 1;
+    checked += 1;
+  }
   const rows = db
-    .prepare('SELECT * FROM audit_log ORDER BY id')
-    .iterate() as IterableIterator<AuditRow>;
+    .prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id')
+    .iterate(base) as IterableIterator<AuditRow>;
   for (const row of rows) {
+    const expectedId = lastId + 1;
     const broken = (problem: string, at = row.id) => {
       rows.return?.();
-      return result(false, count, at, problem);
+      return result(false, at, problem);
     };
     if (row.id !== expectedId) {
       // A gap: the first broken entry is the first one missing, as for a cut tail.
-      return row.id > expectedId
-        ? broken(
-            `entries ${expectedId}${row.id - 1 > expectedId ? `–${row.id - 1}` : ''} are missing before entry ${row.id}`,
-            expectedId,
-          )
-        : broken(`entry ${row.id} is out of sequence`);
+      return broken(
+        `entries ${expectedId}${row.id - 1 > expectedId ? `–${row.id - 1}` : ''} are missing before entry ${row.id}`,
+        expectedId,
+      );
     }
-    let record;
+    let leaf: string;
     try {
-      record = rowToRecord(row);
+      leaf = recomputeLeaf(row);
+      redacted += Object.keys(rowLeafFields(row)?.redacted ?? {}).length;
     } catch {
-      return broken(`entry ${row.id} has unreadable details`);
+      return broken(`entry ${row.id} has unreadable details or field commitments`);
     }
-    const leaf = leafHash(row.id, record);
     if (leaf !== row.leaf_hash) return broken(`entry ${row.id} was changed after it was written`);
     const chain = chainHash(prev, leaf);
     if (chain !== row.chain_hash) {
@@ -114,47 +152,46 @@ function verifyChain(
       const wrong = checkpointMismatch(cp, chain, tree.root().toString('hex'), signer!.publicKey);
       if (wrong) return broken(wrong);
       nextCheckpoint += 1;
+      checked += 1;
     }
     prev = chain;
-    expectedId += 1;
+    lastId = row.id;
     count += 1;
     if (onProgress && count % progressEvery === 0) onProgress(count);
   }
   const head = readHead(db);
-  if (head && head.id > count) {
+  if (head && head.id > lastId) {
     return result(
       false,
-      count,
-      count + 1,
-      `entries ${count + 1}${head.id > count + 1 ? `–${head.id}` : ''} are missing at the end of the log (its head says ${head.id})`,
+      lastId + 1,
+      `entries ${lastId + 1}${head.id > lastId + 1 ? `–${head.id}` : ''} are missing at the end of the log (its head says ${head.id})`,
     );
   }
-  if (head && head.id < count) {
+  if (head && head.id < lastId) {
     // The head is written in the same transaction as every batch: rows past it were not written by Airlock.
+    count -= lastId - head.id;
     return result(
       false,
-      head.id,
       head.id + 1,
-      `entries ${head.id + 1}${count > head.id + 1 ? `–${count}` : ''} come after the log's head (entry ${head.id}); they were not written by Airlock`,
+      `entries ${head.id + 1}${lastId > head.id + 1 ? `–${lastId}` : ''} come after the log's head (entry ${head.id}); they were not written by Airlock`,
     );
   }
-  if (head && head.id === count && count > 0 && head.chain !== prev) {
-    return result(false, count, count, `entry ${count} does not match the log's head`);
+  if (head && head.id === lastId && lastId > base && head.chain !== prev) {
+    return result(false, lastId, `entry ${lastId} does not match the log's head`);
   }
   if (!head && count > 0) {
-    return result(false, count, 1, "the log's head record is missing");
+    return result(false, base + 1, "the log's head record is missing");
   }
   const beyond = checkpoints[nextCheckpoint];
   if (beyond) {
     // A signed checkpoint past the end: entries it covered were cut, and the head was rewritten to hide it.
     return result(
       false,
-      count,
-      count + 1,
-      `entries ${count + 1}–${beyond.seq} are missing: a signed checkpoint covers them (the log's head was moved back)`,
+      lastId + 1,
+      `entries ${lastId + 1}–${beyond.seq} are missing: a signed checkpoint covers them (the log's head was moved back)`,
     );
   }
-  return result(true, count, null, null);
+  return result(true, null, null);
 }
 
 function checkpointMismatch(

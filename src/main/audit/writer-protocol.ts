@@ -22,6 +22,8 @@ export interface WriterRow {
   details: string | null;
   leaf: string;
   chain: string;
+  /** Leaf format 2's per-field salts (JSON, audit/chain.ts). */
+  leafFields: string;
 }
 
 export interface WriterBatch {

@@ -18,7 +18,17 @@ import { parsePublicKey } from '../audit/report/signature';
 import { verifyReport } from '../audit/report/verify-report';
 import { reportFiles, SIDECAR_SUFFIX } from '../audit/report/write-report';
 import { ensureSigningKey } from '../audit/signing-key';
+import { AuditLog } from '../audit/audit-log';
+import {
+  applyRetention,
+  purgeAndRecord,
+  PurgeRefused,
+  type RetentionDeps,
+} from '../audit/retention';
+import { retentionPolicyOf } from '../audit/retention-settings';
 import { verifyAuditChain } from '../audit/verify';
+import { lockDataDir } from '../store/data-dir-lock';
+import { SettingsRepo } from '../settings/settings';
 import { systemClock } from '../ports';
 import { headlessKeyProvider } from '../store/key-file';
 import { openStore, storePresent, STORE_FILE } from '../store/open-store';
@@ -33,12 +43,15 @@ export const AUDIT_HELP = `Usage: airlock audit verify [--data-dir DIR] [--json]
                             [--agent NAME] [--status allowed|denied|error] [--connection NAME]
                             [--action NAME] [--data-dir DIR]
        airlock audit verify-report FILE [--public-key PEM_FILE] [--json]
+       airlock audit purge [--before ISO|SEQ] [--data-dir DIR] [--json]
 
 Commands:
   verify          recompute the hash chain and check every signed checkpoint
   public-key      print the audit signing key (PEM) and its SHA-256 fingerprint
   export          write a signed report of a range
   verify-report   check a report offline, with no store and no store key
+  purge           delete old entries under a signed anchor; without --before, apply the
+                  settings audit.retentionDays and audit.anonymizeAfterDays now
 
 verify: exit 0 if intact; 1 and the first broken entry if not; 2 on usage errors or an
 unreadable store. --against FILE checks the store against a report, a checkpoint or an
@@ -47,6 +60,10 @@ holding the store key.
 verify-report: exit 0 valid (prints the signer's fingerprint, the range and the entry
 count); 1 tampered (names the first bad entry or the bad signature); 2 usage errors.
 A CSV or PDF report is checked with FILE.sig.json, found beside it.
+purge: --before a date removes the entries written before it, --before a number N the
+entries below N (the newest entry always stays). Exit 0 done (also when there was nothing
+to purge); 1 refused because the entries to purge do not verify; 2 usage errors, an
+unreadable store, or a store in use by a running Airlock (stop it first).
 
 Options:
   --data-dir DIR  the data directory (default: $AIRLOCK_HOME, else ~/.airlock)
@@ -120,6 +137,14 @@ export async function auditVerify(argv: string[], dataDirOf: (o: Opts) => string
         `audit chain intact: ${result.entries} entries verified, ${result.checkpoints} signed checkpoints checked`,
       );
       console.log(`head: entry ${result.headSeq}, ${result.headHash}`);
+      if (result.anchor)
+        console.log(
+          `${result.purged} entries purged under anchor at entry ${result.anchor.seq} (head ${result.anchor.headHash}, Merkle root ${result.anchor.treeRoot}, signed ${result.anchor.time})`,
+        );
+      if (result.redacted)
+        console.log(
+          `${result.redacted} fields redacted by anonymization (their commitments verified)`,
+        );
       if (against?.ok)
         console.log(
           `matches the ${against.kind} kept elsewhere (through entry ${against.through})`,
@@ -313,4 +338,84 @@ export function auditVerifyReport(argv: string[]): number {
     );
   }
   return verdict.ok ? 0 : 1;
+}
+
+/** `--before`: a whole number is a seq, anything else a date and time. */
+function beforeOption(v: string): Date | number {
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new UsageError(`--before ${v}: not an entry number`);
+    return n;
+  }
+  const t = new Date(v);
+  if (Number.isNaN(t.getTime()))
+    throw new UsageError(
+      `--before needs a date and time (ISO 8601) or an entry number, got '${v}'`,
+    );
+  return t;
+}
+
+export async function auditPurge(argv: string[], dataDirOf: (o: Opts) => string): Promise<number> {
+  const opts = parseOptions(argv, {
+    'data-dir': 'string',
+    before: 'string',
+    json: 'boolean',
+    help: 'boolean',
+  });
+  if (opts.help) {
+    console.log(AUDIT_HELP);
+    return 0;
+  }
+  const before = typeof opts.before === 'string' ? beforeOption(opts.before) : undefined;
+  const dataDir = dataDirOf(opts);
+  const { db } = await openExisting(dataDir);
+  let unlock: (() => void) | null = null;
+  try {
+    // The purge is audited: no running Airlock may be appending to the same chain meanwhile.
+    unlock = lockDataDir(dataDir, 'airlock audit purge');
+    const signer = ensureSigningKey(db);
+    const audit = new AuditLog(db);
+    const deps: RetentionDeps = {
+      db,
+      signer,
+      append: (r) => audit.append(r),
+      now: () => new Date(),
+    };
+    try {
+      const run =
+        before !== undefined
+          ? { anonymized: null, purge: await purgeAndRecord(deps, before, 'cli') }
+          : await applyRetention(deps, retentionPolicyOf(new SettingsRepo(db).get()), 'cli');
+      // The purge's own entry is covered by a checkpoint like any other.
+      new Checkpointer(db, signer, systemClock).checkpointNow();
+      if (opts.json) console.log(JSON.stringify({ ok: true, ...run }));
+      else {
+        if (!run.anonymized && !run.purge)
+          console.log(
+            'nothing to do: neither --before nor audit.retentionDays / audit.anonymizeAfterDays is set',
+          );
+        if (run.anonymized)
+          console.log(
+            `anonymized ${run.anonymized.entries} entries (${run.anonymized.fields} fields replaced by their commitment)`,
+          );
+        if (run.purge?.anchor)
+          console.log(
+            `purged ${run.purge.purged} entries before ${run.purge.cutoff} under the signed anchor at entry ${run.purge.anchor.seq} (head ${run.purge.anchor.headHash}, Merkle root ${run.purge.anchor.treeRoot})`,
+          );
+        else if (run.purge) console.log(`nothing to purge before ${run.purge.cutoff}`);
+      }
+      return 0;
+    } catch (e) {
+      if (!(e instanceof PurgeRefused)) throw e;
+      if (opts.json) console.log(JSON.stringify({ ok: false, problem: e.message }));
+      else console.log(`purge REFUSED: ${e.message}`);
+      return 1;
+    } finally {
+      await audit.close();
+    }
+  } finally {
+    unlock?.();
+    db.close();
+  }
 }

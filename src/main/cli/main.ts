@@ -17,6 +17,7 @@ import {
   AUDIT_HELP,
   auditExport,
   auditPublicKey,
+  auditPurge,
   auditVerify,
   auditVerifyReport,
 } from './audit-commands';
@@ -32,6 +33,7 @@ Commands:
   audit export   write a signed audit report (JSON, CSV or PDF)
   audit verify-report  check a report offline, with no store and no key
   audit public-key     print the audit signing key and its fingerprint
+  audit purge    delete old audit entries under a signed anchor, anonymize per the settings
   eval           ask a question/gold-SQL file through the local model and report execution accuracy
   login-link     print a new one-time link that signs a browser in to the running UI
 
@@ -152,6 +154,7 @@ export async function main(argv: string[]): Promise<number> {
         if (sub === 'public-key') return await auditPublicKey(more, dataDirOf);
         if (sub === 'export') return await auditExport(more, dataDirOf);
         if (sub === 'verify-report') return auditVerifyReport(more);
+        if (sub === 'purge') return await auditPurge(more, dataDirOf);
         if (sub === '--help' || sub === '-h') {
           console.log(AUDIT_HELP);
           return 0;
@@ -159,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(
           sub
             ? `unknown audit command '${sub}'`
-            : "'audit' needs a subcommand: verify, public-key, export, verify-report",
+            : "'audit' needs a subcommand: verify, public-key, export, verify-report, purge",
         );
       }
       default:

@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { rowToRecord, type AuditRow } from '../audit-rows';
+import { rowLeafFields, rowToRecord, type AuditRow } from '../audit-rows';
+import { latestAnchor } from '../retention-anchor';
 import type { Checkpointer } from '../checkpoints';
 import type { AuditSigner } from '../signing-key';
-import { leafNode, multiProof } from './merkle';
+import { leafNode, multiProof, multiProofAfter } from './merkle';
 import {
   REPORT_FORMAT,
   signedPart,
@@ -64,18 +65,23 @@ export async function buildReport(
   );
   const entries: ReportEntry[] = [];
   const leaves: Buffer[] = [];
-  let after = 0;
+  // After a purge the log starts past its anchor, whose kept tree edge stands for the rest.
+  const anchor = latestAnchor(src.db);
+  const base = anchor && anchor.seq < size ? anchor.seq : 0;
+  let after = base;
   while (after < size) {
     const rows = page.all(after, size);
     if (rows.length === 0) break;
     for (const row of rows) {
       leaves.push(leafNode(row.leaf_hash));
       if (row.id >= lo && row.id <= hi && matches(row, filters)) {
+        const leafFields = rowLeafFields(row);
         entries.push({
           seq: row.id,
           ...rowToRecord(row),
           leafHash: row.leaf_hash,
           chainHash: row.chain_hash,
+          ...(leafFields ? { leafFields } : {}),
         });
       }
     }
@@ -83,13 +89,15 @@ export async function buildReport(
     onProgress?.(after, size);
     await new Promise((r) => setImmediate(r));
   }
-  if (leaves.length !== size)
+  if (base + leaves.length !== size)
     throw new Error(
-      `the audit log has ${leaves.length} entries up to ${size}: run 'airlock audit verify'`,
+      `the audit log has ${leaves.length} entries from ${base + 1} to ${size}: run 'airlock audit verify'`,
     );
-  const proof = multiProof(
-    leaves,
-    entries.map((e) => e.seq - 1),
+  const indices = entries.map((e) => e.seq - 1);
+  const proof = (
+    anchor && base > 0
+      ? multiProofAfter(anchor.frontier, leaves, indices)
+      : multiProof(leaves, indices)
   ).map((h) => h.toString('hex'));
   const unsigned: Omit<AuditReport, 'signature'> = {
     format: REPORT_FORMAT,

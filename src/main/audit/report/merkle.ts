@@ -50,11 +50,54 @@ function subtree(leaves: readonly Hash[], lo: number, hi: number): Hash {
  * a few more per entry. The verifier walks the same shape, so no positions are carried.
  */
 export function multiProof(leaves: readonly Hash[], indices: readonly number[]): Hash[] {
+  return proofOver(leaves.length, (lo, hi) => subtree(leaves, lo, hi), indices);
+}
+
+/**
+ * The same proof when the first `prefix.size` leaves are gone (purged) and only the tree's
+ * right edge there is kept: `later` are the leaves after it. Every subtree the proof needs
+ * that lies wholly in the purged part is one of the edge's peaks (it is the left sibling of a
+ * node on the path to the first kept leaf), so nothing purged is needed.
+ */
+export function multiProofAfter(
+  prefix: { size: number; peaks: string[] },
+  later: readonly Hash[],
+  indices: readonly number[],
+): Hash[] {
+  const cut = prefix.size;
+  const peaks = new Map<string, Hash>();
+  let start = 0;
+  let i = 0;
+  for (let bit = 2 ** Math.floor(Math.log2(Math.max(cut, 1))); bit >= 1; bit /= 2) {
+    if (Math.floor(cut / bit) % 2 === 1) {
+      peaks.set(`${start}-${start + bit}`, Buffer.from(prefix.peaks[i++]!, 'hex'));
+      start += bit;
+    }
+  }
+  const node = (lo: number, hi: number): Hash => {
+    if (lo >= cut) return subtree(later, lo - cut, hi - cut);
+    if (hi <= cut) {
+      const p = peaks.get(`${lo}-${hi}`);
+      if (!p) throw new Error(`entries ${lo + 1}–${hi} were purged and are no subtree kept`);
+      return p;
+    }
+    const k = split(hi - lo);
+    return interiorNode(node(lo, lo + k), node(lo + k, hi));
+  };
+  if (indices.some((x) => x < cut)) throw new Error('a purged entry cannot be proven');
+  return proofOver(cut + later.length, node, indices);
+}
+
+function proofOver(
+  size: number,
+  node: (lo: number, hi: number) => Hash,
+  indices: readonly number[],
+): Hash[] {
   const proof: Hash[] = [];
   const walk = (lo: number, hi: number, from: number, to: number): void => {
     // indices[from..to) are the ones inside [lo, hi)
     if (from === to) {
-      proof.push(subtree(leaves, lo, hi));
+      proof.push(node(lo, hi));
       return;
     }
     if (hi - lo === 1) return;
@@ -64,7 +107,7 @@ export function multiProof(leaves: readonly Hash[], indices: readonly number[]):
     walk(lo, mid, from, m);
     walk(mid, hi, m, to);
   };
-  if (leaves.length > 0) walk(0, leaves.length, 0, indices.length);
+  if (size > 0) walk(0, size, 0, indices.length);
   return proof;
 }
 
@@ -115,7 +158,18 @@ export class MerkleFrontier {
     return new MerkleFrontier(0, []);
   }
 
+  /** Throws when the state cannot be a tree's right edge (one peak per set bit of size). */
   static restore(state: { size: number; peaks: string[] }): MerkleFrontier {
+    const bits =
+      Number.isSafeInteger(state.size) && state.size >= 0
+        ? [...state.size.toString(2)].filter((b) => b === '1').length
+        : -1;
+    if (
+      !Array.isArray(state.peaks) ||
+      state.peaks.length !== bits ||
+      !state.peaks.every((p) => typeof p === 'string' && /^[0-9a-f]{64}$/.test(p))
+    )
+      throw new TypeError('not a Merkle frontier');
     return new MerkleFrontier(
       state.size,
       state.peaks.map((p) => Buffer.from(p, 'hex')),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AuditEntryView } from '../../../shared/contract/api';
 import type { AuditRecord } from '../../../shared/domain';
+import { LEAF_FORMAT_2, type LeafFields } from '../chain';
 import { Checkpoint } from './checkpoint';
 
 export const REPORT_FORMAT = 'airlock-audit-report/1';
@@ -15,10 +16,19 @@ export type ReportFileFormat = (typeof REPORT_FORMATS)[number];
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** An entry as a report carries it: the audit view's fields, numbered by `seq`, with both hashes. */
+/** Leaf format 2's salts and redacted commitments (audit/chain.ts); absent for format 1. */
+export const ReportLeafFields = z.object({
+  v: z.literal(LEAF_FORMAT_2),
+  salt: z.record(z.string(), z.string()),
+  redacted: z.record(z.string(), hex64).optional(),
+});
+
 export const ReportEntry = AuditEntryView.omit({ id: true, chainHash: true }).extend({
   seq: z.number().int().min(1),
   leafHash: hex64,
   chainHash: hex64,
+  /** What the leaf commits with, so the entry can be checked offline (format 2 entries). */
+  leafFields: ReportLeafFields.optional(),
 });
 export type ReportEntry = z.infer<typeof ReportEntry>;
 
@@ -53,9 +63,11 @@ export const AuditReport = z.object({
 export type AuditReport = z.infer<typeof AuditReport>;
 
 export function recordOf(e: ReportEntry): AuditRecord {
-  const { seq: _s, leafHash: _l, chainHash: _c, ...record } = e;
+  const { seq: _s, leafHash: _l, chainHash: _c, leafFields: _f, ...record } = e;
   return record;
 }
+
+export const leafFieldsOf = (e: ReportEntry): LeafFields | null => e.leafFields ?? null;
 
 /** What the report's signature covers: everything but the signature itself. */
 export function signedPart(

@@ -4,11 +4,11 @@
  * officer expects. It names the first bad entry, or which signature fails.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { chainHash, leafHash } from '../chain';
+import { chainHash, entryLeafHash } from '../chain';
 import { checkpointProblem } from './checkpoint';
 import { expectedCells, parseCsv } from './csv-report';
 import { leafNode, rootFromMultiProof } from './merkle';
-import { AuditReport, CSV_COLUMNS, recordOf, signedPart } from './report-format';
+import { AuditReport, CSV_COLUMNS, leafFieldsOf, recordOf, signedPart } from './report-format';
 import { fingerprintOf, parsePublicKey, verifyJson } from './signature';
 
 export type ReportVerdict =
@@ -92,7 +92,7 @@ export function verifyReport(input: VerifyReportInput): ReportVerdict {
         fingerprint,
       );
     }
-    if (leafHash(e.seq, recordOf(e)) !== e.leafHash)
+    if (leafOf(e) !== e.leafHash)
       return bad(
         `entry ${e.seq} was changed: its fields do not match its hash`,
         e.seq,
@@ -229,4 +229,13 @@ function csvProblem(text: string, r: AuditReport): { problem: string; seq: numbe
     };
   }
   return null;
+}
+
+/** The entry's leaf recomputed in its own format; null when its commitments do not fit it. */
+function leafOf(e: AuditReport['entries'][number]): string | null {
+  try {
+    return entryLeafHash(e.seq, recordOf(e), leafFieldsOf(e));
+  } catch {
+    return null;
+  }
 }
