@@ -9,30 +9,18 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../src/shared/contract/api';
 import { OPS } from '../../src/shared/contract/ops';
+import { entriesNamed, type StoredEntry } from '../helpers/audit-entries';
 import { startTestAirlock, type TestAirlock } from '../helpers/harness';
 import { signIn, type UiClient } from '../helpers/ui-session';
 
 let t: TestAirlock;
 let ui: UiClient;
 
-interface Row {
-  id: number;
-  actor: string;
-  action: string;
-  status: string;
-  reason: string | null;
-  details: string | null;
-}
-const entries = (action: string): Row[] =>
-  t.core.db
-    .prepare(
-      'SELECT id, actor, action, status, reason, details FROM audit_log WHERE action = ? ORDER BY id',
-    )
-    .all(action) as Row[];
+const entries = (action: string) => entriesNamed(t.core, action);
 const lastId = () =>
   (t.core.db.prepare('SELECT max(id) AS n FROM audit_log').get() as { n: number }).n;
 const entriesSince = (id: number) =>
-  t.core.db.prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id').all(id) as (Row & {
+  t.core.db.prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id').all(id) as (StoredEntry & {
     connection: string | null;
   })[];
 

@@ -8,25 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../src/main/audit/report/report-format';
 import { verifyReport } from '../../src/main/audit/report/verify-report';
 import { parsePublicKey } from '../../src/main/audit/report/signature';
+import { entriesNamed } from '../helpers/audit-entries';
 import { startTestAirlock, type TestAirlock } from '../helpers/harness';
 import { loginLink, openLink, signIn } from '../helpers/ui-session';
 
 let t: TestAirlock;
 
-interface Row {
-  id: number;
-  actor: string;
-  action: string;
-  status: string;
-  reason: string | null;
-  details: string | null;
-}
-const entries = (action: string): Row[] =>
-  t.core.db
-    .prepare(
-      'SELECT id, actor, action, status, reason, details FROM audit_log WHERE action = ? ORDER BY id',
-    )
-    .all(action) as Row[];
+const entries = (action: string) => entriesNamed(t.core, action);
 const everything = () => JSON.stringify(t.core.db.prepare('SELECT * FROM audit_log').all());
 const settle = () => new Promise((r) => setTimeout(r, 200));
 
