@@ -118,6 +118,18 @@ export const AuditVerifyResult = z.object({
   checkpoints: z.number().int(),
   /** Entries removed by retention. */
   purged: z.number().int(),
+  /** The signed anchor a purge left: the log starts after it (absent when nothing was purged). */
+  anchor: z
+    .object({
+      seq: z.number().int(),
+      headHash: z.string(),
+      treeRoot: z.string(),
+      time: z.string(),
+      signature: z.string(),
+    })
+    .optional(),
+  /** Fields anonymization replaced by their commitment (absent when none). */
+  redacted: z.number().int().optional(),
 });
 
 // ── agent routes ───────────────────────────────────────────────────────────
