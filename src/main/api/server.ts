@@ -125,7 +125,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   const guardHost = loopbackGuard(port);
   app.addHook('onRequest', guardHost);
-  const metrics = new Metrics({ audit: core.audit, connections: core.connections });
+  const metrics = new Metrics({
+    audit: core.audit,
+    connections: core.connections,
+    forwarding: core.forwarding,
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const code = reply.airlockCode ?? null;

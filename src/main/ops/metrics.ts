@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log';
 import type { Connections } from '../connections/connections';
+import type { Forwarder } from '../audit/forward/forwarder';
 
 export interface RequestObservation {
   method: string;
@@ -28,7 +29,7 @@ export class Metrics {
   private readonly refusals: Counter<'code'>;
   private readonly queryLatency: Histogram<'route' | 'outcome'>;
 
-  constructor(deps: { audit: AuditLog; connections: Connections }) {
+  constructor(deps: { audit: AuditLog; connections: Connections; forwarding?: Forwarder }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'airlock_' });
     this.requests = new Counter({
@@ -74,6 +75,36 @@ export class Metrics {
         this.set(deps.audit.pending);
       },
     });
+    const forwarding = deps.forwarding;
+    if (forwarding) {
+      // Destinations are labelled by kind and place in the settings' list, never by host or path.
+      const label = (kind: string, i: number) => `${kind}:${i + 1}`;
+      const kindOf = (d: string) => d.split(':')[0]!;
+      new Gauge({
+        name: 'airlock_audit_forward_lag_entries',
+        help: 'Durable audit entries not yet forwarded to each SIEM destination',
+        labelNames: ['destination'],
+        registers,
+        collect() {
+          this.reset();
+          forwarding.status().destinations.forEach((d, i) =>
+            this.set({ destination: label(kindOf(d.destination), i) }, d.lag),
+          );
+        },
+      });
+      new Gauge({
+        name: 'airlock_audit_forward_up',
+        help: 'Whether each SIEM destination is taking entries (1) or failing, refused or paused (0)',
+        labelNames: ['destination'],
+        registers,
+        collect() {
+          this.reset();
+          forwarding.status().destinations.forEach((d, i) =>
+            this.set({ destination: label(kindOf(d.destination), i) }, d.state === 'ok' ? 1 : 0),
+          );
+        },
+      });
+    }
     new Gauge({
       name: 'airlock_runner_jobs',
       help: 'SQLite runner jobs by connection and state (running, queued)',
