@@ -217,6 +217,24 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 8,
+    name: 'agent-limits',
+    // Per-agent limits (src/main/ratelimit/agent-limiter.ts): an agent's own maxima (JSON; a
+    // field absent means the global setting), and its usage — the rate windows' counts and the
+    // day's rows and bytes — so a restart does not hand out a fresh allowance.
+    sql: `
+      CREATE TABLE agent_limits (
+        agent_id   TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+        limits     TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE agent_usage (
+        agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+        state    TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {
