@@ -94,6 +94,10 @@ export const Settings = z.object({
     .object({
       /** Where the trail is forwarded (syslog, JSONL file): forwarding.ts. */
       forward: ForwardList.optional(),
+      /** Entries older than this many days are purged under a signed anchor (audit/retention.ts). */
+      retentionDays: z.number().int().min(1).max(36_500).optional(),
+      /** Entries older than this many days have their personal fields replaced by pseudonyms. */
+      anonymizeAfterDays: z.number().int().min(0).max(36_500).optional(),
     })
     .optional(),
 });
