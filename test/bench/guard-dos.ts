@@ -18,11 +18,13 @@
  *     an export attempt (BENCH_MEMORY=0 skips it).
  *
  * Knobs: BENCH_SECONDS (default 5), BENCH_DIALECTS ("sqlite,postgres,mysql"),
- * AIRLOCK_TEST_PG_URL / AIRLOCK_TEST_MYSQL_URL (as the tests), BENCH_MEMORY.
+ * AIRLOCK_TEST_PG_URL / AIRLOCK_TEST_MYSQL_URL (as the tests), BENCH_MEMORY, BENCH_CPU_PROF
+ * (a directory: a CPU profile of the server's main thread during each attack is written there).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -36,7 +38,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres,mysql').split(',') as Dialect[];
 const MB = 1024 * 1024;
 
-type ServerReply = { rssMb: number; eld?: { p50: number; p99: number; max: number } };
+type ServerReply = {
+  rssMb: number;
+  eld?: { p50: number; p99: number; max: number };
+  profile?: string;
+};
 
 // ── child: the Airlock server ────────────────────────────────────────────────────────────
 async function server() {
@@ -50,12 +56,33 @@ async function server() {
     rateLimits: [],
   });
   let eld: IntervalHistogram | null = null;
+  // BENCH_CPU_PROF=DIR: a V8 CPU profile of the server's main thread during each attack,
+  // written to DIR (test/bench/cpu-profile-summary.ts says where the time went).
+  const profDir = process.env.BENCH_CPU_PROF;
+  const profiler = profDir ? new inspector.Session() : null;
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      profiler!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+  if (profiler) {
+    profiler.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  let attacks = 0;
   process.on('message', async (m: string) => {
     const reply: ServerReply = { rssMb: process.memoryUsage().rss / MB };
     if (m === 'eld-start') {
       eld = monitorEventLoopDelay({ resolution: 5 });
       eld.enable();
+      if (profiler) await post('Profiler.start');
     } else if (m === 'eld-stop' && eld) {
+      if (profiler) {
+        const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+        const file = join(profDir!, `attack-${++attacks}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        reply.profile = file;
+      }
       eld.disable();
       const ms = (ns: number) => ns / 1e6;
       reply.eld = { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) };
@@ -212,6 +239,7 @@ async function bench(dialect: Dialect, proc: ChildProcess) {
       'RSS after MB': f(after.rssMb),
     },
   ]);
+  if (after.profile) console.log(`CPU profile of the server's main thread: ${after.profile}`);
   if (dialect !== 'sqlite') await dropDemo(dialect, demoDbName(`dos_${dialect}`)).catch(() => {});
 }
 

@@ -1,12 +1,14 @@
 /** Messages between the guard's worker pool (guard-pool.ts) and its workers (guard-worker.ts). */
 import type { Dialect } from './dialect';
 import type { Verdict } from './judge';
-import type { SchemaIndex } from './schema-index';
 import type { ThreadClock } from './thread-cpu';
 
 export type ToWorker =
-  /** A schema snapshot, sent once per worker; later statements name it by id. */
-  | { type: 'schema'; id: number; schema: SchemaIndex }
+  /**
+   * A schema snapshot (v8.serialize of a SchemaIndex), sent once per worker; later statements
+   * name it by id.
+   */
+  | { type: 'schema'; id: number; schema: Uint8Array }
   /** The pool no longer sends statements for this snapshot. */
   | { type: 'drop'; id: number }
   | { type: 'judge'; job: number; sql: string; dialect: Dialect; schemaId: number };

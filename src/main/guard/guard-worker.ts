@@ -3,6 +3,7 @@
  * pool terminates it when a statement overruns its deadline, so nothing here needs to be
  * interruptible.
  */
+import { deserialize } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './guard-protocol';
 import { judge, loadJudge } from './judge';
@@ -17,7 +18,7 @@ const clock = ownThreadClock();
 function onMessage(m: ToWorker): void {
   switch (m.type) {
     case 'schema':
-      schemas.set(m.id, m.schema);
+      schemas.set(m.id, deserialize(m.schema) as SchemaIndex);
       return;
     case 'drop':
       schemas.delete(m.id);

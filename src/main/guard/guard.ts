@@ -131,11 +131,22 @@ export async function guardSql(
 }
 
 /**
- * The pre-lex layer is one linear pass, so it also runs here, before the hand-over: a statement
- * over a size or nesting limit is refused at once, and never waits for a worker behind the
- * slow statements of the agent that sent it. The worker runs it again as part of judge().
+ * Statements up to this many characters are pre-lexed on the main thread too. Pre-lexing is
+ * linear but not free: a long statement costs the main thread milliseconds (under an attack
+ * of long statements in a loop, a third of its busy time), and that is time every other
+ * request — health checks included — waits. Longer statements are pre-lexed by the worker
+ * only (judge() runs it first), so only their sender waits for a worker.
+ */
+export const MAIN_THREAD_PRELEX_CHARS = 4096;
+
+/**
+ * The pre-lex layer is one linear pass, so for short statements it also runs here, before the
+ * hand-over: a statement over a nesting limit is refused at once, and never waits for a worker
+ * behind the slow statements of the agent that sent it. The worker runs it again as part of
+ * judge().
  */
 function prelexRefusal(sql: string, dialect: Dialect): Verdict | null {
+  if (sql.length > MAIN_THREAD_PRELEX_CHARS) return null;
   try {
     prelex(sql, dialect);
     return null;

@@ -54,6 +54,11 @@ export class RunnerProcess {
     return this.queue.length + (this.running ? 1 : 0);
   }
 
+  /** Whether its process is running (or starting). */
+  get started(): boolean {
+    return this.child !== null;
+  }
+
   call(
     request: RunnerRequest,
     timeoutMs: number,

@@ -63,10 +63,26 @@ export class SqliteConnector implements Connector {
   }
 
   async introspect(): Promise<ConnectorTable[]> {
-    return (await this.reader().call(
+    const tables = (await this.reader().call(
       { id: 0, op: 'introspect' },
       OPEN_TIMEOUT_MS,
     )) as ConnectorTable[];
+    this.startIdleReaders();
+    return tables;
+  }
+
+  /**
+   * Starts the read runners that have no process yet, now that the file is known to open.
+   * Starting a process (fork) holds the main thread for milliseconds, far more on a busy
+   * machine: done here, when the schema is read, it is not done later on the path of a query
+   * while other requests (health checks included) wait.
+   */
+  private startIdleReaders(): void {
+    if (this.closed) return;
+    for (const r of this.readers) {
+      if (r.started || r.load > 0) continue;
+      r.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS).catch(() => undefined);
+    }
   }
 
   async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
