@@ -5,6 +5,8 @@ import type { AuditRecord } from '../shared/domain';
 import { AuditLog } from './audit/audit-log';
 import { auditEntry } from './audit/entry';
 import { Checkpointer } from './audit/checkpoints';
+import { startRetention, type Retention } from './audit/retention';
+import { retentionPolicyOf } from './audit/retention-settings';
 import { ensureSigningKey, type AuditSigner } from './audit/signing-key';
 import { Connections } from './connections/connections';
 import { warmGuard } from './guard/guard';
@@ -66,6 +68,8 @@ export interface Core {
   /** The audit's Ed25519 key (private half only in the store) and its signed checkpoints. */
   signer: AuditSigner;
   checkpoints: Checkpointer;
+  /** Retention and anonymization per the settings: hourly, or now (audit/retention.ts). */
+  retention: Pick<Retention, 'runNow'>;
   /** Forwards the trail to the SIEM destinations of `audit.forward`. */
   forwarding: Forwarder;
   agents: Agents;
@@ -123,6 +127,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   warmGuard();
   key.fill(0);
   const settings = new SettingsRepo(db);
+  const retention = startRetention(
+    { db, signer, append: (r) => audit.append(r), now: () => clock.now() },
+    () => retentionPolicyOf(settings.get()),
+  );
   const queryLimits = (): QueryLimits => ({
     ...queryLimitsOf(settings.get()),
     ...options.queryLimits,
@@ -168,6 +176,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     audit,
     signer,
     checkpoints,
+    retention,
     forwarding,
     agents,
     grants,
@@ -180,6 +189,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     auditAdmin: (action, details, extra = {}) =>
       audit.append(auditEntry(clock, { actor: 'admin', action, details, ...extra })),
     async close() {
+      retention.stop();
       // What is durable (a stop entry included) gets a moment to reach the SIEM.
       await forwarding.close();
       await connections.close();

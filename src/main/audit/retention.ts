@@ -181,6 +181,19 @@ export function anonymizeBefore(
   cutoff: Date,
   batch = 1000,
 ): AnonymizeResult {
+  const run = anonymizeBatches(db, signer, cutoff, batch);
+  let step = run.next();
+  while (!step.done) step = run.next();
+  return step.value;
+}
+
+/** The same, one transaction per step, so a caller on the server can let the API run between. */
+export function* anonymizeBatches(
+  db: Database,
+  signer: AuditSigner,
+  cutoff: Date,
+  batch = 1000,
+): Generator<void, AnonymizeResult> {
   const p = pseudonymizer(signer);
   const select = db.prepare<[string, number], AuditRow>(
     `SELECT * FROM audit_log WHERE time < ? AND id > ? AND leaf_fields IS NOT NULL
@@ -193,24 +206,21 @@ export function anonymizeBefore(
   const result: AnonymizeResult = { entries: 0, fields: 0, throughSeq: null };
   const iso = cutoff.toISOString();
   let after = 0;
-  for (;;) {
-    const done = db
-      .transaction(() => {
-        const rows = select.all(iso, after);
-        for (const row of rows) {
-          after = row.id;
-          const a = anonymizeRow(row, p);
-          if (!a) continue;
-          update.run(a);
-          result.entries += 1;
-          result.fields += a.redacted;
-          result.throughSeq = row.id;
-        }
-        return rows.length < batch;
-      })
-      .immediate();
-    if (done) return result;
-  }
+  const step = db.transaction(() => {
+    const rows = select.all(iso, after);
+    for (const row of rows) {
+      after = row.id;
+      const a = anonymizeRow(row, p);
+      if (!a) continue;
+      update.run(a);
+      result.entries += 1;
+      result.fields += a.redacted;
+      result.throughSeq = row.id;
+    }
+    return rows.length < batch;
+  });
+  while (!step.immediate()) yield;
+  return result;
 }
 
 /** The cut for `--before`: a date purges entries written before it, a seq those below it. */
@@ -358,7 +368,10 @@ export async function applyRetention(
   const run: RetentionRun = { anonymized: null, purge: null };
   if (policy.anonymizeAfterDays !== undefined) {
     const cutoff = new Date(now.getTime() - policy.anonymizeAfterDays * DAY_MS);
-    run.anonymized = anonymizeBefore(deps.db, deps.signer, cutoff);
+    const batches = anonymizeBatches(deps.db, deps.signer, cutoff);
+    let step = batches.next();
+    for (; !step.done; step = batches.next()) await new Promise((r) => setImmediate(r));
+    run.anonymized = step.value;
     if (run.anonymized.entries > 0)
       await deps.append(
         retentionEntry(now, 'admin.audit.anonymize', {
@@ -400,14 +413,20 @@ export async function purgeAndRecord(
 }
 
 /** Runs `applyRetention` hourly while the policy asks for anything; failures wait for the next hour. */
+export interface Retention {
+  stop(): void;
+  /** Applies the settings at once (`POST /v1/admin/audit/purge`); one run at a time. */
+  runNow(by?: string): Promise<RetentionRun>;
+}
+
 export function startRetention(
   deps: RetentionDeps,
   policy: () => RetentionPolicy,
   intervalMs = 3_600_000,
-): { stop(): void; runNow(): Promise<RetentionRun> } {
+): Retention {
   let running: Promise<RetentionRun> | null = null;
-  const runNow = () => {
-    running ??= applyRetention(deps, policy()).finally(() => (running = null));
+  const runNow = (by = 'retention') => {
+    running ??= applyRetention(deps, policy(), by).finally(() => (running = null));
     return running;
   };
   const timer = setInterval(() => {
