@@ -276,7 +276,7 @@ describe('chain verification', () => {
     expect(progress.at(-1)!).toBeLessThanOrEqual(done.verified);
     // The verdict is itself on the record.
     const entry = (await viaIpc('searchAudit', { text: 'audit.verify', limit: 1 })).entries[0]!;
-    expect(entry).toMatchObject({ actor: 'admin', action: 'audit.verify', details: { ok: true, entries: done.verified } });
+    expect(entry).toMatchObject({ actor: 'admin', action: 'admin.audit.verify', details: { ok: true, entries: done.verified } });
   });
 
   it('over HTTP: the page polls the same kind of job to the same verdict', async () => {

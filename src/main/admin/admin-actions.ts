@@ -28,6 +28,8 @@ export const ADMIN_ACTIONS = {
   agentRevoke: 'admin.agent.revoke',
   grantsReplace: 'admin.grants.replace',
   settingsUpdate: 'admin.settings.update',
+  /** A verification of the chain started from the UI, with its verdict. */
+  auditVerify: 'admin.audit.verify',
 } as const;
 
 /** A password in a URL (`scheme://user:password@host`) as `***`: the form entries hold. */

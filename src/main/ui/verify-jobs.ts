@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { VerifyJob } from '../../shared/contract/ops';
 import { AirlockError } from '../../shared/errors';
 import type { VerifyMessage, VerifySetup } from '../audit/verify-protocol';
+import { ADMIN_ACTIONS } from '../admin/admin-actions';
 import type { Core } from '../core';
 import { startWorker } from '../worker-entry';
 
@@ -110,7 +111,7 @@ export class VerifyJobs {
       const { ok, entries, firstBroken, problem, headSeq, headHash, checkpoints } = m.result;
       this.recording.add(job.id);
       void this.core
-        .auditAdmin('audit.verify', {
+        .auditAdmin(ADMIN_ACTIONS.auditVerify, {
           ok,
           entries,
           firstBroken,
