@@ -7,6 +7,29 @@
 import { expect } from 'vitest';
 import { I, P, S, allow, deny, oneRow, type AllowCase, type DenyCase } from './guard-table';
 
+/**
+ * A recursive CTE without a column list takes its names from its first SELECT: a hidden column
+ * renamed there, or read in the recursive part, is still that column. [name, sql, the column
+ * the refusal names] — the same text in every dialect (SQLite's table uses them too).
+ */
+export const RECURSIVE_WITHOUT_COLUMN_LIST: [name: string, sql: string, says: string][] = [
+  [
+    'recursive CTE without a column list renaming salary',
+    'WITH RECURSIVE r AS (SELECT salary AS n FROM employees WHERE id = 7 UNION ALL SELECT n FROM r WHERE n < 0) SELECT n FROM r',
+    'employees.salary',
+  ],
+  [
+    'recursive CTE without a column list reading salary in the recursive part',
+    'WITH RECURSIVE r AS (SELECT id, manager_id FROM employees WHERE id = 7 UNION ALL SELECT e.salary, e.manager_id FROM employees e JOIN r ON e.id = r.manager_id) SELECT id FROM r',
+    'employees.salary',
+  ],
+  [
+    'recursive CTE without a column list, granted names over national_id',
+    'WITH RECURSIVE r AS (SELECT national_id AS first_name FROM employees WHERE id = 7 UNION SELECT first_name FROM r) SELECT first_name FROM r',
+    'employees.national_id',
+  ],
+];
+
 export function sharedCases(dialect: 'postgres' | 'mysql'): {
   deny: DenyCase[];
   allow: AllowCase[];
@@ -264,26 +287,7 @@ export function sharedCases(dialect: 'postgres' | 'mysql'): {
       'SELECT id FROM orders UNION SELECT salary FROM employees ORDER BY 1',
       { says: 'employees.salary' },
     ),
-    // A recursive CTE without a column list takes its names from its first SELECT: a hidden
-    // column renamed there, or read in the recursive part, is still that column.
-    deny(
-      'recursive CTE without a column list renaming salary',
-      P,
-      'WITH RECURSIVE r AS (SELECT salary AS n FROM employees WHERE id = 7 UNION ALL SELECT n FROM r WHERE n < 0) SELECT n FROM r',
-      { says: 'employees.salary' },
-    ),
-    deny(
-      'recursive CTE without a column list reading salary in the recursive part',
-      P,
-      'WITH RECURSIVE r AS (SELECT id, manager_id FROM employees WHERE id = 7 UNION ALL SELECT e.salary, e.manager_id FROM employees e JOIN r ON e.id = r.manager_id) SELECT id FROM r',
-      { says: 'employees.salary' },
-    ),
-    deny(
-      'recursive CTE without a column list, granted names over national_id',
-      P,
-      'WITH RECURSIVE r AS (SELECT national_id AS first_name FROM employees WHERE id = 7 UNION SELECT first_name FROM r) SELECT first_name FROM r',
-      { says: 'employees.national_id' },
-    ),
+    ...RECURSIVE_WITHOUT_COLUMN_LIST.map(([name, sql, says]) => deny(name, P, sql, { says })),
     deny(
       'recursive CTE without a column list: an unnamed first column',
       [S, P],

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grant } from '../../src/shared/domain';
 import { ERROR_STATUS } from '../../src/shared/errors';
 import { MUST_PASS_SQLITE } from '../data/must-pass-sqlite';
+import { RECURSIVE_WITHOUT_COLUMN_LIST } from '../helpers/guard-cases';
 import { startTestAirlock, type TestAirlock } from '../helpers/harness';
 
 const CANARY_NID = 'CANARY-NID-7731';
@@ -694,32 +695,13 @@ const NESTED: DenyCase[] = [
     'WITH customers AS (SELECT salary AS first_name FROM employees) SELECT first_name FROM (SELECT first_name FROM customers)',
     { says: 'employees.salary' },
   ),
-  // A recursive CTE without a column list takes its names from its first SELECT: a hidden
-  // column renamed there, or read in the recursive part, is still that column.
   deny(
     'recursive CTE without a column list: an unnamed first column',
     S,
     'WITH RECURSIVE r AS (SELECT 1 UNION ALL SELECT 1 FROM r LIMIT 5) SELECT * FROM r',
     { says: 'column list' },
   ),
-  deny(
-    'recursive CTE without a column list renaming salary',
-    P,
-    'WITH RECURSIVE r AS (SELECT salary AS n FROM employees WHERE id = 7 UNION ALL SELECT n FROM r WHERE n < 0) SELECT n FROM r',
-    { says: 'employees.salary' },
-  ),
-  deny(
-    'recursive CTE without a column list reading salary in the recursive part',
-    P,
-    'WITH RECURSIVE r AS (SELECT id, manager_id FROM employees WHERE id = 7 UNION ALL SELECT e.salary, e.manager_id FROM employees e JOIN r ON e.id = r.manager_id) SELECT id FROM r',
-    { says: 'employees.salary' },
-  ),
-  deny(
-    'recursive CTE without a column list, granted names over national_id',
-    P,
-    'WITH RECURSIVE r AS (SELECT national_id AS first_name FROM employees WHERE id = 7 UNION SELECT first_name FROM r) SELECT first_name FROM r',
-    { says: 'employees.national_id' },
-  ),
+  ...RECURSIVE_WITHOUT_COLUMN_LIST.map(([name, sql, says]) => deny(name, P, sql, { says })),
   deny(
     'recursive CTE without a column list that names itself first',
     P,
