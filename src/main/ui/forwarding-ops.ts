@@ -11,7 +11,11 @@ export function forwardingOps(core: Core): SomeOps<'forwardingStatus' | 'testFor
       // The test is an outbound send the officer made: on the record, success or not.
       const auditId = await core.auditAdmin(
         'admin.forwarding.test',
-        { destination: result.destination, ok: result.ok, ...(result.ok ? {} : { error: result.message }) },
+        {
+          destination: result.destination,
+          ok: result.ok,
+          ...(result.ok ? {} : { error: result.message }),
+        },
         result.ok ? {} : { status: 'error' },
       );
       return { ...result, auditId };

@@ -284,7 +284,8 @@ class Lane {
       lastSentSeq: this.cursor,
       lag: Math.max(0, headSeq - this.cursor),
       lastError: this.lastError,
-      nextAttemptAt: this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
+      nextAttemptAt:
+        this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
     };
   }
 

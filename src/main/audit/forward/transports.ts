@@ -165,7 +165,9 @@ async function openUdp(
       for (const p of payloads) {
         if (broken) throw broken;
         await new Promise<void>((resolve, reject) =>
-          socket.send(Buffer.from(p, 'utf8'), (e) => (e ? reject(linkError(e, host, port)) : resolve())),
+          socket.send(Buffer.from(p, 'utf8'), (e) =>
+            e ? reject(linkError(e, host, port)) : resolve(),
+          ),
         );
       }
       if (broken) throw broken;
@@ -182,7 +184,9 @@ async function openJsonl(path: string): Promise<Transport> {
   try {
     file = await open(path, 'a', 0o600);
   } catch (e) {
-    throw new Error(`cannot open ${path} for appending: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(
+      `cannot open ${path} for appending: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const handle = file;
   return {
@@ -191,7 +195,9 @@ async function openJsonl(path: string): Promise<Transport> {
         await handle.appendFile(payloads.map((p) => `${p}\n`).join(''), 'utf8');
         await handle.datasync();
       } catch (e) {
-        throw new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(
+          `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
     },
     close: () => handle.close(),
