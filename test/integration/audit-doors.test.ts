@@ -119,3 +119,27 @@ describe('a person through the same pipeline', () => {
     expect(bed.auditSince(before).every((e) => e.actor === 'user:analyst')).toBe(true);
   });
 });
+
+describe("a question's value samples (issue 10, finding 14)", () => {
+  it('are in the question’s one entry, not statements of their own', async () => {
+    const { analystAsker } = await import('../../src/main/nl/access');
+    const before = bed.lastAuditId();
+    bed.ollama.reply(sqlAnswer("SELECT count(*) AS n FROM customers WHERE tier = 'gold'"));
+    const answer = await bed.t.core.nl.asks.ask(analystAsker('demo'), {
+      connection: 'demo',
+      question: 'How many customers are in each tier?',
+    });
+    const entries = bed.auditSince(before);
+    // The question and the one statement the model wrote: nothing else.
+    expect(entries.map((e) => e.id).sort()).toEqual([answer.queryAuditId, answer.auditId].sort());
+    const ask = entryOf(answer.auditId);
+    const details = ask.details as {
+      sampledValues?: string[];
+      valueSampleReads?: { reads: number; refused: number };
+    };
+    expect(details.valueSampleReads?.reads).toBeGreaterThan(0);
+    expect(details.valueSampleReads?.refused).toBe(0);
+    // Each read that answered is named by the column it sampled.
+    expect(details.sampledValues).toHaveLength(details.valueSampleReads!.reads);
+  });
+});

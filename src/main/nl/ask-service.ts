@@ -5,8 +5,9 @@
  * number of times, optionally vote among several candidates, and summarise the rows.
  *
  * Audit: one `ask` entry per question (question, model, every attempt, final SQL, outcome),
- * besides the entries the query pipeline writes for each statement it ran (value samples and
- * candidates). A statement refused before the policy (a write, DDL, unparseable SQL) is
+ * besides the entries the query pipeline writes for each candidate statement it ran. Value
+ * samples go through the pipeline too, but are recorded in the ask entry (`sampledValues`,
+ * `valueSampleReads`), not as statements the asker sent. A statement refused before the policy (a write, DDL, unparseable SQL) is
  * recorded in the ask entry's attempts only.
  */
 import type { AskAnswer, AskAttempt, AskEvent, AskRequest } from '../../shared/contract/nl';
@@ -103,6 +104,8 @@ export class AskService {
     const history: AskAttempt[] = [];
     let linked: string[] = [];
     let sampled: string[] = [];
+    /** The value-sample reads the question made, which have no entries of their own. */
+    const samples = { reads: 0, refused: 0 };
     const entry = (
       over: Partial<AuditRecord>,
       details: Record<string, unknown> = {},
@@ -125,6 +128,7 @@ export class AskService {
           })),
           linkedTables: linked,
           ...(sampled.length ? { sampledValues: sampled } : {}),
+          ...(samples.reads ? { valueSampleReads: { ...samples } } : {}),
           ...details,
         },
         ...over,
@@ -139,6 +143,7 @@ export class AskService {
         req.question,
         queries,
         (s) => (sampled = s),
+        samples,
       );
       linked = tables;
       emit({ type: 'linked', tables, promptTokens: tokens });
@@ -280,6 +285,7 @@ export class AskService {
     question: string,
     queries: Pipeline,
     onSampled: (s: string[]) => void,
+    samples: { reads: number; refused: number },
   ) {
     const { layer } = this.deps.semantic.get(view.connection);
     const catalog = catalogFor(view.tables, layer);
@@ -293,10 +299,16 @@ export class AskService {
         'no table the asker may read matches the question; name the table, or add descriptions and synonyms to the semantic layer',
       );
     }
+    // Value samples run through the pipeline as the asker (guard, policy, caps), and are
+    // recorded in the question's entry rather than as statements the asker sent.
     const read = async (sql: string) => {
-      const out = await queries.run(view.asker, { connection: view.connection, sql });
-      if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'a value sample was not a read');
-      return out;
+      samples.reads++;
+      try {
+        return await queries.readFor(view.asker, { connection: view.connection, sql });
+      } catch (e) {
+        samples.refused++;
+        throw e;
+      }
     };
     const { hints, sampled } = await this.deps.sampler.hintsFor(
       view.connection,

@@ -23,6 +23,7 @@ import type {
   StreamSummary,
   WriteData,
 } from '../connectors/types';
+import { AirlockError } from '../../shared/errors';
 import type { Clock } from '../ports';
 import { AgentSlots } from './agent-slots';
 import { agentPrincipal, type Principal } from './principal';
@@ -81,6 +82,18 @@ export class Pipeline {
   ): Promise<QueryOutcome | MongoOutcome> {
     if ('mongo' in req) return this.runDocuments(principal, req);
     return this.runSql(principal, req, null, signal) as Promise<QueryOutcome>;
+  }
+
+  /**
+   * A read another request needs (an NL question's value samples): the same steps, with no
+   * entry of its own — the request it serves records it in its one entry. Anything but a
+   * read is refused.
+   */
+  async readFor(principal: Principal, req: QueryRequest): Promise<ReadData> {
+    const out = await this.runSql(principal, req, null, undefined, false);
+    if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'an internal read was not a read');
+    const { kind: _k, auditId: _a, ...data } = out;
+    return data as ReadData;
   }
 
   /** Runs a SQL request; a read's rows go to `sink` batch by batch as the cursor yields them. */
@@ -146,8 +159,11 @@ export class Pipeline {
     req: QueryRequest,
     streaming: Streaming | null,
     signal?: AbortSignal,
+    recorded = true,
   ): Promise<QueryOutcome | StreamOutcome> {
-    const { clock, audit, connections } = this.deps;
+    const { clock, connections } = this.deps;
+    // A request's own entry; an internal read (recorded: false) is in its caller's entry instead.
+    const audit = { append: async (e: AuditRecord) => (recorded ? this.deps.audit.append(e) : 0) };
     const trail = step.newTrail(clock, req.connection, req.sql, step.paramsHash(req.params));
     /** Rows (and their bytes) already handed to the sink when a streamed read fails half-way. */
     let delivered = 0;
@@ -246,7 +262,7 @@ export class Pipeline {
             }
           : {};
       const { entry, error } = step.failureEntry(clock, principal, trail, e, over, more);
-      error.auditId = await audit.append(entry);
+      if (recorded) error.auditId = await audit.append(entry);
       throw error;
     } finally {
       releaseSlot?.();
