@@ -15,7 +15,8 @@ import { Agents } from './identity/agents';
 import { GrantsRepo } from './policy/grants-repo';
 import { systemClock, type Clock, type KeyProvider, type Notifier } from './ports';
 import { Pipeline } from './query/pipeline';
-import { SlidingWindowLimiter, type RateLimit } from './ratelimit/sliding-window';
+import type { RateLimit } from './ratelimit/sliding-window';
+import { AgentLimiter } from './ratelimit/agent-limiter';
 import { openStore } from './store/open-store';
 import { ensureDataDir, lockDataDir } from './store/data-dir-lock';
 import { AlertMonitor } from './alerts/alert-monitor';
@@ -80,7 +81,8 @@ export interface Core {
   /** Questions in plain language (Ollama), the semantic layer. */
   nl: NlCore;
   settings: SettingsRepo;
-  rateLimiter: SlidingWindowLimiter;
+  /** Per-agent limits (requests, rows and bytes), their usage kept in the store. */
+  rateLimiter: AgentLimiter;
   /** The limits in force: the settings, unless the shell fixed them (tests, benchmarks). */
   queryLimits(): QueryLimits;
   /** Records an administrative change in the audit log. */
@@ -135,11 +137,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...queryLimitsOf(settings.get()),
     ...options.queryLimits,
   });
-  const rateLimiter = new SlidingWindowLimiter(
-    options.rateLimits ?? rateLimitsOf(settings.get()),
+  const dailyOf = (s: ReturnType<typeof settings.get>) => ({
+    rowsPerDay: s.limits.rowsPerDay,
+    bytesPerDay: s.limits.bytesPerDay,
+  });
+  const rateLimiter = new AgentLimiter(
+    db,
+    { rate: options.rateLimits ?? rateLimitsOf(settings.get()), ...dailyOf(settings.get()) },
     () => clock.now().getTime(),
   );
-  if (!options.rateLimits) settings.onChange((s) => rateLimiter.setLimits(rateLimitsOf(s)));
+  settings.onChange((s) =>
+    rateLimiter.setLimits(options.rateLimits ?? rateLimitsOf(s), dailyOf(s)),
+  );
+  // An agent's answered rows count toward its day once its entry is durable.
+  audit.onDurable((e) => rateLimiter.observe(e));
   const forwarding = new Forwarder(
     { db, audit, targets: () => settings.get().audit?.forward ?? [] },
     options.forwarding,

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError } from '../../shared/errors';
 import type { Core } from '../core';
 import type { Agent } from '../identity/agents';
@@ -20,7 +20,10 @@ export function requireAdmin(adminToken: string) {
     const token = bearer(request);
     // Hash both sides so the comparison is constant-time whatever the lengths.
     if (!token || !timingSafeEqual(digest(token), expected)) {
-      throw new AirlockError('UNAUTHENTICATED', 'admin routes need `Authorization: Bearer <admin token>` (the contents of admin.token)');
+      throw new AirlockError(
+        'UNAUTHENTICATED',
+        'admin routes need `Authorization: Bearer <admin token>` (the contents of admin.token)',
+      );
     }
   };
 }
@@ -36,10 +39,14 @@ declare module 'fastify' {
  * prefix at most), so an officer sees key-guessing and use of revoked keys.
  */
 export function requireAgent(core: Core) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply?: FastifyReply) => {
     const token = bearer(request);
     try {
-      if (!token) throw new AirlockError('UNAUTHENTICATED', 'agent routes need `Authorization: Bearer <agent API key>`');
+      if (!token)
+        throw new AirlockError(
+          'UNAUTHENTICATED',
+          'agent routes need `Authorization: Bearer <agent API key>`',
+        );
       request.agent = core.agents.authenticate(token);
     } catch (e) {
       if (e instanceof AirlockError) {
@@ -47,7 +54,13 @@ export function requireAgent(core: Core) {
         e.auditId = await core.auditAdmin(
           'auth',
           { route: request.routeOptions.url, ...(prefix ? { keyPrefix: `alk_${prefix}` } : {}) },
-          { actor: 'unknown', status: 'denied', decision: 'deny', rule: 'identity', reason: e.message },
+          {
+            actor: 'unknown',
+            status: 'denied',
+            decision: 'deny',
+            rule: 'identity',
+            reason: e.message,
+          },
         );
       }
       throw e;
@@ -57,15 +70,23 @@ export function requireAgent(core: Core) {
     if (!rate.ok) {
       const err = new AirlockError(
         'RATE_LIMITED',
-        `agent '${agent.name}' exceeded ${rate.limit.max} requests per ${rate.limit.label}; retry in ${rate.retryAfterSec} s`,
-        { retryAfterSec: rate.retryAfterSec },
+        `agent '${agent.name}' ${rate.message ?? `exceeded ${rate.limit.max} requests per ${rate.limit.label}; retry in ${rate.retryAfterSec} s`}`,
+        { retryAfterSec: rate.retryAfterSec, ...(rate.setting ? { limit: rate.setting } : {}) },
       );
       err.auditId = await core.auditAdmin(
         'rate-limit',
         { agentId: agent.id, route: request.routeOptions.url },
-        { actor: `agent:${agent.name}`, status: 'denied', decision: 'deny', rule: `rate-limit:${rate.limit.label}`, reason: err.message },
+        {
+          actor: `agent:${agent.name}`,
+          status: 'denied',
+          decision: 'deny',
+          rule: `rate-limit:${rate.limit.label}`,
+          reason: err.message,
+        },
       );
       throw err;
     }
+    // The bytes of the answer count toward the agent's day.
+    if (reply) core.rateLimiter.meter(agent.id, reply.raw);
   };
 }

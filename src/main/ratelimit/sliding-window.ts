@@ -9,16 +9,25 @@ export interface RateLimit {
   label: string;
 }
 
-interface Bucket {
+/** One window's counts; kept in the store so a restart does not hand out a fresh allowance. */
+export interface Bucket {
   start: number;
   current: number;
   previous: number;
 }
 
-export type RateDecision = { ok: true } | { ok: false; retryAfterSec: number; limit: RateLimit };
+/**
+ * A refusal names the limit hit; `message` (when the limiter has more to say, such as whose
+ * limit it is or that it counts rows) is the sentence for the person reading the error.
+ */
+export type RateDecision =
+  | { ok: true }
+  | { ok: false; retryAfterSec: number; limit: RateLimit; message?: string; setting?: string };
 
 export class SlidingWindowLimiter {
   private readonly buckets = new Map<string, Bucket[]>();
+  /** Per-key maxima by window label (an agent's own limits), over the shared windows. */
+  private readonly maxima = new Map<string, Partial<Record<string, number>>>();
 
   constructor(
     private limits: RateLimit[],
@@ -28,9 +37,38 @@ export class SlidingWindowLimiter {
   /** New maxima take effect at once; counts survive when the windows are the same. */
   setLimits(limits: RateLimit[]): void {
     const sameWindows =
-      limits.length === this.limits.length && limits.every((l, i) => l.windowMs === this.limits[i]!.windowMs);
+      limits.length === this.limits.length &&
+      limits.every((l, i) => l.windowMs === this.limits[i]!.windowMs);
     if (!sameWindows) this.buckets.clear();
     this.limits = limits;
+  }
+
+  /** This key's own maxima by window label ("minute": 10), or null for the shared ones again. */
+  setKeyMaxima(key: string, maxima: Partial<Record<string, number>> | null): void {
+    if (maxima && Object.keys(maxima).length) this.maxima.set(key, maxima);
+    else this.maxima.delete(key);
+  }
+
+  /** The limits in force for `key`: the shared windows with its own maxima. */
+  limitsFor(key: string): RateLimit[] {
+    const own = this.maxima.get(key);
+    return own ? this.limits.map((l) => ({ ...l, max: own[l.label] ?? l.max })) : this.limits;
+  }
+
+  /** The windows' counts for `key`, by window length, to keep across restarts. */
+  state(key: string): (Bucket & { windowMs: number })[] | undefined {
+    return this.buckets.get(key)?.map((b, i) => ({ windowMs: this.limits[i]!.windowMs, ...b }));
+  }
+
+  /** Counts kept by `state()`; windows of another length than today's are dropped. */
+  restore(key: string, saved: (Bucket & { windowMs: number })[]): void {
+    const buckets = this.limits.map((l) => {
+      const b = saved.find((s) => s.windowMs === l.windowMs);
+      return b
+        ? { start: b.start, current: b.current, previous: b.previous }
+        : { start: 0, current: 0, previous: 0 };
+    });
+    this.buckets.set(key, buckets);
   }
 
   /** Counts one request for `key` if all windows admit it. */
@@ -42,7 +80,7 @@ export class SlidingWindowLimiter {
       this.buckets.set(key, buckets);
     }
     let worst: { retryAfterSec: number; limit: RateLimit } | null = null;
-    this.limits.forEach((limit, i) => {
+    this.limitsFor(key).forEach((limit, i) => {
       const b = buckets[i]!;
       const windowStart = t - (t % limit.windowMs);
       if (windowStart !== b.start) {
@@ -57,8 +95,10 @@ export class SlidingWindowLimiter {
         // weight must fall far enough within this window, or else this window ends and its
         // own count becomes the weighted previous one, which must fall far enough in turn.
         const remaining = limit.windowMs - (t - b.start);
-        const needed = b.previous > 0 ? ((estimate + 1 - limit.max) / b.previous) * limit.windowMs : Infinity;
-        const nextWindow = b.current > 0 ? Math.max(0, (b.current + 1 - limit.max) / b.current) * limit.windowMs : 0;
+        const needed =
+          b.previous > 0 ? ((estimate + 1 - limit.max) / b.previous) * limit.windowMs : Infinity;
+        const nextWindow =
+          b.current > 0 ? Math.max(0, (b.current + 1 - limit.max) / b.current) * limit.windowMs : 0;
         const waitMs = needed <= remaining ? Math.max(1, needed) : remaining + nextWindow;
         const retryAfterSec = Math.max(1, Math.ceil(waitMs / 1000));
         if (!worst || retryAfterSec > worst.retryAfterSec) worst = { retryAfterSec, limit };

@@ -14,6 +14,7 @@ import { runQuery } from './workbench';
 import { nlOps } from '../nl/nl-ops';
 import { reportOps } from './report-ops';
 import { forwardingOps } from './forwarding-ops';
+import { agentLimitOps } from './agent-limit-ops';
 
 export type Shell = 'desktop' | 'browser';
 
@@ -57,6 +58,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
     startVerify: () => verify.start(),
     verifyStatus: async ({ id }) => verify.status(id),
     ...forwardingOps(core),
+    ...agentLimitOps(core),
     ...reportOps(core),
     ...nlOps(core),
   } satisfies Omit<OpsHandlers, 'systemInfo'>;

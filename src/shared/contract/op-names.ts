@@ -38,6 +38,8 @@ export const OP_NAMES = [
   'importSemanticLayer',
   'exportSemanticLayer',
   'addVerifiedExample',
+  'getAgentLimits',
+  'putAgentLimits',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];
