@@ -48,6 +48,7 @@ import {
   GrantSchema,
 } from './api';
 import { NL_OPS } from './nl';
+import { AGENT_LIMIT_OPS } from './agent-limits';
 import { FORWARDING_OPS, ForwardList } from './forwarding';
 import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName } from './op-names';
 
@@ -74,6 +75,9 @@ export const Limits = z.object({
   ratePerMinute: z.number().int().min(1).max(1_000_000),
   ratePerHour: z.number().int().min(1).max(10_000_000),
   ratePerDay: z.number().int().min(1).max(100_000_000),
+  /** Rows and bytes answered to one agent per day (UTC); absent: no such limit. An agent's own limits win (agent-limits.ts). */
+  rowsPerDay: z.number().int().min(1).max(1_000_000_000).optional(),
+  bytesPerDay: z.number().int().min(1).max(1_000_000_000_000).optional(),
   /** Statements one agent may run at once on one connection (default 2, never more than half its pool). */
   agentConcurrency: z.number().int().min(1).max(100).optional(),
 });
@@ -320,6 +324,8 @@ export const OPS = {
 
   // Questions in plain language and the semantic layer (contract in nl.ts).
   ...NL_OPS,
+  // Per-agent limits, on the agent's page (agent-limits.ts).
+  ...AGENT_LIMIT_OPS,
   // `satisfies` refuses a missing or an extra key: op-names.ts (the preload's list) and this
   // table cannot drift apart.
 } as const satisfies Record<OpName, { input: z.ZodType; output: z.ZodType }>;
