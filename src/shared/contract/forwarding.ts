@@ -43,6 +43,13 @@ export const MAX_FORWARD_TARGETS = 8;
 
 export const ForwardList = z.array(ForwardTarget).max(MAX_FORWARD_TARGETS);
 
+/** How the officer, the status and the cursors name a destination: a host and port, or a path. */
+export function destinationName(t: ForwardTarget): string {
+  if (t.kind === 'jsonl') return `jsonl:${t.path}`;
+  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host;
+  return `syslog-${t.protocol}://${host.toLowerCase()}:${t.port}`;
+}
+
 /** Where one destination stands: what it has received, and why it is behind if it is. */
 export const ForwardDestinationStatus = z.object({
   /** `syslog-tcp://host:port`, `syslog-udp://host:port` or `jsonl:/path`. */

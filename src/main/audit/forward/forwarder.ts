@@ -9,14 +9,15 @@
  */
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { z } from 'zod';
-import type {
-  ForwardTarget,
-  ForwardingStatus as StatusSchema,
+import {
+  destinationName,
+  type ForwardTarget,
+  type ForwardingStatus as StatusSchema,
 } from '../../../shared/contract/forwarding';
 import type { AuditLog } from '../audit-log';
 import { rowToEntry, type AuditRow } from '../audit-rows';
 import { ForwardCursors } from './cursors';
-import { destinationName, forwardedEntry } from './message';
+import { forwardedEntry } from './message';
 import { formatFor, openTransport, type Transport } from './transports';
 
 export interface ForwarderOptions {

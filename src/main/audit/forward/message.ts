@@ -5,7 +5,6 @@
  */
 import { hostname } from 'node:os';
 import type { AuditEntry } from '../../../shared/domain';
-import type { ForwardTarget } from '../../../shared/contract/forwarding';
 
 /** The fields forwarded, in this order: enough to correlate, count and check the chain. */
 export interface ForwardedEntry {
@@ -42,13 +41,6 @@ export function forwardedEntry(e: AuditEntry): ForwardedEntry {
     leafHash: e.leafHash,
     chainHash: e.chainHash,
   };
-}
-
-/** How the officer and the metrics name a destination (no secret: a host and port, or a path). */
-export function destinationName(t: ForwardTarget): string {
-  if (t.kind === 'jsonl') return `jsonl:${t.path}`;
-  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host;
-  return `syslog-${t.protocol}://${host.toLowerCase()}:${t.port}`;
 }
 
 /** IANA private enterprise number in the structured data ID (docs/api.md pins it). */

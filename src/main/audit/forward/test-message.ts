@@ -2,9 +2,9 @@
  * The Settings page's "Send test message": one message, marked as a test, to a destination
  * whether saved or not, under the same air-gap rule as forwarding itself.
  */
-import type { ForwardTarget } from '../../../shared/contract/forwarding';
+import { destinationName, type ForwardTarget } from '../../../shared/contract/forwarding';
 import { checkOutboundHost } from '../../net/outbound';
-import { destinationName } from './message';
+
 import { formatFor, openTransport } from './transports';
 
 /** How long a link must hold after the test message before the test counts as sent. */

@@ -24,6 +24,7 @@ import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { AuditSignerSection } from './audit-signer';
+import { AuditForwardingSection } from './audit-forwarding';
 import { LanConfirm } from './lan-confirm';
 import { OllamaStatusPanel } from './ollama-status';
 import { formatBytes } from '../../lib/format';
@@ -214,6 +215,11 @@ export default function SettingsPage() {
       </Section>
 
       <AuditSignerSection />
+
+      <AuditForwardingSection
+        forward={draft ? (draft.audit?.forward ?? []) : undefined}
+        onChange={(forward) => draft && setDraft({ ...draft, audit: { ...draft.audit, forward } })}
+      />
 
       <Section
         title="Limits"
