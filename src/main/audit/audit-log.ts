@@ -4,7 +4,7 @@ import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
 import { wellFormed } from './canonical-json';
 import { GENESIS, chainHash, leafHashV2, newLeafFields, type LeafFields } from './chain';
-import { rowToEntry, type AuditRow } from './audit-rows';
+import { auditSearchOf } from './search';
 import type { WriterBatch, WriterReply, WriterRow } from './writer-protocol';
 
 export const AUDIT_HEAD_KEY = 'audit.head';
@@ -266,34 +266,9 @@ export class AuditLog {
     await this.committer.close();
   }
 
+  /** A page of the log through the one audit search (search.ts), newest first. */
   list(filter: AuditFilter): { entries: AuditEntry[]; total: number } {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filter.agent !== undefined) {
-      where.push('actor = @actor');
-      params.actor = `agent:${filter.agent}`;
-    }
-    if (filter.status !== undefined) {
-      where.push('status = @status');
-      params.status = filter.status;
-    }
-    if (filter.from !== undefined) {
-      where.push('time >= @from');
-      params.from = new Date(filter.from).toISOString();
-    }
-    if (filter.to !== undefined) {
-      where.push('time <= @to');
-      params.to = new Date(filter.to).toISOString();
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    // Filters vary per call, so these two statements are built from fixed fragments only.
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(params) as { n: number }
-    ).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: filter.limit, offset: filter.offset }) as AuditRow[];
-    return { entries: rows.map(rowToEntry), total };
+    return auditSearchOf(this.db).search(filter);
   }
 }
 
