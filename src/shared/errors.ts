@@ -106,6 +106,15 @@ export class AirlockError extends Error {
   }
 }
 
+/**
+ * The details a caller may see, over any transport: all but `auditOnly`, which only the audit
+ * entry keeps (an engine's own error text, say).
+ */
+export function publicDetails(e: AirlockError): ErrorDetails {
+  const { auditOnly: _hidden, ...rest } = e.details;
+  return rest;
+}
+
 export function isAirlockError(e: unknown): e is AirlockError {
   return e instanceof AirlockError;
 }

@@ -30,11 +30,17 @@ function fakeHandlers() {
 
 function register(handlers: OpsHandlers) {
   const registered = new Map<string, Listener>();
-  const channels = registerOpsIpc({ handle: (channel, listener) => void registered.set(channel, listener) }, handlers, APP);
+  const channels = registerOpsIpc(
+    { handle: (channel, listener) => void registered.set(channel, listener) },
+    handlers,
+    APP,
+  );
   return { registered, channels };
 }
 
-const from = (url: string | null): IpcSenderEvent => ({ senderFrame: url === null ? null : { url } });
+const from = (url: string | null): IpcSenderEvent => ({
+  senderFrame: url === null ? null : { url },
+});
 
 describe('registerOpsIpc', () => {
   it('registers one fixed channel per operation and nothing else', () => {
@@ -46,7 +52,9 @@ describe('registerOpsIpc', () => {
   it('runs a trusted call and wraps the answer', async () => {
     const { handlers, calls } = fakeHandlers();
     const { registered } = register(handlers);
-    const out = await registered.get(`${IPC_PREFIX}getGrants`)!(from(`${APP}/#/agents/a1`), { id: 'a1' });
+    const out = await registered.get(`${IPC_PREFIX}getGrants`)!(from(`${APP}/#/agents/a1`), {
+      id: 'a1',
+    });
     expect(out).toEqual({ ok: true, value: { op: 'getGrants' } });
     expect(calls).toEqual([['getGrants', { id: 'a1' }]]);
   });
@@ -73,7 +81,10 @@ describe('registerOpsIpc', () => {
     const { registered } = register(handlers);
     for (const name of OP_NAMES) {
       const out = await registered.get(`${IPC_PREFIX}${name}`)!(from(url), {});
-      expect(out).toEqual({ ok: false, error: { code: 'FORBIDDEN_ORIGIN', message: expect.stringMatching(/not the Airlock page/) } });
+      expect(out).toEqual({
+        ok: false,
+        error: { code: 'FORBIDDEN_ORIGIN', message: expect.stringMatching(/not the Airlock page/) },
+      });
     }
     const noFrame = await registered.get(`${IPC_PREFIX}listAgents`)!({}, {});
     expect(noFrame).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_ORIGIN' } });
@@ -99,7 +110,10 @@ describe('registerOpsIpc', () => {
   ])('refuses %s without running the handler', async (_why, op, args) => {
     const { handlers, calls } = fakeHandlers();
     const { registered } = register(handlers);
-    const out = (await registered.get(`${IPC_PREFIX}${op}`)!(from(APP), ...args)) as { ok: boolean; error: { code: string } };
+    const out = (await registered.get(`${IPC_PREFIX}${op}`)!(from(APP), ...args)) as {
+      ok: boolean;
+      error: { code: string };
+    };
     expect(out).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(calls).toEqual([]);
   });
@@ -126,9 +140,59 @@ describe('registerOpsIpc', () => {
       ok: false,
       error: { code: 'PERMISSION_DENIED', message: 'no', auditId: 77 },
     });
-    const internal = (await registered.get(`${IPC_PREFIX}listAgents`)!(from(APP), {})) as { error: { code: string; message: string } };
+    const internal = (await registered.get(`${IPC_PREFIX}listAgents`)!(from(APP), {})) as {
+      error: { code: string; message: string };
+    };
     expect(internal.error.code).toBe('INTERNAL');
     expect(internal.error.message).not.toMatch(/secret/);
+  });
+});
+
+describe('errors over IPC carry their details', () => {
+  it('sends the public details of a typed error, never the audit-only ones', async () => {
+    const { handlers } = fakeHandlers();
+    handlers.putSemanticLayer = async () => {
+      const e = new AirlockError(
+        'VALIDATION_FAILED',
+        "the semantic layer for 'demo' is not valid: …",
+        {
+          issues: [
+            { path: 'tables.0.name', message: "the connection has no table 'x'; nor 'y': see" },
+          ],
+          auditOnly: { engineDetail: 'near "secret": syntax error' },
+        },
+      );
+      e.auditId = 5;
+      throw e;
+    };
+    const { registered } = register(handlers);
+    const out = await registered.get(`${IPC_PREFIX}putSemanticLayer`)!(from(APP), {
+      connection: 'demo',
+      layer: {},
+    });
+    expect(out).toEqual({
+      ok: false,
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: "the semantic layer for 'demo' is not valid: …",
+        details: {
+          issues: [
+            { path: 'tables.0.name', message: "the connection has no table 'x'; nor 'y': see" },
+          ],
+        },
+        auditId: 5,
+      },
+    });
+    expect(JSON.stringify(out)).not.toMatch(/secret|auditOnly/);
+  });
+
+  it("sends an input that fails the contract's schema with the issues, path by path", async () => {
+    const { handlers } = fakeHandlers();
+    const { registered } = register(handlers);
+    const out = (await registered.get(`${IPC_PREFIX}getGrants`)!(from(APP), { id: 42 })) as {
+      error: { details: { issues: { path: string; message: string }[] } };
+    };
+    expect(out.error.details.issues).toEqual([{ path: 'id', message: expect.any(String) }]);
   });
 });
 
@@ -142,18 +206,22 @@ describe('the preload', () => {
     const exposed: Record<string, unknown> = {};
     const invoke = vi.fn(async (..._args: unknown[]) => ({ ok: true, value: null }));
     vi.doMock('electron', () => ({
-      contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) },
+      contextBridge: {
+        exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api),
+      },
       ipcRenderer: { invoke, send: vi.fn(), on: vi.fn(), sendSync: vi.fn() },
     }));
     await import('../../src/preload/index');
     return { exposed, invoke };
   }
 
-  it('exposes window.airlock only, with exactly one method per operation plus the shell\'s own (getInfo, pickSqliteFile, copyText)', async () => {
+  it("exposes window.airlock only, with exactly one method per operation plus the shell's own (getInfo, pickSqliteFile, copyText)", async () => {
     const { exposed } = await loadPreload();
     expect(Object.keys(exposed)).toEqual(['airlock']);
     const api = exposed.airlock as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual([...OP_NAMES, 'getInfo', 'pickSqliteFile', 'copyText'].sort());
+    expect(Object.keys(api).sort()).toEqual(
+      [...OP_NAMES, 'getInfo', 'pickSqliteFile', 'copyText'].sort(),
+    );
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
     expect(Object.isFrozen(api)).toBe(true);
     expect(api).not.toHaveProperty('invoke');
@@ -180,7 +248,14 @@ describe('the preload', () => {
 
   it('bundles to code that loads nothing but electron: a sandboxed preload cannot load packages', async () => {
     const { build } = await import('esbuild');
-    const out = await build({ entryPoints: [fileURLToPath(new URL('../../src/preload/index.ts', import.meta.url))], bundle: true, format: 'cjs', platform: 'node', external: ['electron'], write: false });
+    const out = await build({
+      entryPoints: [fileURLToPath(new URL('../../src/preload/index.ts', import.meta.url))],
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      external: ['electron'],
+      write: false,
+    });
     const requires = [...out.outputFiles[0]!.text.matchAll(/require\(([^)]*)\)/g)].map((m) => m[1]);
     expect(requires).toEqual(['"electron"']);
   });

@@ -13,7 +13,7 @@ import {
   describePath,
   emptyLayer,
   pruneLayer,
-  splitIssues,
+  layerIssues,
   tabOf,
   updateColumn,
   updateTable,
@@ -145,16 +145,23 @@ describe('the semantic layer editor', () => {
     expect(valuesFromTags(['1', 'true', 'new'], [1, true, 'old'])).toEqual([1, true, 'new']);
   });
 
-  it('reads the core’s validation message as issues named by table and column', () => {
+  it('reads the core’s validation issues from the error’s details, named by table and column', () => {
     const l = updateColumn(updateTable(emptyLayer(), 'orders', {}), 'orders', 'stat', {
       description: 'x',
     });
-    const issues = splitIssues(
-      "the semantic layer for 'demo' is not valid: tables.0.columns.0.name: table 'orders' has no column 'stat'; relationships.1.to: the connection has no table 'x'",
-    );
+    const issues = layerIssues({
+      // The message says the same in prose; the page never parses it.
+      message: "the semantic layer for 'demo' is not valid: …",
+      details: {
+        issues: [
+          { path: 'tables.0.columns.0.name', message: "table 'orders' has no column 'stat'" },
+          { path: 'relationships.1.to', message: "the connection has no table 'x'; or 'y'" },
+        ],
+      },
+    });
     expect(issues).toEqual([
       { path: 'tables.0.columns.0.name', message: "table 'orders' has no column 'stat'" },
-      { path: 'relationships.1.to', message: "the connection has no table 'x'" },
+      { path: 'relationships.1.to', message: "the connection has no table 'x'; or 'y'" },
     ]);
     expect(describePath(issues[0]!.path, l)).toBe('Table orders › column stat › name');
     expect(describePath(issues[1]!.path, l)).toBe('Relationship 2 › to');
@@ -166,11 +173,17 @@ describe('the semantic layer editor', () => {
     expect(describePath('(root)', l)).toBe('The file');
     expect(tabOf('relationships.1.to')).toBe('relationships');
     expect(tabOf('line 3, column 4')).toBeNull();
-    expect(splitIssues('connection not found')).toEqual([
+    expect(layerIssues({ message: 'connection not found', details: {} })).toEqual([
       { path: '', message: 'connection not found' },
     ]);
     expect(
-      splitIssues('the YAML file is not valid: line 3, column 4: bad indent (and 2 more)'),
+      layerIssues({
+        message: 'the YAML file is not valid: …',
+        details: {
+          issues: [{ path: 'line 3, column 4', message: 'bad indent' }, { path: 7 }, 'junk'],
+          issueCount: 3,
+        },
+      }),
     ).toEqual([
       { path: 'line 3, column 4', message: 'bad indent' },
       { path: '', message: 'and 2 more' },

@@ -1,12 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AirlockError, isAirlockError } from '../../shared/errors';
+import { AirlockError, isAirlockError, publicDetails } from '../../shared/errors';
 import { clip, MAX_ISSUE_TEXT } from '../../shared/parse-with';
-
-/** Splits error details into what the caller may see and what only the audit keeps. */
-export function publicDetails(e: AirlockError): Record<string, unknown> {
-  const { auditOnly: _hidden, ...rest } = e.details;
-  return rest;
-}
 
 /** Where a parsed JSON value holds text that is not well-formed Unicode (a lone surrogate), or null. */
 export function illFormedTextAt(value: unknown, path = ''): string | null {

@@ -47,6 +47,7 @@ import {
   CreatedAgent,
   GrantSchema,
 } from './api';
+import type { ErrorCode, ErrorDetails } from '../errors';
 import { NL_OPS } from './nl';
 import { AGENT_LIMIT_OPS } from './agent-limits';
 import { FORWARDING_OPS, ForwardList } from './forwarding';
@@ -336,10 +337,15 @@ export type OpOutput<N extends OpName> = z.infer<(typeof OPS)[N]['output']>;
 /** The renderer's view of the API: one async method per operation, whatever the transport. */
 export type AirlockApi = { [N in OpName]: (input: OpInput<N>) => Promise<OpOutput<N>> };
 
-/** A failure as it crosses IPC: Error objects lose their fields there, so errors travel as data. */
+/**
+ * A failure as it crosses IPC: Error objects lose their fields there, so errors travel as
+ * data. `details` are the error's public details (absent when it has none), the same fields
+ * the HTTP error shape spreads beside code and message.
+ */
 export interface WireError {
-  code: string;
+  code: ErrorCode;
   message: string;
+  details?: ErrorDetails;
   auditId?: number;
 }
 

@@ -8,11 +8,10 @@ import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import * as C from '../../../shared/contract/api';
 import { AskEvent, OllamaStatus, SemanticLayer } from '../../../shared/contract/nl';
-import { AirlockError, isAirlockError } from '../../../shared/errors';
+import { AirlockError, isAirlockError, publicDetails } from '../../../shared/errors';
 import type { Core } from '../../core';
 import { uiAsker } from '../../nl/nl-ops';
 import { OPS, type OpInput } from '../../../shared/contract/ops';
-import { publicDetails } from '../http-errors';
 import type { RouteSpec } from '../route-table';
 import type { Handler } from './handler';
 

@@ -16,11 +16,10 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { QueryRequest } from '../../../shared/contract/api';
 import type { ColumnInfo } from '../../../shared/domain';
-import { AirlockError, isAirlockError } from '../../../shared/errors';
+import { AirlockError, isAirlockError, publicDetails } from '../../../shared/errors';
 import type { RowSink } from '../../connectors/types';
 import type { Pipeline, StreamOutcome } from '../../query/pipeline';
 import type { Principal } from '../../query/principal';
-import { publicDetails } from '../http-errors';
 
 export type StreamFormat = 'json' | 'ndjson';
 

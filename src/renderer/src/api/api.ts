@@ -2,6 +2,7 @@
  * The one API instance the renderer uses. The client picks the transport (IPC in the desktop
  * window, HTTP in a browser); nothing below this line knows which.
  */
+import type { ErrorCode } from '../../../shared/errors';
 import { createClient, ApiError } from './client';
 
 export const api = createClient();
@@ -9,7 +10,7 @@ export { ApiError };
 
 /** What a person needs from any failure: a code to search for, a sentence, and the audit entry. */
 export interface Problem {
-  code: string;
+  code: ErrorCode;
   message: string;
   auditId?: number | null;
 }

@@ -8,7 +8,7 @@ import { AskEvent, type AskOutcome } from '../../../shared/contract/nl';
 import type { OpInput } from '../../../shared/contract/ops';
 import { outcomeOf } from '../lib/ask-events';
 import { ndjsonLines } from '../lib/ndjson';
-import { ApiError } from './client';
+import { ApiError, errorFromHttp } from './client';
 
 export type AskStreamEvent = z.infer<typeof AskEvent>;
 
@@ -20,13 +20,16 @@ export async function askStreaming(
   const res = await fetch('/v1/ui/ask/stream', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'content-type': 'application/json', 'x-airlock-ui': '1', accept: 'application/x-ndjson' },
+    headers: {
+      'content-type': 'application/json',
+      'x-airlock-ui': '1',
+      accept: 'application/x-ndjson',
+    },
     body: JSON.stringify(input),
     signal,
   });
   if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string }; auditId?: number } | null;
-    throw new ApiError(body?.error?.code ?? 'INTERNAL', body?.error?.message ?? `the server answered ${res.status}`, res.status, body?.auditId);
+    throw errorFromHttp(res, await res.json().catch(() => null));
   }
   const lines = ndjsonLines();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -43,6 +46,7 @@ export async function askStreaming(
     lines.push(value).forEach(take);
   }
   lines.end().forEach(take);
-  if (!outcome) throw new ApiError('INTERNAL', 'the answer stream ended before an answer arrived', 500);
+  if (!outcome)
+    throw new ApiError('INTERNAL', 'the answer stream ended before an answer arrived', 500);
   return outcome;
 }

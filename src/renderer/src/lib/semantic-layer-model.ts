@@ -1,9 +1,10 @@
 /**
  * Pure edits of a semantic layer for the editor: upsert a table's or column's notes, drop
- * what says nothing before saving, keep value hints' types, and turn the core's validation
- * message into issues named the way a person reads them ("Table orders › column status").
+ * what says nothing before saving, keep value hints' types, and name the core's validation
+ * issues the way a person reads them ("Table orders › column status").
  */
 import type { SemanticLayer } from '../../../shared/contract/nl';
+import { issuesOf, type ErrorDetails, type ValidationIssue } from '../../../shared/errors';
 
 export type Layer = SemanticLayer;
 export type LayerTable = Layer['tables'][number];
@@ -11,10 +12,7 @@ export type LayerColumn = NonNullable<LayerTable['columns']>[number];
 export type HintValue = NonNullable<LayerColumn['values']>[number];
 export type TablePatch = Partial<Pick<LayerTable, 'description' | 'synonyms'>>;
 export type ColumnPatch = Partial<Pick<LayerColumn, 'description' | 'synonyms' | 'values'>>;
-export interface Issue {
-  path: string;
-  message: string;
-}
+export type Issue = ValidationIssue;
 
 export const emptyLayer = (): Layer => ({
   version: 1,
@@ -125,23 +123,15 @@ export function valuesFromTags(tags: string[], previous: readonly HintValue[] = 
 }
 
 /**
- * The core's VALIDATION_FAILED message ("the semantic layer for 'demo' is not valid: p: m; …")
- * as issues. A message of another shape is one issue without a path.
+ * The issues of the core's VALIDATION_FAILED, from its details (`issues`, and `issueCount` when
+ * the core named only the first ones). An error without issues is one issue without a path.
  */
-export function splitIssues(message: string): Issue[] {
-  const at = message.indexOf(' is not valid: ');
-  if (at < 0) return [{ path: '', message }];
-  let rest = message.slice(at + ' is not valid: '.length);
-  const more = /\s\(and \d+ more\)$/.exec(rest);
-  if (more) rest = rest.slice(0, more.index);
-  const issues = rest.split('; ').map((part) => {
-    // Paths have no ": " but "line 3, column 4" and dotted paths have none either.
-    const colon = part.indexOf(': ');
-    return colon < 0
-      ? { path: '', message: part }
-      : { path: part.slice(0, colon), message: part.slice(colon + 2) };
-  });
-  if (more) issues.push({ path: '', message: more[0].trim().replace(/^\(|\)$/g, '') });
+export function layerIssues(error: { message: string; details: ErrorDetails }): Issue[] {
+  const issues = issuesOf(error.details);
+  if (!issues.length) return [{ path: '', message: error.message }];
+  const count = error.details.issueCount;
+  if (typeof count === 'number' && count > issues.length)
+    issues.push({ path: '', message: `and ${count - issues.length} more` });
   return issues;
 }
 

@@ -35,7 +35,7 @@ import {
   describePath,
   emptyLayer,
   pruneLayer,
-  splitIssues,
+  layerIssues,
   tabOf,
   type Issue,
   type Layer,
@@ -80,7 +80,7 @@ export default function SemanticPage() {
 
   const onFailure = (e: unknown, layer: Layer, title: string) => {
     if (e instanceof ApiError && e.code === 'VALIDATION_FAILED') {
-      const issues = splitIssues(e.message);
+      const issues = layerIssues(e);
       setProblems({ issues, layer, title });
       setFailure(null);
       const first = tabOf(issues[0]?.path ?? '');
