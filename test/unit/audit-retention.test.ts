@@ -16,6 +16,7 @@ import {
   leafHashV2,
   newLeafFields,
 } from '../../src/main/audit/chain';
+import { verifyAgainst } from '../../src/main/audit/against';
 import { Checkpointer, listCheckpoints } from '../../src/main/audit/checkpoints';
 import { buildReport } from '../../src/main/audit/report/build-report';
 import { signedPart, type AuditReport } from '../../src/main/audit/report/report-format';
@@ -530,5 +531,28 @@ describe('retention settings applied', () => {
     });
     await log.close();
     expect(verifyAuditChain(db)).toMatchObject({ ok: true, entries: 10, purged: 0 });
+  });
+});
+
+describe('verify --against a copy kept from before', () => {
+  it('a report and a checkpoint kept before anonymization and a purge still match; a rewrite after them does not', async () => {
+    const { db, signer } = await store(1200);
+    const kept = JSON.parse(
+      JSON.stringify(
+        await buildReport(
+          { db, signer, checkpoints: new Checkpointer(db, signer, clock), now: clock.now },
+          {},
+        ),
+      ),
+    ) as AuditReport;
+    anonymizeBefore(db, signer, new Date(T0 + 1100 * DAY));
+    purgeThrough(db, signer, 900, clock.now());
+    expect(verifyAgainst(db, kept)).toMatchObject({ ok: true, kind: 'report', through: 1200 });
+    for (const cp of listCheckpoints(db))
+      expect(verifyAgainst(db, cp), `checkpoint ${cp.seq}`).toMatchObject({ ok: true });
+    // Entry 1000 rewritten (hashes and all) after the copy was kept: caught.
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare('UPDATE audit_log SET chain_hash = ? WHERE id = 1000').run('0'.repeat(64));
+    expect(verifyAgainst(db, kept)).toMatchObject({ ok: false, firstBroken: 1000 });
   });
 });

@@ -7,7 +7,8 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { z } from 'zod';
 import { Checkpoint } from './report/checkpoint';
-import { leafNode, rootOf } from './report/merkle';
+import { MerkleFrontier, leafNode, rootOf } from './report/merkle';
+import { latestAnchor, type Anchor } from './retention-anchor';
 import { AuditReport } from './report/report-format';
 import { verifyReport } from './report/verify-report';
 
@@ -21,8 +22,21 @@ export function verifyAgainst(db: Database, kept: unknown): AgainstResult {
   const chainAt = db.prepare<[number], { leaf_hash: string; chain_hash: string }>(
     'SELECT leaf_hash, chain_hash FROM audit_log WHERE id = ?',
   );
+  // Entries purged since were deleted under a signed anchor (checked by verify): the copy
+  // kept elsewhere can only be compared from the anchor on, and at the anchor itself.
+  const anchor = latestAnchor(db);
+  const purgedTo = anchor?.seq ?? 0;
   const headAt = (seq: number, hash: string, what: string): AgainstResult | null => {
     if (seq === 0) return null;
+    if (seq < purgedTo) return null;
+    if (seq === purgedTo)
+      return anchor!.headHash === hash
+        ? null
+        : {
+            ok: false,
+            firstBroken: seq,
+            problem: `the purge anchor at entry ${seq} differs from the chain head in ${what}: the log was rewritten`,
+          };
     const row = chainAt.get(seq);
     if (!row)
       return {
@@ -50,6 +64,7 @@ export function verifyAgainst(db: Database, kept: unknown): AgainstResult {
         problem: `the report kept elsewhere does not verify itself: ${verdict.problem}`,
       };
     for (const e of r.entries) {
+      if (e.seq <= purgedTo) continue;
       const row = chainAt.get(e.seq);
       if (!row)
         return {
@@ -66,7 +81,7 @@ export function verifyAgainst(db: Database, kept: unknown): AgainstResult {
       }
     }
     return (
-      checkpointAgainst(db, r.checkpoint, 'the report kept elsewhere', headAt) ?? {
+      checkpointAgainst(db, r.checkpoint, 'the report kept elsewhere', headAt, anchor) ?? {
         ok: true,
         kind: 'report',
         through: r.checkpoint.seq,
@@ -76,7 +91,7 @@ export function verifyAgainst(db: Database, kept: unknown): AgainstResult {
   const cp = Checkpoint.safeParse(kept);
   if (cp.success)
     return (
-      checkpointAgainst(db, cp.data, 'the checkpoint kept elsewhere', headAt) ?? {
+      checkpointAgainst(db, cp.data, 'the checkpoint kept elsewhere', headAt, anchor) ?? {
         ok: true,
         kind: 'checkpoint',
         through: cp.data.seq,
@@ -101,16 +116,27 @@ function checkpointAgainst(
   cp: Checkpoint,
   what: string,
   headAt: (seq: number, hash: string, what: string) => AgainstResult | null,
+  anchor: Anchor | null,
 ): AgainstResult | null {
   const head = headAt(cp.seq, cp.headHash, what);
   if (head) return head;
+  const base = anchor?.seq ?? 0;
+  // Under the anchor nothing is left to compare; at or past it, the anchor's tree edge
+  // stands for the purged leaves.
+  if (cp.seq < base) return null;
   const leaves = db
-    .prepare<[number], { leaf_hash: string }>(
-      'SELECT leaf_hash FROM audit_log WHERE id <= ? ORDER BY id',
+    .prepare<[number, number], { leaf_hash: string }>(
+      'SELECT leaf_hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id',
     )
-    .all(cp.seq)
+    .all(base, cp.seq)
     .map((r) => leafNode(r.leaf_hash));
-  if (leaves.length !== cp.seq || rootOf(leaves).toString('hex') !== cp.treeRoot) {
+  let root: string;
+  if (anchor) {
+    const tree = MerkleFrontier.restore(anchor.frontier);
+    for (const l of leaves) tree.push(l);
+    root = tree.root().toString('hex');
+  } else root = rootOf(leaves).toString('hex');
+  if (base + leaves.length !== cp.seq || root !== cp.treeRoot) {
     return {
       ok: false,
       firstBroken: null,
