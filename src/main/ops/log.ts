@@ -39,9 +39,9 @@ export function redactLine(line: Record<string, unknown>): Record<string, unknow
       out[k] = CENSOR;
     } else if (typeof v === 'object' && v !== null) {
       let inner: Record<string, unknown> | null = null;
-      for (const c in v as Record<string, unknown>) {
+      for (const c in v) {
         if (!REDACTED.has(c)) continue;
-        inner ??= Array.isArray(v) ? Object.assign([], v) : { ...(v as Record<string, unknown>) };
+        inner ??= (Array.isArray(v) ? [...(v as unknown[])] : { ...v }) as Record<string, unknown>;
         inner[c] = CENSOR;
       }
       if (inner) {
@@ -77,7 +77,11 @@ export function fileLogger(dataDir: string, level = process.env.AIRLOCK_LOG_LEVE
   let timer: NodeJS.Timeout | null = null;
   const later = () => {
     timer = null;
-    if (!dest.destroyed) dest.flush();
+    try {
+      dest.flush();
+    } catch {
+      // The destination was closed meanwhile: nothing is left to write.
+    }
   };
   return pino(
     {
