@@ -1,4 +1,4 @@
-/** One agent: its key and status, its grants (editable tree), and what it can actually see. */
+/** One agent: its key and status, its grants (editable tree), what it can actually see, its limits. */
 import { Anchor, Badge, Breadcrumbs, Group, Paper, Skeleton, Tabs, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -7,11 +7,12 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../api/api';
 import { keys, useAgents } from '../../api/queries';
 import { ConfirmButton } from '../../components/confirm-button';
-import { IconEye, IconKey, IconLock } from '../../components/icons';
+import { IconEye, IconKey, IconLock, IconSliders } from '../../components/icons';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { formatDateTime, relativeTime } from '../../lib/format';
 import { AccessPreviewPanel } from './access-preview';
+import { AgentLimitsPanel } from './agent-limits';
 import { agentStatus, AgentStatusBadge } from './agent-status';
 import { GrantsEditor } from './grants-editor';
 
@@ -133,12 +134,22 @@ export default function AgentDetailPage() {
           <Tabs.Tab value="preview" leftSection={<IconEye size={15} />} data-testid="tab-preview">
             Access preview
           </Tabs.Tab>
+          <Tabs.Tab value="limits" leftSection={<IconSliders size={15} />} data-testid="tab-limits">
+            Limits
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="grants" pt="md">
           <GrantsEditor agentId={agent.id} agentName={agent.name} disabled={status !== 'active'} />
         </Tabs.Panel>
         <Tabs.Panel value="preview" pt="md">
           <AccessPreviewPanel agentId={agent.id} onEditGrants={() => setTab('grants')} />
+        </Tabs.Panel>
+        <Tabs.Panel value="limits" pt="md">
+          <AgentLimitsPanel
+            agentId={agent.id}
+            agentName={agent.name}
+            disabled={status !== 'active'}
+          />
         </Tabs.Panel>
       </Tabs>
     </Page>
