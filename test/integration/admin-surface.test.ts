@@ -291,6 +291,31 @@ describe('settings over the admin API', () => {
     });
   });
 
+  it('null removes a setting the document may go without (JSON Merge Patch)', async () => {
+    const mark = lastId();
+    const set = ok(
+      await t.admin('PATCH', '/v1/admin/settings', { audit: { retentionDays: 3650 } }),
+    ) as { audit?: Record<string, unknown> };
+    expect(set.audit?.retentionDays).toBe(3650);
+    const removed = ok(
+      await t.admin('PATCH', '/v1/admin/settings', { audit: { retentionDays: null } }),
+    ) as { audit?: Record<string, unknown> };
+    expect(removed.audit ?? {}).not.toHaveProperty('retentionDays');
+    expect(await ui.call('getSettings', {})).toEqual(removed);
+    // A setting the document cannot go without cannot be removed.
+    errorOf(
+      await t.admin('PATCH', '/v1/admin/settings', { ollama: { url: null } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const made = entriesSince(mark).filter((e) => e.action === 'admin.settings.update');
+    expect(made.map((e) => [e.status, JSON.parse(e.details!).changed])).toEqual([
+      ['allowed', ['audit.retentionDays']],
+      ['allowed', ['audit.retentionDays']],
+      ['error', ['ollama.url']],
+    ]);
+  });
+
   it('needs the admin token, and is in the OpenAPI document', async () => {
     const anon = await t.request({ method: 'PATCH', url: '/v1/admin/settings', payload: {} });
     expect(anon.statusCode).toBe(401);

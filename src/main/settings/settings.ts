@@ -58,15 +58,24 @@ export class SettingsRepo {
 
 /**
  * The same document with every field optional, at every depth, and no field it does not
- * know: `PATCH /v1/admin/settings` takes one of these. Derived from the settings schema, so a
- * setting added there can be patched at once.
+ * know: `PATCH /v1/admin/settings` takes one of these (JSON Merge Patch, RFC 7396: `null`
+ * removes a field the document may go without, such as `audit.retentionDays`). Derived from
+ * the settings schema, so a setting added there can be patched at once.
  */
 function deepPartial(schema: z.ZodType): z.ZodType {
-  if (schema instanceof z.ZodOptional) return deepPartial(schema.unwrap() as z.ZodType).optional();
   if (!(schema instanceof z.ZodObject)) return schema;
   const shape = schema.shape as Record<string, z.ZodType>;
   return z.strictObject(
-    Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, deepPartial(v).optional()])),
+    Object.fromEntries(
+      Object.entries(shape).map(([k, v]) => [
+        k,
+        v instanceof z.ZodOptional
+          ? deepPartial(v.unwrap() as z.ZodType)
+              .nullable()
+              .optional()
+          : deepPartial(v).optional(),
+      ]),
+    ),
   );
 }
 export const SettingsPatch = deepPartial(SettingsSchema);
@@ -74,17 +83,20 @@ export const SettingsPatch = deepPartial(SettingsSchema);
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `patch` laid over `base`: objects merge field by field, anything else (a list too) replaces. */
+/**
+ * `patch` laid over `base`: objects merge field by field, `null` removes the field, anything
+ * else (a list too) replaces.
+ */
 export function mergeSettings(base: Settings, patch: unknown): unknown {
-  const merge = (b: unknown, p: unknown): unknown =>
-    isRecord(b) && isRecord(p)
-      ? Object.fromEntries(
-          [...new Set([...Object.keys(b), ...Object.keys(p)])].map((k) => [
-            k,
-            k in p ? merge(b[k], p[k]) : b[k],
-          ]),
-        )
-      : p;
+  const merge = (b: unknown, p: unknown): unknown => {
+    if (!isRecord(p)) return p;
+    const from = isRecord(b) ? b : {};
+    return Object.fromEntries(
+      [...new Set([...Object.keys(from), ...Object.keys(p)])]
+        .filter((k) => p[k] !== null)
+        .map((k) => [k, k in p ? merge(from[k], p[k]) : from[k]]),
+    );
+  };
   return merge(base, patch);
 }
 
