@@ -74,6 +74,20 @@ function linkError(e: unknown, host: string, port: number): Error {
   }
 }
 
+/** A link's first failure, reported once; nothing is reported once it is being closed on purpose. */
+function linkState(onBroken: (e: Error) => void) {
+  const link = {
+    closing: false,
+    broken: null as Error | null,
+    breaks(e: Error) {
+      if (link.closing || link.broken) return;
+      link.broken = e;
+      onBroken(e);
+    },
+  };
+  return link;
+}
+
 async function openTcp(
   host: string,
   port: number,
@@ -99,28 +113,22 @@ async function openTcp(
   socket.setKeepAlive(true, 10_000);
   // A collector that writes back is not listened to; reading keeps 'end' and 'close' coming.
   socket.resume();
-  let closing = false;
-  let broken: Error | null = null;
-  const breaks = (e: Error) => {
-    if (closing || broken) return;
-    broken = e;
-    onBroken(e);
-  };
-  socket.on('error', (e) => breaks(linkError(e, host, port)));
+  const link = linkState(onBroken);
+  socket.on('error', (e) => link.breaks(linkError(e, host, port)));
   socket.on('close', () =>
-    breaks(new Error(`the collector at ${where(host, port)} closed the connection`)),
+    link.breaks(new Error(`the collector at ${where(host, port)} closed the connection`)),
   );
   return {
     async send(payloads) {
-      if (broken) throw broken;
+      if (link.broken) throw link.broken;
       const bytes = Buffer.concat(payloads.map(octetCounted));
       await new Promise<void>((resolve, reject) =>
         socket.write(bytes, (e) => (e ? reject(linkError(e, host, port)) : resolve())),
       );
-      if (broken) throw broken;
+      if (link.broken) throw link.broken;
     },
     async close() {
-      closing = true;
+      link.closing = true;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1_000);
         socket.once('close', () => {
@@ -141,15 +149,9 @@ async function openUdp(
 ): Promise<Transport> {
   const address = isIP(host) ? host : (await lookup(host, { verbatim: true })).address;
   const socket: UdpSocket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
-  let closing = false;
-  let broken: Error | null = null;
-  const breaks = (e: Error) => {
-    if (closing || broken) return;
-    broken = e;
-    onBroken(e);
-  };
+  const link = linkState(onBroken);
   // A connected socket hears the collector's port-unreachable: "nothing is listening".
-  socket.on('error', (e) => breaks(linkError(e, host, port)));
+  socket.on('error', (e) => link.breaks(linkError(e, host, port)));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.connect(port, address, () => {
@@ -163,17 +165,17 @@ async function openUdp(
   return {
     async send(payloads) {
       for (const p of payloads) {
-        if (broken) throw broken;
+        if (link.broken) throw link.broken;
         await new Promise<void>((resolve, reject) =>
           socket.send(Buffer.from(p, 'utf8'), (e) =>
             e ? reject(linkError(e, host, port)) : resolve(),
           ),
         );
       }
-      if (broken) throw broken;
+      if (link.broken) throw link.broken;
     },
     async close() {
-      closing = true;
+      link.closing = true;
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
