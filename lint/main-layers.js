@@ -22,7 +22,7 @@ export const MAIN_LAYERS = [
   { name: 'core', units: ['core'] },
   {
     name: 'services',
-    units: ['query', 'pipeline', 'nl', 'connections', 'settings', 'alerts', 'ops'],
+    units: ['query', 'nl', 'connections', 'settings', 'alerts', 'ops'],
   },
   {
     name: 'guard, policy, audit and connectors',
