@@ -154,7 +154,7 @@ describe('one audit search, keyset-paged, behind both', () => {
       let cursor: number | null = null;
       do {
         const q = new URLSearchParams({
-          ...f,
+          ...(f as Record<string, string>),
           limit: '3',
           ...(cursor ? { beforeId: String(cursor) } : {}),
         });
