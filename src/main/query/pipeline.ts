@@ -112,8 +112,16 @@ export class Pipeline {
    * attempts). Throws what `run` would refuse with.
    */
   async judge(principal: Principal, req: { connection: string; sql: string }): Promise<void> {
-    const { clock, connections } = this.deps;
-    const trail = step.newTrail(clock, req.connection, req.sql, null);
+    await this.admit(principal, req, step.newTrail(this.deps.clock, req.connection, req.sql, null));
+  }
+
+  /** identify → guard → the principal's capability: the steps every SQL request starts with. */
+  private async admit(
+    principal: Principal,
+    req: { connection: string; sql: string },
+    trail: step.Trail,
+  ) {
+    const { connections } = this.deps;
     const { record, connector } = step.identify(principal, req.connection, connections, trail);
     const guarded = await step.guardStatement(
       principal,
@@ -124,6 +132,7 @@ export class Pipeline {
       trail,
     );
     step.validateCapability(principal, guarded, trail);
+    return { record, connector, guarded };
   }
 
   /**
@@ -161,7 +170,7 @@ export class Pipeline {
     signal?: AbortSignal,
     recorded = true,
   ): Promise<QueryOutcome | StreamOutcome> {
-    const { clock, connections } = this.deps;
+    const { clock } = this.deps;
     // A request's own entry; an internal read (recorded: false) is in its caller's entry instead.
     const audit = { append: async (e: AuditRecord) => (recorded ? this.deps.audit.append(e) : 0) };
     const trail = step.newTrail(clock, req.connection, req.sql, step.paramsHash(req.params));
@@ -177,18 +186,9 @@ export class Pipeline {
     });
 
     try {
-      const { record, connector } = step.identify(principal, req.connection, connections, trail);
-      const base = this.deps.limits();
       if (streaming) trail.extra.streamed = true;
-      const guarded = await step.guardStatement(
-        principal,
-        req.sql,
-        connector,
-        connections,
-        record,
-        trail,
-      );
-      step.validateCapability(principal, guarded, trail);
+      const { record, connector, guarded } = await this.admit(principal, req, trail);
+      const base = this.deps.limits();
       step.validateParams(guarded, req.params);
       const access = step.decideStatement(principal, guarded, connector, record, trail);
       const limits = step.limitRows(principal, access, base, req.maxRows, trail);
