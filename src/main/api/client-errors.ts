@@ -54,7 +54,12 @@ function explain(code: string | undefined): { code: ErrorCode; message: string }
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   // A reset or closed connection has no one to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
+  // As Node itself does: no answer while one is already on the wire. The unread rest of a
+  // refused request's body reaches the parser after the refusal and fails there; answering
+  // it would put a second answer on a connection that was told it is closing.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })
+    ._httpMessage;
+  if (socket.writable && !current?.headersSent) {
     const { code, message } = explain(err.code);
     const status = ERROR_STATUS[code];
     const body = JSON.stringify({ error: { code, message } });
