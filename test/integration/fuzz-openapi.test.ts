@@ -449,13 +449,14 @@ function sendRaw(
     sock.setEncoding('latin1');
     sock.on('data', (d: string) => {
       got += d;
-      // One answer is all we want; the connection may stay open.
-      if (/\r\n\r\n/.test(got) && (/content-length: 0\r\n/i.test(got) || got.length > 200))
-        sock.end();
+      // One whole answer is all we want; the connection may stay open.
+      const end = got.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)\r\n/i.exec(got)?.[1] ?? 0);
+      if (end >= 0 && got.length >= end + 4 + length) sock.end();
     });
     const done = () => {
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
-      resolve({ status: m ? Number(m[1]) : null, head: got.slice(0, 400), length: got.length });
+      resolve({ status: m ? Number(m[1]) : null, head: got.slice(0, 4000), length: got.length });
     };
     sock.on('close', done);
     sock.on('error', () => undefined);
@@ -682,6 +683,19 @@ describe('fuzzing every route of /v1/openapi.json', () => {
           if (a.status >= 500) {
             fiveXx++;
             failures.push(`raw ${JSON.stringify(text.slice(0, 60))} → ${a.head}`);
+          } else if (a.status >= 400) {
+            // Refused by Node's HTTP parser or by a route: the error shape all the same.
+            const body = parseBody(
+              Buffer.from(a.head.slice(a.head.indexOf('\r\n\r\n') + 4), 'latin1'),
+            );
+            const code = body?.error?.code;
+            if (
+              typeof code !== 'string' ||
+              ERROR_STATUS[code as keyof typeof ERROR_STATUS] !== a.status
+            )
+              failures.push(
+                `raw ${JSON.stringify(text.slice(0, 60))} → not the error shape: ${a.head}`,
+              );
           }
         }
       }
