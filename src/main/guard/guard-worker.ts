@@ -6,9 +6,12 @@
 import { deserialize } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './guard-protocol';
+import { yieldToEventLoop } from './guard-worker-priority';
 import { judge, loadJudge } from './judge';
 import type { SchemaIndex } from './schema-index';
 import { ownThreadClock, threadCpuMs } from './thread-cpu';
+
+yieldToEventLoop();
 
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
