@@ -56,7 +56,8 @@ export interface GeneratedQuestion {
   kind: 'single' | 'value' | 'join' | 'two-hop' | 'synonym' | 'attribute' | 'typo';
 }
 
-function rng(seed: number) {
+/** mulberry32: a small seeded generator, the same sequence for the same seed everywhere. */
+export function rng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
