@@ -1,12 +1,14 @@
 /**
  * Audit for security officers over the admin API: the signer's public key, the signed
- * checkpoints, and signed reports (JSON, or CSV/PDF with their FILE.sig.json).
+ * checkpoints, signed reports (JSON, or CSV/PDF with their FILE.sig.json), and retention
+ * applied at once.
  */
 import { z } from 'zod';
 import { AirlockError } from '../../../shared/errors';
 import { listCheckpoints } from '../../audit/checkpoints';
 import { Checkpoint } from '../../audit/report/checkpoint';
 import { reportJobsOf } from '../../audit/report/report-jobs';
+import { PurgeRefused } from '../../audit/retention';
 import { REPORT_FORMATS, ReportFilters } from '../../audit/report/report-format';
 import type { Core } from '../../core';
 import type { RouteSpec } from '../route-table';
@@ -76,6 +78,25 @@ export function auditReportRoutes(core: Core): [RouteSpec, Handler][] {
               : {}),
           },
         };
+      },
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/v1/admin/audit/purge',
+        auth: 'admin',
+        summary:
+          'Applies audit.anonymizeAfterDays and audit.retentionDays now (they also run hourly) → what was anonymized and purged, and the signed anchor',
+        responses: { 200: z.unknown() },
+      },
+      async () => {
+        try {
+          return { body: await core.retention.runNow('admin-api') };
+        } catch (e) {
+          // The entries to purge do not verify: nothing was purged (409, as the CLI's exit 1).
+          if (e instanceof PurgeRefused) throw new AirlockError('CONFLICT', e.message);
+          throw e;
+        }
       },
     ],
     [
