@@ -25,6 +25,7 @@ import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { AuditSignerSection } from './audit-signer';
 import { AuditForwardingSection } from './audit-forwarding';
+import { AuditRetentionSection } from './audit-retention';
 import { LanConfirm } from './lan-confirm';
 import { OllamaStatusPanel } from './ollama-status';
 import { formatBytes } from '../../lib/format';
@@ -219,6 +220,11 @@ export default function SettingsPage() {
       <AuditForwardingSection
         forward={draft ? (draft.audit?.forward ?? []) : undefined}
         onChange={(forward) => draft && setDraft({ ...draft, audit: { ...draft.audit, forward } })}
+      />
+
+      <AuditRetentionSection
+        value={draft ? (draft.audit ?? {}) : undefined}
+        onChange={(days) => draft && setDraft({ ...draft, audit: { ...draft.audit, ...days } })}
       />
 
       <Section
