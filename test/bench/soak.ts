@@ -14,55 +14,15 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, startServe } from '../e2e/browser-env';
+import { httpCall as call, type HttpAnswer as Answer } from '../helpers/http-call';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const AGENTS = Number(process.env.SOAK_AGENTS ?? 6);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 8);
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function call(
-  port: number,
-  method: string,
-  path: string,
-  token: string | null,
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          host: `127.0.0.1:${port}`,
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 /** RSS (MB) and open descriptors of a process, from /proc (Linux). */
 function reading(pid: number): { rssMb: number; fds: number } {
@@ -82,25 +42,9 @@ async function main() {
   const env = { ...process.env };
   delete env.AIRLOCK_STORE_KEY;
   delete env.AIRLOCK_HOME;
-  const child = spawn(join(ROOT, 'bin/airlock'), ['serve', '--data-dir', dataDir, '--port', '0'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 120_000);
-    child.stdout.on('data', () => {
-      const m = /UI and API:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-  });
+  const running = await startServe(dataDir);
+  const child = running.child;
+  const port = Number(new URL(running.base).port);
   const pid = child.pid!;
   const admin = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
 
@@ -255,7 +199,7 @@ async function main() {
   console.log(
     `  RSS ${start.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (peak ${rssPeak.toFixed(1)}); file descriptors ${start.fds} → ${last.fds}`,
   );
-  console.log(`  stop on SIGTERM: exit ${stopped}; audit verify afterwards: exit ${verify}`);
+  console.log(`  stop on SIGTERM: exit ${await stopped}; audit verify afterwards: exit ${verify}`);
   if (firstErrors.length) console.log(`  first errors:\n    ${firstErrors.join('\n    ')}`);
 }
 

@@ -28,6 +28,7 @@ import { createCore, type Core } from '../../src/main/core';
 import { envKeyProvider } from '../../src/main/store/key-file';
 import { ERROR_STATUS } from '../../src/shared/errors';
 import { sqlAnswer, startOllamaDouble, type OllamaDouble } from '../doubles/ollama-double';
+import { rng } from '../bench/generated-schema';
 import { tempDir } from '../helpers/harness';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,18 +45,10 @@ const MAX_ENTRY_OVERHEAD = 16 * 1024;
 
 // ---------------------------------------------------------------- seeded generator
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every platform. */
+/** The shared seeded generator, with the draws the fuzzer needs. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next, pick } = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const chance = (p: number) => next() < p;
   return { next, int, pick, chance };
 }

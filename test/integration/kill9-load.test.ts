@@ -5,18 +5,16 @@
  * disk: each one must be in the store after the restart, and `airlock audit verify` must
  * exit 0. Prints acknowledged / lost.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store/open-store';
 import { fileKeyProvider } from '../../src/main/store/key-file';
+import { ROOT, startServe } from '../e2e/browser-env';
+import { httpCall } from '../helpers/http-call';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const AIRLOCK = join(ROOT, 'bin/airlock');
 const AGENTS = 6;
 /** Requests in flight per agent: the per-agent concurrency limit (2) is the load's shape. */
@@ -38,71 +36,29 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
-function serve(): Promise<{ child: ChildProcess; port: number; exited: Promise<unknown> }> {
-  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], {
-    cwd: ROOT,
-    env: env(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function serve(): Promise<{ child: ChildProcess; port: number; exited: Promise<unknown> }> {
+  const running = await startServe(dataDir);
+  children.push(running.child);
+  const exited = new Promise((resolve) => {
+    if (running.child.exitCode !== null || running.child.signalCode !== null) resolve(undefined);
+    else running.child.once('exit', resolve);
   });
-  children.push(child);
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 90_000);
-    child.stdout!.on('data', () => {
-      const m = /UI and API:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), exited });
-      }
-    });
-    void exited.then(() => reject(new Error(`serve exited early:\n${out}`)));
-  });
+  return { child: running.child, port: Number(new URL(running.base).port), exited };
 }
 
-function call(
+async function call(
   port: number,
   method: string,
   path: string,
   token: string,
   body?: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          host: `127.0.0.1:${port}`,
-          authorization: `Bearer ${token}`,
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          try {
-            resolve({
-              status: res.statusCode ?? 0,
-              json: JSON.parse(text) as Record<string, unknown>,
-            });
-          } catch {
-            reject(new Error(`not JSON (${res.statusCode}): ${text.slice(0, 200)}`));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
+  const a = await httpCall(port, method, path, token, body);
+  try {
+    return { status: a.status, json: JSON.parse(a.body) as Record<string, unknown> };
+  } catch {
+    throw new Error(`not JSON (${a.status}): ${a.body.slice(0, 200)}`);
+  }
 }
 
 describe('kill -9 under concurrent load', { timeout: 300_000 }, () => {
