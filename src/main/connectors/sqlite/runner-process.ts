@@ -54,9 +54,15 @@ export class RunnerProcess {
     return this.queue.length + (this.running ? 1 : 0);
   }
 
-  /** Whether its process is running (or starting). */
-  get started(): boolean {
-    return this.child !== null;
+  /**
+   * Starts the process now if it is not running, without a job: the fork (which holds the
+   * main thread) happens here rather than on the path of the next statement. The file is
+   * opened with the first job.
+   */
+  start(): void {
+    if (this.child || this.closed) return;
+    this.child = this.spawn();
+    this.opened = false;
   }
 
   call(

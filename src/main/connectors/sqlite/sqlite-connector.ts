@@ -79,10 +79,7 @@ export class SqliteConnector implements Connector {
    */
   private startIdleReaders(): void {
     if (this.closed) return;
-    for (const r of this.readers) {
-      if (r.started || r.load > 0) continue;
-      r.call({ id: 0, op: 'introspect' }, OPEN_TIMEOUT_MS).catch(() => undefined);
-    }
+    for (const r of this.readers) r.start();
   }
 
   async read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData> {
