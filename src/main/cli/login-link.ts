@@ -2,14 +2,15 @@
  * `airlock login-link`: asks the running server for a fresh one-time login link, with the
  * admin token from the data directory (whoever can read that file administers Airlock anyway).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../store/store-error';
+import { StoreError, exists, onDisk } from '../store/store-error';
 
 export async function requestLoginLink(dataDir: string, port: number): Promise<string> {
   const tokenPath = join(dataDir, 'admin.token');
-  if (!existsSync(tokenPath)) throw new StoreError(`no admin token in ${dataDir} (expected admin.token); pass the --data-dir Airlock runs with`);
-  const token = readFileSync(tokenPath, 'utf8').trim();
+  // A token this user may not read is said so, not taken for a missing one.
+  if (!exists(tokenPath, 'the admin token')) throw new StoreError(`no admin token in ${dataDir} (expected admin.token); pass the --data-dir Airlock runs with`);
+  const token = onDisk(tokenPath, 'the admin token', () => readFileSync(tokenPath, 'utf8')).trim();
   const base = `http://127.0.0.1:${port}`;
   let res: Response;
   try {
