@@ -199,7 +199,8 @@ function Destination({
           </Alert>
         ) : null}
         <StatusLine status={status} />
-        <TestButton target={target} index={index} />
+        {/* A result belongs to the destination it was sent to: a changed field clears it. */}
+        <TestButton key={JSON.stringify(target)} target={target} index={index} />
       </Stack>
     </Paper>
   );
