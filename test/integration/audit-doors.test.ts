@@ -142,4 +142,24 @@ describe("a question's value samples (issue 10, finding 14)", () => {
     // Each read that answered is named by the column it sampled.
     expect(details.sampledValues).toHaveLength(details.valueSampleReads!.reads);
   });
+
+  it('an internal read is a read whatever the principal may do, and leaves no entry', async () => {
+    const { agentPrincipal } = await import('../../src/main/query/principal');
+    const writer = agentPrincipal(
+      { id: agentId, name: 'door-bot' },
+      [{ connection: 'demo', table: 'orders', actions: ['read', 'write'] }],
+      2,
+    );
+    const before = bed.lastAuditId();
+    const e = await bed.t.core.queries
+      .readFor(writer, { connection: 'demo', sql: "UPDATE orders SET status = 'x'" })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'STATEMENT_NOT_ALLOWED' });
+    expect(bed.auditSince(before)).toEqual([]);
+    const read = await bed.t.core.queries.readFor(writer, {
+      connection: 'demo',
+      sql: "SELECT count(*) FROM orders WHERE status = 'x'",
+    });
+    expect(read.rows).toEqual([[0]]);
+  });
 });

@@ -11,8 +11,8 @@
 import { z } from 'zod';
 import * as C from '../../shared/contract/api';
 import { AskAnswer, AskRequest, type AskEvent, SemanticLayer } from '../../shared/contract/nl';
-import { AirlockError } from '../../shared/errors';
-import { auditEntry } from '../audit/entry';
+import { AirlockError, isAirlockError, type ErrorCode } from '../../shared/errors';
+import { auditEntry, failedRequestEntry } from '../audit/entry';
 import type { Core } from '../core';
 import { exactlyGranted } from '../policy/mongo-policy';
 import { permittedColumns } from '../policy/policy';
@@ -201,3 +201,48 @@ export function agentOps(core: Core) {
 
 export type AgentOps = ReturnType<typeof agentOps>;
 export type AgentOpName = keyof AgentOps;
+
+/** The rule an agent request's refusal is recorded under when nothing more specific names one. */
+export const AGENT_REQUEST_RULE = (code: ErrorCode) => `request:${code}`;
+
+/**
+ * Calls an operation for a principal, as every transport does: a failure the handler did not
+ * record itself (a listing refused, a schema that could not be read) is recorded here, under
+ * the operation's action, so each request leaves exactly one entry whatever the door.
+ * `details` are what the transport adds to such an entry (the HTTP route).
+ */
+export async function callAgentOp<I extends z.ZodType, O extends z.ZodType>(
+  core: Core,
+  op: AgentOp<I, O>,
+  principal: Principal,
+  input: z.output<I>,
+  ctx: AgentOpContext = {},
+  details: Record<string, unknown> = {},
+): Promise<z.infer<O>> {
+  try {
+    return await op.handler(principal, input, ctx);
+  } catch (e) {
+    if (!isAirlockError(e) || e.auditId !== undefined) throw e;
+    const connection = (input as { connection?: unknown }).connection;
+    const { entry } = failedRequestEntry(
+      core.clock,
+      {
+        actor: principal.actor,
+        action: op.action,
+        connection: typeof connection === 'string' ? connection : null,
+        details: { ...principalDetails(principal), ...details },
+      },
+      e,
+      AGENT_REQUEST_RULE,
+    );
+    try {
+      e.auditId = await core.audit.append(entry);
+    } catch {
+      throw new AirlockError(
+        'AUDIT_UNAVAILABLE',
+        'the audit log could not record this request, so it was refused',
+      );
+    }
+    throw e;
+  }
+}

@@ -11,8 +11,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { join } from 'node:path';
 import * as C from '../../shared/contract/api';
 import { AirlockError } from '../../shared/errors';
-import { classifyFailure } from '../audit/classify';
-import { auditEntry, failureFields } from '../audit/entry';
+import { failedRequestEntry } from '../audit/entry';
+import { AGENT_REQUEST_RULE } from '../agent-ops/agent-ops';
 import type { Core } from '../core';
 import { silentLogger, type Logger } from '../ports';
 import { createUiBackend, type UiBackend } from '../ui/ops-handlers';
@@ -166,20 +166,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const agent = request.agent;
     if (!agent) return undefined;
     const connection = (request.params as { name?: unknown } | undefined)?.name;
-    const verdict = classifyFailure(err, { fallbackRule: (code) => `request:${code}` });
-    return core.audit.append(
-      auditEntry(core.clock, {
+    const { entry } = failedRequestEntry(
+      core.clock,
+      {
         actor: `agent:${agent.name}`,
         action: (request.routeOptions.config as { action?: string }).action ?? 'request',
         connection: typeof connection === 'string' ? connection : null,
-        ...failureFields(verdict),
-        details: {
-          agentId: agent.id,
-          route: `${request.method} ${routeOf(request)}`,
-          code: err.code,
-        },
-      }),
+        details: { agentId: agent.id, route: `${request.method} ${routeOf(request)}` },
+      },
+      err,
+      AGENT_REQUEST_RULE,
     );
+    return core.audit.append(entry);
   };
   const handleError = errorHandler((msg, fields) => logger.error(msg, fields), auditAgentFailure);
   app.setErrorHandler(handleError);

@@ -6,7 +6,8 @@
  */
 import type { AuditRecord, Decision } from '../../shared/domain';
 import type { Clock } from '../ports';
-import type { FailureVerdict } from './classify';
+import type { ErrorCode } from '../../shared/errors';
+import { classifyFailure, type FailureVerdict } from './classify';
 
 export type EntryFields = Pick<AuditRecord, 'actor' | 'action'> & Partial<AuditRecord>;
 
@@ -45,4 +46,26 @@ export function failureFields(
   v: FailureVerdict,
 ): Pick<AuditRecord, 'status' | 'decision' | 'rule' | 'reason'> {
   return { status: v.status, decision: v.decision, rule: v.rule, reason: v.reason };
+}
+
+/**
+ * The entry of a request that failed before any layer recorded it (an invalid body, a refused
+ * listing): classified by the one rule, the error's code in the details. `fallbackRule` names
+ * the door's rule for a refusal that names none.
+ */
+export function failedRequestEntry(
+  clock: Clock,
+  fields: EntryFields,
+  e: unknown,
+  fallbackRule: (code: ErrorCode) => string,
+): { entry: AuditRecord; verdict: FailureVerdict } {
+  const verdict = classifyFailure(e, { fallbackRule });
+  return {
+    verdict,
+    entry: auditEntry(clock, {
+      ...fields,
+      ...failureFields(verdict),
+      details: { ...fields.details, code: verdict.error.code },
+    }),
+  };
 }

@@ -26,7 +26,7 @@ import type {
 import { AirlockError } from '../../shared/errors';
 import type { Clock } from '../ports';
 import { AgentSlots } from './agent-slots';
-import { agentPrincipal, type Principal } from './principal';
+import { agentPrincipal, readingOnly, type Principal, type ReadOnlyRule } from './principal';
 import { AGENT_CONCURRENCY_DEFAULT } from './query-service';
 import * as step from './steps';
 
@@ -40,6 +40,11 @@ export type StreamOutcome =
   | ({ kind: 'write' } & WriteData & { auditId: number });
 
 export type MongoOutcome = ReadData & { auditId: number };
+
+const INTERNAL_READ_ONLY: ReadOnlyRule = {
+  rule: 'internal:read-only',
+  reason: (kind) => `an internal read may only read; a ${kind.toUpperCase()} statement was refused`,
+};
 
 interface Streaming {
   sink: RowSink;
@@ -90,7 +95,9 @@ export class Pipeline {
    * read is refused.
    */
   async readFor(principal: Principal, req: QueryRequest): Promise<ReadData> {
-    const out = await this.runSql(principal, req, null, undefined, false);
+    // Read-only whatever the principal may do: a write is refused before it reaches a connector.
+    const reader = readingOnly(principal, INTERNAL_READ_ONLY);
+    const out = await this.runSql(reader, req, null, undefined, false);
     if (out.kind !== 'read') throw new AirlockError('INTERNAL', 'an internal read was not a read');
     const { kind: _k, auditId: _a, ...data } = out;
     return data as ReadData;

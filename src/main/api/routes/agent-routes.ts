@@ -8,7 +8,14 @@
  */
 import type { FastifyRequest } from 'fastify';
 import * as C from '../../../shared/contract/api';
-import { agentOps, type AgentOpName, type AgentOps } from '../../agent-ops/agent-ops';
+import {
+  agentOps,
+  callAgentOp,
+  type AgentOp,
+  type AgentOpContext,
+  type AgentOpName,
+  type AgentOps,
+} from '../../agent-ops/agent-ops';
 import type { Core } from '../../core';
 import type { Principal } from '../../query/principal';
 import type { RouteSpec } from '../route-table';
@@ -17,6 +24,8 @@ import { askReply } from './nl-routes';
 import { clientGoneSignal, streamedQuery, wantsNdjson } from './query-stream';
 
 type Reply = Awaited<ReturnType<Handler>>;
+type InputOf<N extends AgentOpName> = Parameters<AgentOps[N]['handler']>[1];
+type OutputOf<N extends AgentOpName> = Awaited<ReturnType<AgentOps[N]['handler']>>;
 
 interface RestBinding<N extends AgentOpName> {
   method: 'GET' | 'POST';
@@ -27,21 +36,23 @@ interface RestBinding<N extends AgentOpName> {
   reply?: (args: {
     request: FastifyRequest;
     principal: Principal;
-    input: Parameters<AgentOps[N]['handler']>[1];
+    input: InputOf<N>;
+    /** Calls the operation (callAgentOp: a failure it did not record is recorded). */
+    call: (input: InputOf<N>, ctx?: AgentOpContext) => Promise<OutputOf<N>>;
   }) => Promise<Reply>;
 }
 
 type Bindings = { [N in AgentOpName]: RestBinding<N> };
 
-function bindings(core: Core, ops: AgentOps): Bindings {
+function bindings(core: Core): Bindings {
   return {
     listConnections: { method: 'GET', url: '/v1/connections' },
     listTables: { method: 'GET', url: '/v1/connections/:name/tables' },
     query: {
       method: 'POST',
       url: '/v1/query',
-      reply: async ({ request, principal, input }) => {
-        if ('mongo' in input) return { body: await ops.query.handler(principal, input, {}) };
+      reply: async ({ request, principal, input, call }) => {
+        if ('mongo' in input) return { body: await call(input) };
         // Exports and NDJSON stream from the cursor (query-stream.ts); the rest is answered whole.
         const ndjson = wantsNdjson(request.headers.accept);
         // A client that goes away cancels its statement on the server, before or during the rows.
@@ -50,7 +61,7 @@ function bindings(core: Core, ops: AgentOps): Bindings {
           return streamedQuery(core.queries, principal, input, ndjson ? 'ndjson' : 'json', gone);
         }
         try {
-          return { body: await ops.query.handler(principal, input, { signal: gone.signal }) };
+          return { body: await call(input, { signal: gone.signal }) };
         } finally {
           gone.done();
         }
@@ -60,8 +71,8 @@ function bindings(core: Core, ops: AgentOps): Bindings {
       method: 'POST',
       url: '/v1/ask',
       note: 'Send `Accept: text/event-stream` (or application/x-ndjson) to stream stages and tokens.',
-      reply: ({ request, principal, input }) =>
-        askReply((opts) => ops.ask.handler(principal, input, opts), request.headers.accept),
+      reply: ({ request, input, call }) =>
+        askReply((opts) => call(input, opts), request.headers.accept),
     },
     readSemanticLayer: { method: 'GET', url: '/v1/connections/:name/semantic' },
   };
@@ -69,7 +80,7 @@ function bindings(core: Core, ops: AgentOps): Bindings {
 
 export function agentRoutes(core: Core): [RouteSpec, Handler][] {
   const ops = agentOps(core);
-  const rest = bindings(core, ops);
+  const rest = bindings(core);
   return (Object.keys(ops) as AgentOpName[]).map((name) => route(core, ops[name], rest[name]));
 }
 
@@ -78,7 +89,7 @@ function route<N extends AgentOpName>(
   op: AgentOps[N],
   rest: RestBinding<N>,
 ): [RouteSpec, Handler] {
-  type Input = Parameters<AgentOps[N]['handler']>[1];
+  type Input = InputOf<N>;
   const byName = rest.url.includes(':name');
   const spec: RouteSpec = {
     method: rest.method,
@@ -95,9 +106,11 @@ function route<N extends AgentOpName>(
     const input = (
       byName ? { connection: (params as { name: string }).name } : (body ?? {})
     ) as Input;
-    if (rest.reply) return rest.reply({ request, principal, input });
-    const run = op.handler as (p: Principal, i: Input, ctx: object) => Promise<unknown>;
-    return { body: await run(principal, input, {}) };
+    const route = { route: `${request.method} ${request.routeOptions.url}` };
+    const call = (i: Input, ctx: AgentOpContext = {}) =>
+      callAgentOp(core, op as unknown as AgentOp, principal, i, ctx, route) as Promise<OutputOf<N>>;
+    if (rest.reply) return rest.reply({ request, principal, input, call });
+    return { body: await call(input) };
   };
   return [spec, handler];
 }
