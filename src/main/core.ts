@@ -130,7 +130,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   key.fill(0);
   const settings = new SettingsRepo(db);
   const retention = startRetention(
-    { db, signer, append: (r) => audit.append(r), now: () => clock.now() },
+    { db, signer, append: (r) => audit.append(r), clock },
     () => retentionPolicyOf(settings.get()),
   );
   const queryLimits = (): QueryLimits => ({

@@ -97,7 +97,7 @@ const row = (db: Database.Database, id: number) =>
   db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
 const deps = (db: Database.Database, signer: AuditSigner) => {
   const log = new AuditLog(db);
-  return { log, deps: { db, signer, append: (r: AuditRecord) => log.append(r), now: clock.now } };
+  return { log, deps: { db, signer, append: (r: AuditRecord) => log.append(r), clock } };
 };
 
 describe('leaf format 2: per-field commitments', () => {

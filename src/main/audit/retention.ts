@@ -28,6 +28,8 @@ import {
   type Anchor,
 } from './retention-anchor';
 import type { AuditSigner } from './signing-key';
+import type { Clock } from '../ports';
+import { auditEntry } from './entry';
 
 const DAY_MS = 86_400_000;
 
@@ -315,29 +317,6 @@ export function purgeThrough(
     .immediate();
 }
 
-/** The audit entry that records a purge or an anonymization (details only: no personal data). */
-export function retentionEntry(
-  now: Date,
-  action: 'admin.audit.purge' | 'admin.audit.anonymize',
-  details: Record<string, unknown>,
-): AuditRecord {
-  return {
-    time: now.toISOString(),
-    actor: 'admin',
-    action,
-    connection: null,
-    statement: null,
-    paramsHash: null,
-    decision: null,
-    rule: null,
-    reason: null,
-    status: 'allowed',
-    rowCount: null,
-    latencyMs: null,
-    details,
-  };
-}
-
 export interface RetentionPolicy {
   retentionDays?: number | undefined;
   anonymizeAfterDays?: number | undefined;
@@ -347,8 +326,15 @@ export interface RetentionDeps {
   db: Database;
   signer: AuditSigner;
   append(record: AuditRecord): Promise<number>;
-  now(): Date;
+  clock: Clock;
 }
+
+/** The audit entry that records a purge or an anonymization (no personal data in it). */
+const retentionEntry = (
+  clock: Clock,
+  action: 'admin.audit.purge' | 'admin.audit.anonymize',
+  details: Record<string, unknown>,
+) => auditEntry(clock, { actor: 'admin', action, details });
 
 export interface RetentionRun {
   anonymized: AnonymizeResult | null;
@@ -364,7 +350,7 @@ export async function applyRetention(
   policy: RetentionPolicy,
   by = 'retention',
 ): Promise<RetentionRun> {
-  const now = deps.now();
+  const now = deps.clock.now();
   const run: RetentionRun = { anonymized: null, purge: null };
   if (policy.anonymizeAfterDays !== undefined) {
     const cutoff = new Date(now.getTime() - policy.anonymizeAfterDays * DAY_MS);
@@ -374,7 +360,7 @@ export async function applyRetention(
     run.anonymized = step.value;
     if (run.anonymized.entries > 0)
       await deps.append(
-        retentionEntry(now, 'admin.audit.anonymize', {
+        retentionEntry(deps.clock, 'admin.audit.anonymize', {
           by,
           before: cutoff.toISOString(),
           entries: run.anonymized.entries,
@@ -397,12 +383,12 @@ export async function purgeAndRecord(
   by: string,
 ): Promise<NonNullable<RetentionRun['purge']>> {
   const cut = cutFor(deps.db, before);
-  const { purged, anchor } = purgeThrough(deps.db, deps.signer, cut, deps.now());
+  const { purged, anchor } = purgeThrough(deps.db, deps.signer, cut, deps.clock.now());
   const summary = anchor ? anchorSummary(anchor) : null;
   const cutoff = typeof before === 'number' ? `entry ${before}` : before.toISOString();
   if (anchor)
     await deps.append(
-      retentionEntry(deps.now(), 'admin.audit.purge', {
+      retentionEntry(deps.clock, 'admin.audit.purge', {
         by,
         before: cutoff,
         purged,

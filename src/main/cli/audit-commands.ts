@@ -380,7 +380,7 @@ export async function auditPurge(argv: string[], dataDirOf: (o: Opts) => string)
       db,
       signer,
       append: (r) => audit.append(r),
-      now: () => new Date(),
+      clock: systemClock,
     };
     try {
       const run =
