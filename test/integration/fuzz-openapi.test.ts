@@ -95,12 +95,22 @@ const NASTY_STRINGS = [
   'true',
 ];
 
+/**
+ * What one generated value may hold (characters and nodes): the large shapes (long strings,
+ * thousands of keys, long arrays) come now and then, but never nested into a body of gigabytes.
+ */
+const BODY_BUDGET = 400_000;
+let budget = BODY_BUDGET;
+const spend = (n: number) => (budget -= n) > 0;
+
 function randomString(r: Rng, maxLen = 40): string {
   switch (r.int(0, 5)) {
     case 0:
       return r.pick(NASTY_STRINGS);
-    case 1:
-      return 'x'.repeat(r.pick([1, 64, 65, 101, 256, 5000, 100_001]));
+    case 1: {
+      const n = r.pick([1, 64, 65, 101, 256, 5000, 100_001]);
+      return spend(n) ? 'x'.repeat(n) : 'x';
+    }
     case 2: {
       let s = '';
       const n = r.int(0, maxLen);
@@ -119,6 +129,7 @@ function randomString(r: Rng, maxLen = 40): string {
 }
 
 function junk(r: Rng, depth = 0): unknown {
+  if (!spend(1)) return null;
   switch (r.int(0, 9)) {
     case 0:
       return null;
@@ -159,6 +170,7 @@ type Schema = Record<string, unknown> & {
 
 /** A value near the schema: valid-looking, with a chance at every node of being something else. */
 function fromSchema(r: Rng, s: Schema | undefined, depth = 0, name = ''): unknown {
+  if (!spend(1)) return null;
   if (!s || r.chance(depth === 0 ? 0.1 : 0.08)) return junk(r, depth);
   if (s.const !== undefined) return s.const;
   if (s.enum) return r.chance(0.9) ? r.pick(s.enum) : randomString(r);
@@ -173,11 +185,11 @@ function fromSchema(r: Rng, s: Schema | undefined, depth = 0, name = ''): unknow
           out[k] = fromSchema(r, v, depth + 1, k);
       }
       if (r.chance(0.1)) out[randomString(r, 10)] = junk(r, depth + 1);
-      if (r.chance(0.02)) for (let i = 0; i < 5000; i++) out[`k${i}`] = i;
+      if (r.chance(0.02) && spend(50_000)) for (let i = 0; i < 5000; i++) out[`k${i}`] = i;
       return out;
     }
     case 'array': {
-      const n = r.chance(0.03) ? 2000 : r.int(0, 3);
+      const n = r.chance(0.03) && spend(2000) ? 2000 : r.int(0, 3);
       return Array.from({ length: n }, () => fromSchema(r, s.items, depth + 1, name));
     }
     case 'string': {
@@ -257,6 +269,7 @@ function build(
   who: Who,
   creds: { admin: string; agent: string; cookie: string; host: string },
 ): Sent {
+  budget = BODY_BUDGET;
   let path = op.path;
   const query: string[] = [];
   for (const p of op.params) {
