@@ -180,6 +180,11 @@ export class Pipeline {
     const { clock } = this.deps;
     // A request's own entry; an internal read (recorded: false) is in its caller's entry instead.
     const audit = { append: async (e: AuditRecord) => (recorded ? this.deps.audit.append(e) : 0) };
+    /** The entry of what went through (a streamed read's start and end, a read, a write). */
+    const recordSuccess = (
+      over: Partial<AuditRecord> = {},
+      details: Record<string, unknown> = {},
+    ) => audit.append(step.successEntry(clock, principal, trail, over, details));
     const trail = step.newTrail(clock, req.connection, req.sql, step.paramsHash(req.params));
     /** Rows (and their bytes) already handed to the sink when a streamed read fails half-way. */
     let delivered = 0;
@@ -218,22 +223,15 @@ export class Pipeline {
               return streaming.sink.rows(batch);
             },
           };
-          startAuditId = await audit.append(
-            step.successEntry(clock, principal, trail, {}, streamDetails('started')),
-          );
+          startAuditId = await recordSuccess({}, streamDetails('started'));
           const summary = await streamRead(connector, stmt, limits, counting, streaming.signal);
-          const auditId = await audit.append(
-            step.successEntry(
-              clock,
-              principal,
-              trail,
-              { rowCount: summary.rowCount },
-              {
-                ...streamDetails('ended'),
-                truncated: summary.truncated,
-                outcome: summary.truncated ? 'truncated' : 'completed',
-              },
-            ),
+          const auditId = await recordSuccess(
+            { rowCount: summary.rowCount },
+            {
+              ...streamDetails('ended'),
+              truncated: summary.truncated,
+              outcome: summary.truncated ? 'truncated' : 'completed',
+            },
           );
           return { kind: 'read', ...summary, auditId };
         }
@@ -242,21 +240,14 @@ export class Pipeline {
           signal && connector.stream
             ? await collected(connector, stmt, limits, signal)
             : await connector.read(stmt, limits);
-        const auditId = await audit.append(
-          step.successEntry(
-            clock,
-            principal,
-            trail,
-            { rowCount: data.rowCount },
-            { truncated: data.truncated },
-          ),
+        const auditId = await recordSuccess(
+          { rowCount: data.rowCount },
+          { truncated: data.truncated },
         );
         return { kind: 'read', ...data, auditId };
       }
       const data = await connector.write(stmt, limits);
-      const auditId = await audit.append(
-        step.successEntry(clock, principal, trail, { rowCount: data.rowCount }),
-      );
+      const auditId = await recordSuccess({ rowCount: data.rowCount });
       return { kind: 'write', ...data, auditId };
     } catch (e) {
       const over: Partial<AuditRecord> = { rowCount: delivered > 0 ? delivered : null };
