@@ -13,8 +13,8 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { rowToRecord, type AuditRow } from '../../src/main/audit/audit-rows';
-import { chainHash, leafHash } from '../../src/main/audit/chain';
+import { recomputeLeaf, type AuditRow } from '../../src/main/audit/audit-rows';
+import { chainHash } from '../../src/main/audit/chain';
 import { signCheckpoint } from '../../src/main/audit/report/checkpoint';
 import { MerkleFrontier, leafNode } from '../../src/main/audit/report/merkle';
 import { signedPart, type AuditReport } from '../../src/main/audit/report/report-format';
@@ -357,7 +357,8 @@ describe('a rewrite by someone holding the store key', () => {
       const tree = MerkleFrontier.empty();
       for (const r of rows) {
         if (r.status === 'denied') r.reason = 'nothing to see here';
-        r.leaf_hash = leafHash(r.id, rowToRecord(r));
+        // In the entry's own leaf format, as the writer computes it.
+        r.leaf_hash = recomputeLeaf(r);
         r.chain_hash = chainHash(prev, r.leaf_hash);
         prev = r.chain_hash;
         tree.push(leafNode(r.leaf_hash));

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowToRecord, type AuditRow } from '../../src/main/audit/audit-rows';
+import { recomputeLeaf, rowToRecord, type AuditRow } from '../../src/main/audit/audit-rows';
 import { chainHash, leafHash } from '../../src/main/audit/chain';
 import { AuditVerifyResult } from '../../src/shared/contract/api';
 import { startTestAirlock, tempDir } from '../helpers/harness';
@@ -299,7 +299,8 @@ describe('audit verify finds each kind of tampering and names the first broken e
     const k = middle();
     const d = tampered((db) => {
       const r = { ...row(db, k), actor: 'admin', reason: 'rewritten' };
-      r.leaf_hash = leafHash(k, rowToRecord(r));
+      // Recomputed as the writer would, in the entry's own leaf format.
+      r.leaf_hash = recomputeLeaf(r);
       writeRow(db, k, r);
     });
     expectBrokenAt(await verify(d), k);
@@ -312,7 +313,7 @@ describe('audit verify finds each kind of tampering and names the first broken e
       for (let id = k; id <= entryCount; id++) {
         const r = row(db, id);
         if (id === k) r.reason = 'rewritten';
-        r.leaf_hash = leafHash(id, rowToRecord(r));
+        r.leaf_hash = recomputeLeaf(r);
         r.chain_hash = chainHash(prev, r.leaf_hash);
         prev = r.chain_hash;
         writeRow(db, id, r);
