@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import type { AskAnswer } from '../../shared/contract/nl';
 import { isAirlockError } from '../../shared/errors';
-import type { Core } from '../core';
+import type { Clock } from '../ports';
+import type { Pipeline } from '../query/pipeline';
+import type { NlCore } from './nl-core';
 import { parseStatement } from '../guard/parse';
 import { analystAsker } from './access';
 import { sameResult } from './result-compare';
@@ -104,7 +106,14 @@ export interface EvalOptions {
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function runEvaluation(core: Core, opts: EvalOptions): Promise<EvalReport> {
+/** What an evaluation uses of the core: the NL capability, the query pipeline and the clock. */
+export interface EvalDeps {
+  nl: NlCore;
+  queries: Pipeline;
+  clock: Clock;
+}
+
+export async function runEvaluation(core: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
   const asker = analystAsker(opts.connection, 'cli:eval');
   const model = opts.model ?? core.nl.ollama.model;
   const results: EvalResult[] = [];

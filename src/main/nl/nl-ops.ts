@@ -7,17 +7,26 @@
 import type { z } from 'zod';
 import { NL_OPS, type AskAttempt, type AskEvent } from '../../shared/contract/nl';
 import { isAirlockError } from '../../shared/errors';
-import type { Core } from '../core';
+import type { Agents } from '../identity/agents';
+import type { GrantsRepo } from '../policy/grants-repo';
+import type { NlCore } from './nl-core';
 import { actingAgent } from '../query/principal';
 import { analystAsker, asAgentAsker, type Asker } from './access';
 
 type NlOpName = keyof typeof NL_OPS;
 type Input<N extends NlOpName> = z.output<(typeof NL_OPS)[N]['input']>;
 type Output<N extends NlOpName> = z.infer<(typeof NL_OPS)[N]['output']>;
+/** What the NL operations use of the core: the NL capability, and the agents a person may act as. */
+export interface NlOpsDeps {
+  nl: NlCore;
+  agents: Pick<Agents, 'get' | 'list'>;
+  grants: Pick<GrantsRepo, 'list'>;
+}
+
 export type NlOpsHandlers = { [N in NlOpName]: (input: Input<N>) => Promise<Output<N>> };
 
 /** The asker a person in the UI is: the analyst, or the analyst "as agent X" (reads only). */
-export function uiAsker(core: Core, connection: string, asAgent: string | undefined): Asker {
+export function uiAsker(core: NlOpsDeps, connection: string, asAgent: string | undefined): Asker {
   if (asAgent === undefined) return analystAsker(connection);
   const agent = actingAgent(core.agents, asAgent);
   return asAgentAsker(agent, core.grants.list(agent.id));
@@ -28,7 +37,7 @@ export function uiAsker(core: Core, connection: string, asAgent: string | undefi
  * transport can send them as Server-Sent Events, the desktop shell as IPC messages).
  */
 export async function uiAsk(
-  core: Core,
+  core: NlOpsDeps,
   input: Input<'ask'>,
   onEvent?: (e: AskEvent) => void,
   signal?: AbortSignal,
@@ -54,7 +63,7 @@ export async function uiAsk(
   }
 }
 
-export function nlOps(core: Core): NlOpsHandlers {
+export function nlOps(core: NlOpsDeps): NlOpsHandlers {
   const actor = 'user:analyst';
   return {
     ask: (input) => uiAsk(core, input),
