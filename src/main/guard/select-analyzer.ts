@@ -90,7 +90,7 @@ export class QueryAnalyzer extends ScopeAnalyzer {
   private recursiveColumns(name: string, body: Node, scope: Scope): string[] {
     if (body.with || !isNode(body._next))
       throw notAllowed(
-        `recursive WITH ${name} without a column list must be a UNION of a first SELECT and the recursive one; or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+        `recursive WITH ${name} without a column list must be a UNION of a first SELECT and the recursive one; or give it a column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
       );
     const probe: Scope = { ...newScope(scope), ctes: new Map([[fold(name), []]]) };
     const columns = this.singleSelect(body, probe);
@@ -100,7 +100,7 @@ export class QueryAnalyzer extends ScopeAnalyzer {
       new Set(columns).size !== columns.length
     )
       throw notAllowed(
-        `recursive WITH ${name}: name each column of its first SELECT (AS x), or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+        `recursive WITH ${name}: name each column of its first SELECT (AS x), or give it a column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
       );
     return columns;
   }

@@ -140,7 +140,7 @@ export abstract class PgSelect extends PgExpr {
     const out = union ? this.select(q.larg as PgNode, probe) : this.select(q, probe);
     if (out.length === 0 || new Set(out).size !== out.length)
       throw notAllowed(
-        `recursive WITH ${name}: give each column of its first SELECT its own name (AS x), or declare the columns, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
+        `recursive WITH ${name}: give each column of its first SELECT its own name (AS x), or give it a column list, e.g. WITH RECURSIVE ${name}(x) AS (…)`,
       );
     return out;
   }
