@@ -33,7 +33,7 @@ import { isThisMachine } from './lan-confirm';
 
 type Status = OpOutput<'forwardingStatus'>['destinations'][number];
 
-const NEW_SYSLOG: ForwardTarget = {
+const NEW_SYSLOG: Extract<ForwardTarget, { kind: 'syslog' }> = {
   kind: 'syslog',
   host: '127.0.0.1',
   port: 6514,
