@@ -288,6 +288,25 @@ describe('syslog over UDP', () => {
         all.find((x) => x.id === seqOf(m))!,
       );
   });
+  it('hears a collector that is not listening (port unreachable), holds the cursor, and sends it all once it is back', async () => {
+    const c = await udpCollector();
+    collectors.push(c);
+    const { a, ui } = await start();
+    const from = (await headOf(a)) + 1;
+    await forwardTo(a, [{ kind: 'syslog', host: '127.0.0.1', port: c.port, protocol: 'udp' }]);
+    await received(c, a, from);
+    await c.stop();
+    await makeEntries(a, 10);
+    const down = await until('the outage to be noticed', async () => {
+      const s = (await ui.forwardingStatus({})).destinations[0]!;
+      return s.state === 'retrying' ? s : null;
+    });
+    expect(down.lastError).toContain('nothing is listening');
+    await c.restart();
+    const seqs = await received(c, a, from);
+    const head = await headOf(a);
+    expect(seqs).toEqual(Array.from({ length: head - from + 1 }, (_, i) => from + i));
+  });
 });
 
 describe('JSONL file', () => {
