@@ -6,11 +6,11 @@
 import { Button, Group, NumberInput, SimpleGrid, Skeleton, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ComponentProps } from 'react';
 import { api } from '../../api/api';
 import { ProblemAlert } from '../../components/problem-alert';
-
-type Field = 'ratePerMinute' | 'ratePerHour' | 'ratePerDay' | 'rowsPerDay' | 'bytesPerDay';
+import type { AgentLimitField as Field } from '../../../../shared/contract/agent-limits';
+import type { GrantsEditor } from './grants-editor';
 
 const FIELDS: { field: Field; label: string; unit: string }[] = [
   { field: 'ratePerMinute', label: 'Requests per minute', unit: 'requests' },
@@ -22,15 +22,12 @@ const FIELDS: { field: Field; label: string; unit: string }[] = [
 
 const limitsKey = (id: string) => ['agent-limits', id] as const;
 
+/** The same props as the grants tab: the agent, and whether it may still be edited. */
 export function AgentLimitsPanel({
   agentId,
   agentName,
   disabled,
-}: {
-  agentId: string;
-  agentName: string;
-  disabled: boolean;
-}) {
+}: ComponentProps<typeof GrantsEditor>) {
   const queryClient = useQueryClient();
   const view = useQuery({
     queryKey: limitsKey(agentId),
