@@ -3,7 +3,8 @@
  * statement whose worker thread is kept off the CPU (a busy machine) is still judged, while one
  * that burns CPU past the deadline is refused. The workers here are test doubles that speak the
  * pool's protocol (guard-protocol.ts): `wait:N` blocks the thread N ms without using CPU, as a
- * descheduled thread would; `spin:N` uses N ms of CPU.
+ * descheduled thread would; `spin:N` uses N ms of CPU (by its own clock, however busy the
+ * machine is).
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ parentPort.on('message', (m) => {
   if (m.type !== 'judge') return;
   const [how, ms] = m.sql.split(':');
   if (how === 'wait') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(ms));
-  else { const end = Date.now() + Number(ms); while (Date.now() < end); }
+  else { const end = cpuMs() + Number(ms); while (cpuMs() < end); }
   parentPort.postMessage({ type: 'verdict', job: m.job, verdict: { ok: true, sql: m.sql }, cpuMs: cpuMs() });
 });
 parentPort.postMessage({ type: 'ready', thread: { stat } });
@@ -40,8 +41,14 @@ describe.runIf(onLinux)('the guard deadline counts CPU time', () => {
     const before = threadCpuMs(clock)!;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     const afterWait = threadCpuMs(clock)!;
-    const end = Date.now() + 300;
-    while (Date.now() < end);
+    // Spin for 300 ms of CPU time by the process's own clock (which counts every thread, so
+    // it is at least this thread's share): this thread's clock must show most of it.
+    const start = process.cpuUsage();
+    const spent = () => {
+      const d = process.cpuUsage(start);
+      return (d.user + d.system) / 1000;
+    };
+    while (spent() < 300);
     const afterSpin = threadCpuMs(clock)!;
     expect(afterWait - before).toBeLessThan(100);
     expect(afterSpin - afterWait).toBeGreaterThanOrEqual(200);
