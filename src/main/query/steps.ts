@@ -13,10 +13,7 @@ import { canonicalJson } from '../audit/canonical-json';
 import { classifyFailure } from '../audit/classify';
 import { auditEntry, decisionFields, elapsedMs, failureFields } from '../audit/entry';
 import type { ConnectionRecord, Connections } from '../connections/connections';
-import {
-  isDocumentConnector,
-  type CheckedMongoQuery,
-} from '../connectors/mongodb/document-connector';
+import { isDocumentConnector } from '../connectors/mongodb/document-connector';
 import type { AgentContext, Connector, QueryLimits } from '../connectors/types';
 import { guardSql, type GuardedSql } from '../guard/guard';
 import { guardMongo } from '../guard/mongo/mongo-guard';
@@ -311,8 +308,6 @@ export function documentConnector(record: ConnectionRecord, connector: Connector
   }
   return connector;
 }
-
-export type { CheckedMongoQuery };
 
 // ── audit ───────────────────────────────────────────────────────────────────────────────
 
