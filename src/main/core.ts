@@ -206,6 +206,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await connections.close();
       await audit.close();
       try {
+        rateLimiter.flush();
+      } catch {
+        // Counts of the last quarter second are lost; the limits still hold on the next start.
+      }
+      try {
         // A clean stop leaves a signed checkpoint at the head.
         checkpoints.close();
       } catch {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentLimiter } from '../../src/main/ratelimit/agent-limiter';
+import { AgentLimiter, SAVE_EVERY_MS } from '../../src/main/ratelimit/agent-limiter';
 import type { RateLimit } from '../../src/main/ratelimit/sliding-window';
 import { envKeyProvider } from '../../src/main/store/key-file';
 import { openStore } from '../../src/main/store/open-store';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const add = db.prepare(
     "INSERT INTO agents (id, name, key_prefix, key_hash, created_at) VALUES (?, ?, ?, x'00', '2026-01-01')",
   );
-  for (const id of ['a', 'b']) add.run(id, `agent-${id}`, `p${id}`);
+  for (const id of ['a', 'b', 'c']) add.run(id, `agent-${id}`, `p${id}`);
 });
 afterAll(() => {
   db?.close();
@@ -66,6 +66,7 @@ describe('AgentLimiter', () => {
       rowsPerDay: null,
       bytesPerDay: null,
     });
+    l.flush(); // what a clean stop does
   });
 
   it('a new limiter on the same store (a restart) keeps the limits and the counts', () => {
@@ -77,6 +78,20 @@ describe('AgentLimiter', () => {
     t += 120_000;
     expect(again.take('a').ok).toBe(true);
     expect(again.take('b').ok).toBe(true);
+  });
+
+  it('without a clean stop (a crash) the counts reach the store within a quarter second', async () => {
+    const l = new AgentLimiter(db, { rate: GLOBAL }, now);
+    l.put('c', { ratePerMinute: 1 });
+    expect(l.take('c').ok).toBe(true);
+    const stored = () =>
+      db.prepare('SELECT count(*) AS n FROM agent_usage WHERE agent_id = ?').get('c') as {
+        n: number;
+      };
+    expect(stored().n).toBe(0); // not one commit per request
+    await new Promise((r) => setTimeout(r, SAVE_EVERY_MS + 200));
+    expect(stored().n).toBe(1);
+    expect(refusal(new AgentLimiter(db, { rate: GLOBAL }, now), 'c').setting).toBe('ratePerMinute');
   });
 
   it("rows per day: counted from the agent's audit entries, refused after the crossing, reset at 00:00 UTC", () => {

@@ -298,6 +298,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.header('cache-control', 'no-store');
     const token = (request.query as { token?: unknown }).token;
     const id = typeof token === 'string' && token.length > 0 ? sessions.redeem(token) : null;
+    await sessions.recorded();
     if (!id) {
       // A browser that is signed in already (the printed link opened twice) just goes on.
       const existing = cookieValue(request.headers.cookie, SESSION_COOKIE);

@@ -29,28 +29,34 @@ export interface SessionEvent {
   reason?: string;
 }
 
-/** Sends session events to the audit log (a failure to record never blocks a sign-in page). */
+/**
+ * Sends session events to the audit log. The answer to a sign-in or sign-out waits for its
+ * entry (see UiSessions.recorded); a failure to record never blocks a sign-in page.
+ */
 export function auditSessionEvents(core: {
   auditAdmin(
     action: string,
     details: Record<string, unknown>,
     extra?: { status?: 'allowed' | 'denied'; reason?: string },
   ): Promise<number>;
-}): (e: SessionEvent) => void {
+}): (e: SessionEvent) => Promise<void> {
   return (e) =>
-    void core
+    core
       .auditAdmin(e.action, e.details, {
         status: e.status,
         ...(e.reason ? { reason: e.reason } : {}),
       })
-      .catch(() => undefined);
+      .then(
+        () => undefined,
+        () => undefined,
+      );
 }
 
 export interface UiSessionsOptions {
   linkTtlMs?: number;
   idleMs?: number;
   /** Told of every link issued, sign-in (or refused one) and sign-out. */
-  onEvent?: (e: SessionEvent) => void;
+  onEvent?: (e: SessionEvent) => void | Promise<void>;
 }
 
 export class UiSessions {
@@ -61,6 +67,8 @@ export class UiSessions {
   private readonly linkTtlMs: number;
   private readonly idleMs: number;
   private readonly onEvent: (e: SessionEvent) => void;
+  /** Events told but not yet recorded. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly clock: Clock,
@@ -68,7 +76,18 @@ export class UiSessions {
   ) {
     this.linkTtlMs = options.linkTtlMs ?? LOGIN_LINK_TTL_MS;
     this.idleMs = options.idleMs ?? SESSION_IDLE_MS;
-    this.onEvent = options.onEvent ?? (() => {});
+    const tell = options.onEvent ?? (() => {});
+    this.onEvent = (e) => {
+      const told = tell(e);
+      if (!told) return;
+      this.pending.add(told);
+      void told.finally(() => this.pending.delete(told));
+    };
+  }
+
+  /** Resolves once every event told so far is recorded: an answer waits for its entry. */
+  async recorded(): Promise<void> {
+    await Promise.all([...this.pending]);
   }
 
   private now(): number {

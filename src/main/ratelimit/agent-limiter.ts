@@ -1,7 +1,10 @@
 /**
  * Per-agent limits: requests per minute, hour and day (sliding windows), and rows and bytes
  * per day (UTC), each the agent's own or else the global setting. Usage is kept in the store
- * (agent_usage) as it changes, so a restart — a crash too — hands out no fresh allowance.
+ * (agent_usage): the agents whose counts changed are written together, in one transaction, at
+ * most SAVE_EVERY_MS after the change and at close, so a restart hands out no fresh allowance
+ * and a crash forgets at most the last quarter second of counting. Writing on every request
+ * cost a store commit per request on the server's thread.
  *
  * `take(agentId)` keeps the shape of SlidingWindowLimiter.take: the request pipeline calls it
  * once per agent request, before the body is read.
@@ -47,6 +50,8 @@ const RATE_FIELD: Record<string, AgentLimitField> = {
 };
 
 const DAY_MS = 86_400_000;
+/** How long a change of usage may wait to be written with the others. */
+export const SAVE_EVERY_MS = 250;
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 export class AgentLimiter {
@@ -58,6 +63,10 @@ export class AgentLimiter {
     putLimits: Statement;
     dropLimits: Statement;
   };
+  /** Agents whose usage changed since it was last written. */
+  private readonly dirty = new Set<string>();
+  private saveTimer: NodeJS.Timeout | null = null;
+  private readonly saveDirty: () => void;
 
   constructor(
     db: Database,
@@ -74,6 +83,10 @@ export class AgentLimiter {
       ),
       dropLimits: db.prepare('DELETE FROM agent_limits WHERE agent_id = ?'),
     };
+    this.saveDirty = db.transaction(() => {
+      for (const agentId of this.dirty) this.write(agentId);
+      this.dirty.clear();
+    });
     for (const row of db
       .prepare<[], { agent_id: string; limits: string }>(
         'SELECT agent_id, limits FROM agent_limits',
@@ -223,7 +236,28 @@ export class AgentLimiter {
     return d;
   }
 
+  /** Writes every change of usage now (at close; tests). */
+  flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (this.dirty.size > 0) this.saveDirty();
+  }
+
   private save(agentId: string): void {
+    this.dirty.add(agentId);
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      try {
+        this.flush();
+      } catch {
+        // The store is closing or failing: the counts stay in memory and are tried again.
+      }
+    }, SAVE_EVERY_MS);
+    this.saveTimer.unref();
+  }
+
+  private write(agentId: string): void {
     const saved: SavedUsage = {
       windows: this.windows.state(agentId) ?? [],
       daily: this.daily.get(agentId) ?? { day: dayOf(this.now()), rows: 0, bytes: 0 },

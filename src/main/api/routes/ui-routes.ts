@@ -33,6 +33,7 @@ export function uiRoutes(handlers: OpsHandlers, sessions: UiSessions, loginUrl: 
       { method: 'POST', url: '/v1/ui/logout', auth: 'session', summary: 'Sign out of the UI: the session ends at once', responses: { 200: z.object({}) } },
       async ({ request }) => {
         if (request.uiSession) sessions.end(request.uiSession);
+        await sessions.recorded();
         return { body: {}, headers: { 'set-cookie': sessionCookie(null) } };
       },
     ],
