@@ -31,23 +31,6 @@ export const MAIN_LAYERS = [
   { name: 'store', units: ['store', 'ports', 'net', 'version', 'worker-entry'] },
 ];
 
-/**
- * Imports that break the layering today and are someone's open work. Each names the file,
- * the unit it may still import, and why; remove the line with the import.
- */
-export const LAYER_EXCEPTIONS = [
-  {
-    file: 'src/main/nl/nl-ops.ts',
-    unit: 'core',
-    todo: 'TODO(issue 9, H1): the NL UI operations take the whole Core; they belong in ui/ (operations)',
-  },
-  {
-    file: 'src/main/nl/evaluation.ts',
-    unit: 'core',
-    todo: 'TODO(issue 9, H1): the NL evaluation takes the whole Core; it belongs with the eval command (cli)',
-  },
-];
-
 const rankOf = new Map(MAIN_LAYERS.flatMap((layer, rank) => layer.units.map((u) => [u, rank])));
 const ORDER = MAIN_LAYERS.map((l) => l.name).join(' › ');
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.js'];
@@ -72,19 +55,6 @@ function unitOf(root, file) {
     unitCache.set(file, unit);
   }
   return unit;
-}
-
-const excusedCache = new Map();
-
-/** The units `file` may still import against the rules (LAYER_EXCEPTIONS). */
-function excusedUnits(root, file) {
-  let units = excusedCache.get(file);
-  if (!units) {
-    const relFile = `src/main/${toPosix(path.relative(root, file))}`;
-    units = new Set(LAYER_EXCEPTIONS.filter((x) => x.file === relFile).map((x) => x.unit));
-    excusedCache.set(file, units);
-  }
-  return units;
 }
 
 const describeUnit = (unit) =>
@@ -156,7 +126,7 @@ function diskGraph(root) {
 }
 
 /**
- * Which unit imports which (ignoring LAYER_EXCEPTIONS), with one file-level import that shows
+ * Which unit imports which, with one file-level import that shows
  * each edge. The disk graph's is computed once per snapshot; a file linted with edges other
  * than its disk ones (unsaved text, a test) gets its own.
  */
@@ -170,11 +140,9 @@ function unitsOf(root, graph, file) {
   const witness = new Map();
   for (const [from, targets] of graph) {
     const a = unitOf(root, from);
-    const excused = excusedUnits(root, from);
     for (const to of targets) {
       const b = unitOf(root, to);
-      // An excused import is listed as open work; folders are judged without it.
-      if (a === b || excused.has(b)) continue;
+      if (a === b) continue;
       if (!unitGraph.has(a)) unitGraph.set(a, new Set());
       unitGraph.get(a).add(b);
       if (!witness.has(`${a}>${b}`)) witness.set(`${a}>${b}`, `${short(from)} → ${short(to)}`);
@@ -243,7 +211,6 @@ const mainLayers = {
     const root = mainRootOf(file);
     if (!root) return {};
     const unit = unitOf(root, file);
-    const excused = excusedUnits(root, file);
     return {
       Program(node) {
         if (!rankOf.has(unit)) context.report({ node, messageId: 'unplaced', data: { unit } });
@@ -252,7 +219,7 @@ const mainLayers = {
         const target = resolve(file, specifier);
         if (!target || !target.startsWith(`${root}/`)) return;
         const to = unitOf(root, target);
-        if (to === unit || excused.has(to)) return;
+        if (to === unit) return;
         if (!rankOf.has(to)) {
           context.report({ node, messageId: 'unplaced', data: { unit: to } });
           return;
@@ -315,7 +282,7 @@ const noCycles = {
             continue;
           }
           const to = unitOf(root, target);
-          if (to === unit || excusedUnits(root, file).has(to)) continue;
+          if (to === unit) continue;
           const units = pathBetween(unitGraph, to, unit);
           if (units) {
             const steps = units.slice(1).map((u, i) => witness.get(`${units[i]}>${u}`));
