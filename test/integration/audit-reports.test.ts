@@ -7,11 +7,9 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recomputeLeaf, type AuditRow } from '../../src/main/audit/audit-rows';
 import { chainHash } from '../../src/main/audit/chain';
@@ -19,44 +17,17 @@ import { signCheckpoint } from '../../src/main/audit/report/checkpoint';
 import { MerkleFrontier, leafNode } from '../../src/main/audit/report/merkle';
 import { signedPart, type AuditReport } from '../../src/main/audit/report/report-format';
 import { fingerprintOf, signJson } from '../../src/main/audit/report/signature';
+import { ROOT, runAirlock, type CliRun } from '../helpers/cli';
 import { startTestAirlock, tempDir } from '../helpers/harness';
 
 // Each step runs bin/airlock as a child process; on a loaded machine that takes a while.
 vi.setConfig({ testTimeout: 300_000 });
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const AIRLOCK = join(ROOT, 'bin/airlock');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs bin/airlock with no store key in the environment and an empty AIRLOCK_HOME. */
-function airlock(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-  cwd = ROOT,
-): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = {
-    ...process.env,
-    AIRLOCK_STORE_KEY: undefined,
-    AIRLOCK_HOME: nowhere,
-    ...env,
-  };
-  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  return new Promise((resolve) => {
-    execFile(
-      AIRLOCK,
-      args,
-      { cwd, env: childEnv as NodeJS.ProcessEnv, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const airlock = (args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) =>
+  runAirlock(args, { AIRLOCK_STORE_KEY: undefined, AIRLOCK_HOME: nowhere, ...env }, cwd);
 
 let source: string;
 let keyHex: string;
