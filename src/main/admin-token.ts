@@ -12,7 +12,9 @@ export function ensureAdminToken(dataDir: string): string {
   if (exists(path, 'the admin token')) {
     const mode = onDisk(path, 'the admin token', () => statSync(path).mode);
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new StoreError(`${path} is readable by other users; run \`chmod 600 ${path}\` and start again.`);
+      throw new StoreError(
+        `${path} is readable by other users; run \`chmod 600 ${path}\` and start again.`,
+      );
     }
     const token = onDisk(path, 'the admin token', () => readFileSync(path, 'utf8')).trim();
     if (token.length >= 32) return token;

@@ -129,9 +129,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   warmGuard();
   key.fill(0);
   const settings = new SettingsRepo(db);
-  const retention = startRetention(
-    { db, signer, append: (r) => audit.append(r), clock },
-    () => retentionPolicyOf(settings.get()),
+  const retention = startRetention({ db, signer, append: (r) => audit.append(r), clock }, () =>
+    retentionPolicyOf(settings.get()),
   );
   const queryLimits = (): QueryLimits => ({
     ...queryLimitsOf(settings.get()),

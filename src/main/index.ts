@@ -82,8 +82,14 @@ function registerIpc(running: StartedAirlock): void {
     ipcMain,
     {
       async pickFile(filters) {
-        const options = { title: 'Choose a SQLite database', properties: ['openFile' as const], filters };
-        const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        const options = {
+          title: 'Choose a SQLite database',
+          properties: ['openFile' as const],
+          filters,
+        };
+        const r = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
       writeClipboard: (text) => clipboard.writeText(text),

@@ -25,9 +25,16 @@ type ExportTarget = string | { import?: string | { default?: string } };
 export function tsxEntry(subpath: '.' | './esm/api'): string {
   const require = createRequire(import.meta.url);
   const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, ExportTarget> };
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, ExportTarget>;
+  };
   const target = pkg.exports[subpath];
-  const rel = typeof target === 'string' ? target : typeof target?.import === 'string' ? target.import : target?.import?.default;
+  const rel =
+    typeof target === 'string'
+      ? target
+      : typeof target?.import === 'string'
+        ? target.import
+        : target?.import?.default;
   if (!rel) throw new Error(`tsx does not export ${subpath}`);
   return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }

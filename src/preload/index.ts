@@ -6,7 +6,13 @@
  * cannot load packages.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC_COPY_TEXT, IPC_GET_INFO, IPC_PICK_SQLITE_FILE, IPC_PREFIX, OP_NAMES } from '../shared/contract/op-names';
+import {
+  IPC_COPY_TEXT,
+  IPC_GET_INFO,
+  IPC_PICK_SQLITE_FILE,
+  IPC_PREFIX,
+  OP_NAMES,
+} from '../shared/contract/op-names';
 import type { AirlockBridge } from '../shared/contract/ops';
 
 function buildBridge(): AirlockBridge {

@@ -28,10 +28,20 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-audit-'));
   try {
     const { db, path } = await openStore(dir, envKeyProvider(randomBytes(32).toString('hex')));
-    const insert = db.prepare(`INSERT INTO audit_log (id, time, actor, action, connection, statement, params_hash,
+    const insert =
+      db.prepare(`INSERT INTO audit_log (id, time, actor, action, connection, statement, params_hash,
       decision, rule, reason, status, row_count, latency_ms, details, leaf_hash, chain_hash)
       VALUES (@id, @time, @actor, 'query.read', @connection, @statement, NULL, @decision, @rule, @reason, @status, 5, 1.5, @details, @hash, @hash)`);
-    const tables = ['orders', 'customers', 'employees', 'products', 'invoices', 'shipments', 'payments', 'suppliers'];
+    const tables = [
+      'orders',
+      'customers',
+      'employees',
+      'products',
+      'invoices',
+      'shipments',
+      'payments',
+      'suppliers',
+    ];
     const hash = 'f'.repeat(64);
     let t0 = performance.now();
     const chunk = 50_000;
@@ -49,7 +59,10 @@ async function main() {
             statement: `SELECT id, name, total FROM ${table} WHERE customer_id = ? ORDER BY id LIMIT 100${i % 100_000 === 7 ? ' -- zebrafish' : ''}`,
             decision: status === 'denied' ? 'deny' : 'allow',
             rule: status === 'denied' ? 'default-deny' : `grant:demo.${table}:read`,
-            reason: status === 'denied' ? `agent 'bot-${i % 20}' may not read ${table}.secret: no grant covers that column` : null,
+            reason:
+              status === 'denied'
+                ? `agent 'bot-${i % 20}' may not read ${table}.secret: no grant covers that column`
+                : null,
             status,
             details: `{"agentId":"id-${i % 20}"}`,
             hash,
@@ -57,7 +70,9 @@ async function main() {
         }
       })();
     }
-    console.log(`filled ${N.toLocaleString()} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s; store ${(statSync(path).size / 1e6).toFixed(0)} MB`);
+    console.log(
+      `filled ${N.toLocaleString()} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s; store ${(statSync(path).size / 1e6).toFixed(0)} MB`,
+    );
 
     const search = new AuditSearch(db);
     type Filter = z.output<typeof AuditSearchInput>;
@@ -88,7 +103,8 @@ async function main() {
       let beforeId: number | null = null;
       let deep = 0;
       for (let p = 0; p < 100; p++) {
-        const page: AuditPage = beforeId === null ? search.search(filter) : search.search({ ...filter, beforeId });
+        const page: AuditPage =
+          beforeId === null ? search.search(filter) : search.search({ ...filter, beforeId });
         if (page.nextBeforeId === null) break;
         beforeId = page.nextBeforeId;
       }
@@ -106,7 +122,9 @@ async function main() {
     dashboard.summary();
     t0 = performance.now();
     const d = dashboard.summary();
-    console.log(`\ndashboard: ${(performance.now() - t0).toFixed(1)} ms (${d.requests24h.toLocaleString()} requests in 24 h)`);
+    console.log(
+      `\ndashboard: ${(performance.now() - t0).toFixed(1)} ms (${d.requests24h.toLocaleString()} requests in 24 h)`,
+    );
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

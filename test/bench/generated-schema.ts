@@ -70,21 +70,42 @@ export function rng(seed: number) {
 }
 
 const human = (s: string) => s.replace(/_/g, ' ');
-const plural = (s: string) => (s.endsWith('ses') ? s : s.endsWith('y') ? `${s.slice(0, -1)}ies` : s.endsWith('s') || s.endsWith('ch') ? `${s}es` : `${s}s`);
+const plural = (s: string) =>
+  s.endsWith('ses')
+    ? s
+    : s.endsWith('y')
+      ? `${s.slice(0, -1)}ies`
+      : s.endsWith('s') || s.endsWith('ch')
+        ? `${s}es`
+        : `${s}s`;
 
 export function generateSchema(): { tables: ConnectorTable[]; layer: SemanticLayer } {
   const tables: ConnectorTable[] = [];
-  const layer: SemanticLayer = { version: 1, tables: [], relationships: [], metrics: [], examples: [] };
+  const layer: SemanticLayer = {
+    version: 1,
+    tables: [],
+    relationships: [],
+    metrics: [],
+    examples: [],
+  };
   for (const unit of UNITS) {
     for (const [name, e] of Object.entries(ENTITIES)) {
       const t = `${unit}_${name}`;
-      const cols = [{ name: 'id', type: 'integer' }, ...(e.refs ?? []).map((r) => ({ name: `${r}_id`, type: 'integer' })), ...e.attrs.map(([n, ty]) => ({ name: n, type: ty }))];
+      const cols = [
+        { name: 'id', type: 'integer' },
+        ...(e.refs ?? []).map((r) => ({ name: `${r}_id`, type: 'integer' })),
+        ...e.attrs.map(([n, ty]) => ({ name: n, type: ty })),
+      ];
       if (e.values) cols.push({ name: e.values[0], type: 'text' });
       tables.push({
         name: t,
         columns: cols,
         primaryKey: ['id'],
-        foreignKeys: (e.refs ?? []).map((r) => ({ columns: [`${r}_id`], table: `${unit}_${r}`, refColumns: ['id'] })),
+        foreignKeys: (e.refs ?? []).map((r) => ({
+          columns: [`${r}_id`],
+          table: `${unit}_${r}`,
+          refColumns: ['id'],
+        })),
       });
       layer.tables.push({
         name: t,
@@ -99,8 +120,14 @@ export function generateSchema(): { tables: ConnectorTable[]; layer: SemanticLay
 
 /** Attributes that belong to this entity alone. */
 function uniqueAttrs(entity: string): string[] {
-  const others = new Set(Object.entries(ENTITIES).filter(([k]) => k !== entity).flatMap(([, e]) => e.attrs.map(([a]) => a)));
-  return ENTITIES[entity]!.attrs.map(([a]) => a).filter((a) => !others.has(a) && !/name|date|title/.test(a));
+  const others = new Set(
+    Object.entries(ENTITIES)
+      .filter(([k]) => k !== entity)
+      .flatMap(([, e]) => e.attrs.map(([a]) => a)),
+  );
+  return ENTITIES[entity]!.attrs.map(([a]) => a).filter(
+    (a) => !others.has(a) && !/name|date|title/.test(a),
+  );
 }
 
 export function generateQuestions(count: number, seed = 7): GeneratedQuestion[] {
@@ -110,40 +137,82 @@ export function generateQuestions(count: number, seed = 7): GeneratedQuestion[] 
   const out: GeneratedQuestion[] = [];
   while (out.length < count) {
     const unit = r.pick(UNITS);
-    const kind = r.pick(['single', 'value', 'join', 'two-hop', 'synonym', 'attribute', 'typo'] as const);
+    const kind = r.pick([
+      'single',
+      'value',
+      'join',
+      'two-hop',
+      'synonym',
+      'attribute',
+      'typo',
+    ] as const);
     if (kind === 'single') {
       const n = r.pick(names);
       const [attr] = r.pick(ENTITIES[n]!.attrs);
-      out.push({ kind, gold: [`${unit}_${n}`], question: r.pick([`What is the average ${human(attr)} of ${unit} ${human(plural(n))}?`, `List the ${human(attr)} of every ${human(n)} in ${unit}.`, `Which ${unit} ${human(n)} has the highest ${human(attr)}?`]) });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`],
+        question: r.pick([
+          `What is the average ${human(attr)} of ${unit} ${human(plural(n))}?`,
+          `List the ${human(attr)} of every ${human(n)} in ${unit}.`,
+          `Which ${unit} ${human(n)} has the highest ${human(attr)}?`,
+        ]),
+      });
     } else if (kind === 'value') {
       const n = r.pick(names.filter((x) => ENTITIES[x]!.values));
       const [, vals] = ENTITIES[n]!.values!;
-      out.push({ kind, gold: [`${unit}_${n}`], question: `How many ${unit} ${human(plural(n))} are ${human(r.pick(vals))}?` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`],
+        question: `How many ${unit} ${human(plural(n))} are ${human(r.pick(vals))}?`,
+      });
     } else if (kind === 'join') {
       const n = r.pick(withRefs);
       const p = r.pick(ENTITIES[n]!.refs!);
       const [attr] = r.pick(ENTITIES[n]!.attrs);
       const [pattr] = r.pick(ENTITIES[p]!.attrs);
-      out.push({ kind, gold: [`${unit}_${n}`, `${unit}_${p}`], question: `Total ${human(attr)} of ${unit} ${human(plural(n))} by ${human(p)} ${human(pattr)}` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`, `${unit}_${p}`],
+        question: `Total ${human(attr)} of ${unit} ${human(plural(n))} by ${human(p)} ${human(pattr)}`,
+      });
     } else if (kind === 'two-hop') {
-      const n = r.pick(withRefs.filter((x) => ENTITIES[x]!.refs!.some((m) => ENTITIES[m]?.refs?.length)));
+      const n = r.pick(
+        withRefs.filter((x) => ENTITIES[x]!.refs!.some((m) => ENTITIES[m]?.refs?.length)),
+      );
       const mid = r.pick(ENTITIES[n]!.refs!.filter((m) => ENTITIES[m]?.refs?.length));
       const gp = r.pick(ENTITIES[mid]!.refs!);
       const [attr] = r.pick(ENTITIES[n]!.attrs);
       const [gattr] = r.pick(ENTITIES[gp]!.attrs);
-      out.push({ kind, gold: [`${unit}_${n}`, `${unit}_${mid}`, `${unit}_${gp}`], question: `For ${unit}, sum the ${human(attr)} of ${human(plural(n))} per ${human(gp)} ${human(gattr)}.` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`, `${unit}_${mid}`, `${unit}_${gp}`],
+        question: `For ${unit}, sum the ${human(attr)} of ${human(plural(n))} per ${human(gp)} ${human(gattr)}.`,
+      });
     } else if (kind === 'attribute') {
       // The entity is not named: only an attribute no other entity has.
       const n = r.pick(names.filter((x) => uniqueAttrs(x).length));
-      out.push({ kind, gold: [`${unit}_${n}`], question: `In ${unit}, what is the largest ${human(r.pick(uniqueAttrs(n)))}?` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`],
+        question: `In ${unit}, what is the largest ${human(r.pick(uniqueAttrs(n)))}?`,
+      });
     } else if (kind === 'typo') {
       const n = r.pick(names.filter((x) => x.length >= 7 && !x.includes('_')));
       const i = 2 + Math.floor(r.next() * (n.length - 3));
-      out.push({ kind, gold: [`${unit}_${n}`], question: `How many ${n.slice(0, i)}${n.slice(i + 1)}s are there in ${unit}?` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`],
+        question: `How many ${n.slice(0, i)}${n.slice(i + 1)}s are there in ${unit}?`,
+      });
     } else {
       const n = r.pick(names);
       const syn = r.pick(ENTITIES[n]!.synonyms ?? [human(n)]);
-      out.push({ kind, gold: [`${unit}_${n}`], question: `How many ${plural(syn)} does ${unit} have?` });
+      out.push({
+        kind,
+        gold: [`${unit}_${n}`],
+        question: `How many ${plural(syn)} does ${unit} have?`,
+      });
     }
   }
   return out;

@@ -11,7 +11,9 @@ const QUESTIONS = Number(process.env.QUESTIONS ?? 500);
 const budget = Number(process.env.BUDGET ?? DEFAULT_SCHEMA_BUDGET);
 
 const { tables, layer } = generateSchema();
-const readable: Readable = new Map(tables.map((t) => [t.name.toLowerCase(), new Set(t.columns.map((c) => c.name))]));
+const readable: Readable = new Map(
+  tables.map((t) => [t.name.toLowerCase(), new Set(t.columns.map((c) => c.name))]),
+);
 const questions = generateQuestions(QUESTIONS);
 
 const t0 = performance.now();
@@ -19,7 +21,8 @@ const catalog = buildCatalog(tables, layer);
 const buildMs = performance.now() - t0;
 
 // Warm up the JIT so the first questions do not count compilation.
-for (const q of questions.slice(0, 20)) linkSchema(catalog, readable, q.question, { budgetTokens: budget });
+for (const q of questions.slice(0, 20))
+  linkSchema(catalog, readable, q.question, { budgetTokens: budget });
 
 let found = 0;
 let gold = 0;
@@ -38,7 +41,8 @@ for (const q of questions) {
   found += hit;
   gold += q.gold.length;
   if (hit === q.gold.length) complete++;
-  else if (misses.length < 8) misses.push(`  ${q.question}  → missing ${q.gold.filter((g) => !got.has(g)).join(', ')}`);
+  else if (misses.length < 8)
+    misses.push(`  ${q.question}  → missing ${q.gold.filter((g) => !got.has(g)).join(', ')}`);
   linkedTables += r.tables.length;
   tokens += r.tokens;
   if (r.tokens > budget) throw new Error(`budget exceeded: ${r.tokens} > ${budget}`);
@@ -60,5 +64,6 @@ console.log(`Schema linking on a generated schema: ${tables.length} tables, ${ta
   schema tokens (mean):             ${(tokens / questions.length).toFixed(0)} of ${budget}
   ms per question:                  mean ${mean.toFixed(2)}, p50 ${pct(0.5).toFixed(2)}, p95 ${pct(0.95).toFixed(2)}, max ${times.at(-1)!.toFixed(2)}
   by kind:`);
-for (const [k, v] of [...byKind].sort()) console.log(`    ${k.padEnd(8)} recall ${(v.found / v.gold).toFixed(3)} over ${v.n} questions`);
+for (const [k, v] of [...byKind].sort())
+  console.log(`    ${k.padEnd(8)} recall ${(v.found / v.gold).toFixed(3)} over ${v.n} questions`);
 if (misses.length) console.log(`  some misses:\n${misses.join('\n')}`);

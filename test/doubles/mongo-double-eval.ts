@@ -17,7 +17,11 @@ export class DoubleError extends Error {
 }
 
 const isPlain = (v: unknown): v is Document =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v as { _bsontype?: string })._bsontype && !(v instanceof Date);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !(v as { _bsontype?: string })._bsontype &&
+  !(v instanceof Date);
 
 /** A dotted path's value; through arrays it collects the elements' values (MongoDB's semantics). */
 export function getPath(doc: unknown, path: string): unknown {
@@ -25,7 +29,10 @@ export function getPath(doc: unknown, path: string): unknown {
   for (const part of path.split('.')) {
     if (Array.isArray(cur)) {
       const idx = /^\d+$/.test(part) ? Number(part) : null;
-      cur = idx !== null ? cur[idx] : cur.map((e) => (isPlain(e) ? e[part] : undefined)).filter((e) => e !== undefined);
+      cur =
+        idx !== null
+          ? cur[idx]
+          : cur.map((e) => (isPlain(e) ? e[part] : undefined)).filter((e) => e !== undefined);
     } else if (isPlain(cur)) cur = cur[part];
     else return undefined;
   }
@@ -46,7 +53,13 @@ function typeRank(v: unknown): number {
 }
 
 const num = (v: unknown): number =>
-  typeof v === 'number' ? v : v instanceof Long ? v.toNumber() : v instanceof Decimal128 ? Number(v.toString()) : NaN;
+  typeof v === 'number'
+    ? v
+    : v instanceof Long
+      ? v.toNumber()
+      : v instanceof Decimal128
+        ? Number(v.toString())
+        : NaN;
 
 export function compare(a: unknown, b: unknown): number {
   const ra = typeRank(a);
@@ -104,13 +117,20 @@ function matchOperator(value: unknown, op: string, arg: unknown, doc: Document):
     case '$size':
       return Array.isArray(value) && value.length === arg;
     case '$regex':
-      return any((c) => typeof c === 'string' && new RegExp(String(arg), String((doc as { $options?: string }).$options ?? '')).test(c));
+      return any(
+        (c) =>
+          typeof c === 'string' &&
+          new RegExp(String(arg), String((doc as { $options?: string }).$options ?? '')).test(c),
+      );
     case '$options':
       return true;
     case '$not':
       return !matchValue(value, arg, doc);
     case '$elemMatch':
-      return Array.isArray(value) && value.some((e) => (isPlain(e) ? matches(e, arg as Document) : matchValue(e, arg, {})));
+      return (
+        Array.isArray(value) &&
+        value.some((e) => (isPlain(e) ? matches(e, arg as Document) : matchValue(e, arg, {})))
+      );
     default:
       throw new DoubleError(2, 'BadValue', `unknown operator: ${op}`);
   }
@@ -143,7 +163,8 @@ export function matches(doc: Document, filter: Document): boolean {
       case '$comment':
         return true;
       default:
-        if (key.startsWith('$')) throw new DoubleError(2, 'BadValue', `unknown top level operator: ${key}`);
+        if (key.startsWith('$'))
+          throw new DoubleError(2, 'BadValue', `unknown top level operator: ${key}`);
         return matchValue(getPath(doc, key), cond, filter);
     }
   });
@@ -211,8 +232,12 @@ export function evalExpr(expr: unknown, doc: Document, vars: Record<string, unkn
       return a.find((v) => v !== null && v !== undefined) ?? null;
     }
     case '$cond': {
-      const c = Array.isArray(raw) ? raw : [(raw as Document).if, (raw as Document).then, (raw as Document).else];
-      return truthy(evalExpr(c[0], doc, vars)) ? evalExpr(c[1], doc, vars) : evalExpr(c[2], doc, vars);
+      const c = Array.isArray(raw)
+        ? raw
+        : [(raw as Document).if, (raw as Document).then, (raw as Document).else];
+      return truthy(evalExpr(c[0], doc, vars))
+        ? evalExpr(c[1], doc, vars)
+        : evalExpr(c[2], doc, vars);
     }
     default:
       throw new DoubleError(168, 'InvalidPipelineOperator', `Unrecognized expression '${op}'`);

@@ -4,7 +4,15 @@
  * server refuses an unknown stage.
  */
 import type { Document } from 'mongodb';
-import { DoubleError, clone, compare, evalExpr, getPath, isPlainDoc, matches } from './mongo-double-eval';
+import {
+  DoubleError,
+  clone,
+  compare,
+  evalExpr,
+  getPath,
+  isPlainDoc,
+  matches,
+} from './mongo-double-eval';
 
 export interface PipelineContext {
   /** The documents of another collection in the same database ($lookup, $unionWith). */
@@ -33,9 +41,15 @@ function setPath(doc: Document, path: string, value: unknown) {
 }
 
 /** Find projections and $project: inclusion (with computed fields) or exclusion. */
-export function project(doc: Document, spec: Document, vars: Record<string, unknown> = {}): Document {
+export function project(
+  doc: Document,
+  spec: Document,
+  vars: Record<string, unknown> = {},
+): Document {
   const entries = Object.entries(spec);
-  const exclusion = entries.every(([k, v]) => k === '_id' || v === 0 || v === false) && entries.some(([, v]) => v === 0 || v === false);
+  const exclusion =
+    entries.every(([k, v]) => k === '_id' || v === 0 || v === false) &&
+    entries.some(([, v]) => v === 0 || v === false);
   if (exclusion) {
     const out = clone(doc);
     for (const [k] of entries) delete out[k];
@@ -46,7 +60,8 @@ export function project(doc: Document, spec: Document, vars: Record<string, unkn
   for (const [k, v] of entries) {
     if (v === 0 || v === false) continue;
     if (v === 1 || v === true) setPath(out, k, getPath(doc, k));
-    else if (isPlainDoc(v) && '$slice' in v) setPath(out, k, (getPath(doc, k) as unknown[] | undefined)?.slice(0, Number(v.$slice)));
+    else if (isPlainDoc(v) && '$slice' in v)
+      setPath(out, k, (getPath(doc, k) as unknown[] | undefined)?.slice(0, Number(v.$slice)));
     else setPath(out, k, evalExpr(v, doc, vars));
   }
   return out;
@@ -63,7 +78,12 @@ function accumulate(op: string, arg: unknown, group: Document[]): unknown {
     case '$min':
       return vals.filter((v) => v != null).sort(compare)[0] ?? null;
     case '$max':
-      return vals.filter((v) => v != null).sort(compare).at(-1) ?? null;
+      return (
+        vals
+          .filter((v) => v != null)
+          .sort(compare)
+          .at(-1) ?? null
+      );
     case '$first':
       return vals[0] ?? null;
     case '$last':
@@ -106,12 +126,17 @@ function lookup(docs: Document[], spec: Document, ctx: PipelineContext): Documen
       const local = getPath(d, String(spec.localField));
       joined = joined.filter((f) => compare(getPath(f, String(spec.foreignField)), local) === 0);
     }
-    if (Array.isArray(spec.pipeline)) joined = runPipeline(joined, spec.pipeline as Document[], ctx);
+    if (Array.isArray(spec.pipeline))
+      joined = runPipeline(joined, spec.pipeline as Document[], ctx);
     return { ...d, [String(spec.as)]: joined };
   });
 }
 
-export function runPipeline(input: Document[], pipeline: Document[], ctx: PipelineContext): Document[] {
+export function runPipeline(
+  input: Document[],
+  pipeline: Document[],
+  ctx: PipelineContext,
+): Document[] {
   let docs = input;
   for (const stage of pipeline) {
     const [name, arg] = Object.entries(stage)[0] ?? ['(empty)', null];
@@ -132,7 +157,12 @@ export function runPipeline(input: Document[], pipeline: Document[], ctx: Pipeli
         });
         break;
       case '$unset':
-        docs = docs.map((d) => project(d, Object.fromEntries((Array.isArray(arg) ? arg : [arg]).map((f) => [String(f), 0]))));
+        docs = docs.map((d) =>
+          project(
+            d,
+            Object.fromEntries((Array.isArray(arg) ? arg : [arg]).map((f) => [String(f), 0])),
+          ),
+        );
         break;
       case '$group':
         docs = group(docs, spec);
@@ -153,7 +183,11 @@ export function runPipeline(input: Document[], pipeline: Document[], ctx: Pipeli
         const path = String(typeof arg === 'string' ? arg : spec.path).slice(1);
         docs = docs.flatMap((d) => {
           const v = getPath(d, path);
-          return Array.isArray(v) ? v.map((e) => ({ ...d, [path]: e })) : v === undefined ? [] : [d];
+          return Array.isArray(v)
+            ? v.map((e) => ({ ...d, [path]: e }))
+            : v === undefined
+              ? []
+              : [d];
         });
         break;
       }
@@ -162,12 +196,17 @@ export function runPipeline(input: Document[], pipeline: Document[], ctx: Pipeli
         break;
       case '$unionWith': {
         const coll = typeof arg === 'string' ? arg : String(spec.coll);
-        const sub = typeof arg === 'string' ? [] : ((spec.pipeline as Document[] | undefined) ?? []);
+        const sub =
+          typeof arg === 'string' ? [] : ((spec.pipeline as Document[] | undefined) ?? []);
         docs = [...docs, ...runPipeline(ctx.collection(coll), sub, ctx)];
         break;
       }
       case '$facet':
-        docs = [Object.fromEntries(Object.entries(spec).map(([k, p]) => [k, runPipeline(docs, p as Document[], ctx)]))];
+        docs = [
+          Object.fromEntries(
+            Object.entries(spec).map(([k, p]) => [k, runPipeline(docs, p as Document[], ctx)]),
+          ),
+        ];
         break;
       case '$replaceRoot':
       case '$replaceWith': {
@@ -176,7 +215,11 @@ export function runPipeline(input: Document[], pipeline: Document[], ctx: Pipeli
         break;
       }
       default:
-        throw new DoubleError(40324, 'Location40324', `Unrecognized pipeline stage name: '${name}'`);
+        throw new DoubleError(
+          40324,
+          'Location40324',
+          `Unrecognized pipeline stage name: '${name}'`,
+        );
     }
   }
   return docs;

@@ -57,12 +57,17 @@ export class MongoWireDouble {
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
   seed(db: string, collection: string, docs: Document[]) {
     if (!this.dbs.has(db)) this.dbs.set(db, new Map());
-    this.dbs.get(db)!.set(collection, docs.map((d) => clone(d)));
+    this.dbs.get(db)!.set(
+      collection,
+      docs.map((d) => clone(d)),
+    );
   }
 
   createView(db: string, name: string, viewOn: string, pipeline: Document[]) {
@@ -71,7 +76,13 @@ export class MongoWireDouble {
 
   /** Every stored document, serialized: compare two snapshots to prove nothing changed. */
   snapshot(): string {
-    const all = [...this.dbs].map(([db, colls]) => [db, [...colls].map(([c, docs]) => [c, docs.map((d) => Buffer.from(BSON.serialize(d)).toString('base64'))])]);
+    const all = [...this.dbs].map(([db, colls]) => [
+      db,
+      [...colls].map(([c, docs]) => [
+        c,
+        docs.map((d) => Buffer.from(BSON.serialize(d)).toString('base64')),
+      ]),
+    ]);
     return JSON.stringify(all);
   }
 
@@ -147,14 +158,18 @@ export class MongoWireDouble {
     try {
       return { ...(await this.dispatch(db, cmd)), ok: 1 };
     } catch (e) {
-      if (e instanceof DoubleError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
+      if (e instanceof DoubleError)
+        return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
       return { ok: 0, errmsg: (e as Error).message, code: 1, codeName: 'InternalError' };
     }
   }
 
   private docs(db: string, coll: string): Document[] {
     const view = this.views.get(`${db}.${coll}`);
-    if (view) return runPipeline(this.docs(db, view.viewOn), view.pipeline, { collection: (c) => this.docs(db, c) });
+    if (view)
+      return runPipeline(this.docs(db, view.viewOn), view.pipeline, {
+        collection: (c) => this.docs(db, c),
+      });
     return this.dbs.get(db)?.get(coll) ?? [];
   }
 
@@ -176,7 +191,12 @@ export class MongoWireDouble {
     await new Promise((r) => setTimeout(r, ms));
   }
 
-  private cursorReply(ns: string, docs: Document[], batchSize: number | undefined, single = false): Document {
+  private cursorReply(
+    ns: string,
+    docs: Document[],
+    batchSize: number | undefined,
+    single = false,
+  ): Document {
     const size = batchSize && batchSize > 0 ? batchSize : 101;
     const first = docs.slice(0, size);
     let id = 0;
@@ -216,23 +236,51 @@ export class MongoWireDouble {
         return { version: '7.0.0-airlock-test-double', versionArray: [7, 0, 0, 0] };
       case 'saslStart':
       case 'saslContinue':
-        if (this.options.rejectAuth) throw new DoubleError(18, 'AuthenticationFailed', 'Authentication failed.');
-        throw new DoubleError(334, 'MechanismUnavailable', 'the test double implements no authentication');
+        if (this.options.rejectAuth)
+          throw new DoubleError(18, 'AuthenticationFailed', 'Authentication failed.');
+        throw new DoubleError(
+          334,
+          'MechanismUnavailable',
+          'the test double implements no authentication',
+        );
       case 'listCollections': {
         const names = [...(this.dbs.get(db)?.keys() ?? [])];
         const filter = (cmd.filter as Document | undefined) ?? {};
-        const views = [...this.views].filter(([k]) => k.startsWith(`${db}.`)).map(([k, v]) => ({ name: k.slice(db.length + 1), type: 'view', options: v, info: { readOnly: true } }));
-        const rows = [...names.map((n) => ({ name: n, type: 'collection', options: {}, info: { readOnly: false } })), ...views].filter((r) => matches(r, filter));
+        const views = [...this.views]
+          .filter(([k]) => k.startsWith(`${db}.`))
+          .map(([k, v]) => ({
+            name: k.slice(db.length + 1),
+            type: 'view',
+            options: v,
+            info: { readOnly: true },
+          }));
+        const rows = [
+          ...names.map((n) => ({
+            name: n,
+            type: 'collection',
+            options: {},
+            info: { readOnly: false },
+          })),
+          ...views,
+        ].filter((r) => matches(r, filter));
         return this.cursorReply(`${db}.$cmd.listCollections`, rows, undefined, true);
       }
       case 'find': {
         await this.delay(db, coll, cmd);
-        let docs = this.docs(db, coll).filter((d) => matches(d, (cmd.filter as Document | undefined) ?? {}));
+        let docs = this.docs(db, coll).filter((d) =>
+          matches(d, (cmd.filter as Document | undefined) ?? {}),
+        );
         if (cmd.sort) docs = sortDocs(docs, cmd.sort as Document);
         if (cmd.skip) docs = docs.slice(Number(cmd.skip));
         if (cmd.limit) docs = docs.slice(0, Math.abs(Number(cmd.limit)));
-        if (cmd.projection && Object.keys(cmd.projection as Document).length) docs = docs.map((d) => project(d, cmd.projection as Document));
-        return this.cursorReply(`${db}.${coll}`, docs, cmd.batchSize as number | undefined, Boolean(cmd.singleBatch));
+        if (cmd.projection && Object.keys(cmd.projection as Document).length)
+          docs = docs.map((d) => project(d, cmd.projection as Document));
+        return this.cursorReply(
+          `${db}.${coll}`,
+          docs,
+          cmd.batchSize as number | undefined,
+          Boolean(cmd.singleBatch),
+        );
       }
       case 'getMore': {
         const id = Number(cmd.getMore);
@@ -248,24 +296,40 @@ export class MongoWireDouble {
       case 'killCursors': {
         const ids = (cmd.cursors as unknown[]).map(Number);
         for (const id of ids) this.cursors.delete(id);
-        return { cursorsKilled: ids.map((i) => Long.fromNumber(i)), cursorsNotFound: [], cursorsAlive: [], cursorsUnknown: [] };
+        return {
+          cursorsKilled: ids.map((i) => Long.fromNumber(i)),
+          cursorsNotFound: [],
+          cursorsAlive: [],
+          cursorsUnknown: [],
+        };
       }
       case 'aggregate': {
         await this.delay(db, coll, cmd);
         const docs = runPipeline(this.docs(db, coll), cmd.pipeline as Document[], ctx);
-        return this.cursorReply(`${db}.${coll}`, docs, (cmd.cursor as Document | undefined)?.batchSize as number | undefined);
+        return this.cursorReply(
+          `${db}.${coll}`,
+          docs,
+          (cmd.cursor as Document | undefined)?.batchSize as number | undefined,
+        );
       }
       case 'count': {
         await this.delay(db, coll, cmd);
-        return { n: this.docs(db, coll).filter((d) => matches(d, (cmd.query as Document | undefined) ?? {})).length };
+        return {
+          n: this.docs(db, coll).filter((d) =>
+            matches(d, (cmd.query as Document | undefined) ?? {}),
+          ).length,
+        };
       }
       case 'distinct': {
         await this.delay(db, coll, cmd);
         const values: unknown[] = [];
-        for (const d of this.docs(db, coll).filter((x) => matches(x, (cmd.query as Document | undefined) ?? {}))) {
+        for (const d of this.docs(db, coll).filter((x) =>
+          matches(x, (cmd.query as Document | undefined) ?? {}),
+        )) {
           const v = d[String(cmd.key)];
           for (const e of Array.isArray(v) ? v : [v]) {
-            if (e !== undefined && !values.some((w) => JSON.stringify(w) === JSON.stringify(e))) values.push(e);
+            if (e !== undefined && !values.some((w) => JSON.stringify(w) === JSON.stringify(e)))
+              values.push(e);
           }
         }
         return { values };
@@ -279,15 +343,24 @@ export class MongoWireDouble {
 
   /** Shaped like a server's queryPlanner-verbosity explain output. */
   private explain(db: string, inner: Document): Document {
-    if (this.options.explain === false) throw new DoubleError(59, 'CommandNotFound', "no such command: 'explain'");
+    if (this.options.explain === false)
+      throw new DoubleError(59, 'CommandNotFound', "no such command: 'explain'");
     const name = Object.keys(inner)[0] ?? '';
     const namespace = `${db}.${this.underlying(db, String(inner[name]))}`;
     const winningPlan: Document = this.options.explainExtraNamespace
-      ? { stage: 'EQ_LOOKUP', foreignCollection: this.options.explainExtraNamespace, inputStage: { stage: 'COLLSCAN' } }
+      ? {
+          stage: 'EQ_LOOKUP',
+          foreignCollection: this.options.explainExtraNamespace,
+          inputStage: { stage: 'COLLSCAN' },
+        }
       : { stage: 'COLLSCAN' };
     const queryPlanner = { namespace, parsedQuery: inner.filter ?? inner.query ?? {}, winningPlan };
     if (name === 'aggregate') {
-      return { explainVersion: '1', stages: [{ $cursor: { queryPlanner } }, ...((inner.pipeline as Document[]) ?? [])], command: inner };
+      return {
+        explainVersion: '1',
+        stages: [{ $cursor: { queryPlanner } }, ...((inner.pipeline as Document[]) ?? [])],
+        command: inner,
+      };
     }
     return { explainVersion: '1', queryPlanner, command: inner };
   }

@@ -18,13 +18,19 @@ export interface ChatBody {
 
 export type ChatReply =
   /** The assistant's text; streamed in `chunks` (default: ~8-character pieces) when asked to stream. */
-  | { content: string; chunks?: string[]; delayMs?: number; /** Pause between streamed chunks, as a slow model would. */ chunkDelayMs?: number }
+  | {
+      content: string;
+      chunks?: string[];
+      delayMs?: number;
+      /** Pause between streamed chunks, as a slow model would. */ chunkDelayMs?: number;
+    }
   /** An error answer the way Ollama sends them: `{ "error": "…" }` with this status. */
   | { status: number; error: string }
   /** Never answers (until the client gives up): for timeouts and cancellation. */
   | { hang: true };
 
-export type ChatScript = ChatReply | ((body: ChatBody, index: number) => ChatReply | Promise<ChatReply>);
+export type ChatScript =
+  ChatReply | ((body: ChatBody, index: number) => ChatReply | Promise<ChatReply>);
 
 export interface RecordedRequest {
   method: string;
@@ -73,7 +79,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -94,9 +103,14 @@ function embedText(s: string): number[] {
   return v.map((x) => x / norm);
 }
 
-export async function startOllamaDouble(opts: { models?: string[]; version?: string } = {}): Promise<OllamaDouble> {
+export async function startOllamaDouble(
+  opts: { models?: string[]; version?: string } = {},
+): Promise<OllamaDouble> {
   const queue: ChatScript[] = [];
-  let fallback: ChatScript = { status: 500, error: 'the test double has no scripted answer for this request' };
+  let fallback: ChatScript = {
+    status: 500,
+    error: 'the test double has no scripted answer for this request',
+  };
   let chatIndex = 0;
   const hanging = new Set<ServerResponse>();
 
@@ -115,7 +129,8 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
       return;
     }
     const script = queue.shift() ?? fallback;
-    const reply = typeof script === 'function' ? await script(body, chatIndex++) : (chatIndex++, script);
+    const reply =
+      typeof script === 'function' ? await script(body, chatIndex++) : (chatIndex++, script);
     if ('hang' in reply) {
       hanging.add(res);
       res.on('close', () => {
@@ -143,10 +158,14 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const piece of reply.chunks ?? chunk(reply.content)) {
       if (res.destroyed) return;
-      res.write(`${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: piece }, done: false })}\n`);
+      res.write(
+        `${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: piece }, done: false })}\n`,
+      );
       if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
     }
-    res.end(`${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: '' }, done_reason: 'stop', done: true, ...stats(body) })}\n`);
+    res.end(
+      `${JSON.stringify({ model: body.model, created_at: now(), message: { role: 'assistant', content: '' }, done_reason: 'stop', done: true, ...stats(body) })}\n`,
+    );
   }
 
   const server = createServer((req, res) => {
@@ -163,7 +182,8 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
       }
       const path = (req.url ?? '/').split('?')[0]!;
       double.requests.push({ method: req.method ?? 'GET', path, body });
-      if (req.method === 'GET' && path === '/api/version') return sendJson(res, 200, { version: double.version });
+      if (req.method === 'GET' && path === '/api/version')
+        return sendJson(res, 200, { version: double.version });
       if (req.method === 'GET' && path === '/api/tags') {
         return sendJson(res, 200, {
           models: double.models.map((name) => ({
@@ -172,7 +192,14 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
             modified_at: now(),
             size: 4_683_087_332,
             digest: 'd'.repeat(64),
-            details: { parent_model: '', format: 'gguf', family: 'qwen2', families: ['qwen2'], parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+            details: {
+              parent_model: '',
+              format: 'gguf',
+              family: 'qwen2',
+              families: ['qwen2'],
+              parameter_size: '7.6B',
+              quantization_level: 'Q4_K_M',
+            },
           })),
         });
       }
@@ -183,9 +210,18 @@ export async function startOllamaDouble(opts: { models?: string[]; version?: str
       }
       if (req.method === 'POST' && path === '/api/embed') {
         const b = body as { model: string; input: string | string[] };
-        if (!double.models.includes(b.model)) return sendJson(res, 404, { error: `model "${b.model}" not found, try pulling it first` });
+        if (!double.models.includes(b.model))
+          return sendJson(res, 404, {
+            error: `model "${b.model}" not found, try pulling it first`,
+          });
         const inputs = Array.isArray(b.input) ? b.input : [b.input];
-        return sendJson(res, 200, { model: b.model, embeddings: inputs.map(embedText), total_duration: 1000, load_duration: 100, prompt_eval_count: inputs.length });
+        return sendJson(res, 200, {
+          model: b.model,
+          embeddings: inputs.map(embedText),
+          total_duration: 1000,
+          load_duration: 100,
+          prompt_eval_count: inputs.length,
+        });
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('404 page not found');

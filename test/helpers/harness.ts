@@ -23,9 +23,18 @@ export interface TestAirlock {
   adminToken: string;
   /** inject() with a loopback Host and JSON body. */
   request(opts: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
-  admin(method: InjectOptions['method'], url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  admin(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+  ): Promise<LightMyRequestResponse>;
   /** POST /v1/query as the agent holding `apiKey`. */
-  query(apiKey: string, sql: string, params?: unknown, connection?: string): Promise<LightMyRequestResponse>;
+  query(
+    apiKey: string,
+    sql: string,
+    params?: unknown,
+    connection?: string,
+  ): Promise<LightMyRequestResponse>;
   /** Creates an agent with these grants and returns its id and key. */
   createAgent(name: string, grants: Grant[]): Promise<{ id: string; apiKey: string }>;
   close(): Promise<void>;
@@ -36,7 +45,10 @@ export function tempDir(prefix = 'airlock-test-'): string {
 }
 
 export async function startTestAirlock(
-  opts: Partial<Pick<CoreOptions, 'queryLimits' | 'rateLimits' | 'clock' | 'nl'>> & { bodyLimit?: number; dataDir?: string } = {},
+  opts: Partial<Pick<CoreOptions, 'queryLimits' | 'rateLimits' | 'clock' | 'nl'>> & {
+    bodyLimit?: number;
+    dataDir?: string;
+  } = {},
 ): Promise<TestAirlock> {
   const dataDir = opts.dataDir ?? tempDir();
   const storeKeyHex = randomBytes(32).toString('hex');
@@ -49,13 +61,22 @@ export async function startTestAirlock(
     ...(opts.nl ? { nl: opts.nl } : {}),
   });
   const adminToken = `adm_${randomBytes(24).toString('base64url')}`;
-  const app = await buildServer({ core, adminToken, port: TEST_PORT, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) });
+  const app = await buildServer({
+    core,
+    adminToken,
+    port: TEST_PORT,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+  });
 
   const request: TestAirlock['request'] = (o) => {
     const { token, headers, ...rest } = o;
     return app.inject({
       ...rest,
-      headers: { host: HOST, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(headers ?? {}) },
+      headers: {
+        host: HOST,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(headers ?? {}),
+      },
     });
   };
   const t: TestAirlock = {
@@ -65,12 +86,24 @@ export async function startTestAirlock(
     storeKeyHex,
     adminToken,
     request,
-    admin: (method, url, body) => request({ method, url, token: adminToken, ...(body === undefined ? {} : { payload: body as object }) }),
+    admin: (method, url, body) =>
+      request({
+        method,
+        url,
+        token: adminToken,
+        ...(body === undefined ? {} : { payload: body as object }),
+      }),
     query: (apiKey, sql, params, connection = 'demo') =>
-      request({ method: 'POST', url: '/v1/query', token: apiKey, payload: { connection, sql, ...(params === undefined ? {} : { params }) } }),
+      request({
+        method: 'POST',
+        url: '/v1/query',
+        token: apiKey,
+        payload: { connection, sql, ...(params === undefined ? {} : { params }) },
+      }),
     async createAgent(name, grants) {
       const created = await t.admin('POST', '/v1/admin/agents', { name });
-      if (created.statusCode !== 201) throw new Error(`createAgent: ${created.statusCode} ${created.body}`);
+      if (created.statusCode !== 201)
+        throw new Error(`createAgent: ${created.statusCode} ${created.body}`);
       const { id, apiKey } = created.json() as { id: string; apiKey: string };
       const put = await t.admin('PUT', `/v1/admin/agents/${id}/grants`, { grants });
       if (put.statusCode !== 200) throw new Error(`grants: ${put.statusCode} ${put.body}`);

@@ -13,7 +13,11 @@ export const MODEL = 'qwen2.5-coder:7b';
 export interface NlTestbed {
   t: TestAirlock;
   ollama: OllamaDouble;
-  ask(apiKey: string, body: Record<string, unknown>, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  ask(
+    apiKey: string,
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** Audit entries after `afterId`, oldest first. */
   auditSince(afterId: number): AuditEntry[];
   lastAuditId(): number;
@@ -29,8 +33,12 @@ export async function startNlTestbed(nl: CoreOptions['nl'] = {}): Promise<NlTest
   return {
     t,
     ollama,
-    ask: (apiKey, body, headers = {}) => t.request({ method: 'POST', url: '/v1/ask', token: apiKey, payload: body, headers }),
-    auditSince: (afterId) => rows().filter((e) => e.id > afterId).sort((a, b) => a.id - b.id),
+    ask: (apiKey, body, headers = {}) =>
+      t.request({ method: 'POST', url: '/v1/ask', token: apiKey, payload: body, headers }),
+    auditSince: (afterId) =>
+      rows()
+        .filter((e) => e.id > afterId)
+        .sort((a, b) => a.id - b.id),
     lastAuditId: () => Math.max(0, ...rows().map((e) => e.id)),
     async close() {
       await t.close();

@@ -15,7 +15,10 @@ export const SERVICE_URL: Record<ServiceKind, string> = {
   mysql: process.env.AIRLOCK_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
 };
 
-export const SERVICE_LABEL: Record<ServiceKind, string> = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
+export const SERVICE_LABEL: Record<ServiceKind, string> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MariaDB/MySQL',
+};
 
 export const servicesRequired = () => process.env.AIRLOCK_REQUIRE_SERVICES === '1';
 
@@ -26,7 +29,10 @@ export const serviceUrl = (kind: ServiceKind, db: string) => `${SERVICE_URL[kind
 export async function probe(kind: ServiceKind): Promise<string | null> {
   try {
     if (kind === 'postgres') {
-      const c = new pg.Client({ connectionString: serviceUrl('postgres', 'postgres'), connectionTimeoutMillis: 3000 });
+      const c = new pg.Client({
+        connectionString: serviceUrl('postgres', 'postgres'),
+        connectionTimeoutMillis: 3000,
+      });
       await c.connect();
       await c.end();
     } else {
@@ -50,7 +56,11 @@ export const probeOnce = (kind: ServiceKind) => {
  * `describe` for a suite that needs `kind`. Call with top-level await:
  * `await describeWithService('postgres', 'PostgreSQL connector', () => { … })`.
  */
-export async function describeWithService(kind: ServiceKind, name: string, body: () => void): Promise<void> {
+export async function describeWithService(
+  kind: ServiceKind,
+  name: string,
+  body: () => void,
+): Promise<void> {
   const down = await probeOnce(kind);
   if (down === null) {
     describe(name, body);
@@ -61,6 +71,9 @@ export async function describeWithService(kind: ServiceKind, name: string, body:
       });
     });
   } else {
-    describe.skip(`${name} — skipped: ${down} (set AIRLOCK_REQUIRE_SERVICES=1 to make this a failure)`, body);
+    describe.skip(
+      `${name} — skipped: ${down} (set AIRLOCK_REQUIRE_SERVICES=1 to make this a failure)`,
+      body,
+    );
   }
 }

@@ -9,7 +9,11 @@ import type { TestAirlock } from './harness';
 
 export interface UiClient {
   cookie: string;
-  raw(op: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  raw(
+    op: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** Calls an operation, expects 200, and checks the answer against the contract. */
   call<N extends OpName>(op: N, input: OpInput<N>): Promise<OpOutput<N>>;
 }
@@ -21,7 +25,10 @@ export async function loginLink(t: TestAirlock): Promise<string> {
 }
 
 /** Opens a login link; answers the session cookie (`airlock_session=…`) or the failed response. */
-export async function openLink(t: TestAirlock, url: string): Promise<{ cookie: string | null; response: LightMyRequestResponse }> {
+export async function openLink(
+  t: TestAirlock,
+  url: string,
+): Promise<{ cookie: string | null; response: LightMyRequestResponse }> {
   const u = new URL(url);
   const response = await t.request({ method: 'GET', url: `${u.pathname}${u.search}` });
   const set = response.headers['set-cookie'];
@@ -31,7 +38,12 @@ export async function openLink(t: TestAirlock, url: string): Promise<{ cookie: s
 
 export function uiClient(t: TestAirlock, cookie: string): UiClient {
   const raw: UiClient['raw'] = (op, body = {}, headers = {}) =>
-    t.request({ method: 'POST', url: `/v1/ui/${op}`, headers: { cookie, 'x-airlock-ui': '1', ...headers }, payload: body as object });
+    t.request({
+      method: 'POST',
+      url: `/v1/ui/${op}`,
+      headers: { cookie, 'x-airlock-ui': '1', ...headers },
+      payload: body as object,
+    });
   return {
     cookie,
     raw,
@@ -40,7 +52,10 @@ export function uiClient(t: TestAirlock, cookie: string): UiClient {
       expect(r.statusCode, `${op}: ${r.body}`).toBe(200);
       const body = r.json() as unknown;
       const parsed = OPS[op].output.safeParse(body);
-      expect(parsed.success, `${op} answer vs contract: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      expect(
+        parsed.success,
+        `${op} answer vs contract: ${JSON.stringify(parsed.error?.issues)}`,
+      ).toBe(true);
       return body as OpOutput<typeof op>;
     },
   };

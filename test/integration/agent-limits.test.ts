@@ -76,7 +76,10 @@ const query = async (key: string, sql: string) => {
   return {
     status: r.status,
     retryAfter: r.headers.get('retry-after'),
-    body: (await r.json()) as Record<string, any>,
+    body: (await r.json()) as {
+      error: { code: string; message: string; limit?: string } & Record<string, unknown>;
+      auditId?: number;
+    },
   };
 };
 

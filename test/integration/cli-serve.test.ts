@@ -33,27 +33,51 @@ const running: ChildProcess[] = [];
 const dirs: string[] = [];
 
 afterEach(() => {
-  for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of running.splice(0))
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function serve(dataDir: string, extraEnv: Record<string, string> = {}, cwd = ROOT): Promise<Server> {
-  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], { cwd, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+  cwd = ROOT,
+): Promise<Server> {
+  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], {
+    cwd,
+    env: childEnv(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its address in time\nstdout: ${out}\nstderr: ${err}`)), 45_000);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`serve did not print its address in time\nstdout: ${out}\nstderr: ${err}`),
+        ),
+      45_000,
+    );
     const check = () => {
       const m = /UI and API:\s+(http:\/\/127\.0\.0\.1:(\d+))\//.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, port: Number(m[2]), stdout: () => out, stderr: () => err, exited });
+        resolve({
+          child,
+          url: m[1]!,
+          port: Number(m[2]),
+          stdout: () => out,
+          stderr: () => err,
+          exited,
+        });
       }
     };
     child.stdout!.on('data', check);
@@ -69,11 +93,19 @@ async function stop(s: Server) {
   return s.exited;
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(AIRLOCK, args, { cwd: ROOT, env: childEnv(env), timeout: 60_000 }, (e, stdout, stderr) => {
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      AIRLOCK,
+      args,
+      { cwd: ROOT, env: childEnv(env), timeout: 60_000 },
+      (e, stdout, stderr) => {
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -81,10 +113,13 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 
 function rawStatus(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/health', headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/v1/health', headers: { host } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -121,22 +156,34 @@ describe('airlock serve', { timeout: 120_000 }, () => {
 
     const conns = await fetch(`${s.url}/v1/admin/connections`, { headers: auth });
     expect(conns.status).toBe(200);
-    const demo = ((await conns.json()) as { connections: { name: string; kind: string }[] }).connections.find((c) => c.name === 'demo');
+    const demo = (
+      (await conns.json()) as { connections: { name: string; kind: string }[] }
+    ).connections.find((c) => c.name === 'demo');
     expect(demo).toMatchObject({ name: 'demo', kind: 'sqlite' });
 
-    const created = await fetch(`${s.url}/v1/admin/agents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'persisted' }) });
+    const created = await fetch(`${s.url}/v1/admin/agents`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'persisted' }),
+    });
     expect(created.status).toBe(201);
     const { id, apiKey } = (await created.json()) as { id: string; apiKey: string };
     const grant = await fetch(`${s.url}/v1/admin/agents/${id}/grants`, {
       method: 'PUT',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ grants: [{ connection: 'demo', table: 'orders', actions: ['read'] }] }),
+      body: JSON.stringify({
+        grants: [{ connection: 'demo', table: 'orders', actions: ['read'] }],
+      }),
     });
     expect(grant.status).toBe(200);
     const q = await fetch(`${s.url}/v1/query`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ connection: 'demo', sql: 'SELECT id FROM orders WHERE id = ?', params: [1] }),
+      body: JSON.stringify({
+        connection: 'demo',
+        sql: 'SELECT id FROM orders WHERE id = ?',
+        params: [1],
+      }),
     });
     expect(q.status).toBe(200);
     const agentsBefore = await (await fetch(`${s.url}/v1/admin/agents`, { headers: auth })).json();
@@ -152,17 +199,25 @@ describe('airlock serve', { timeout: 120_000 }, () => {
     try {
       expect(readFileSync(join(dataDir, 'store.key'), 'utf8')).toBe(keyBefore);
       expect(readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()).toBe(token);
-      const agentsAfter = (await (await fetch(`${again.url}/v1/admin/agents`, { headers: auth })).json()) as { agents: { id: string; name: string; revokedAt: string | null }[] };
+      const agentsAfter = (await (
+        await fetch(`${again.url}/v1/admin/agents`, { headers: auth })
+      ).json()) as { agents: { id: string; name: string; revokedAt: string | null }[] };
       expect(agentsAfter).toEqual(agentsBefore);
       expect(agentsAfter.agents.map((a) => a.name)).toEqual(['persisted']);
       // The key issued by the first run still works; the demo connection was not added twice.
       const q2 = await fetch(`${again.url}/v1/query`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ connection: 'demo', sql: 'SELECT id FROM orders WHERE id = ?', params: [2] }),
+        body: JSON.stringify({
+          connection: 'demo',
+          sql: 'SELECT id FROM orders WHERE id = ?',
+          params: [2],
+        }),
       });
       expect(q2.status).toBe(200);
-      const list = (await (await fetch(`${again.url}/v1/admin/connections`, { headers: auth })).json()) as { connections: { name: string }[] };
+      const list = (await (
+        await fetch(`${again.url}/v1/admin/connections`, { headers: auth })
+      ).json()) as { connections: { name: string }[] };
       expect(list.connections.filter((c) => c.name === 'demo')).toHaveLength(1);
     } finally {
       expect(await stop(again)).toEqual({ code: 0, signal: null });
@@ -179,9 +234,13 @@ describe('airlock serve', { timeout: 120_000 }, () => {
     const s = await serve(dataDir, {}, tmpdir());
     try {
       const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-      const res = await fetch(`${s.url}/v1/admin/connections`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${s.url}/v1/admin/connections`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { connections: { name: string }[] }).connections.map((c) => c.name)).toContain('demo');
+      expect(
+        ((await res.json()) as { connections: { name: string }[] }).connections.map((c) => c.name),
+      ).toContain('demo');
     } finally {
       expect(await stop(s)).toEqual({ code: 0, signal: null });
     }
@@ -225,22 +284,30 @@ describe('airlock serve', { timeout: 120_000 }, () => {
       expect(await stop(s)).toEqual({ code: 0, signal: null });
     }
     // And the store opens only with that key.
-    const wrong = await run(['serve', '--data-dir', dataDir, '--port', '0'], { AIRLOCK_STORE_KEY: 'cd'.repeat(32) });
+    const wrong = await run(['serve', '--data-dir', dataDir, '--port', '0'], {
+      AIRLOCK_STORE_KEY: 'cd'.repeat(32),
+    });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/key/);
     expect(wrong.stderr).not.toMatch(/^\s{4}at /m);
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s sent the moment the address is printed still stops it cleanly (exit 0)', async (signal) => {
-    for (let i = 0; i < 3; i++) {
-      const dataDir = tempDir('airlock-serve-sig-');
-      dirs.push(dataDir);
-      const s = await serve(dataDir);
-      s.child.kill(signal);
-      expect(await s.exited, `attempt ${i + 1}: ${s.stdout()}`).toEqual({ code: 0, signal: null });
-      expect(s.stdout()).toContain('Stopping');
-    }
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s sent the moment the address is printed still stops it cleanly (exit 0)',
+    async (signal) => {
+      for (let i = 0; i < 3; i++) {
+        const dataDir = tempDir('airlock-serve-sig-');
+        dirs.push(dataDir);
+        const s = await serve(dataDir);
+        s.child.kill(signal);
+        expect(await s.exited, `attempt ${i + 1}: ${s.stdout()}`).toEqual({
+          code: 0,
+          signal: null,
+        });
+        expect(s.stdout()).toContain('Stopping');
+      }
+    },
+  );
 
   it('a port in use is a clear error', async () => {
     const dataDir = tempDir('airlock-serve-busy-');

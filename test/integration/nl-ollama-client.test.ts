@@ -6,7 +6,12 @@ import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OllamaClient } from '../../src/main/nl/ollama-client';
 import type { AirlockError } from '../../src/shared/errors';
-import { deadOllamaUrl, sqlAnswer, startOllamaDouble, type OllamaDouble } from '../doubles/ollama-double';
+import {
+  deadOllamaUrl,
+  sqlAnswer,
+  startOllamaDouble,
+  type OllamaDouble,
+} from '../doubles/ollama-double';
 
 const MODEL = 'qwen2.5-coder:7b';
 let double: OllamaDouble;
@@ -31,7 +36,12 @@ async function failure(p: Promise<unknown>): Promise<AirlockError> {
 describe('Ollama client against the test double', () => {
   it('reports health, the installed models and that the configured one is present', async () => {
     const s = await client().status();
-    expect(s).toMatchObject({ reachable: true, version: '0.6.2', modelPresent: true, problem: null });
+    expect(s).toMatchObject({
+      reachable: true,
+      version: '0.6.2',
+      modelPresent: true,
+      problem: null,
+    });
     expect(s.models.map((m) => m.name)).toEqual([MODEL, 'llama3.2:3b']);
     expect(s.models[0]).toMatchObject({ parameterSize: '7.6B', quantization: 'Q4_K_M' });
     expect(double.requests.some((r) => r.path === '/api/version')).toBe(true);
@@ -42,15 +52,29 @@ describe('Ollama client against the test double', () => {
     double.reply(sqlAnswer('SELECT 1'));
     const format = { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'] };
     const r = await client().chat({ messages: [{ role: 'user', content: 'hi' }], format });
-    expect(JSON.parse(r.content)).toEqual({ sql: 'SELECT 1', explanation: 'Answers the question.' });
+    expect(JSON.parse(r.content)).toEqual({
+      sql: 'SELECT 1',
+      explanation: 'Answers the question.',
+    });
     const sent = double.chats.at(-1)!;
-    expect(sent).toMatchObject({ model: MODEL, stream: false, format, options: { temperature: 0 } });
+    expect(sent).toMatchObject({
+      model: MODEL,
+      stream: false,
+      format,
+      options: { temperature: 0 },
+    });
   });
 
   it('streams tokens as NDJSON arrives', async () => {
-    double.reply({ content: '{"sql":"SELECT 2","explanation":"x"}', chunks: ['{"sql":', '"SELECT 2",', '"explanation":"x"}'] });
+    double.reply({
+      content: '{"sql":"SELECT 2","explanation":"x"}',
+      chunks: ['{"sql":', '"SELECT 2",', '"explanation":"x"}'],
+    });
     const tokens: string[] = [];
-    const r = await client().chat({ messages: [{ role: 'user', content: 'hi' }], onToken: (t) => tokens.push(t) });
+    const r = await client().chat({
+      messages: [{ role: 'user', content: 'hi' }],
+      onToken: (t) => tokens.push(t),
+    });
     expect(tokens).toEqual(['{"sql":', '"SELECT 2",', '"explanation":"x"}']);
     expect(r.content).toBe('{"sql":"SELECT 2","explanation":"x"}');
     expect(double.chats.at(-1)!.stream).toBe(true);
@@ -61,7 +85,9 @@ describe('Ollama client against the test double', () => {
     const slow = client(double.url, MODEL, 300);
     const e1 = await failure(slow.chat({ messages: [{ role: 'user', content: 'x' }] }));
     expect(e1.code).toBe('OLLAMA_TIMEOUT');
-    const e2 = await failure(slow.chat({ messages: [{ role: 'user', content: 'x' }], onToken: () => {} }));
+    const e2 = await failure(
+      slow.chat({ messages: [{ role: 'user', content: 'x' }], onToken: () => {} }),
+    );
     expect(e2.code).toBe('OLLAMA_TIMEOUT');
     expect(e2.status).toBe(504);
   });
@@ -70,7 +96,9 @@ describe('Ollama client against the test double', () => {
     double.reply({ hang: true });
     const ctrl = new AbortController();
     setTimeout(() => ctrl.abort(), 100);
-    const e = await failure(client().chat({ messages: [{ role: 'user', content: 'x' }], signal: ctrl.signal }));
+    const e = await failure(
+      client().chat({ messages: [{ role: 'user', content: 'x' }], signal: ctrl.signal }),
+    );
     expect(e.code).toBe('CANCELLED');
   });
 
@@ -82,16 +110,24 @@ describe('Ollama client against the test double', () => {
     expect(e.message).toMatch(/not reachable.*connection refused/);
     expect((e.details.guidance as string[]).join(' ')).toMatch(/ollama serve/);
     const s = await dead.status();
-    expect(s).toMatchObject({ reachable: false, modelPresent: false, problem: { code: 'OLLAMA_UNAVAILABLE' } });
+    expect(s).toMatchObject({
+      reachable: false,
+      modelPresent: false,
+      problem: { code: 'OLLAMA_UNAVAILABLE' },
+    });
   });
 
   it('says clearly when the model is absent, with how to import one air-gapped', async () => {
-    const e = await failure(client(double.url, 'sqlcoder:15b').chat({ messages: [{ role: 'user', content: 'x' }] }));
+    const e = await failure(
+      client(double.url, 'sqlcoder:15b').chat({ messages: [{ role: 'user', content: 'x' }] }),
+    );
     expect(e.code).toBe('OLLAMA_MODEL_MISSING');
     const s = await client(double.url, 'sqlcoder:15b').status();
     expect(s.modelPresent).toBe(false);
     expect(s.problem?.code).toBe('OLLAMA_MODEL_MISSING');
-    expect(s.guidance.join(' ')).toMatch(/Modelfile.*FROM \.\/model\.gguf.*ollama create sqlcoder:15b -f Modelfile/);
+    expect(s.guidance.join(' ')).toMatch(
+      /Modelfile.*FROM \.\/model\.gguf.*ollama create sqlcoder:15b -f Modelfile/,
+    );
     expect(s.guidance.join(' ')).toMatch(/llama3\.2:3b/);
   });
 
@@ -103,7 +139,10 @@ describe('Ollama client against the test double', () => {
   });
 
   it('the double answers /api/embed like Ollama', async () => {
-    const r = await new Ollama({ host: double.url }).embed({ model: MODEL, input: ['orders', 'customers'] });
+    const r = await new Ollama({ host: double.url }).embed({
+      model: MODEL,
+      input: ['orders', 'customers'],
+    });
     expect(r.embeddings).toHaveLength(2);
     expect(r.embeddings[0]!.length).toBeGreaterThan(0);
   });

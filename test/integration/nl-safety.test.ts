@@ -18,22 +18,68 @@ let writer: string;
 
 const LAYER = {
   tables: [
-    { name: 'employees', description: 'people who work for the company', columns: [{ name: 'salary', description: 'annual gross pay in EUR' }, { name: 'title', synonyms: ['job', 'role'] }] },
+    {
+      name: 'employees',
+      description: 'people who work for the company',
+      columns: [
+        { name: 'salary', description: 'annual gross pay in EUR' },
+        { name: 'title', synonyms: ['job', 'role'] },
+      ],
+    },
     { name: 'products', description: 'items we sell', synonyms: ['merchandise'] },
-    { name: 'orders', description: 'customer orders', synonyms: ['purchases'], columns: [{ name: 'status', values: ['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'returned'] }] },
+    {
+      name: 'orders',
+      description: 'customer orders',
+      synonyms: ['purchases'],
+      columns: [
+        {
+          name: 'status',
+          values: ['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'returned'],
+        },
+      ],
+    },
   ],
   relationships: [{ from: 'order_items.product_id', to: 'products.id' }],
   metrics: [
     { name: 'payroll', sql: 'SUM(salary)', from: 'employees' },
-    { name: 'revenue', sql: 'SUM(total)', from: 'orders', filter: "status NOT IN ('cancelled', 'returned')", description: 'money actually earned' },
+    {
+      name: 'revenue',
+      sql: 'SUM(total)',
+      from: 'orders',
+      filter: "status NOT IN ('cancelled', 'returned')",
+      description: 'money actually earned',
+    },
   ],
   examples: [
-    { question: 'What is the total payroll by department?', sql: 'SELECT department_id, SUM(salary) FROM employees GROUP BY department_id' },
-    { question: 'How many orders per customer country?', sql: 'SELECT c.country, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.country' },
+    {
+      question: 'What is the total payroll by department?',
+      sql: 'SELECT department_id, SUM(salary) FROM employees GROUP BY department_id',
+    },
+    {
+      question: 'How many orders per customer country?',
+      sql: 'SELECT c.country, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.country',
+    },
   ],
 };
 
-const HIDDEN = ['salary', 'national_id', 'hire_date', 'manager_id', 'department_id', 'last_name', 'phone', 'products', 'suppliers', 'categories', 'order_items', 'departments', 'payroll', 'annual gross', 'items we sell', 'merchandise'];
+const HIDDEN = [
+  'salary',
+  'national_id',
+  'hire_date',
+  'manager_id',
+  'department_id',
+  'last_name',
+  'phone',
+  'products',
+  'suppliers',
+  'categories',
+  'order_items',
+  'departments',
+  'payroll',
+  'annual gross',
+  'items we sell',
+  'merchandise',
+];
 
 const countOrders = (b: NlTestbed) => {
   const db = new Database(join(b.t.dataDir, 'demo.db'), { readonly: true });
@@ -46,13 +92,27 @@ const countOrders = (b: NlTestbed) => {
 
 beforeAll(async () => {
   bed = await startNlTestbed();
-  expect((await bed.t.admin('PUT', '/v1/admin/connections/demo/semantic', LAYER)).statusCode).toBe(200);
+  expect((await bed.t.admin('PUT', '/v1/admin/connections/demo/semantic', LAYER)).statusCode).toBe(
+    200,
+  );
   ({ apiKey: reader } = await bed.t.createAgent('reader', [
     { connection: 'demo', table: 'orders', actions: ['read'] },
-    { connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'first_name', 'city', 'country', 'tier'] },
-    { connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name', 'title'] },
+    {
+      connection: 'demo',
+      table: 'customers',
+      actions: ['read'],
+      columns: ['id', 'first_name', 'city', 'country', 'tier'],
+    },
+    {
+      connection: 'demo',
+      table: 'employees',
+      actions: ['read'],
+      columns: ['id', 'first_name', 'title'],
+    },
   ]));
-  ({ apiKey: writer } = await bed.t.createAgent('writer', [{ connection: 'demo', table: 'orders', actions: ['read', 'write'] }]));
+  ({ apiKey: writer } = await bed.t.createAgent('writer', [
+    { connection: 'demo', table: 'orders', actions: ['read', 'write'] },
+  ]));
 });
 afterAll(() => bed.close());
 beforeEach(() => bed.ollama.reset());
@@ -60,7 +120,12 @@ beforeEach(() => bed.ollama.reset());
 describe('only what the asker may read reaches the model', () => {
   it('no hidden table, column, description, metric or example appears in any request', async () => {
     bed.ollama.otherwise(sqlAnswer('SELECT count(*) AS n FROM orders'));
-    for (const question of ['How many orders per country?', 'Which job titles do employees have?', 'What is the revenue of shipped orders by customer tier?', 'List customers in Berlin']) {
+    for (const question of [
+      'How many orders per country?',
+      'Which job titles do employees have?',
+      'What is the revenue of shipped orders by customer tier?',
+      'List customers in Berlin',
+    ]) {
       const r = await bed.ask(reader, { connection: 'demo', question });
       expect(r.statusCode, r.body).toBe(200);
     }
@@ -75,7 +140,11 @@ describe('only what the asker may read reaches the model', () => {
   });
 
   it('agents read the semantic layer cut to their grants', async () => {
-    const r = await bed.t.request({ method: 'GET', url: '/v1/connections/demo/semantic', token: reader });
+    const r = await bed.t.request({
+      method: 'GET',
+      url: '/v1/connections/demo/semantic',
+      token: reader,
+    });
     expect(r.statusCode).toBe(200);
     const { layer, auditId } = r.json();
     expect(auditId).toEqual(expect.any(Number));
@@ -85,7 +154,11 @@ describe('only what the asker may read reaches the model', () => {
     expect(layer.metrics.map((m: { name: string }) => m.name)).toEqual(['revenue']);
     expect(layer.examples).toHaveLength(1);
     expect(JSON.stringify(layer)).not.toMatch(/salary|payroll|products/);
-    const none = await bed.t.request({ method: 'GET', url: '/v1/connections/other/semantic', token: reader });
+    const none = await bed.t.request({
+      method: 'GET',
+      url: '/v1/connections/other/semantic',
+      token: reader,
+    });
     expect(none.statusCode).toBe(403);
   });
 });
@@ -95,9 +168,15 @@ describe('the schema text stays within its token budget', () => {
     const small = await startNlTestbed({ options: { schemaBudgetTokens: 350 } });
     try {
       small.ollama.otherwise(sqlAnswer('SELECT count(*) FROM order_items'));
-      await small.t.core.nl.asks.ask(analystAsker('demo'), { connection: 'demo', question: 'Total quantity of order items per product category name' });
+      await small.t.core.nl.asks.ask(analystAsker('demo'), {
+        connection: 'demo',
+        question: 'Total quantity of order items per product category name',
+      });
       const msg = userMessage(small.ollama.chats[0]!);
-      const schema = /^Schema \(SQLite\):\n([\s\S]*?)\n\n(?:Named metrics|Verified examples|Question:)/.exec(msg)![1]!;
+      const schema =
+        /^Schema \(SQLite\):\n([\s\S]*?)\n\n(?:Named metrics|Verified examples|Question:)/.exec(
+          msg,
+        )![1]!;
       expect(estimateTokens(schema)).toBeLessThanOrEqual(350);
       expect(schema).toMatch(/CREATE TABLE order_items/);
       expect(schema).toMatch(/CREATE TABLE categories/);
@@ -109,18 +188,32 @@ describe('the schema text stays within its token budget', () => {
 });
 
 describe('a model that proposes a write, DDL or a forbidden read', () => {
-  for (const sql of ['DELETE FROM orders', "UPDATE orders SET status = 'paid'", "INSERT INTO orders (customer_id, order_date, status, total, ship_city, ship_country) VALUES (1, '2025-01-01', 'paid', 1, 'x', 'y')", 'DROP TABLE orders']) {
+  for (const sql of [
+    'DELETE FROM orders',
+    "UPDATE orders SET status = 'paid'",
+    "INSERT INTO orders (customer_id, order_date, status, total, ship_city, ship_country) VALUES (1, '2025-01-01', 'paid', 1, 'x', 'y')",
+    'DROP TABLE orders',
+  ]) {
     it(`refuses ${sql.split(' ')[0]} without running it, even for an agent with write grants`, async () => {
       const before = bed.lastAuditId();
       bed.ollama.reply(sqlAnswer(sql));
-      const r = await bed.ask(writer, { connection: 'demo', question: 'Clean up the orders table' });
+      const r = await bed.ask(writer, {
+        connection: 'demo',
+        question: 'Clean up the orders table',
+      });
       expect(r.statusCode).toBe(400);
       expect(r.json().error.code).toBe('STATEMENT_NOT_ALLOWED');
       expect(r.json().error.message).toMatch(/reads only.*refused and not run/);
       expect(countOrders(bed)).toBe(3000);
       const entries = bed.auditSince(before);
       expect(entries.filter((e) => e.action.startsWith('query.write'))).toEqual([]);
-      expect(entries.find((e) => e.action === 'ask')).toMatchObject({ status: 'denied', decision: 'deny', rule: 'nl:read-only', statement: sql, actor: 'agent:writer' });
+      expect(entries.find((e) => e.action === 'ask')).toMatchObject({
+        status: 'denied',
+        decision: 'deny',
+        rule: 'nl:read-only',
+        statement: sql,
+        actor: 'agent:writer',
+      });
     });
   }
 
@@ -132,7 +225,10 @@ describe('a model that proposes a write, DDL or a forbidden read', () => {
   });
 
   it('two statements in one answer are refused by the guard; the repair runs only the read', async () => {
-    bed.ollama.reply(sqlAnswer('SELECT count(*) FROM orders; DELETE FROM orders'), sqlAnswer('SELECT count(*) AS n FROM orders'));
+    bed.ollama.reply(
+      sqlAnswer('SELECT count(*) FROM orders; DELETE FROM orders'),
+      sqlAnswer('SELECT count(*) AS n FROM orders'),
+    );
     const r = await bed.ask(writer, { connection: 'demo', question: 'How many orders?' });
     expect(r.statusCode).toBe(200);
     expect(r.json().history[0].error.code).toBe('INVALID_SQL');
@@ -149,7 +245,15 @@ describe('a model that proposes a write, DDL or a forbidden read', () => {
     expect(r.json().error.message).toMatch(/salary/);
     expect(bed.ollama.chats.length - calls).toBe(1);
     const entries = bed.auditSince(before);
-    expect(entries.find((e) => e.action === 'query.read' || e.action === 'query')).toMatchObject({ status: 'denied', statement: 'SELECT first_name, salary FROM employees', rowCount: null });
-    expect(entries.find((e) => e.action === 'ask')).toMatchObject({ id: r.json().auditId, status: 'denied', decision: 'deny' });
+    expect(entries.find((e) => e.action === 'query.read' || e.action === 'query')).toMatchObject({
+      status: 'denied',
+      statement: 'SELECT first_name, salary FROM employees',
+      rowCount: null,
+    });
+    expect(entries.find((e) => e.action === 'ask')).toMatchObject({
+      id: r.json().auditId,
+      status: 'denied',
+      decision: 'deny',
+    });
   });
 });

@@ -6,7 +6,9 @@ describe('query path smoke', () => {
   let key: string;
   beforeAll(async () => {
     t = await startTestAirlock();
-    ({ apiKey: key } = await t.createAgent('smoke', [{ connection: 'demo', table: 'orders', actions: ['read'] }]));
+    ({ apiKey: key } = await t.createAgent('smoke', [
+      { connection: 'demo', table: 'orders', actions: ['read'] },
+    ]));
   });
   afterAll(() => t.close());
 
@@ -14,7 +16,10 @@ describe('query path smoke', () => {
     const r = await t.query(key, 'SELECT id, total FROM orders WHERE id = ?', [1]);
     expect(r.statusCode).toBe(200);
     const body = r.json();
-    expect(body.columns).toEqual([{ name: 'id', type: 'integer' }, { name: 'total', type: 'real' }]);
+    expect(body.columns).toEqual([
+      { name: 'id', type: 'integer' },
+      { name: 'total', type: 'real' },
+    ]);
     expect(body.rows).toHaveLength(1);
     expect(body.rows[0][0]).toBe(1);
     expect(typeof body.auditId).toBe('number');

@@ -4,7 +4,15 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/main/core';
@@ -86,7 +94,9 @@ describe('opening the store', () => {
     const s = await openStore(d, fileKeyProvider(d));
     toClose.push(s.db);
     expect(s.created).toBe(false);
-    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({ value: 'kept' });
+    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({
+      value: 'kept',
+    });
   });
 
   it('the environment key works the same way and writes no key file', async () => {
@@ -95,7 +105,9 @@ describe('opening the store', () => {
     expect(existsSync(join(d, 'store.key'))).toBe(false);
     const s = await openStore(d, envKeyProvider(hex.toUpperCase()));
     toClose.push(s.db);
-    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({ value: 'kept' });
+    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({
+      value: 'kept',
+    });
   });
 
   it('a wrong key is a StoreError naming the key source, and the file is left exactly as it was', async () => {
@@ -103,7 +115,10 @@ describe('opening the store', () => {
     const db = join(d, STORE_FILE);
     const before = fingerprint(db);
     const filesBefore = readdirSync(d).sort();
-    const e = await expectStoreError(openStore(d, envKeyProvider(randomBytes(32).toString('hex'))), /key/i);
+    const e = await expectStoreError(
+      openStore(d, envKeyProvider(randomBytes(32).toString('hex'))),
+      /key/i,
+    );
     expect(e.message).toContain('AIRLOCK_STORE_KEY');
     expect(e.message).toMatch(/not changed/);
     expect(fingerprint(db)).toEqual(before);
@@ -111,7 +126,9 @@ describe('opening the store', () => {
     // And the right key still opens it.
     const s = await openStore(d, fileKeyProvider(d));
     toClose.push(s.db);
-    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({ value: 'kept' });
+    expect(s.db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({
+      value: 'kept',
+    });
   });
 
   it('a malformed key is a StoreError', async () => {
@@ -149,7 +166,9 @@ describe('opening the store', () => {
   it('createCore turns the same refusals into StoreErrors and creates nothing', async () => {
     const d = await storeWithData();
     const before = fingerprint(join(d, STORE_FILE));
-    await expect(createCore({ dataDir: d, keyProvider: envKeyProvider(randomBytes(32).toString('hex')) })).rejects.toBeInstanceOf(StoreError);
+    await expect(
+      createCore({ dataDir: d, keyProvider: envKeyProvider(randomBytes(32).toString('hex')) }),
+    ).rejects.toBeInstanceOf(StoreError);
     expect(fingerprint(join(d, STORE_FILE))).toEqual(before);
     expect(existsSync(join(d, 'demo.db'))).toBe(false);
   });
@@ -170,7 +189,9 @@ describe('encryption on disk', () => {
     const d = await storeWithData();
     const db = new Database(join(d, STORE_FILE), { readonly: true });
     toClose.push(db);
-    expect(() => db.prepare('SELECT count(*) FROM sqlite_schema').get()).toThrow(/not a database|encrypted/i);
+    expect(() => db.prepare('SELECT count(*) FROM sqlite_schema').get()).toThrow(
+      /not a database|encrypted/i,
+    );
   });
 
   it('standard SQLCipher 4 settings with the raw key open it (forensics)', async () => {
@@ -181,7 +202,9 @@ describe('encryption on disk', () => {
     db.pragma("cipher='sqlcipher'");
     db.pragma('legacy=4');
     db.pragma(`key="x'${hex}'"`);
-    expect(db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({ value: 'kept' });
+    expect(db.prepare("SELECT value FROM settings WHERE key = 'probe'").get()).toEqual({
+      value: 'kept',
+    });
   });
 });
 
@@ -195,7 +218,9 @@ describe('migrations', () => {
 
   it('records each applied migration with its checksum', async () => {
     const { db } = await fresh();
-    const rows = db.prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version').all() as {
+    const rows = db
+      .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')
+      .all() as {
       version: number;
       name: string;
       checksum: string;
@@ -217,9 +242,14 @@ describe('migrations', () => {
 
   it('refuses an applied migration whose text was edited', async () => {
     const { db } = await fresh();
-    const edited: Migration = { ...MIGRATIONS[0]!, sql: MIGRATIONS[0]!.sql.replace('STRICT', 'STRICT ') };
+    const edited: Migration = {
+      ...MIGRATIONS[0]!,
+      sql: MIGRATIONS[0]!.sql.replace('STRICT', 'STRICT '),
+    };
     expect(() => migrate(db, [edited, ...MIGRATIONS.slice(1)])).toThrow(StoreError);
-    expect(() => migrate(db, [edited, ...MIGRATIONS.slice(1)])).toThrow(/Migration 1 "initial" differs/);
+    expect(() => migrate(db, [edited, ...MIGRATIONS.slice(1)])).toThrow(
+      /Migration 1 "initial" differs/,
+    );
     const renamed: Migration = { ...MIGRATIONS[0]!, name: 'renamed' };
     expect(() => migrate(db, [renamed, ...MIGRATIONS.slice(1)])).toThrow(StoreError);
   });
@@ -231,15 +261,29 @@ describe('migrations', () => {
 
   it('applies a new migration once, in a transaction, and records it', async () => {
     const { db } = await fresh();
-    const next: Migration = { version: 999, name: 'probe', sql: 'CREATE TABLE probe (x INTEGER) STRICT;' };
+    const next: Migration = {
+      version: 999,
+      name: 'probe',
+      sql: 'CREATE TABLE probe (x INTEGER) STRICT;',
+    };
     expect(migrate(db, [...MIGRATIONS, next])).toEqual([999]);
     expect(migrate(db, [...MIGRATIONS, next])).toEqual([]);
-    expect(db.prepare('SELECT checksum FROM schema_migrations WHERE version = 999').get()).toEqual({ checksum: checksum(next) });
+    expect(db.prepare('SELECT checksum FROM schema_migrations WHERE version = 999').get()).toEqual({
+      checksum: checksum(next),
+    });
     // A failing migration leaves no trace.
-    const broken: Migration = { version: 1000, name: 'broken', sql: 'CREATE TABLE half (x); CREATE TABLE nope (' };
+    const broken: Migration = {
+      version: 1000,
+      name: 'broken',
+      sql: 'CREATE TABLE half (x); CREATE TABLE nope (',
+    };
     expect(() => migrate(db, [...MIGRATIONS, next, broken])).toThrow();
-    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 1000').get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get()).toEqual(
+      { n: 0 },
+    );
+    expect(
+      db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 1000').get(),
+    ).toEqual({ n: 0 });
   });
 
   it('openStore refuses to open a store with an edited migration recorded', async () => {
@@ -258,13 +302,17 @@ describe('sealed connection configs', () => {
     const hex = randomBytes(32).toString('hex');
     const core = await createCore({ dataDir: d, keyProvider: envKeyProvider(hex) });
     try {
-      const row = core.db.prepare("SELECT target, config FROM connections WHERE name = 'demo'").get() as { target: string; config: Buffer };
+      const row = core.db
+        .prepare("SELECT target, config FROM connections WHERE name = 'demo'")
+        .get() as { target: string; config: Buffer };
       expect(row.target).toBe(join(d, 'demo.db'));
       expect(Buffer.isBuffer(row.config)).toBe(true);
       expect(row.config.includes(Buffer.from(join(d, 'demo.db')))).toBe(false);
       expect(row.config.includes(Buffer.from('demo.db'))).toBe(false);
       expect(row.config.includes(Buffer.from('"path"'))).toBe(false);
-      const opened = JSON.parse(new SecretBox(Buffer.from(hex, 'hex')).open(row.config)) as { path: string };
+      const opened = JSON.parse(new SecretBox(Buffer.from(hex, 'hex')).open(row.config)) as {
+        path: string;
+      };
       expect(opened).toEqual({ path: join(d, 'demo.db') });
     } finally {
       await core.close();

@@ -23,19 +23,39 @@ const stream = (body: object, headers: Record<string, string> = { cookie, 'x-air
 
 describe('the UI streamed ask', () => {
   it('streams stages and tokens, then the answer, as NDJSON', async () => {
-    const content = JSON.stringify({ sql: 'SELECT status, count(*) AS n FROM orders GROUP BY status', explanation: 'Orders per status.' });
-    bed.ollama.reply({ content, chunks: [content.slice(0, 12), content.slice(12, 40), content.slice(40)] });
+    const content = JSON.stringify({
+      sql: 'SELECT status, count(*) AS n FROM orders GROUP BY status',
+      explanation: 'Orders per status.',
+    });
+    bed.ollama.reply({
+      content,
+      chunks: [content.slice(0, 12), content.slice(12, 40), content.slice(40)],
+    });
     const r = await stream({ connection: 'demo', question: 'How many orders per status?' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
-    const events = r.payload.trim().split('\n').map((l) => AskEvent.parse(JSON.parse(l)));
-    expect(events.filter((e) => e.type === 'token').map((e) => (e as { text: string }).text).join('')).toBe(content);
+    const events = r.payload
+      .trim()
+      .split('\n')
+      .map((l) => AskEvent.parse(JSON.parse(l)));
+    expect(
+      events
+        .filter((e) => e.type === 'token')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe(content);
     expect(events.some((e) => e.type === 'stage' && e.stage === 'generating')).toBe(true);
     const last = events.at(-1)!;
     expect(last.type).toBe('answer');
-    expect((last as Extract<AskEvent, { type: 'answer' }>).answer).toMatchObject({ model: MODEL, rowCount: 6 });
+    expect((last as Extract<AskEvent, { type: 'answer' }>).answer).toMatchObject({
+      model: MODEL,
+      rowCount: 6,
+    });
     // The ask is recorded for the person, not for an agent.
-    const ask = bed.auditSince(0).filter((e) => e.action === 'ask').at(-1)!;
+    const ask = bed
+      .auditSince(0)
+      .filter((e) => e.action === 'ask')
+      .at(-1)!;
     expect(ask.actor).toBe('user:analyst');
   });
 
@@ -48,7 +68,9 @@ describe('the UI streamed ask', () => {
   });
 
   it('needs the session and the UI header, like every UI call', async () => {
-    expect((await stream({ connection: 'demo', question: 'q' }, { 'x-airlock-ui': '1' })).statusCode).toBe(401);
+    expect(
+      (await stream({ connection: 'demo', question: 'q' }, { 'x-airlock-ui': '1' })).statusCode,
+    ).toBe(401);
     expect((await stream({ connection: 'demo', question: 'q' }, { cookie })).statusCode).toBe(403);
   });
 

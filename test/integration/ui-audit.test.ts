@@ -42,7 +42,11 @@ const record = (over: Partial<AuditRecord>): AuditRecord => ({
   ...over,
 });
 
-const words = (s: string | null) => (s ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (s: string | null) =>
+  (s ?? '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /** The text filter as a person means it: every term starts a word (a dotted term: a run of words). */
 function textMatches(r: Row, text: string): boolean {
@@ -52,7 +56,11 @@ function textMatches(r: Row, text: string): boolean {
     .filter(Boolean)
     .every((term) => {
       const t = words(term);
-      return fields.some((f) => f.some((_, i) => t.every((w, j) => (j === t.length - 1 ? f[i + j]?.startsWith(w) : f[i + j] === w))));
+      return fields.some((f) =>
+        f.some((_, i) =>
+          t.every((w, j) => (j === t.length - 1 ? f[i + j]?.startsWith(w) : f[i + j] === w)),
+        ),
+      );
     });
 }
 
@@ -82,26 +90,40 @@ describe('audit search', () => {
             statement: `SELECT id, total FROM ${table} WHERE id > ${i}${i % 100 === 0 ? ' /* zebrafish */' : ''}`,
             status,
             decision: status === 'denied' ? 'deny' : 'allow',
-            reason: status === 'denied' ? `agent may not read employees.salary: no grant covers that column` : null,
+            reason:
+              status === 'denied'
+                ? `agent may not read employees.salary: no grant covers that column`
+                : null,
             rule: status === 'denied' ? 'default-deny' : `grant:demo.${table}:read`,
           }),
         ),
       );
     }
     await Promise.all(appends);
-    all = t.core.db.prepare('SELECT id, time, actor, action, connection, statement, reason, rule, details, status FROM audit_log').all() as Row[];
+    all = t.core.db
+      .prepare(
+        'SELECT id, time, actor, action, connection, statement, reason, rule, details, status FROM audit_log',
+      )
+      .all() as Row[];
   });
   afterAll(() => t?.close());
 
   const byTime = (a: Row, b: Row) => (a.time === b.time ? b.id - a.id : a.time < b.time ? 1 : -1);
 
   /** Every page of a search, following nextBeforeId, with the totals it reported. */
-  async function walk(filter: Omit<Parameters<UiClient['call']>[1], never> & Record<string, unknown>, limit: number) {
+  async function walk(
+    filter: Omit<Parameters<UiClient['call']>[1], never> & Record<string, unknown>,
+    limit: number,
+  ) {
     const ids: number[] = [];
     let beforeId: number | undefined;
     let first: OpOutput<'searchAudit'> | undefined;
     for (let pages = 0; pages < 1000; pages++) {
-      const page = await ui.call('searchAudit', { ...filter, limit, ...(beforeId !== undefined ? { beforeId } : {}) });
+      const page = await ui.call('searchAudit', {
+        ...filter,
+        limit,
+        ...(beforeId !== undefined ? { beforeId } : {}),
+      });
       first ??= page;
       expect(page.entries.length).toBeLessThanOrEqual(limit);
       ids.push(...page.entries.map((e) => e.id));
@@ -121,17 +143,36 @@ describe('audit search', () => {
     ['no filter', {}, () => true],
     ['agent', { agent: 'alpha' }, (r: Row) => r.actor === 'agent:alpha'],
     ['status', { status: 'denied' }, (r: Row) => r.status === 'denied'],
-    ['connection, case folded', { connection: 'Warehouse' }, (r: Row) => r.connection?.toLowerCase() === 'warehouse'],
+    [
+      'connection, case folded',
+      { connection: 'Warehouse' },
+      (r: Row) => r.connection?.toLowerCase() === 'warehouse',
+    ],
     ['time range', { from, to }, inRange],
-    ['agent + status + time', { agent: 'beta', status: 'allowed', from }, (r: Row) => r.actor === 'agent:beta' && r.status === 'allowed' && r.time >= from],
-    ['everything at once', { agent: 'gamma', status: 'denied', connection: 'demo', from, to }, (r: Row) => r.actor === 'agent:gamma' && r.status === 'denied' && r.connection === 'demo' && inRange(r)],
-  ] as const)('%s: every page, newest first by time, nothing twice, nothing missed', async (_what, filter, keep) => {
-    const expected = all.filter(keep).sort(byTime).map((r) => r.id);
-    expect(expected.length).toBeGreaterThan(0);
-    const got = await walk(filter as Record<string, unknown>, 37);
-    expect(got.ids).toEqual(expected);
-    expect(got).toMatchObject({ total: expected.length, totalCapped: false });
-  });
+    [
+      'agent + status + time',
+      { agent: 'beta', status: 'allowed', from },
+      (r: Row) => r.actor === 'agent:beta' && r.status === 'allowed' && r.time >= from,
+    ],
+    [
+      'everything at once',
+      { agent: 'gamma', status: 'denied', connection: 'demo', from, to },
+      (r: Row) =>
+        r.actor === 'agent:gamma' && r.status === 'denied' && r.connection === 'demo' && inRange(r),
+    ],
+  ] as const)(
+    '%s: every page, newest first by time, nothing twice, nothing missed',
+    async (_what, filter, keep) => {
+      const expected = all
+        .filter(keep)
+        .sort(byTime)
+        .map((r) => r.id);
+      expect(expected.length).toBeGreaterThan(0);
+      const got = await walk(filter as Record<string, unknown>, 37);
+      expect(got.ids).toEqual(expected);
+      expect(got).toMatchObject({ total: expected.length, totalCapped: false });
+    },
+  );
 
   it.each([
     ['a rare word', { text: 'zebrafish' }],
@@ -146,10 +187,14 @@ describe('audit search', () => {
     const keep = (r: Row) =>
       textMatches(r, f.text) &&
       (f.status === undefined || r.status === f.status) &&
-      (f.connection === undefined || r.connection?.toLowerCase() === String(f.connection).toLowerCase()) &&
+      (f.connection === undefined ||
+        r.connection?.toLowerCase() === String(f.connection).toLowerCase()) &&
       (f.from === undefined || r.time >= String(f.from)) &&
       (f.to === undefined || r.time <= String(f.to));
-    const expected = all.filter(keep).map((r) => r.id).sort((a, b) => b - a);
+    const expected = all
+      .filter(keep)
+      .map((r) => r.id)
+      .sort((a, b) => b - a);
     expect(expected.length).toBeGreaterThan(0);
     const got = await walk(f, 25);
     expect(got.ids).toEqual(expected);
@@ -157,7 +202,16 @@ describe('audit search', () => {
   });
 
   it('text that is FTS syntax is only text', async () => {
-    for (const text of ['"', 'NEAR(a b)', 'a OR b', '*', '-x', 'col:x', "'; DROP TABLE audit_log; --", '()']) {
+    for (const text of [
+      '"',
+      'NEAR(a b)',
+      'a OR b',
+      '*',
+      '-x',
+      'col:x',
+      "'; DROP TABLE audit_log; --",
+      '()',
+    ]) {
       const r = await ui.raw('searchAudit', { text });
       expect(r.statusCode, `${text}: ${r.body}`).toBe(200);
     }
@@ -166,7 +220,9 @@ describe('audit search', () => {
 
   it('a new entry is searchable at once', async () => {
     const id = await t.core.audit.append(record({ statement: 'SELECT quokka FROM wildlife' }));
-    expect((await ui.call('searchAudit', { text: 'quokka' })).entries.map((e) => e.id)).toEqual([id]);
+    expect((await ui.call('searchAudit', { text: 'quokka' })).entries.map((e) => e.id)).toEqual([
+      id,
+    ]);
   });
 });
 
@@ -182,11 +238,37 @@ describe('dashboard', () => {
 
   it('counts what was done, per hour, without administrative changes or anything older than 24 hours', async () => {
     const reader = await ui.call('createAgent', { name: 'reader' });
-    await ui.call('putGrants', { id: reader.id, grants: [{ connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name'] }] });
-    await ui.call('createAgent', { name: 'retired' }).then((a) => ui.call('revokeAgent', { id: a.id }));
-    await ui.call('createAgent', { name: 'temp', expiresAt: new Date(clock.now().getTime() + 60_000).toISOString() });
-    const key = (await t.admin('POST', '/v1/admin/agents', { name: 'keyed' }).then((r) => r.json())) as { id: string; apiKey: string };
-    await t.admin('PUT', `/v1/admin/agents/${key.id}/grants`, { grants: [{ connection: 'demo', table: 'employees', actions: ['read'], columns: ['id', 'first_name'] }] });
+    await ui.call('putGrants', {
+      id: reader.id,
+      grants: [
+        {
+          connection: 'demo',
+          table: 'employees',
+          actions: ['read'],
+          columns: ['id', 'first_name'],
+        },
+      ],
+    });
+    await ui
+      .call('createAgent', { name: 'retired' })
+      .then((a) => ui.call('revokeAgent', { id: a.id }));
+    await ui.call('createAgent', {
+      name: 'temp',
+      expiresAt: new Date(clock.now().getTime() + 60_000).toISOString(),
+    });
+    const key = (await t
+      .admin('POST', '/v1/admin/agents', { name: 'keyed' })
+      .then((r) => r.json())) as { id: string; apiKey: string };
+    await t.admin('PUT', `/v1/admin/agents/${key.id}/grants`, {
+      grants: [
+        {
+          connection: 'demo',
+          table: 'employees',
+          actions: ['read'],
+          columns: ['id', 'first_name'],
+        },
+      ],
+    });
 
     // 25 hours ago: outside the window.
     clock.advance(-25 * 3_600_000);
@@ -194,27 +276,65 @@ describe('dashboard', () => {
     // 2 hours ago: two allowed, one denied.
     clock.advance(23 * 3_600_000);
     expect((await t.query(key.apiKey, 'SELECT id FROM employees LIMIT 1')).statusCode).toBe(200);
-    expect((await t.query(key.apiKey, 'SELECT first_name FROM employees LIMIT 1')).statusCode).toBe(200);
+    expect((await t.query(key.apiKey, 'SELECT first_name FROM employees LIMIT 1')).statusCode).toBe(
+      200,
+    );
     expect((await t.query(key.apiKey, 'SELECT salary FROM employees')).statusCode).toBe(403);
     // Now: the workbench, a denial as an agent, a write refusal, and a bad key.
     clock.advance(2 * 3_600_000);
-    expect((await ui.call('runQuery', { connection: 'demo', sql: 'SELECT count(*) FROM orders' })).ok).toBe(true);
-    expect((await ui.call('runQuery', { connection: 'demo', sql: 'SELECT salary FROM employees', asAgent: reader.id })).ok).toBe(false);
-    expect((await ui.call('runQuery', { connection: 'demo', sql: 'DELETE FROM orders' })).ok).toBe(false);
-    expect((await t.query('alk_AAAAAAAA_notakeynotakeynotakeynotakeynotakeyx', 'SELECT 1')).statusCode).toBe(401);
+    expect(
+      (await ui.call('runQuery', { connection: 'demo', sql: 'SELECT count(*) FROM orders' })).ok,
+    ).toBe(true);
+    expect(
+      (
+        await ui.call('runQuery', {
+          connection: 'demo',
+          sql: 'SELECT salary FROM employees',
+          asAgent: reader.id,
+        })
+      ).ok,
+    ).toBe(false);
+    expect((await ui.call('runQuery', { connection: 'demo', sql: 'DELETE FROM orders' })).ok).toBe(
+      false,
+    );
+    expect(
+      (await t.query('alk_AAAAAAAA_notakeynotakeynotakeynotakeynotakeyx', 'SELECT 1')).statusCode,
+    ).toBe(401);
     await ui.call('putSettings', await ui.call('getSettings', {}));
     clock.advance(2 * 60_000);
 
     const d = await ui.call('dashboard', {});
-    expect(d).toMatchObject({ agents: 4, activeAgents: 2, connections: 1, requests24h: 7, denials24h: 4 });
+    expect(d).toMatchObject({
+      agents: 4,
+      activeAgents: 2,
+      connections: 1,
+      requests24h: 7,
+      denials24h: 4,
+    });
     expect(d.series).toHaveLength(24);
     expect(d.series[23]!.hour).toBe('2026-03-10T12:00:00.000Z');
     expect(d.series[0]!.hour).toBe('2026-03-09T13:00:00.000Z');
-    expect(d.series[21]).toMatchObject({ hour: '2026-03-10T10:00:00.000Z', allowed: 2, denied: 1, error: 0 });
+    expect(d.series[21]).toMatchObject({
+      hour: '2026-03-10T10:00:00.000Z',
+      allowed: 2,
+      denied: 1,
+      error: 0,
+    });
     expect(d.series[23]).toMatchObject({ allowed: 1, denied: 3, error: 0 });
-    expect(d.series.filter((_, i) => i !== 21 && i !== 23).every((b) => b.allowed + b.denied + b.error === 0)).toBe(true);
-    expect(d.latestDenials.map((e) => e.actor)).toEqual(['unknown', 'user:analyst', 'user:analyst as agent:reader', 'agent:keyed']);
-    expect(d.latestDenials.map((e) => e.id)).toEqual([...d.latestDenials.map((e) => e.id)].sort((a, b) => b - a));
+    expect(
+      d.series
+        .filter((_, i) => i !== 21 && i !== 23)
+        .every((b) => b.allowed + b.denied + b.error === 0),
+    ).toBe(true);
+    expect(d.latestDenials.map((e) => e.actor)).toEqual([
+      'unknown',
+      'user:analyst',
+      'user:analyst as agent:reader',
+      'agent:keyed',
+    ]);
+    expect(d.latestDenials.map((e) => e.id)).toEqual(
+      [...d.latestDenials.map((e) => e.id)].sort((a, b) => b - a),
+    );
   });
 });
 
@@ -228,7 +348,10 @@ describe('chain verification', () => {
 
   /** A desktop-window call: through the IPC wrapper, from the app's page. */
   async function viaIpc<N extends OpName>(op: N, input: unknown): Promise<OpOutput<N>> {
-    const out = (await ipc.get(`${IPC_PREFIX}${op}`)!({ senderFrame: { url: `${APP}/#/audit` } }, input)) as { ok: boolean; value: unknown; error?: unknown };
+    const out = (await ipc.get(`${IPC_PREFIX}${op}`)!(
+      { senderFrame: { url: `${APP}/#/audit` } },
+      input,
+    )) as { ok: boolean; value: unknown; error?: unknown };
     if (!out.ok) throw new Error(JSON.stringify(out.error));
     expect(OPS[op].output.safeParse(out.value).success).toBe(true);
     return out.value as OpOutput<N>;
@@ -248,10 +371,18 @@ describe('chain verification', () => {
     t = await startTestAirlock();
     ui = await signIn(t);
     const batch: Promise<number>[] = [];
-    for (let i = 0; i < 20_000; i++) batch.push(t.core.audit.append(record({ statement: `SELECT ${i}`, details: { n: i } })));
+    for (let i = 0; i < 20_000; i++)
+      batch.push(t.core.audit.append(record({ statement: `SELECT ${i}`, details: { n: i } })));
     await Promise.all(batch);
-    desktop = createUiBackend(t.core, { url: () => APP, verify: { onUpdate: (j) => updates.push(j) } });
-    registerOpsIpc({ handle: (channel, listener) => void ipc.set(channel, listener) }, desktop.handlers('desktop'), APP);
+    desktop = createUiBackend(t.core, {
+      url: () => APP,
+      verify: { onUpdate: (j) => updates.push(j) },
+    });
+    registerOpsIpc(
+      { handle: (channel, listener) => void ipc.set(channel, listener) },
+      desktop.handlers('desktop'),
+      APP,
+    );
   }, 120_000);
   afterAll(async () => {
     await desktop?.close();
@@ -261,22 +392,37 @@ describe('chain verification', () => {
   it('over IPC: progress in steps while it runs, then the verdict for 20,000+ entries', async () => {
     expect((await viaIpc('systemInfo', {})).shell).toBe('desktop');
     const started = await viaIpc('startVerify', {});
-    expect(started).toMatchObject({ state: 'running', verified: 0, result: null, finishedAt: null });
+    expect(started).toMatchObject({
+      state: 'running',
+      verified: 0,
+      result: null,
+      finishedAt: null,
+    });
     expect(started.total).toBeGreaterThan(20_000);
     expect((await viaIpc('startVerify', {})).id).toBe(started.id);
     const done = await untilDone(() => viaIpc('verifyStatus', { id: started.id }));
-    expect(done).toMatchObject({ state: 'done', error: null, result: { ok: true, firstBroken: null, problem: null } });
+    expect(done).toMatchObject({
+      state: 'done',
+      error: null,
+      result: { ok: true, firstBroken: null, problem: null },
+    });
     expect(done.verified).toBe(done.result!.entries);
     expect(done.verified).toBeGreaterThanOrEqual(started.total);
 
-    const progress = updates.filter((u) => u.id === started.id && u.state === 'running').map((u) => u.verified);
+    const progress = updates
+      .filter((u) => u.id === started.id && u.state === 'running')
+      .map((u) => u.verified);
     expect(progress.length).toBeGreaterThanOrEqual(20);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress[0]).toBe(1000);
     expect(progress.at(-1)!).toBeLessThanOrEqual(done.verified);
     // The verdict is itself on the record.
     const entry = (await viaIpc('searchAudit', { text: 'audit.verify', limit: 1 })).entries[0]!;
-    expect(entry).toMatchObject({ actor: 'admin', action: 'admin.audit.verify', details: { ok: true, entries: done.verified } });
+    expect(entry).toMatchObject({
+      actor: 'admin',
+      action: 'admin.audit.verify',
+      details: { ok: true, entries: done.verified },
+    });
   });
 
   it('over HTTP: the page polls the same kind of job to the same verdict', async () => {
@@ -284,15 +430,28 @@ describe('chain verification', () => {
     const seen: VerifyJobView[] = [];
     const done = await untilDone(() => ui.call('verifyStatus', { id: started.id }), seen);
     expect(done.result).toMatchObject({ ok: true });
-    expect(seen.map((s) => s.verified)).toEqual([...seen.map((s) => s.verified)].sort((a, b) => a - b));
+    expect(seen.map((s) => s.verified)).toEqual(
+      [...seen.map((s) => s.verified)].sort((a, b) => a - b),
+    );
   });
 
   it('counting stops at 10,000 for filtered searches (1,000 with text); the whole log is counted exactly', async () => {
-    expect(await ui.call('searchAudit', { status: 'allowed', limit: 1 })).toMatchObject({ total: 10_000, totalCapped: true });
-    expect(await ui.call('searchAudit', { text: 'select', limit: 1 })).toMatchObject({ total: 1_000, totalCapped: true });
-    expect(await ui.call('searchAudit', { text: 'select', status: 'allowed', limit: 1 })).toMatchObject({ total: 1_000, totalCapped: true });
+    expect(await ui.call('searchAudit', { status: 'allowed', limit: 1 })).toMatchObject({
+      total: 10_000,
+      totalCapped: true,
+    });
+    expect(await ui.call('searchAudit', { text: 'select', limit: 1 })).toMatchObject({
+      total: 1_000,
+      totalCapped: true,
+    });
+    expect(
+      await ui.call('searchAudit', { text: 'select', status: 'allowed', limit: 1 }),
+    ).toMatchObject({ total: 1_000, totalCapped: true });
     const all = (t.core.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
-    expect(await ui.call('searchAudit', { limit: 1 })).toMatchObject({ total: all, totalCapped: false });
+    expect(await ui.call('searchAudit', { limit: 1 })).toMatchObject({
+      total: all,
+      totalCapped: false,
+    });
   });
 
   it('a changed entry: the verdict names it', async () => {

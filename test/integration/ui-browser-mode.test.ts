@@ -37,14 +37,23 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** Starts `serve` on a free port; resolves once it printed its sign-in link. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; port: number; link: string; exited: Promise<number | null> }> {
-  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(
+  dataDir: string,
+): Promise<{ child: ChildProcess; port: number; link: string; exited: Promise<number | null> }> {
+  const child = spawn(AIRLOCK, ['serve', '--data-dir', dataDir, '--port', '0'], {
+    cwd: ROOT,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start\n${out}\n${err}`)), 45_000);
+    const timer = setTimeout(
+      () => reject(new Error(`serve did not start\n${out}\n${err}`)),
+      45_000,
+    );
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
@@ -67,7 +76,12 @@ async function open(link: string): Promise<{ status: number; cookie: string | nu
 async function systemInfo(port: number, cookie: string) {
   return fetch(`http://127.0.0.1:${port}/v1/ui/systemInfo`, {
     method: 'POST',
-    headers: { cookie, 'x-airlock-ui': '1', 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
+    headers: {
+      cookie,
+      'x-airlock-ui': '1',
+      'content-type': 'application/json',
+      origin: `http://127.0.0.1:${port}`,
+    },
     body: '{}',
   });
 }
@@ -83,13 +97,19 @@ describe('airlock serve and airlock login-link', () => {
       expect(first.cookie).toMatch(/^airlock_session=/);
       const info = await systemInfo(s.port, first.cookie!);
       expect(info.status).toBe(200);
-      expect(await info.json()).toMatchObject({ shell: 'browser', dataDir, url: `http://127.0.0.1:${s.port}` });
+      expect(await info.json()).toMatchObject({
+        shell: 'browser',
+        dataDir,
+        url: `http://127.0.0.1:${s.port}`,
+      });
       expect((await open(s.link)).status).toBe(401);
 
       const fresh = await run(['login-link', '--data-dir', dataDir, '--port', String(s.port)]);
       expect(fresh.code, fresh.stderr).toBe(0);
       const url = fresh.stdout.trim();
-      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/login\\?token=[A-Za-z0-9_-]{43}$`));
+      expect(url).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/login\\?token=[A-Za-z0-9_-]{43}$`),
+      );
       const second = await open(url);
       expect(second.status).toBe(303);
       expect((await systemInfo(s.port, second.cookie!)).status).toBe(200);
@@ -125,8 +145,14 @@ describe('the single-page app', () => {
     mkdirSync(join(renderer, 'assets'));
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Airlock UI</title>');
     writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)');
-    const app = await buildServer({ core: t.core, adminToken: t.adminToken, port: TEST_PORT, rendererDir: renderer });
-    const get = (url: string, method: 'GET' | 'POST' = 'GET') => app.inject({ method, url, headers: { host: HOST } });
+    const app = await buildServer({
+      core: t.core,
+      adminToken: t.adminToken,
+      port: TEST_PORT,
+      rendererDir: renderer,
+    });
+    const get = (url: string, method: 'GET' | 'POST' = 'GET') =>
+      app.inject({ method, url, headers: { host: HOST } });
     try {
       for (const url of ['/', '/agents', '/agents/3f2a/grants', '/audit?status=denied']) {
         const r = await get(url);

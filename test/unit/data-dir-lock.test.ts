@@ -18,7 +18,10 @@ describe('data directory lock', () => {
   it('admits one holder at a time and names it', () => {
     const d = dir();
     const release = lockDataDir(d, 'serve');
-    expect(JSON.parse(readFileSync(join(d, 'airlock.lock'), 'utf8'))).toMatchObject({ pid: process.pid, what: 'serve' });
+    expect(JSON.parse(readFileSync(join(d, 'airlock.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      what: 'serve',
+    });
     expect(() => lockDataDir(d, 'eval')).toThrow(StoreError);
     release();
     expect(existsSync(join(d, 'airlock.lock'))).toBe(false);
@@ -28,14 +31,22 @@ describe('data directory lock', () => {
   it('refuses while another live process holds it, with its pid', () => {
     const d = dir();
     // The parent of this test process is alive for the whole test.
-    writeFileSync(join(d, 'airlock.lock'), JSON.stringify({ pid: process.ppid, what: 'serve --data-dir x' }));
+    writeFileSync(
+      join(d, 'airlock.lock'),
+      JSON.stringify({ pid: process.ppid, what: 'serve --data-dir x' }),
+    );
     expect(() => lockDataDir(d, 'eval')).toThrow(new RegExp(`pid ${process.ppid}`));
   });
 
   it('takes over a lock left by a process that is gone', () => {
     const d = dir();
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(join(d, 'airlock.lock'), JSON.stringify({ pid: Number(gone.stdout), what: 'serve' }));
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    writeFileSync(
+      join(d, 'airlock.lock'),
+      JSON.stringify({ pid: Number(gone.stdout), what: 'serve' }),
+    );
     const release = lockDataDir(d, 'serve');
     expect(JSON.parse(readFileSync(join(d, 'airlock.lock'), 'utf8')).pid).toBe(process.pid);
     release();

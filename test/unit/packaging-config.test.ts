@@ -31,12 +31,16 @@ describe('electron-builder configuration', () => {
     const text = JSON.stringify(pkg.build);
     expect(text).not.toMatch(/"(provider|url|publish)":\s*"/);
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
-    expect(deps.filter((d) => /updater|update-electron-app|sentry|analytics|telemetry/i.test(d))).toEqual([]);
+    expect(
+      deps.filter((d) => /updater|update-electron-app|sentry|analytics|telemetry/i.test(d)),
+    ).toEqual([]);
   });
 
   it('packs the built app, the bundled resources and package.json; not sources or maps', () => {
     expect(pkg.main).toBe('./out/main/index.js');
-    expect(pkg.build.files).toEqual(expect.arrayContaining(['out/**/*', 'resources/**/*', 'package.json', '!**/*.map']));
+    expect(pkg.build.files).toEqual(
+      expect.arrayContaining(['out/**/*', 'resources/**/*', 'package.json', '!**/*.map']),
+    );
     expect(pkg.build.files.some((f) => f.startsWith('src'))).toBe(false);
   });
 

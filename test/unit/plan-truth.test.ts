@@ -12,10 +12,34 @@ import { parseArrayLiteral } from '../../src/main/connectors/postgres/pg-array';
 import { planTouches } from '../../src/main/connectors/postgres/pg-engine-truth';
 
 const COLS: Record<string, string[]> = {
-  'public.orders': ['id', 'customer_id', 'employee_id', 'order_date', 'status', 'total', 'ship_city', 'ship_country'],
-  'public.employees': ['id', 'first_name', 'last_name', 'email', 'department_id', 'title', 'hire_date', 'manager_id', 'salary', 'national_id'],
+  'public.orders': [
+    'id',
+    'customer_id',
+    'employee_id',
+    'order_date',
+    'status',
+    'total',
+    'ship_city',
+    'ship_country',
+  ],
+  'public.employees': [
+    'id',
+    'first_name',
+    'last_name',
+    'email',
+    'department_id',
+    'title',
+    'hire_date',
+    'manager_id',
+    'salary',
+    'national_id',
+  ],
 };
-const pgSchema: PlanSchema = { viewBases: new Map([['public.staff', new Set(['public.employees'])]]), ancestors: new Map(), columnsOf: (t) => COLS[t] };
+const pgSchema: PlanSchema = {
+  viewBases: new Map([['public.staff', new Set(['public.employees'])]]),
+  ancestors: new Map(),
+  columnsOf: (t) => COLS[t],
+};
 
 const scan = (rel: string, alias: string, extra: Record<string, unknown> = {}) => ({
   'Node Type': 'Seq Scan',
@@ -38,16 +62,33 @@ const JOIN_PLAN = {
       'Hash Cond': '(o.employee_id = e.id)',
       Plans: [
         scan('orders', 'o', { Filter: "(o.status ~~* 'p%'::text)" }),
-        { 'Node Type': 'Hash', Output: ['e.first_name', 'e.national_id', 'e.id'], Plans: [scan('employees', 'e', { Output: ['e.first_name', 'e.national_id', 'e.id'], Filter: '(e.salary > 100)' })] },
+        {
+          'Node Type': 'Hash',
+          Output: ['e.first_name', 'e.national_id', 'e.id'],
+          Plans: [
+            scan('employees', 'e', {
+              Output: ['e.first_name', 'e.national_id', 'e.id'],
+              Filter: '(e.salary > 100)',
+            }),
+          ],
+        },
       ],
     },
   ],
 };
 
-const analysis = (tables: Record<string, string[]>, action: 'read' | 'write' = 'read', written: string[] = []): Analysis => ({
+const analysis = (
+  tables: Record<string, string[]>,
+  action: 'read' | 'write' = 'read',
+  written: string[] = [],
+): Analysis => ({
   kind: action === 'read' ? 'select' : 'update',
   action,
-  tables: Object.entries(tables).map(([table, read]) => ({ table, read, write: written.includes(table) ? ['status'] : [] })),
+  tables: Object.entries(tables).map(([table, read]) => ({
+    table,
+    read,
+    write: written.includes(table) ? ['status'] : [],
+  })),
   functions: [],
 });
 
@@ -67,47 +108,131 @@ describe('PostgreSQL plans', () => {
     const t = planTouches(JOIN_PLAN, (x) => COLS[x]);
     expect([...t.tables].sort()).toEqual(['public.employees', 'public.orders']);
     expect([...t.columns.get('public.orders')!].sort()).toEqual(['employee_id', 'id', 'status']);
-    expect([...t.columns.get('public.employees')!].sort()).toEqual(['first_name', 'id', 'national_id', 'salary']);
+    expect([...t.columns.get('public.employees')!].sort()).toEqual([
+      'first_name',
+      'id',
+      'national_id',
+      'salary',
+    ]);
   });
 
   it('accepts what the parser reported, refuses a column or a table it did not', () => {
-    const ok = analysis({ 'public.orders': ['id', 'employee_id', 'status'], 'public.employees': ['id', 'first_name', 'salary', 'national_id'] });
+    const ok = analysis({
+      'public.orders': ['id', 'employee_id', 'status'],
+      'public.employees': ['id', 'first_name', 'salary', 'national_id'],
+    });
     const t = planTouches(JOIN_PLAN, (x) => COLS[x]);
     checkPlan(t, ok, pgSchema, () => true);
-    refuses(() => checkPlan(t, analysis({ 'public.orders': ['id', 'employee_id', 'status'], 'public.employees': ['id', 'first_name', 'national_id'] }), pgSchema, () => true), 'public.employees.salary');
-    refuses(() => checkPlan(t, analysis({ 'public.orders': ['id', 'employee_id', 'status'] }), pgSchema, () => true), 'public.employees');
+    refuses(
+      () =>
+        checkPlan(
+          t,
+          analysis({
+            'public.orders': ['id', 'employee_id', 'status'],
+            'public.employees': ['id', 'first_name', 'national_id'],
+          }),
+          pgSchema,
+          () => true,
+        ),
+      'public.employees.salary',
+    );
+    refuses(
+      () =>
+        checkPlan(
+          t,
+          analysis({ 'public.orders': ['id', 'employee_id', 'status'] }),
+          pgSchema,
+          () => true,
+        ),
+      'public.employees',
+    );
   });
 
   it('reads unqualified columns of a single-relation plan, and ignores string contents and casts', () => {
-    const plan = scan('employees', 'employees', { Output: ['lower(first_name)', "'salary'::text", 'hire_date', 'EXTRACT(year FROM hire_date)'], Filter: "(national_id = 'x.salary'::text)" });
+    const plan = scan('employees', 'employees', {
+      Output: ['lower(first_name)', "'salary'::text", 'hire_date', 'EXTRACT(year FROM hire_date)'],
+      Filter: "(national_id = 'x.salary'::text)",
+    });
     const t = planTouches(plan, (x) => COLS[x]);
-    expect([...t.columns.get('public.employees')!].sort()).toEqual(['first_name', 'hire_date', 'national_id']);
+    expect([...t.columns.get('public.employees')!].sort()).toEqual([
+      'first_name',
+      'hire_date',
+      'national_id',
+    ]);
     expect([...t.functions]).toEqual(['lower']);
   });
 
   it('sees whole-row references, schema-qualified calls and quoted function names', () => {
-    expect([...planTouches({ ...scan('employees', 'e'), Output: ['row_to_json(e.*)'] }, (x) => COLS[x]).wholeRow]).toEqual(['public.employees']);
-    expect(() => planTouches({ ...scan('orders', 'o'), Output: ["pg_catalog.pg_read_file('x'::text)"] }, (x) => COLS[x])).toThrow(EngineTruthError);
-    expect([...planTouches({ ...scan('orders', 'o'), Output: ['"pg_sleep"(1)', 'COALESCE(o.id, 0)'] }, (x) => COLS[x]).functions]).toEqual(['pg_sleep']);
+    expect([
+      ...planTouches({ ...scan('employees', 'e'), Output: ['row_to_json(e.*)'] }, (x) => COLS[x])
+        .wholeRow,
+    ]).toEqual(['public.employees']);
+    expect(() =>
+      planTouches(
+        { ...scan('orders', 'o'), Output: ["pg_catalog.pg_read_file('x'::text)"] },
+        (x) => COLS[x],
+      ),
+    ).toThrow(EngineTruthError);
+    expect([
+      ...planTouches(
+        { ...scan('orders', 'o'), Output: ['"pg_sleep"(1)', 'COALESCE(o.id, 0)'] },
+        (x) => COLS[x],
+      ).functions,
+    ]).toEqual(['pg_sleep']);
   });
 
   it('maps the base tables of a view it was asked about, and writes to what the parser writes', () => {
-    const viaView = planTouches(scan('employees', 'employees', { Output: ['employees.first_name'], Filter: '(employees.id = 3)' }), (x) => COLS[x]);
+    const viaView = planTouches(
+      scan('employees', 'employees', {
+        Output: ['employees.first_name'],
+        Filter: '(employees.id = 3)',
+      }),
+      (x) => COLS[x],
+    );
     checkPlan(viaView, analysis({ 'public.staff': ['first_name', 'id'] }), pgSchema, () => true);
-    const update = { 'Node Type': 'ModifyTable', Operation: 'Update', 'Relation Name': 'orders', Schema: 'public', Alias: 'orders', Plans: [{ ...scan('orders', 'orders'), Output: ["'x'::text", 'ctid'], 'Index Cond': '(orders.id = 1)' }] };
+    const update = {
+      'Node Type': 'ModifyTable',
+      Operation: 'Update',
+      'Relation Name': 'orders',
+      Schema: 'public',
+      Alias: 'orders',
+      Plans: [
+        {
+          ...scan('orders', 'orders'),
+          Output: ["'x'::text", 'ctid'],
+          'Index Cond': '(orders.id = 1)',
+        },
+      ],
+    };
     const t = planTouches(update, (x) => COLS[x]);
     expect([...t.written]).toEqual(['public.orders']);
-    checkPlan(t, analysis({ 'public.orders': ['id'] }, 'write', ['public.orders']), pgSchema, () => true);
-    refuses(() => checkPlan(t, analysis({ 'public.orders': ['id'] }), pgSchema, () => true), 'public.orders');
+    checkPlan(
+      t,
+      analysis({ 'public.orders': ['id'] }, 'write', ['public.orders']),
+      pgSchema,
+      () => true,
+    );
+    refuses(
+      () => checkPlan(t, analysis({ 'public.orders': ['id'] }), pgSchema, () => true),
+      'public.orders',
+    );
   });
 
   it('refuses node types it does not vet', () => {
-    expect(() => planTouches({ 'Node Type': 'Sample Scan', 'Relation Name': 'orders', Schema: 'public', Alias: 'o' }, (x) => COLS[x])).toThrow(/TABLESAMPLE/);
+    expect(() =>
+      planTouches(
+        { 'Node Type': 'Sample Scan', 'Relation Name': 'orders', Schema: 'public', Alias: 'o' },
+        (x) => COLS[x],
+      ),
+    ).toThrow(/TABLESAMPLE/);
   });
 
   it('parses array literals', () => {
     expect(parseArrayLiteral('{1,NULL,3}', Number)).toEqual([1, null, 3]);
-    expect(parseArrayLiteral('{{a,"b c"},{"d\\"e",NULL}}', (x) => x)).toEqual([['a', 'b c'], ['d"e', null]]);
+    expect(parseArrayLiteral('{{a,"b c"},{"d\\"e",NULL}}', (x) => x)).toEqual([
+      ['a', 'b c'],
+      ['d"e', null],
+    ]);
     expect(parseArrayLiteral('[0:1]={x,y}', (x) => x)).toEqual(['x', 'y']);
     expect(parseArrayLiteral('{}', (x) => x)).toEqual([]);
   });
@@ -124,14 +249,26 @@ describe('MariaDB plans', () => {
   };
   const NOTE =
     "select `shop`.`o`.`id` AS `id`,`shop`.`e`.`first_name` AS `first_name` from `shop`.`orders` `o` join `shop`.`employees` `e` where `shop`.`o`.`employee_id` = `shop`.`e`.`id` and `shop`.`e`.`salary` > 3 and `shop`.`o`.`status` = 'it\\'s `shop`.`e`.`national_id`' order by `shop`.`e`.`national_id`";
-  const JSON_PLAN = { query_block: { nested_loop: [{ table: { table_name: 'e', access_type: 'ALL' } }, { table: { table_name: 'o', access_type: 'ref', used_key_parts: ['employee_id'] } }] } };
+  const JSON_PLAN = {
+    query_block: {
+      nested_loop: [
+        { table: { table_name: 'e', access_type: 'ALL' } },
+        { table: { table_name: 'o', access_type: 'ref', used_key_parts: ['employee_id'] } },
+      ],
+    },
+  };
 
   it('maps aliases to tables and reads every qualified column, not string contents', () => {
     const rw = readRewrite(NOTE, schema);
     readJsonPlan(JSON_PLAN, rw);
     expect([...rw.touches.tables].sort()).toEqual(['employees', 'orders']);
     expect([...rw.touches.columns.get('orders')!].sort()).toEqual(['employee_id', 'id', 'status']);
-    expect([...rw.touches.columns.get('employees')!].sort()).toEqual(['first_name', 'id', 'national_id', 'salary']);
+    expect([...rw.touches.columns.get('employees')!].sort()).toEqual([
+      'first_name',
+      'id',
+      'national_id',
+      'salary',
+    ]);
   });
 
   it('names tables of another database, exactly (case-sensitive), and refuses stored functions', () => {
@@ -152,6 +289,8 @@ describe('MariaDB plans', () => {
 
   it('refuses a plan step it cannot map to a table of the rewrite', () => {
     const rw = readRewrite('select 1 AS `1` from `shop`.`orders`', schema);
-    expect(() => readJsonPlan({ query_block: { table: { table_name: 'employees', access_type: 'ALL' } } }, rw)).toThrow(/cannot map/);
+    expect(() =>
+      readJsonPlan({ query_block: { table: { table_name: 'employees', access_type: 'ALL' } } }, rw),
+    ).toThrow(/cannot map/);
   });
 });

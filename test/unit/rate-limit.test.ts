@@ -2,7 +2,11 @@
  * The sliding-window limiter, driven by an injected clock: no sleeping, exact times.
  */
 import { describe, expect, it } from 'vitest';
-import { SlidingWindowLimiter, type RateDecision, type RateLimit } from '../../src/main/ratelimit/sliding-window';
+import {
+  SlidingWindowLimiter,
+  type RateDecision,
+  type RateLimit,
+} from '../../src/main/ratelimit/sliding-window';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -84,7 +88,9 @@ describe('SlidingWindowLimiter', () => {
       while (d.ok) d = l.take('a');
       const wait = refused(d).retryAfterSec;
       c.advance(wait * 1000);
-      expect(l.take('a').ok, `${into} ms into the window: told to retry after ${wait} s`).toBe(true);
+      expect(l.take('a').ok, `${into} ms into the window: told to retry after ${wait} s`).toBe(
+        true,
+      );
     }
   });
 
@@ -97,7 +103,9 @@ describe('SlidingWindowLimiter', () => {
         takeN(l, 'a', max);
         const wait = refused(l.take('a')).retryAfterSec;
         c.advance(wait * 1000);
-        expect(l.take('a').ok, `start ${start} ms, max ${max}: told to retry after ${wait} s`).toBe(true);
+        expect(l.take('a').ok, `start ${start} ms, max ${max}: told to retry after ${wait} s`).toBe(
+          true,
+        );
       }
     }
   });

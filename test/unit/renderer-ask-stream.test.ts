@@ -21,8 +21,23 @@ describe('the outcome of a streamed ask', () => {
 
   it('is a failure with its code, audit entry and guidance for an error event', () => {
     expect(
-      outcomeOf({ type: 'error', error: { code: 'OLLAMA_UNAVAILABLE', message: 'not running', guidance: ['start it'] }, auditId: 12 }),
-    ).toEqual({ ok: false, code: 'OLLAMA_UNAVAILABLE', message: 'not running', auditId: 12, guidance: ['start it'] });
-    expect(outcomeOf({ type: 'error', error: { code: 'X', message: 'm' } })).toEqual({ ok: false, code: 'X', message: 'm', auditId: null });
+      outcomeOf({
+        type: 'error',
+        error: { code: 'OLLAMA_UNAVAILABLE', message: 'not running', guidance: ['start it'] },
+        auditId: 12,
+      }),
+    ).toEqual({
+      ok: false,
+      code: 'OLLAMA_UNAVAILABLE',
+      message: 'not running',
+      auditId: 12,
+      guidance: ['start it'],
+    });
+    expect(outcomeOf({ type: 'error', error: { code: 'X', message: 'm' } })).toEqual({
+      ok: false,
+      code: 'X',
+      message: 'm',
+      auditId: null,
+    });
   });
 });

@@ -22,7 +22,9 @@ describe('settings', () => {
 
   it('refuses an invalid document and keeps the old one', () => {
     const repo = new SettingsRepo(open());
-    expect(() => repo.put({ ...DEFAULT_SETTINGS, ollama: { url: 'not a url', model: 'm' } })).toThrow();
+    expect(() =>
+      repo.put({ ...DEFAULT_SETTINGS, ollama: { url: 'not a url', model: 'm' } }),
+    ).toThrow();
     expect(repo.get()).toEqual(DEFAULT_SETTINGS);
   });
 

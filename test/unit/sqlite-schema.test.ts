@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
-import { EngineTruthError, engineTouches, type ExplainRow } from '../../src/main/connectors/sqlite/engine-truth';
+import {
+  EngineTruthError,
+  engineTouches,
+  type ExplainRow,
+} from '../../src/main/connectors/sqlite/engine-truth';
 import { introspectSqlite, loadEngineSchema } from '../../src/main/connectors/sqlite/sqlite-schema';
 
 describe('SQLite schema for engine truth', () => {
@@ -10,7 +14,8 @@ describe('SQLite schema for engine truth', () => {
            CREATE TABLE gen (id INTEGER PRIMARY KEY, a INT, twice INT GENERATED ALWAYS AS (a * 2) VIRTUAL);
            INSERT INTO keyed VALUES ('x', 's', 'n');`);
   const schema = loadEngineSchema(db);
-  const touches = (sql: string) => engineTouches(db.prepare(`EXPLAIN ${sql}`).all() as ExplainRow[], schema);
+  const touches = (sql: string) =>
+    engineTouches(db.prepare(`EXPLAIN ${sql}`).all() as ExplainRow[], schema);
 
   it('maps the columns of an ordinary rowid table', () => {
     expect(schema.columns.get('plain')).toEqual(['id', 'a', 'b']);

@@ -14,14 +14,24 @@ export function loopbackGuard(port: () => number) {
     if (!allowedHosts.includes(host)) {
       return sendError(
         reply,
-        new AirlockError('FORBIDDEN_ORIGIN', `requests must be addressed to 127.0.0.1:${p} (Host '${host.slice(0, 100)}' refused)`),
+        new AirlockError(
+          'FORBIDDEN_ORIGIN',
+          `requests must be addressed to 127.0.0.1:${p} (Host '${host.slice(0, 100)}' refused)`,
+        ),
       );
     }
     const origin = request.headers.origin;
     if (origin !== undefined) {
-      const allowedOrigins = [`http://127.0.0.1:${p}`, `http://localhost:${p}`, `http://[::1]:${p}`];
+      const allowedOrigins = [
+        `http://127.0.0.1:${p}`,
+        `http://localhost:${p}`,
+        `http://[::1]:${p}`,
+      ];
       if (!allowedOrigins.includes(origin.toLowerCase())) {
-        return sendError(reply, new AirlockError('FORBIDDEN_ORIGIN', 'cross-origin requests are refused'));
+        return sendError(
+          reply,
+          new AirlockError('FORBIDDEN_ORIGIN', 'cross-origin requests are refused'),
+        );
       }
     }
   };

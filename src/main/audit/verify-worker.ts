@@ -11,10 +11,18 @@ const setup = workerData as VerifySetup;
 const post = (m: VerifyMessage) => parentPort!.postMessage(m);
 
 try {
-  const db = openEncryptedDatabase(setup.path, Buffer.from(setup.keyHex, 'hex'), 'the audit verifier');
+  const db = openEncryptedDatabase(
+    setup.path,
+    Buffer.from(setup.keyHex, 'hex'),
+    'the audit verifier',
+  );
   try {
     db.pragma('query_only = ON');
-    const result = verifyAuditChain(db, (verified) => post({ type: 'progress', verified }), setup.progressEvery);
+    const result = verifyAuditChain(
+      db,
+      (verified) => post({ type: 'progress', verified }),
+      setup.progressEvery,
+    );
     post({ type: 'done', result });
   } finally {
     db.close();

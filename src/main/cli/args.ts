@@ -20,7 +20,8 @@ export function parseOptions(
       out[name] = true;
     } else {
       const value = m[2] ?? argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || value.startsWith('--'))
+        throw new UsageError(`--${name} needs a value`);
       out[name] = value;
     }
   }

@@ -41,7 +41,14 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
 
 function row(r: EvalResult): string {
   const result = r.correct ? 'ok' : r.answered ? 'wrong' : (r.error?.code ?? 'failed');
-  return [r.id.padEnd(6), r.difficulty.padEnd(10), result.padEnd(15), String(r.attempts).padEnd(8), secs(r.latencyMs).padStart(7), ` ${clip(r.question, 70)}`].join(' ');
+  return [
+    r.id.padEnd(6),
+    r.difficulty.padEnd(10),
+    result.padEnd(15),
+    String(r.attempts).padEnd(8),
+    secs(r.latencyMs).padStart(7),
+    ` ${clip(r.question, 70)}`,
+  ].join(' ');
 }
 
 export function formatReport(rep: EvalReport): string {
@@ -53,7 +60,9 @@ export function formatReport(rep: EvalReport): string {
     '',
     `Execution accuracy: ${rep.correct}/${rep.questions} = ${pct(rep.executionAccuracy)}` +
       (Object.keys(rep.byDifficulty).length > 1
-        ? `  (${Object.entries(rep.byDifficulty).map(([d, v]) => `${d} ${v.correct}/${v.questions}`).join(', ')})`
+        ? `  (${Object.entries(rep.byDifficulty)
+            .map(([d, v]) => `${d} ${v.correct}/${v.questions}`)
+            .join(', ')})`
         : ''),
     `Answered (a statement ran): ${rep.answered}/${rep.questions}`,
     rep.repair.needed
@@ -64,8 +73,19 @@ export function formatReport(rep: EvalReport): string {
   return lines.join('\n');
 }
 
-export async function evalCommand(argv: string[], dataDirOf: (opts: Record<string, string | boolean>) => string): Promise<number> {
-  const opts = parseOptions(argv, { connection: 'string', questions: 'string', model: 'string', ollama: 'string', 'data-dir': 'string', json: 'boolean', help: 'boolean' });
+export async function evalCommand(
+  argv: string[],
+  dataDirOf: (opts: Record<string, string | boolean>) => string,
+): Promise<number> {
+  const opts = parseOptions(argv, {
+    connection: 'string',
+    questions: 'string',
+    model: 'string',
+    ollama: 'string',
+    'data-dir': 'string',
+    json: 'boolean',
+    help: 'boolean',
+  });
   if (opts.help) {
     console.log(EVAL_HELP);
     return 0;
@@ -85,7 +105,11 @@ export async function evalCommand(argv: string[], dataDirOf: (opts: Record<strin
     ...(typeof opts.ollama === 'string' ? { url: opts.ollama } : {}),
     ...(typeof opts.model === 'string' ? { model: opts.model } : {}),
   };
-  const core = await createCore({ dataDir, keyProvider: headlessKeyProvider(dataDir), nl: { ollama: override } });
+  const core = await createCore({
+    dataDir,
+    keyProvider: headlessKeyProvider(dataDir),
+    nl: { ollama: override },
+  });
   try {
     if (!core.connections.get(opts.connection)) {
       console.error(`airlock: no connection named '${opts.connection}' in ${dataDir}`);
@@ -93,13 +117,23 @@ export async function evalCommand(argv: string[], dataDirOf: (opts: Record<strin
     }
     const status = await core.nl.ollama.status();
     if (status.problem) {
-      console.error(`airlock: ${status.problem.message}\n${status.guidance.map((g) => `  - ${g}`).join('\n')}`);
+      console.error(
+        `airlock: ${status.problem.message}\n${status.guidance.map((g) => `  - ${g}`).join('\n')}`,
+      );
       return 1;
     }
     const progress = (r: EvalResult, i: number) => {
-      if (!opts.json) process.stderr.write(`[${i + 1}/${questions.length}] ${r.id} ${r.correct ? 'ok' : r.answered ? 'wrong' : (r.error?.code ?? 'failed')}\n`);
+      if (!opts.json)
+        process.stderr.write(
+          `[${i + 1}/${questions.length}] ${r.id} ${r.correct ? 'ok' : r.answered ? 'wrong' : (r.error?.code ?? 'failed')}\n`,
+        );
     };
-    const rep = await runEvaluation(core, { connection: opts.connection, questions, model: status.model, onResult: progress });
+    const rep = await runEvaluation(core, {
+      connection: opts.connection,
+      questions,
+      model: status.model,
+      onResult: progress,
+    });
     console.log(opts.json ? JSON.stringify(rep, null, 2) : formatReport(rep));
     return 0;
   } finally {

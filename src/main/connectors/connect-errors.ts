@@ -24,12 +24,17 @@ const NETWORK: Record<string, string> = {
 };
 
 const TLS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed; give its CA with sslrootcert=/path/ca.pem",
-  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain ends in an untrusted root; give that CA with sslrootcert",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate could not be verified; give its CA with sslrootcert",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate could not be verified; give its CA with sslrootcert",
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "the server's certificate is self-signed; give its CA with sslrootcert=/path/ca.pem",
+  SELF_SIGNED_CERT_IN_CHAIN:
+    "the server's certificate chain ends in an untrusted root; give that CA with sslrootcert",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    "the server's certificate could not be verified; give its CA with sslrootcert",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    "the server's certificate could not be verified; give its CA with sslrootcert",
   CERT_HAS_EXPIRED: "the server's certificate has expired",
-  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not name this host (sslmode=verify-ca checks the CA only)",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the server's certificate does not name this host (sslmode=verify-ca checks the CA only)",
   HANDSHAKE_SSL_ERROR: 'the TLS handshake failed',
 };
 
@@ -37,7 +42,9 @@ const TLS: Record<string, string> = {
 export function isEndpointFailure(e: unknown): boolean {
   const err = e as DriverError;
   if (typeof err.code === 'string' && err.code in NETWORK) return true;
-  return /due to connection timeout|timeout expired|Connection terminated unexpectedly|connect ETIMEDOUT|Connection lost/i.test(err.message ?? '');
+  return /due to connection timeout|timeout expired|Connection terminated unexpectedly|connect ETIMEDOUT|Connection lost/i.test(
+    err.message ?? '',
+  );
 }
 
 function scrub(text: string, secrets: string[]): string {
@@ -52,7 +59,14 @@ function scrub(text: string, secrets: string[]): string {
  */
 export function connectFailure(
   e: unknown,
-  ctx: { label: string; endpoint: Endpoint; user: string; database: string; password: string; tlsMode: string },
+  ctx: {
+    label: string;
+    endpoint: Endpoint;
+    user: string;
+    database: string;
+    password: string;
+    tlsMode: string;
+  },
   server: (err: DriverError) => string | null,
 ): AirlockError {
   const err = e as DriverError;
@@ -78,7 +92,10 @@ export function connectFailure(
     reason = `connecting to ${where} failed: ${raw}`;
     cause = 'other';
   }
-  return new AirlockError('CONNECTION_FAILED', scrub(`${ctx.label}: ${reason}`, [ctx.password]), { cause, endpoint: where });
+  return new AirlockError('CONNECTION_FAILED', scrub(`${ctx.label}: ${reason}`, [ctx.password]), {
+    cause,
+    endpoint: where,
+  });
 }
 
 export { scrub as scrubSecrets };

@@ -49,10 +49,18 @@ export class Deadline {
   /** The error to report when the deadline (or the abort) ended the statement. */
   error(): AirlockError | null {
     if (this.timedOut) return timeoutError(this.timeoutMs);
-    if (this.aborted) return new AirlockError('QUERY_FAILED', 'the request was abandoned by the client; the statement was cancelled');
+    if (this.aborted)
+      return new AirlockError(
+        'QUERY_FAILED',
+        'the request was abandoned by the client; the statement was cancelled',
+      );
     return null;
   }
 }
 
 export const timeoutError = (ms: number) =>
-  new AirlockError('QUERY_TIMEOUT', `the statement ran longer than ${ms} ms and was stopped on the server`, { timeoutMs: ms });
+  new AirlockError(
+    'QUERY_TIMEOUT',
+    `the statement ran longer than ${ms} ms and was stopped on the server`,
+    { timeoutMs: ms },
+  );

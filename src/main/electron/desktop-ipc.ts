@@ -25,14 +25,16 @@ export function registerDesktopIpc(ipc: IpcMainLike, ports: DesktopPorts, appOri
     }
   };
   ipc.handle(IPC_PICK_SQLITE_FILE, async (event) => {
-    if (!trusted(event.senderFrame)) throw new Error(`${IPC_PICK_SQLITE_FILE} refused: the sender is not the Airlock page`);
+    if (!trusted(event.senderFrame))
+      throw new Error(`${IPC_PICK_SQLITE_FILE} refused: the sender is not the Airlock page`);
     return ports.pickFile([
       { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
       { name: 'All files', extensions: ['*'] },
     ]);
   });
   ipc.handle(IPC_COPY_TEXT, (event, text) => {
-    if (!trusted(event.senderFrame)) throw new Error(`${IPC_COPY_TEXT} refused: the sender is not the Airlock page`);
+    if (!trusted(event.senderFrame))
+      throw new Error(`${IPC_COPY_TEXT} refused: the sender is not the Airlock page`);
     if (typeof text !== 'string' || text.length > MAX_CLIPBOARD) return false;
     ports.writeClipboard(text);
     return true;

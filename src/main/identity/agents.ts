@@ -55,12 +55,15 @@ export class Agents {
     private readonly clock: Clock,
   ) {
     this.stmts = {
-      insert: db.prepare(`INSERT INTO agents (id, name, key_prefix, key_hash, created_at, expires_at)
+      insert:
+        db.prepare(`INSERT INTO agents (id, name, key_prefix, key_hash, created_at, expires_at)
         VALUES (@id, @name, @prefix, @hash, @createdAt, @expiresAt)`),
       all: db.prepare('SELECT * FROM agents ORDER BY created_at, name'),
       byId: db.prepare('SELECT * FROM agents WHERE id = ?'),
       byPrefix: db.prepare('SELECT * FROM agents WHERE key_prefix = ?'),
-      revoke: db.prepare('UPDATE agents SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL'),
+      revoke: db.prepare(
+        'UPDATE agents SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL',
+      ),
       touch: db.prepare('UPDATE agents SET last_used_at = @at WHERE id = @id'),
     };
   }

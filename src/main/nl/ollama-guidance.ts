@@ -31,12 +31,20 @@ export function ollamaUnavailable(url: string, reason: string): AirlockError {
   );
 }
 
-export function ollamaModelMissing(url: string, model: string, installed: string[] = []): AirlockError {
-  return new AirlockError('OLLAMA_MODEL_MISSING', `Ollama at ${url} has no model named '${model}'`, {
-    url,
-    model,
-    guidance: modelGuidance(model, installed),
-  });
+export function ollamaModelMissing(
+  url: string,
+  model: string,
+  installed: string[] = [],
+): AirlockError {
+  return new AirlockError(
+    'OLLAMA_MODEL_MISSING',
+    `Ollama at ${url} has no model named '${model}'`,
+    {
+      url,
+      model,
+      guidance: modelGuidance(model, installed),
+    },
+  );
 }
 
 export function ollamaTimeout(url: string, ms: number, what: string): AirlockError {

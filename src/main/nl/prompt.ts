@@ -23,7 +23,11 @@ export const ANSWER_FORMAT = {
 const Answer = z.object({ sql: z.string().min(1), explanation: z.string().default('') });
 export type ModelAnswer = z.infer<typeof Answer>;
 
-const DIALECT_NAME: Record<Dialect, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' };
+const DIALECT_NAME: Record<Dialect, string> = {
+  sqlite: 'SQLite',
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL/MariaDB',
+};
 
 export function systemPrompt(dialect: Dialect): string {
   return [
@@ -43,16 +47,27 @@ type Example = SemanticLayer['examples'][number];
 
 export function renderMetrics(metrics: Metric[]): string {
   return metrics
-    .map((m) => `- ${m.name}: SELECT ${m.sql} FROM ${m.from}${m.filter ? ` WHERE ${m.filter}` : ''}${m.description ? ` -- ${m.description}` : ''}`)
+    .map(
+      (m) =>
+        `- ${m.name}: SELECT ${m.sql} FROM ${m.from}${m.filter ? ` WHERE ${m.filter}` : ''}${m.description ? ` -- ${m.description}` : ''}`,
+    )
     .join('\n');
 }
 
 const searchOptions = { tokenize: words, processTerm: term };
 
 /** The verified examples most like the question, as many as fit the budget. */
-export function similarExamples(examples: Example[], question: string, max: number, budgetTokens: number): Example[] {
+export function similarExamples(
+  examples: Example[],
+  question: string,
+  max: number,
+  budgetTokens: number,
+): Example[] {
   if (examples.length === 0) return [];
-  const index = new MiniSearch<{ id: number; question: string }>({ fields: ['question'], ...searchOptions });
+  const index = new MiniSearch<{ id: number; question: string }>({
+    fields: ['question'],
+    ...searchOptions,
+  });
   index.addAll(examples.map((e, id) => ({ id, question: e.question })));
   const out: Example[] = [];
   let used = 0;
@@ -70,9 +85,21 @@ export function similarExamples(examples: Example[], question: string, max: numb
 /** Metrics the question seems to mention; all of them when there are only a few. */
 export function relevantMetrics(metrics: Metric[], question: string, max = 8): Metric[] {
   if (metrics.length <= max) return metrics;
-  const asked = new Set(words(question).map((w) => term(w)).filter(Boolean));
-  const score = (m: Metric) => words(`${m.name} ${m.description ?? ''} ${(m.synonyms ?? []).join(' ')}`).filter((w) => asked.has(term(w))).length;
-  return metrics.map((m) => ({ m, s: score(m) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s).slice(0, max).map((x) => x.m);
+  const asked = new Set(
+    words(question)
+      .map((w) => term(w))
+      .filter(Boolean),
+  );
+  const score = (m: Metric) =>
+    words(`${m.name} ${m.description ?? ''} ${(m.synonyms ?? []).join(' ')}`).filter((w) =>
+      asked.has(term(w)),
+    ).length;
+  return metrics
+    .map((m) => ({ m, s: score(m) }))
+    .filter((x) => x.s > 0)
+    .sort((a, b) => b.s - a.s)
+    .slice(0, max)
+    .map((x) => x.m);
 }
 
 export interface PromptParts {
@@ -85,8 +112,14 @@ export interface PromptParts {
 
 export function firstMessages(p: PromptParts): Message[] {
   const sections = [`Schema (${DIALECT_NAME[p.dialect]}):\n${p.schema}`];
-  if (p.metrics.length) sections.push(`Named metrics (use these definitions when the question uses their names):\n${renderMetrics(p.metrics)}`);
-  if (p.examples.length) sections.push(`Verified examples:\n${p.examples.map((e) => `Q: ${e.question}\nSQL: ${e.sql}`).join('\n\n')}`);
+  if (p.metrics.length)
+    sections.push(
+      `Named metrics (use these definitions when the question uses their names):\n${renderMetrics(p.metrics)}`,
+    );
+  if (p.examples.length)
+    sections.push(
+      `Verified examples:\n${p.examples.map((e) => `Q: ${e.question}\nSQL: ${e.sql}`).join('\n\n')}`,
+    );
   sections.push(`Question: ${p.question}`);
   return [
     { role: 'system', content: systemPrompt(p.dialect) },
@@ -95,7 +128,10 @@ export function firstMessages(p: PromptParts): Message[] {
 }
 
 /** The model's previous answer and why it failed, for the next attempt. */
-export function repairMessages(previous: string, error: { code: string; message: string }): Message[] {
+export function repairMessages(
+  previous: string,
+  error: { code: string; message: string },
+): Message[] {
   return [
     { role: 'assistant', content: previous },
     {
@@ -114,7 +150,9 @@ export function parseAnswer(content: string): ModelAnswer {
   try {
     value = JSON.parse(content);
   } catch {
-    throw new Error('the answer was not valid JSON; answer with {"sql": "...", "explanation": "..."}');
+    throw new Error(
+      'the answer was not valid JSON; answer with {"sql": "...", "explanation": "..."}',
+    );
   }
   const r = Answer.safeParse(value);
   if (!r.success) throw new Error('the answer did not have the fields "sql" and "explanation"');

@@ -23,7 +23,11 @@ export function canonicalRow(row: readonly unknown[]): string {
   return row.map(canonicalValue).join('\u0001');
 }
 
-export function sameResult(a: readonly (readonly unknown[])[], b: readonly (readonly unknown[])[], ordered: boolean): boolean {
+export function sameResult(
+  a: readonly (readonly unknown[])[],
+  b: readonly (readonly unknown[])[],
+  ordered: boolean,
+): boolean {
   if (a.length !== b.length) return false;
   const ca = a.map(canonicalRow);
   const cb = b.map(canonicalRow);

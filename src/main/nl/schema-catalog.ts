@@ -67,21 +67,42 @@ const searchOptions = { tokenize: words, processTerm: term };
 
 /** Table names a `<x>_id` column may point at: x, xs, xes, x→xies. */
 function inferredTargets(prefix: string): string[] {
-  return [prefix, `${prefix}s`, `${prefix}es`, prefix.endsWith('y') ? `${prefix.slice(0, -1)}ies` : ''].filter(Boolean);
+  return [
+    prefix,
+    `${prefix}s`,
+    `${prefix}es`,
+    prefix.endsWith('y') ? `${prefix.slice(0, -1)}ies` : '',
+  ].filter(Boolean);
 }
 
-function buildJoins(tables: ConnectorTable[], layer: SemanticLayer, byKey: Map<string, CatalogTable>): void {
+function buildJoins(
+  tables: ConnectorTable[],
+  layer: SemanticLayer,
+  byKey: Map<string, CatalogTable>,
+): void {
   for (const t of tables) {
     const ct = byKey.get(t.name.toLowerCase())!;
     for (const fk of t.foreignKeys ?? []) {
-      if (byKey.has(fk.table.toLowerCase())) ct.joins.push({ columns: fk.columns, table: fk.table.toLowerCase(), refColumns: fk.refColumns, source: 'declared' });
+      if (byKey.has(fk.table.toLowerCase()))
+        ct.joins.push({
+          columns: fk.columns,
+          table: fk.table.toLowerCase(),
+          refColumns: fk.refColumns,
+          source: 'declared',
+        });
     }
   }
   for (const r of layer.relationships) {
     const from = splitColumnRef(r.from);
     const to = splitColumnRef(r.to);
     const ct = byKey.get(from.table.toLowerCase());
-    if (ct && byKey.has(to.table.toLowerCase())) ct.joins.push({ columns: [from.column], table: to.table.toLowerCase(), refColumns: [to.column], source: 'semantic' });
+    if (ct && byKey.has(to.table.toLowerCase()))
+      ct.joins.push({
+        columns: [from.column],
+        table: to.table.toLowerCase(),
+        refColumns: [to.column],
+        source: 'semantic',
+      });
   }
   // Many databases declare no foreign keys at all; `customer_id` → `customers.id` is the usual convention.
   for (const ct of byKey.values()) {
@@ -94,8 +115,17 @@ function buildJoins(tables: ConnectorTable[], layer: SemanticLayer, byKey: Map<s
       for (const candidate of inferredTargets(prefix)) {
         const target = byKey.get(`${schema}${candidate}`);
         if (!target || target.key === ct.key) continue;
-        const ref = target.primaryKey.length === 1 ? target.primaryKey[0]! : target.columns.find((x) => x.name.toLowerCase() === 'id')?.name;
-        if (ref) ct.joins.push({ columns: [c.name], table: target.key, refColumns: [ref], source: 'inferred' });
+        const ref =
+          target.primaryKey.length === 1
+            ? target.primaryKey[0]!
+            : target.columns.find((x) => x.name.toLowerCase() === 'id')?.name;
+        if (ref)
+          ct.joins.push({
+            columns: [c.name],
+            table: target.key,
+            refColumns: [ref],
+            source: 'inferred',
+          });
         break;
       }
     }
@@ -142,13 +172,25 @@ export function buildCatalog(tables: ConnectorTable[], layer: SemanticLayer): Ca
     }
   }
 
-  const tableIndex = new MiniSearch<TableDoc>({ fields: ['name', 'synonyms', 'description'], ...searchOptions });
-  const columnIndex = new MiniSearch<ColumnDoc>({ fields: ['name', 'synonyms', 'description', 'values'], storeFields: ['table', 'column'], ...searchOptions });
+  const tableIndex = new MiniSearch<TableDoc>({
+    fields: ['name', 'synonyms', 'description'],
+    ...searchOptions,
+  });
+  const columnIndex = new MiniSearch<ColumnDoc>({
+    fields: ['name', 'synonyms', 'description', 'values'],
+    storeFields: ['table', 'column'],
+    ...searchOptions,
+  });
   const tableDocs: TableDoc[] = [];
   const columnDocs: ColumnDoc[] = [];
   for (const t of byKey.values()) {
     // A schema prefix (`sales.`) is a weak hint at best; the bare name is what questions use.
-    tableDocs.push({ id: t.key, name: t.name.slice(t.name.lastIndexOf('.') + 1), synonyms: t.synonyms.join(' '), description: t.description ?? '' });
+    tableDocs.push({
+      id: t.key,
+      name: t.name.slice(t.name.lastIndexOf('.') + 1),
+      synonyms: t.synonyms.join(' '),
+      description: t.description ?? '',
+    });
     for (const c of t.columns) {
       columnDocs.push({
         id: `${t.key}\u0000${c.name}`,

@@ -63,7 +63,11 @@ function scoreTables(catalog: Catalog, readable: Readable, question: string): Ma
   const out = new Map<string, Scored>();
   const entry = (t: string) => {
     let s = out.get(t);
-    if (!s) out.set(t, (s = { byTerm: new Map(), named: new Set(), columns: new Map(), coverage: 0, total: 0 }));
+    if (!s)
+      out.set(
+        t,
+        (s = { byTerm: new Map(), named: new Set(), columns: new Map(), coverage: 0, total: 0 }),
+      );
     return s;
   };
   const asked = new Set<string>();
@@ -72,13 +76,28 @@ function scoreTables(catalog: Catalog, readable: Readable, question: string): Ma
     const t = term(w);
     if (!t || asked.has(t)) continue;
     asked.add(t);
-    for (const r of catalog.tableIndex.search(w, { ...SEARCH, boost: { name: 3, synonyms: 2.5, description: 1 }, filter: (x) => readable.has(x.id as string) })) {
+    for (const r of catalog.tableIndex.search(w, {
+      ...SEARCH,
+      boost: { name: 3, synonyms: 2.5, description: 1 },
+      filter: (x) => readable.has(x.id as string),
+    })) {
       const s = entry(r.id as string);
       s.byTerm.set(t, (s.byTerm.get(t) ?? 0) + r.score);
-      if (r.match && Object.values(r.match).some((fields) => fields.includes('name') || fields.includes('synonyms'))) s.named.add(t);
+      if (
+        r.match &&
+        Object.values(r.match).some(
+          (fields) => fields.includes('name') || fields.includes('synonyms'),
+        )
+      )
+        s.named.add(t);
     }
-    const colFilter = (x: SearchResult) => readable.get(x.table as string)?.has(x.column as string) ?? false;
-    for (const r of catalog.columnIndex.search(w, { ...SEARCH, boost: { name: 2, synonyms: 2, description: 0.8, values: 1.5 }, filter: colFilter })) {
+    const colFilter = (x: SearchResult) =>
+      readable.get(x.table as string)?.has(x.column as string) ?? false;
+    for (const r of catalog.columnIndex.search(w, {
+      ...SEARCH,
+      boost: { name: 2, synonyms: 2, description: 0.8, values: 1.5 },
+      filter: colFilter,
+    })) {
       const s = entry(r.table as string);
       const col = r.column as string;
       s.columns.set(col, (s.columns.get(col) ?? 0) + r.score);
@@ -136,12 +155,18 @@ function chooseMatches(scored: Map<string, Scored>, max: number): string[] {
   for (const [key, s] of pool) {
     for (const t of s.named) if (!named.has(t)) named.set(t, key);
   }
-  for (const key of named.values()) if (!chosen.includes(key) && chosen.length < max + 2) chosen.push(key);
+  for (const key of named.values())
+    if (!chosen.includes(key) && chosen.length < max + 2) chosen.push(key);
   return chosen;
 }
 
 /** Tables strictly between `from` and the targets on shortest join paths (≤ 3 hops), ties included. */
-function joinPaths(catalog: Catalog, readable: Readable, from: string, targets: Set<string>): string[] {
+function joinPaths(
+  catalog: Catalog,
+  readable: Readable,
+  from: string,
+  targets: Set<string>,
+): string[] {
   const parents = new Map<string, string[]>([[from, []]]);
   const depth = new Map<string, number>([[from, 0]]);
   let frontier = [from];
@@ -173,20 +198,44 @@ function joinPaths(catalog: Catalog, readable: Readable, from: string, targets: 
 
 function visibleJoins(t: CatalogTable, readable: Readable): Join[] {
   const mine = readable.get(t.key)!;
-  return t.joins.filter((j) => j.columns.every((c) => mine.has(c)) && j.refColumns.every((c) => readable.get(j.table)?.has(c)));
+  return t.joins.filter(
+    (j) =>
+      j.columns.every((c) => mine.has(c)) &&
+      j.refColumns.every((c) => readable.get(j.table)?.has(c)),
+  );
 }
 
 /** Keys, join columns and matching columns first; the rest in table order up to the cap. */
-function pickColumns(t: CatalogTable, readable: Set<string>, joins: Join[], matched: Map<string, number> | undefined, cap: number) {
+function pickColumns(
+  t: CatalogTable,
+  readable: Set<string>,
+  joins: Join[],
+  matched: Map<string, number> | undefined,
+  cap: number,
+) {
   const visible = t.columns.filter((c) => readable.has(c.name));
   if (visible.length <= cap) return { columns: visible, omitted: 0 };
   const rank = (c: CatalogColumn) =>
-    t.primaryKey.includes(c.name) ? 3e9 : joins.some((j) => j.columns.includes(c.name)) ? 2e9 : (matched?.get(c.name) ?? 0) * 1e6 - visible.indexOf(c);
-  const keep = new Set([...visible].sort((a, b) => rank(b) - rank(a)).slice(0, cap).map((c) => c.name));
+    t.primaryKey.includes(c.name)
+      ? 3e9
+      : joins.some((j) => j.columns.includes(c.name))
+        ? 2e9
+        : (matched?.get(c.name) ?? 0) * 1e6 - visible.indexOf(c);
+  const keep = new Set(
+    [...visible]
+      .sort((a, b) => rank(b) - rank(a))
+      .slice(0, cap)
+      .map((c) => c.name),
+  );
   return { columns: visible.filter((c) => keep.has(c.name)), omitted: visible.length - keep.size };
 }
 
-export function linkSchema(catalog: Catalog, readable: Readable, question: string, opts: LinkOptions): LinkResult {
+export function linkSchema(
+  catalog: Catalog,
+  readable: Readable,
+  question: string,
+  opts: LinkOptions,
+): LinkResult {
   const cap = opts.maxColumnsPerTable ?? 30;
   const scored = scoreTables(catalog, readable, question);
   const totalOf = (k: string) => scored.get(k)?.total ?? 0;
@@ -203,13 +252,17 @@ export function linkSchema(catalog: Catalog, readable: Readable, question: strin
   };
   matches.forEach((key, i) => {
     push(key, 'match');
-    for (const mid of joinPaths(catalog, readable, key, new Set(matches.slice(0, i)))) push(mid, 'join-path');
+    for (const mid of joinPaths(catalog, readable, key, new Set(matches.slice(0, i))))
+      push(mid, 'join-path');
   });
   const related = new Set<string>();
-  for (const key of matches) for (const n of catalog.neighbours.get(key) ?? []) if (readable.has(n) && !seen.has(n)) related.add(n);
+  for (const key of matches)
+    for (const n of catalog.neighbours.get(key) ?? [])
+      if (readable.has(n) && !seen.has(n)) related.add(n);
   const byScore = (a: string, b: string) => totalOf(b) - totalOf(a) || a.localeCompare(b);
   for (const key of [...related].sort(byScore).slice(0, opts.maxRelated ?? 6)) push(key, 'related');
-  if (readable.size <= SMALL_SCHEMA) for (const key of [...readable.keys()].sort(byScore)) push(key, 'related');
+  if (readable.size <= SMALL_SCHEMA)
+    for (const key of [...readable.keys()].sort(byScore)) push(key, 'related');
 
   // Fill the budget in three passes: every needed table (matches and join paths) with its
   // keys and matching columns first, then those tables whole, then related tables whole. So a
@@ -224,10 +277,15 @@ export function linkSchema(catalog: Catalog, readable: Readable, question: strin
     const t = catalog.tables.get(key)!;
     const joins = visibleJoins(t, readable);
     const matched = scored.get(key)?.columns;
-    const n = width === 'full' ? cap : Math.min(cap, Math.max(4, (matched?.size ?? 0) + t.primaryKey.length + joins.length));
+    const n =
+      width === 'full'
+        ? cap
+        : Math.min(cap, Math.max(4, (matched?.size ?? 0) + t.primaryKey.length + joins.length));
     const { columns, omitted } = pickColumns(t, readable.get(key)!, joins, matched, n);
     const lt: LinkedTable = { table: t, columns, omitted, joins, why, score: totalOf(key) };
-    const reserve = columns.filter((c) => !c.values && opts.hintCandidate?.(t, c)).length * Math.ceil((HINT_CHARS + 10) / 3);
+    const reserve =
+      columns.filter((c) => !c.values && opts.hintCandidate?.(t, c)).length *
+      Math.ceil((HINT_CHARS + 10) / 3);
     return { lt, cost: estimateTokens(renderTable(lt, null)) + reserve };
   };
   const needed = order.filter((o) => o.why !== 'related');

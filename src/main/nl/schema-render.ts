@@ -16,9 +16,13 @@ export interface LinkedTable {
   score: number;
 }
 
-export type ValueHints = (table: string, column: string) => readonly (string | number | boolean)[] | undefined;
+export type ValueHints = (
+  table: string,
+  column: string,
+) => readonly (string | number | boolean)[] | undefined;
 
-const quote = (v: string | number | boolean) => (typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v));
+const quote = (v: string | number | boolean) =>
+  typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
 
 /** Hints are cut to a fixed width so that one chatty column cannot eat the budget. */
 export const HINT_CHARS = 120;
@@ -39,10 +43,17 @@ function comment(parts: (string | undefined)[]): string {
 }
 
 /** `names` maps folded table keys to the names the model should write (those in the prompt). */
-export function renderTable(lt: LinkedTable, shownTables: Map<string, string> | null, hints?: ValueHints): string {
+export function renderTable(
+  lt: LinkedTable,
+  shownTables: Map<string, string> | null,
+  hints?: ValueHints,
+): string {
   const t = lt.table;
   const lines: string[] = [];
-  const head = comment([t.description, t.synonyms.length ? `also called: ${t.synonyms.join(', ')}` : undefined]);
+  const head = comment([
+    t.description,
+    t.synonyms.length ? `also called: ${t.synonyms.join(', ')}` : undefined,
+  ]);
   if (head) lines.push(head.trimStart());
   lines.push(`CREATE TABLE ${t.name} (`);
   const pk = new Set(t.primaryKey);
@@ -50,15 +61,25 @@ export function renderTable(lt: LinkedTable, shownTables: Map<string, string> | 
   const body = lt.columns.map((c) => {
     let s = `  ${c.name} ${c.type.toUpperCase()}`;
     if (single && pk.has(c.name)) s += ' PRIMARY KEY';
-    const j = lt.joins.find((x) => x.columns.length === 1 && x.columns[0] === c.name && (shownTables === null || shownTables.has(x.table)));
+    const j = lt.joins.find(
+      (x) =>
+        x.columns.length === 1 &&
+        x.columns[0] === c.name &&
+        (shownTables === null || shownTables.has(x.table)),
+    );
     if (j) s += ` REFERENCES ${shownTables?.get(j.table) ?? j.table}(${j.refColumns.join(', ')})`;
     const values = c.values ?? hints?.(t.key, c.name);
     return {
       def: s,
-      note: comment([c.description, c.synonyms.length ? `also: ${c.synonyms.join(', ')}` : undefined, values?.length ? `values: ${hintText(values)}` : undefined]),
+      note: comment([
+        c.description,
+        c.synonyms.length ? `also: ${c.synonyms.join(', ')}` : undefined,
+        values?.length ? `values: ${hintText(values)}` : undefined,
+      ]),
     };
   });
-  if (t.primaryKey.length > 1) body.push({ def: `  PRIMARY KEY (${t.primaryKey.join(', ')})`, note: '' });
+  if (t.primaryKey.length > 1)
+    body.push({ def: `  PRIMARY KEY (${t.primaryKey.join(', ')})`, note: '' });
   body.forEach((b, i) => lines.push(`${b.def}${i < body.length - 1 ? ',' : ''}${b.note}`));
   if (lt.omitted > 0) lines.push(`  -- ${lt.omitted} more column(s) not shown`);
   lines.push(');');

@@ -17,7 +17,13 @@ export interface StoredLayer {
   revision: number;
 }
 
-export const EMPTY_LAYER: SemanticLayer = Object.freeze({ version: 1, tables: [], relationships: [], metrics: [], examples: [] });
+export const EMPTY_LAYER: SemanticLayer = Object.freeze({
+  version: 1,
+  tables: [],
+  relationships: [],
+  metrics: [],
+  examples: [],
+});
 
 export class SemanticStore {
   private readonly stmts: {
@@ -46,14 +52,21 @@ export class SemanticStore {
     // A document that no longer validates (written by another version) reads as empty rather
     // than breaking every question; the editor shows it empty and a save replaces it.
     const parsed = row ? SemanticLayer.safeParse(JSON.parse(row.document)) : null;
-    const stored = { layer: parsed?.success ? parsed.data : EMPTY_LAYER, revision: row?.revision ?? 0 };
+    const stored = {
+      layer: parsed?.success ? parsed.data : EMPTY_LAYER,
+      revision: row?.revision ?? 0,
+    };
     this.cache.set(key, stored);
     return stored;
   }
 
   /** Stores an already validated layer; answers the new revision. */
   put(connection: string, layer: SemanticLayer): StoredLayer {
-    this.stmts.put.run({ connection, document: JSON.stringify(layer), updatedAt: this.clock.now().toISOString() });
+    this.stmts.put.run({
+      connection,
+      document: JSON.stringify(layer),
+      updatedAt: this.clock.now().toISOString(),
+    });
     this.cache.delete(connection.toLowerCase());
     return this.get(connection);
   }

@@ -12,9 +12,14 @@ export interface Issue {
 }
 
 export function invalidLayer(what: string, issues: Issue[]): AirlockError {
-  const shown = issues.slice(0, 20).map((i) => `${i.path}: ${i.message}`).join('; ');
+  const shown = issues
+    .slice(0, 20)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
   const more = issues.length > 20 ? ` (and ${issues.length - 20} more)` : '';
-  return new AirlockError('VALIDATION_FAILED', `the ${what} is not valid: ${shown}${more}`, { issues });
+  return new AirlockError('VALIDATION_FAILED', `the ${what} is not valid: ${shown}${more}`, {
+    issues,
+  });
 }
 
 /** Validates the shape of a layer (JSON or parsed YAML); references are checked apart. */
@@ -32,11 +37,19 @@ export function layerFromYaml(text: string): SemanticLayer {
   if (doc.errors.length) {
     throw invalidLayer(
       'YAML file',
-      doc.errors.map((e) => ({ path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)', message: e.message.split('\n')[0]! })),
+      doc.errors.map((e) => ({
+        path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)',
+        message: e.message.split('\n')[0]!,
+      })),
     );
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
-    throw invalidLayer('YAML file', [{ path: '(root)', message: 'expected a mapping with tables, relationships, metrics and examples' }]);
+    throw invalidLayer('YAML file', [
+      {
+        path: '(root)',
+        message: 'expected a mapping with tables, relationships, metrics and examples',
+      },
+    ]);
   }
   return parseLayer(doc.toJS() ?? {}, 'YAML file');
 }

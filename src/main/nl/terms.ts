@@ -5,10 +5,11 @@
  */
 
 const STOP = new Set(
-  ('a an and any are as at be by can did do does each every for from give had has have how i ' +
+  (
+    'a an and any are as at be by can did do does each every for from give had has have how i ' +
     'in into is it its list me my of on or our per please show than that the their them there ' +
-    'these this those to us was we were what when where which who whom whose why will with you your')
-    .split(' '),
+    'these this those to us was we were what when where which who whom whose why will with you your'
+  ).split(' '),
 );
 
 /** Splits text into lower-case words: `orderDate` and `order_date` both give `order`, `date`. */
@@ -25,7 +26,8 @@ export function stem(w: string): string {
   if (w.length <= 3) return w;
   if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
   if (/(ss|sh|ch|x|z)es$/.test(w)) return w.slice(0, -2);
-  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
+  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is'))
+    return w.slice(0, -1);
   return w;
 }
 

@@ -15,9 +15,11 @@ type Value = string | number | boolean;
 
 const MAX_DISTINCT = 12;
 /** Names of columns whose values are free text or personal: never worth sampling. */
-const UNSAMPLED = /(^|_)(e?mail|phone|fax|address|street|zip|postal|password|passwd|secret|token|key|hash|ssn|national|passport|iban|card|note|notes|comment|description|text|body|url|uri|ip|first_name|last_name|full_name|contact_name|surname|username|login|date|time|at|on|timestamp|created|updated)(_|$)/i;
+const UNSAMPLED =
+  /(^|_)(e?mail|phone|fax|address|street|zip|postal|password|passwd|secret|token|key|hash|ssn|national|passport|iban|card|note|notes|comment|description|text|body|url|uri|ip|first_name|last_name|full_name|contact_name|surname|username|login|date|time|at|on|timestamp|created|updated)(_|$)/i;
 /** Names that usually hold a handful of values: sampled first. */
-const CATEGORICAL = /(^|_)(status|state|type|kind|category|tier|level|segment|priority|method|channel|currency|country|region|gender|role|stage|source|mode|class|grade|flag|name)$/i;
+const CATEGORICAL =
+  /(^|_)(status|state|type|kind|category|tier|level|segment|priority|method|channel|currency|country|region|gender|role|stage|source|mode|class|grade|flag|name)$/i;
 const TEXTUAL = /char|text|string|enum|clob|^$|any/i;
 
 export function quoteIdent(name: string, dialect: Dialect): string {
@@ -53,13 +55,24 @@ export class ValueSampler {
    * Samples the hint columns of the linked tables (cached ones first, new ones up to the
    * per-question cap) and answers a lookup for rendering. Failures only cost the hint.
    */
-  async hintsFor(connection: string, tables: LinkedTable[], dialect: Dialect, read: GuardedRead): Promise<{ hints: ValueHints; sampled: string[] }> {
+  async hintsFor(
+    connection: string,
+    tables: LinkedTable[],
+    dialect: Dialect,
+    read: GuardedRead,
+  ): Promise<{ hints: ValueHints; sampled: string[] }> {
     const found = new Map<string, Value[]>();
     const sampled: string[] = [];
     let queries = 0;
     // Tables the question matched come first (linking's order), and in each, the likeliest columns.
     const wanted = tables.flatMap((lt) =>
-      lt.columns.filter((c) => !c.values && isHintCandidate(lt.table, c)).map((c, i) => ({ lt, c, rank: (lt.why === 'match' ? 0 : 2) + (CATEGORICAL.test(c.name) ? 0 : 1) + i / 1000 })),
+      lt.columns
+        .filter((c) => !c.values && isHintCandidate(lt.table, c))
+        .map((c, i) => ({
+          lt,
+          c,
+          rank: (lt.why === 'match' ? 0 : 2) + (CATEGORICAL.test(c.name) ? 0 : 1) + i / 1000,
+        })),
     );
     wanted.sort((a, b) => a.rank - b.rank);
     for (const { lt, c } of wanted) {
@@ -75,7 +88,12 @@ export class ValueSampler {
       const sql = `SELECT ${col} AS value, COUNT(*) AS n FROM ${quoteIdent(lt.table.name, dialect)} WHERE ${col} IS NOT NULL GROUP BY ${col} ORDER BY n DESC LIMIT ${MAX_DISTINCT + 1}`;
       try {
         const data = await read(sql);
-        const values = data.rows.length > MAX_DISTINCT ? null : data.rows.map((r) => r[0]).filter((v): v is Value => ['string', 'number', 'boolean'].includes(typeof v));
+        const values =
+          data.rows.length > MAX_DISTINCT
+            ? null
+            : data.rows
+                .map((r) => r[0])
+                .filter((v): v is Value => ['string', 'number', 'boolean'].includes(typeof v));
         this.cache.set(key, { values, at: this.now() });
         sampled.push(`${lt.table.name}.${c.name}`);
         if (values) found.set(`${lt.table.key}\u0000${c.name}`, values);

@@ -87,9 +87,11 @@ export class Metrics {
         registers,
         collect() {
           this.reset();
-          forwarding.status().destinations.forEach((d, i) =>
-            this.set({ destination: label(kindOf(d.destination), i) }, d.lag),
-          );
+          forwarding
+            .status()
+            .destinations.forEach((d, i) =>
+              this.set({ destination: label(kindOf(d.destination), i) }, d.lag),
+            );
         },
       });
       new Gauge({
@@ -99,9 +101,11 @@ export class Metrics {
         registers,
         collect() {
           this.reset();
-          forwarding.status().destinations.forEach((d, i) =>
-            this.set({ destination: label(kindOf(d.destination), i) }, d.state === 'ok' ? 1 : 0),
-          );
+          forwarding
+            .status()
+            .destinations.forEach((d, i) =>
+              this.set({ destination: label(kindOf(d.destination), i) }, d.state === 'ok' ? 1 : 0),
+            );
         },
       });
     }

@@ -8,7 +8,9 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(storeKey: Buffer) {
-    this.key = Buffer.from(hkdfSync('sha256', storeKey, Buffer.alloc(0), 'airlock/connection-secrets/v1', 32));
+    this.key = Buffer.from(
+      hkdfSync('sha256', storeKey, Buffer.alloc(0), 'airlock/connection-secrets/v1', 32),
+    );
   }
 
   seal(plaintext: string): Buffer {

@@ -11,7 +11,9 @@ type Preview = z.infer<typeof AccessPreview>;
 
 export async function accessPreview(core: Core, agentId: string): Promise<Preview> {
   const grants = core.grants.list(agentId);
-  const named = new Set(grants.filter((g) => (g.effect ?? 'allow') === 'allow').map((g) => g.connection.toLowerCase()));
+  const named = new Set(
+    grants.filter((g) => (g.effect ?? 'allow') === 'allow').map((g) => g.connection.toLowerCase()),
+  );
   const connections = core.connections.list().filter((c) => named.has(c.name.toLowerCase()));
   const out: Preview['connections'] = [];
   for (const c of connections) {
@@ -22,13 +24,22 @@ export async function accessPreview(core: Core, agentId: string): Promise<Previe
       const schema = await core.connections.schema(c.name);
       tables = schema.tables.map((t) => {
         const names = t.columns.map((col) => col.name);
-        const readable = new Set(permittedColumns(grants, c.name, t.name, names, 'read', connector.defaultSchema));
-        const writable = new Set(permittedColumns(grants, c.name, t.name, names, 'write', connector.defaultSchema));
+        const readable = new Set(
+          permittedColumns(grants, c.name, t.name, names, 'read', connector.defaultSchema),
+        );
+        const writable = new Set(
+          permittedColumns(grants, c.name, t.name, names, 'write', connector.defaultSchema),
+        );
         return {
           name: t.name,
           read: readable.size > 0,
           write: writable.size > 0,
-          columns: t.columns.map((col) => ({ name: col.name, type: col.type, read: readable.has(col.name), write: writable.has(col.name) })),
+          columns: t.columns.map((col) => ({
+            name: col.name,
+            type: col.type,
+            read: readable.has(col.name),
+            write: writable.has(col.name),
+          })),
         };
       });
     } catch (e) {

@@ -12,7 +12,11 @@ export function isOpName(name: string): name is OpName {
 }
 
 /** An absent input means "no input": the operations that take none accept `{}`. */
-export async function dispatch(handlers: OpsHandlers, name: OpName, raw: unknown): Promise<unknown> {
+export async function dispatch(
+  handlers: OpsHandlers,
+  name: OpName,
+  raw: unknown,
+): Promise<unknown> {
   if (!isOpName(name)) throw new AirlockError('NOT_FOUND', `no UI operation '${String(name)}'`);
   const input = parseWith(OPS[name].input, raw === undefined ? {} : raw, `input of ${name}`);
   const handler = handlers[name] as (input: unknown) => Promise<unknown>;

@@ -11,7 +11,10 @@ const synonyms = z.array(text(100)).max(50).optional();
 const columnRef = z
   .string()
   .trim()
-  .regex(/^[^.\s]+(\.[^.\s]+)+$/, 'write it as table.column (schema.table.column where the database has schemas)');
+  .regex(
+    /^[^.\s]+(\.[^.\s]+)+$/,
+    'write it as table.column (schema.table.column where the database has schemas)',
+  );
 
 // ── semantic layer ─────────────────────────────────────────────────────────
 export const SemanticColumn = z.strictObject({
@@ -19,7 +22,10 @@ export const SemanticColumn = z.strictObject({
   description: text(2000).optional(),
   synonyms,
   /** The values the column takes (a status column's states, say), as hints for the model. */
-  values: z.array(z.union([z.string().max(200), z.number(), z.boolean()])).max(200).optional(),
+  values: z
+    .array(z.union([z.string().max(200), z.number(), z.boolean()]))
+    .max(200)
+    .optional(),
 });
 
 export const SemanticTable = z.strictObject({
@@ -105,12 +111,23 @@ export const AskAnswer = z.object({
 });
 export type AskAnswer = z.infer<typeof AskAnswer>;
 
-export const AskStage = z.enum(['linking', 'generating', 'validating', 'executing', 'repairing', 'summarising']);
+export const AskStage = z.enum([
+  'linking',
+  'generating',
+  'validating',
+  'executing',
+  'repairing',
+  'summarising',
+]);
 
 /** What the streaming variant sends, one event per SSE message or NDJSON line. */
 export const AskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stage'), stage: AskStage, attempt: z.number().int().optional() }),
-  z.object({ type: z.literal('linked'), tables: z.array(z.string()), promptTokens: z.number().int() }),
+  z.object({
+    type: z.literal('linked'),
+    tables: z.array(z.string()),
+    promptTokens: z.number().int(),
+  }),
   z.object({ type: z.literal('token'), attempt: z.number().int(), text: z.string() }),
   z.object({ type: z.literal('attempt'), attempt: z.number().int(), result: AskAttempt }),
   z.object({ type: z.literal('answer'), answer: AskAnswer }),
@@ -172,9 +189,21 @@ export const NL_OPS = {
   ask: { input: AskInput, output: AskOutcome },
   ollamaStatus: { input: z.object({}), output: OllamaStatus },
   getSemanticLayer: { input: ConnectionRef, output: StoredSemanticLayer },
-  putSemanticLayer: { input: ConnectionRef.extend({ layer: SemanticLayer }), output: StoredSemanticLayer },
-  importSemanticLayer: { input: ConnectionRef.extend({ yaml: z.string().min(1).max(5_000_000) }), output: StoredSemanticLayer },
+  putSemanticLayer: {
+    input: ConnectionRef.extend({ layer: SemanticLayer }),
+    output: StoredSemanticLayer,
+  },
+  importSemanticLayer: {
+    input: ConnectionRef.extend({ yaml: z.string().min(1).max(5_000_000) }),
+    output: StoredSemanticLayer,
+  },
   exportSemanticLayer: { input: ConnectionRef, output: z.object({ yaml: z.string() }) },
   /** "Save as verified example"; an example with the same question is replaced. */
-  addVerifiedExample: { input: ConnectionRef.extend({ question: z.string().trim().min(1).max(2000), sql: z.string().trim().min(1).max(20_000) }), output: StoredSemanticLayer },
+  addVerifiedExample: {
+    input: ConnectionRef.extend({
+      question: z.string().trim().min(1).max(2000),
+      sql: z.string().trim().min(1).max(20_000),
+    }),
+    output: StoredSemanticLayer,
+  },
 } as const;

@@ -7,4 +7,6 @@ export interface HandlerInput {
   request: FastifyRequest;
 }
 
-export type Handler = (input: HandlerInput) => Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>;
+export type Handler = (
+  input: HandlerInput,
+) => Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>;

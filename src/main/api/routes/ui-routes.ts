@@ -13,7 +13,11 @@ import type { Handler } from './handler';
 
 export const LoginLink = z.object({ url: z.string(), expiresAt: z.string() });
 
-export function uiRoutes(handlers: OpsHandlers, sessions: UiSessions, loginUrl: (token: string) => string): [RouteSpec, Handler][] {
+export function uiRoutes(
+  handlers: OpsHandlers,
+  sessions: UiSessions,
+  loginUrl: (token: string) => string,
+): [RouteSpec, Handler][] {
   const ops = OP_NAMES.map((name): [RouteSpec, Handler] => [
     {
       method: 'POST',
@@ -30,7 +34,13 @@ export function uiRoutes(handlers: OpsHandlers, sessions: UiSessions, loginUrl: 
   return [
     ...ops,
     [
-      { method: 'POST', url: '/v1/ui/logout', auth: 'session', summary: 'Sign out of the UI: the session ends at once', responses: { 200: z.object({}) } },
+      {
+        method: 'POST',
+        url: '/v1/ui/logout',
+        auth: 'session',
+        summary: 'Sign out of the UI: the session ends at once',
+        responses: { 200: z.object({}) },
+      },
       async ({ request }) => {
         if (request.uiSession) sessions.end(request.uiSession);
         await sessions.recorded();

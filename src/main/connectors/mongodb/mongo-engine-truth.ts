@@ -37,7 +37,17 @@ export function explainCommand(q: CheckedMongoQuery): Doc {
 }
 
 /** Keys under which explain output echoes the request (a filter field may be called "namespace"). */
-const ECHOES = new Set(['command', 'originalCommand', 'parsedQuery', 'filter', 'indexBounds', 'keyPattern', 'serverInfo', 'serverParameters', 'query']);
+const ECHOES = new Set([
+  'command',
+  'originalCommand',
+  'parsedQuery',
+  'filter',
+  'indexBounds',
+  'keyPattern',
+  'serverInfo',
+  'serverParameters',
+  'query',
+]);
 
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -58,7 +68,10 @@ export function explainedNamespaces(explain: unknown): Set<string> {
           continue;
         }
         if (name === '$cursor') plan(spec);
-        else if ((name === '$lookup' || name === '$graphLookup' || name === '$unionWith') && (isDoc(spec) || typeof spec === 'string')) {
+        else if (
+          (name === '$lookup' || name === '$graphLookup' || name === '$unionWith') &&
+          (isDoc(spec) || typeof spec === 'string')
+        ) {
           const target = typeof spec === 'string' ? spec : (spec.from ?? spec.coll);
           if (typeof target === 'string') out.add(target);
           else if (isDoc(target)) out.add(`${String(target.db)}.${String(target.coll)}`);
@@ -88,7 +101,11 @@ export function explainedNamespaces(explain: unknown): Set<string> {
 }
 
 /** Throws unless every namespace the server reported is one the guard accounted for. */
-export function compareNamespaces(reported: Set<string>, database: string, expected: string[]): void {
+export function compareNamespaces(
+  reported: Set<string>,
+  database: string,
+  expected: string[],
+): void {
   const allowed = new Set(expected);
   const unexpected: string[] = [];
   for (const ns of reported) {
@@ -98,7 +115,8 @@ export function compareNamespaces(reported: Set<string>, database: string, expec
       const dot = ns.indexOf('.');
       const db = ns.slice(0, dot);
       if (db === database) coll = ns.slice(dot + 1);
-      else if (allowed.has(ns)) continue; // a collection whose own name contains a dot
+      else if (allowed.has(ns))
+        continue; // a collection whose own name contains a dot
       else {
         unexpected.push(ns);
         continue;

@@ -23,7 +23,8 @@ function pipelineCollections(pipeline: unknown, out: Set<string>) {
     if (Array.isArray(v)) return v.forEach(visit);
     if (typeof v !== 'object' || v === null) return;
     for (const [k, e] of Object.entries(v as Document)) {
-      if ((k === '$lookup' || k === '$graphLookup') && typeof (e as Document)?.from === 'string') out.add((e as Document).from as string);
+      if ((k === '$lookup' || k === '$graphLookup') && typeof (e as Document)?.from === 'string')
+        out.add((e as Document).from as string);
       if (k === '$unionWith') {
         const c = typeof e === 'string' ? e : (e as Document)?.coll;
         if (typeof c === 'string') out.add(c);
@@ -71,7 +72,8 @@ export async function introspectMongo(db: Db, timeoutMs: number): Promise<MongoS
       .collection(c.name)
       .find({}, { limit: SAMPLE_SIZE, maxTimeMS: timeoutMs, promoteValues: false })
       .toArray();
-    for (const d of docs) for (const [k, v] of Object.entries(d)) types.set(k, mergeType(types.get(k), v));
+    for (const d of docs)
+      for (const [k, v] of Object.entries(d)) types.set(k, mergeType(types.get(k), v));
     tables.push({ name: c.name, columns: [...types].map(([name, type]) => ({ name, type })) });
   }
   return { tables, viewSources };

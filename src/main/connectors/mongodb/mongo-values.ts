@@ -63,12 +63,18 @@ export function bsonType(v: unknown): string {
 export function toJsonValue(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return finite(v);
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
   if (typeof v !== 'object') return v;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (Array.isArray(v)) return v.map(toJsonValue);
   if (isBson(v)) {
-    const b = v as unknown as Record<string, unknown> & { toString(): string; toHexString?(): string };
+    const b = v as unknown as Record<string, unknown> & {
+      toString(): string;
+      toHexString?(): string;
+    };
     switch (v._bsontype) {
       case 'Int32':
       case 'Double':
@@ -83,7 +89,11 @@ export function toJsonValue(v: unknown): unknown {
       case 'ObjectId':
         return b.toHexString!();
       case 'Binary': {
-        const bin = v as unknown as { sub_type: number; toString(enc: string): string; toUUID(): { toString(): string } };
+        const bin = v as unknown as {
+          sub_type: number;
+          toString(enc: string): string;
+          toUUID(): { toString(): string };
+        };
         return bin.sub_type === 4 ? bin.toUUID().toString() : bin.toString('base64');
       }
       case 'Timestamp':
@@ -110,7 +120,8 @@ export function mergeType(current: string | undefined, v: unknown): string {
   if (t === 'null') return current ?? 'null';
   if (current === undefined || current === 'null' || current === t) return t;
   // Integers and doubles in one field are numbers, as drivers and BI tools treat them.
-  if ((current === 'int' || current === 'double') && (t === 'int' || t === 'double')) return 'double';
+  if ((current === 'int' || current === 'double') && (t === 'int' || t === 'double'))
+    return 'double';
   return 'mixed';
 }
 

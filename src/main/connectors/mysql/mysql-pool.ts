@@ -14,16 +14,21 @@ import { describeEndpoint, tlsOptions, type Endpoint, type ServerConfig } from '
  * The guard's lexer and parser assume this mode: "…" is a string (no ANSI_QUOTES), || is OR
  * (no PIPES_AS_CONCAT), backslash escapes as documented (no NO_BACKSLASH_ESCAPES).
  */
-export const SESSION_SQL_MODE = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_IN_DATE,NO_ZERO_DATE';
+export const SESSION_SQL_MODE =
+  'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_IN_DATE,NO_ZERO_DATE';
 
 const SERVER_REASONS: Record<string, (c: ServerConfig) => string> = {
-  ER_ACCESS_DENIED_ERROR: (c) => `authentication failed for user '${c.user}': check the user name and password`,
+  ER_ACCESS_DENIED_ERROR: (c) =>
+    `authentication failed for user '${c.user}': check the user name and password`,
   ER_DBACCESS_DENIED_ERROR: (c) => `user '${c.user}' may not use database '${c.database}'`,
   ER_BAD_DB_ERROR: (c) => `database '${c.database}' does not exist on the server`,
-  ER_HOST_NOT_PRIVILEGED: () => 'the server does not accept connections from this host for that user',
+  ER_HOST_NOT_PRIVILEGED: () =>
+    'the server does not accept connections from this host for that user',
   ER_CON_COUNT_ERROR: () => 'the server has no free connection slots',
-  HANDSHAKE_NO_SSL_SUPPORT: () => 'the server does not accept TLS connections; use sslmode=disable if that is intended',
-  ER_SECURE_TRANSPORT_REQUIRED: () => 'the server requires TLS for this connection; add sslmode=require (or verify-full with sslrootcert)',
+  HANDSHAKE_NO_SSL_SUPPORT: () =>
+    'the server does not accept TLS connections; use sslmode=disable if that is intended',
+  ER_SECURE_TRANSPORT_REQUIRED: () =>
+    'the server requires TLS for this connection; add sslmode=require (or verify-full with sslrootcert)',
 };
 
 export class MysqlPools {
@@ -65,10 +70,19 @@ export class MysqlPools {
   private pool(i: number): Pool {
     let p = this.pools[i];
     if (!p) {
-      p = mysql.createPool({ ...this.options(this.config.endpoints[i]!), connectionLimit: this.config.poolMax, maxIdle: this.config.poolMax, idleTimeout: 30_000, queueLimit: 0 });
+      p = mysql.createPool({
+        ...this.options(this.config.endpoints[i]!),
+        connectionLimit: this.config.poolMax,
+        maxIdle: this.config.poolMax,
+        idleTimeout: 30_000,
+        queueLimit: 0,
+      });
       // Each new session is set up before it serves anything (commands on a connection run in order).
       p.pool.on('connection', (c) => {
-        c.query(`SET SESSION time_zone = '+00:00', sql_mode = '${SESSION_SQL_MODE}', character_set_results = 'utf8mb4'`, () => undefined);
+        c.query(
+          `SET SESSION time_zone = '+00:00', sql_mode = '${SESSION_SQL_MODE}', character_set_results = 'utf8mb4'`,
+          () => undefined,
+        );
       });
       this.pools[i] = p;
     }
@@ -98,25 +112,45 @@ export class MysqlPools {
     }
     const err = this.phrase(last, (this.current + n - 1) % n);
     if (n > 1) {
-      throw new AirlockError('CONNECTION_FAILED', `${err.message} (tried ${n} endpoints: ${this.config.endpoints.map(describeEndpoint).join(', ')})`, err.details);
+      throw new AirlockError(
+        'CONNECTION_FAILED',
+        `${err.message} (tried ${n} endpoints: ${this.config.endpoints.map(describeEndpoint).join(', ')})`,
+        err.details,
+      );
     }
     throw err;
   }
 
   phrase(e: unknown, i = this.current): AirlockError {
     const c = this.config;
-    return connectFailure(e, { label: 'MySQL/MariaDB', endpoint: c.endpoints[i]!, user: c.user, database: c.database, password: c.password, tlsMode: c.tls.mode }, (err) => {
-      const code = typeof err.code === 'string' ? err.code : '';
-      if (SERVER_REASONS[code]) return SERVER_REASONS[code]!(c);
-      if (/insecure transport/i.test(err.message ?? '')) return SERVER_REASONS.ER_SECURE_TRANSPORT_REQUIRED!(c);
-      if (/server does not support secure connection/i.test(err.message ?? '')) return SERVER_REASONS.HANDSHAKE_NO_SSL_SUPPORT!(c);
-      return null;
-    });
+    return connectFailure(
+      e,
+      {
+        label: 'MySQL/MariaDB',
+        endpoint: c.endpoints[i]!,
+        user: c.user,
+        database: c.database,
+        password: c.password,
+        tlsMode: c.tls.mode,
+      },
+      (err) => {
+        const code = typeof err.code === 'string' ? err.code : '';
+        if (SERVER_REASONS[code]) return SERVER_REASONS[code]!(c);
+        if (/insecure transport/i.test(err.message ?? ''))
+          return SERVER_REASONS.ER_SECURE_TRANSPORT_REQUIRED!(c);
+        if (/server does not support secure connection/i.test(err.message ?? ''))
+          return SERVER_REASONS.HANDSHAKE_NO_SSL_SUPPORT!(c);
+        return null;
+      },
+    );
   }
 
   /** Stops the statement running on connection `threadId`, from a connection of its own. */
   async kill(threadId: number): Promise<void> {
-    const c = await mysql.createConnection({ ...this.options(this.endpoint), connectTimeout: 5000 });
+    const c = await mysql.createConnection({
+      ...this.options(this.endpoint),
+      connectTimeout: 5000,
+    });
     try {
       await c.query(`KILL QUERY ${Math.floor(threadId)}`);
     } finally {

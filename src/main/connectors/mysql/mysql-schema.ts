@@ -33,26 +33,46 @@ export function qualifiedTables(definition: string): { db: string; table: string
   return out;
 }
 
-export async function introspectMysql(conn: PoolConnection): Promise<{ tables: ConnectorTable[]; engine: MysqlEngineSchema }> {
+export async function introspectMysql(
+  conn: PoolConnection,
+): Promise<{ tables: ConnectorTable[]; engine: MysqlEngineSchema }> {
   const [dbRow] = await rows(conn, 'SELECT DATABASE() AS db');
   const database = String(dbRow?.db ?? '');
-  const tables = await rows(conn, `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS estimate
-    FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`);
-  const cols = await rows(conn, `SELECT TABLE_NAME AS t, COLUMN_NAME AS name, COLUMN_TYPE AS type
-    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`);
-  const keys = await rows(conn, `SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS k, COLUMN_NAME AS c,
+  const tables = await rows(
+    conn,
+    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS estimate
+    FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`,
+  );
+  const cols = await rows(
+    conn,
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS name, COLUMN_TYPE AS type
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+  );
+  const keys = await rows(
+    conn,
+    `SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS k, COLUMN_NAME AS c,
       REFERENCED_TABLE_SCHEMA AS rs, REFERENCED_TABLE_NAME AS rt, REFERENCED_COLUMN_NAME AS rc
     FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()
-    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`);
+    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`,
+  );
   let jsonChecks: Row[] = [];
   try {
-    jsonChecks = await rows(conn, `SELECT TABLE_NAME AS t, CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS
-      WHERE CONSTRAINT_SCHEMA = DATABASE() AND CHECK_CLAUSE LIKE 'json\\_valid(%'`);
+    jsonChecks = await rows(
+      conn,
+      `SELECT TABLE_NAME AS t, CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS
+      WHERE CONSTRAINT_SCHEMA = DATABASE() AND CHECK_CLAUSE LIKE 'json\\_valid(%'`,
+    );
   } catch {
     // MySQL before 8.0.16 has no CHECK_CONSTRAINTS; its JSON type is reported as json anyway.
   }
-  const views = await rows(conn, 'SELECT TABLE_NAME AS name, VIEW_DEFINITION AS def FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()');
-  const triggers = await rows(conn, 'SELECT DISTINCT EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE()');
+  const views = await rows(
+    conn,
+    'SELECT TABLE_NAME AS name, VIEW_DEFINITION AS def FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()',
+  );
+  const triggers = await rows(
+    conn,
+    'SELECT DISTINCT EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE()',
+  );
   const dbs = await rows(conn, 'SHOW DATABASES');
 
   const jsonCols = new Set(
@@ -77,7 +97,12 @@ export async function introspectMysql(conn: PoolConnection): Promise<{ tables: C
       kind: String(t.type) === 'VIEW' ? ('view' as const) : ('table' as const),
       columns: cols
         .filter((c) => c.t === name)
-        .map((c) => ({ name: String(c.name), type: jsonCols.has(`${name.toLowerCase()}.${String(c.name).toLowerCase()}`) ? 'json' : String(c.type).toLowerCase() })),
+        .map((c) => ({
+          name: String(c.name),
+          type: jsonCols.has(`${name.toLowerCase()}.${String(c.name).toLowerCase()}`)
+            ? 'json'
+            : String(c.type).toLowerCase(),
+        })),
       primaryKey: own.filter((k) => k.k === 'PRIMARY').map((k) => String(k.c)),
       foreignKeys: [...fks.values()],
       rowEstimate: t.estimate === null || t.estimate === undefined ? null : Number(t.estimate),

@@ -13,7 +13,8 @@ export type PgClient = pg.PoolClient & { processID?: number };
 
 const SERVER_REASONS: Record<string, (c: ServerConfig) => string> = {
   '28P01': (c) => `authentication failed for user '${c.user}': check the user name and password`,
-  '28000': (c) => `the server refused user '${c.user}' (no such role, or pg_hba.conf does not allow this connection)`,
+  '28000': (c) =>
+    `the server refused user '${c.user}' (no such role, or pg_hba.conf does not allow this connection)`,
   '3D000': (c) => `database '${c.database}' does not exist on the server`,
   '53300': () => 'the server has no free connection slots',
   '57P03': () => 'the server is starting up or shutting down',
@@ -50,7 +51,11 @@ export class PgPools {
   private pool(i: number): pg.Pool {
     let p = this.pools[i];
     if (!p) {
-      p = new pg.Pool({ ...this.clientConfig(this.config.endpoints[i]!), max: this.config.poolMax, idleTimeoutMillis: 30_000 });
+      p = new pg.Pool({
+        ...this.clientConfig(this.config.endpoints[i]!),
+        max: this.config.poolMax,
+        idleTimeoutMillis: 30_000,
+      });
       // An idle connection that breaks is dropped by the pool; without a listener it would crash the process.
       p.on('error', () => undefined);
       this.pools[i] = p;
@@ -74,31 +79,49 @@ export class PgPools {
       } catch (e) {
         last = e;
         if (/timeout exceeded when trying to connect/i.test((e as Error).message)) {
-          throw new AirlockError('QUERY_TIMEOUT', `all ${this.config.poolMax} connections of this connection's pool are busy; try again shortly (or raise pool_max)`);
+          throw new AirlockError(
+            'QUERY_TIMEOUT',
+            `all ${this.config.poolMax} connections of this connection's pool are busy; try again shortly (or raise pool_max)`,
+          );
         }
         if (!isEndpointFailure(e)) throw this.phrase(e, i);
       }
     }
     const err = this.phrase(last, (this.current + n - 1) % n);
     if (n > 1) {
-      throw new AirlockError('CONNECTION_FAILED', `${err.message} (tried ${n} endpoints: ${this.config.endpoints.map(describeEndpoint).join(', ')})`, err.details);
+      throw new AirlockError(
+        'CONNECTION_FAILED',
+        `${err.message} (tried ${n} endpoints: ${this.config.endpoints.map(describeEndpoint).join(', ')})`,
+        err.details,
+      );
     }
     throw err;
   }
 
   phrase(e: unknown, i = this.current): AirlockError {
     const c = this.config;
-    return connectFailure(e, { label: 'PostgreSQL', endpoint: c.endpoints[i]!, user: c.user, database: c.database, password: c.password, tlsMode: c.tls.mode }, (err) => {
-      const code = typeof err.code === 'string' ? err.code : '';
-      if (SERVER_REASONS[code]) return SERVER_REASONS[code]!(c);
-      if (/does not support SSL/i.test(err.message ?? '')) {
-        return `the server at ${describeEndpoint(c.endpoints[i]!)} does not accept TLS connections; use sslmode=disable if that is intended`;
-      }
-      if (/no pg_hba\.conf entry.*no encryption/i.test(err.message ?? '')) {
-        return 'the server requires TLS for this connection; add sslmode=require (or verify-full with sslrootcert)';
-      }
-      return null;
-    });
+    return connectFailure(
+      e,
+      {
+        label: 'PostgreSQL',
+        endpoint: c.endpoints[i]!,
+        user: c.user,
+        database: c.database,
+        password: c.password,
+        tlsMode: c.tls.mode,
+      },
+      (err) => {
+        const code = typeof err.code === 'string' ? err.code : '';
+        if (SERVER_REASONS[code]) return SERVER_REASONS[code]!(c);
+        if (/does not support SSL/i.test(err.message ?? '')) {
+          return `the server at ${describeEndpoint(c.endpoints[i]!)} does not accept TLS connections; use sslmode=disable if that is intended`;
+        }
+        if (/no pg_hba\.conf entry.*no encryption/i.test(err.message ?? '')) {
+          return 'the server requires TLS for this connection; add sslmode=require (or verify-full with sslrootcert)';
+        }
+        return null;
+      },
+    );
   }
 
   /**

@@ -39,7 +39,8 @@ const timestamp: Parser = (t) => {
   const iso = t.replace(' ', 'T');
   return iso.endsWith('+00') ? `${iso.slice(0, -3)}Z` : iso;
 };
-const bytea: Parser = (t) => (t.startsWith('\\x') ? Buffer.from(t.slice(2), 'hex').toString('base64') : t);
+const bytea: Parser = (t) =>
+  t.startsWith('\\x') ? Buffer.from(t.slice(2), 'hex').toString('base64') : t;
 const json: Parser = (t) => JSON.parse(t) as unknown;
 
 interface TypeInfo {
@@ -77,9 +78,30 @@ const SCALARS: Record<number, TypeInfo> = {
 
 /** Array OID → element OID for the built-in types above. */
 const ARRAYS: Record<number, number> = {
-  1000: 16, 1001: 17, 1002: 18, 1003: 19, 1016: 20, 1005: 21, 1007: 23, 1009: 25, 1028: 26, 199: 114,
-  1021: 700, 1022: 701, 791: 790, 1014: 1042, 1015: 1043, 1182: 1082, 1183: 1083, 1115: 1114,
-  1185: 1184, 1187: 1186, 1270: 1266, 1231: 1700, 2951: 2950, 3807: 3802,
+  1000: 16,
+  1001: 17,
+  1002: 18,
+  1003: 19,
+  1016: 20,
+  1005: 21,
+  1007: 23,
+  1009: 25,
+  1028: 26,
+  199: 114,
+  1021: 700,
+  1022: 701,
+  791: 790,
+  1014: 1042,
+  1015: 1043,
+  1182: 1082,
+  1183: 1083,
+  1115: 1114,
+  1185: 1184,
+  1187: 1186,
+  1270: 1266,
+  1231: 1700,
+  2951: 2950,
+  3807: 3802,
 };
 
 const TEXT: TypeInfo = { type: 'text', parse: ident };

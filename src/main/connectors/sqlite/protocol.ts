@@ -1,12 +1,26 @@
 import type { Analysis } from '../../guard/analyzer';
 import type { ColumnInfo } from '../../../shared/domain';
-import type { ConnectorTable, QueryLimits, ReadData, SqlParams, StreamSummary, WriteData } from '../types';
+import type {
+  ConnectorTable,
+  QueryLimits,
+  ReadData,
+  SqlParams,
+  StreamSummary,
+  WriteData,
+} from '../types';
 
 /** Messages between the SQLite connector and its runner process. */
 export type RunnerRequest =
   | { id: number; op: 'open'; path: string }
   | { id: number; op: 'introspect' }
-  | { id: number; op: 'read' | 'write' | 'stream'; sql: string; params: SqlParams | undefined; analysis: Analysis; limits: QueryLimits }
+  | {
+      id: number;
+      op: 'read' | 'write' | 'stream';
+      sql: string;
+      params: SqlParams | undefined;
+      analysis: Analysis;
+      limits: QueryLimits;
+    }
   /** The next batch of the stream `id` (sent once the previous batch was delivered). */
   | { id: number; op: 'next' };
 
@@ -23,4 +37,8 @@ export interface StreamBatch {
 export type RunnerResponse =
   | { id: number; ok: true; result: RunnerResult }
   | { id: number; ok: true; batch: StreamBatch }
-  | { id: number; ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
+  | {
+      id: number;
+      ok: false;
+      error: { code: string; message: string; details: Record<string, unknown> };
+    };

@@ -18,12 +18,16 @@ interface XInfo {
 
 const userObjects = (db: Db) =>
   db
-    .prepare(`SELECT type, name, tbl_name, rootpage FROM sqlite_schema
-      WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)
+    .prepare(
+      `SELECT type, name, tbl_name, rootpage FROM sqlite_schema
+      WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
+    )
     .all() as SchemaRow[];
 
 function tableXInfo(db: Db, table: string): XInfo[] {
-  return db.prepare('SELECT cid, name, type, pk, hidden FROM pragma_table_xinfo(?)').all(table) as XInfo[];
+  return db
+    .prepare('SELECT cid, name, type, pk, hidden FROM pragma_table_xinfo(?)')
+    .all(table) as XInfo[];
 }
 
 /** Tables and their columns; views, virtual tables and SQLite's own tables are not exposed. */
@@ -34,7 +38,8 @@ export function introspectSqlite(db: Db): ConnectorTable[] {
     .map((o) => {
       const cols = tableXInfo(db, o.name).filter((c) => c.hidden === 0);
       const pks = cols.filter((c) => c.pk > 0);
-      const rowidAlias = pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null;
+      const rowidAlias =
+        pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null;
       return {
         name: o.name,
         columns: cols.map((c) => ({ name: c.name, type: c.type.toLowerCase() || 'any' })),
@@ -54,7 +59,9 @@ interface FkRow {
 
 /** Declared foreign keys; a reference without columns means the parent's primary key. */
 function foreignKeys(db: Db, table: string): ForeignKey[] {
-  const rows = db.prepare('SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(table) as FkRow[];
+  const rows = db
+    .prepare('SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+    .all(table) as FkRow[];
   const byId = new Map<number, ForeignKey>();
   for (const r of rows) {
     let fk = byId.get(r.id);
@@ -64,7 +71,9 @@ function foreignKeys(db: Db, table: string): ForeignKey[] {
   }
   for (const fk of byId.values()) {
     if (fk.refColumns.length === 0) {
-      const parentPk = tableXInfo(db, fk.table).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+      const parentPk = tableXInfo(db, fk.table)
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk);
       fk.refColumns = parentPk.map((c) => c.name);
     }
   }
@@ -83,30 +92,52 @@ export function loadEngineSchema(db: Db): EngineSchema {
   };
   const objects = userObjects(db);
   const withoutRowid = new Set(
-    (db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").all() as { name: string }[]).map((r) => r.name),
+    (
+      db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name),
   );
   for (const o of objects.filter((x) => x.type === 'table' && x.rootpage > 0)) {
     const info = tableXInfo(db, o.name);
     // Tables with generated or hidden columns, and WITHOUT ROWID tables (primary key stored
     // first), have a record layout the guard does not map: reads of them are refused.
-    if (info.every((c) => c.hidden === 0) && !withoutRowid.has(o.name)) columns.set(o.name, info.map((c) => c.name));
+    if (info.every((c) => c.hidden === 0) && !withoutRowid.has(o.name))
+      columns.set(
+        o.name,
+        info.map((c) => c.name),
+      );
     roots.set(o.rootpage, { table: o.name, indexColumns: null });
-    for (const fk of db.prepare('SELECT "table" AS parent FROM pragma_foreign_key_list(?)').all(o.name) as { parent: string }[]) {
+    for (const fk of db
+      .prepare('SELECT "table" AS parent FROM pragma_foreign_key_list(?)')
+      .all(o.name) as { parent: string }[]) {
       link(o.name, fk.parent);
       link(fk.parent, o.name);
     }
   }
   for (const o of objects.filter((x) => x.type === 'index' && x.rootpage > 0)) {
-    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno').all(o.name) as { cid: number; name: string | null }[];
-    roots.set(o.rootpage, { table: o.tbl_name, indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)) });
+    const cols = db
+      .prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno')
+      .all(o.name) as { cid: number; name: string | null }[];
+    roots.set(o.rootpage, {
+      table: o.tbl_name,
+      indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)),
+    });
   }
   // Automatic indexes of UNIQUE / PRIMARY KEY constraints are named sqlite_autoindex_*.
   const auto = db
-    .prepare(`SELECT name, tbl_name, rootpage FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'`)
+    .prepare(
+      `SELECT name, tbl_name, rootpage FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'`,
+    )
     .all() as SchemaRow[];
   for (const o of auto) {
-    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno').all(o.name) as { cid: number; name: string | null }[];
-    roots.set(o.rootpage, { table: o.tbl_name, indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)) });
+    const cols = db
+      .prepare('SELECT cid, name FROM pragma_index_xinfo(?) ORDER BY seqno')
+      .all(o.name) as { cid: number; name: string | null }[];
+    roots.set(o.rootpage, {
+      table: o.tbl_name,
+      indexColumns: cols.map((c) => (c.cid < 0 ? null : c.name)),
+    });
   }
   return { roots, columns, fkNeighbours };
 }

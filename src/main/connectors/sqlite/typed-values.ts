@@ -4,7 +4,9 @@
  */
 export function toJsonValue(v: unknown): unknown {
   if (typeof v === 'bigint') {
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
   }
   if (Buffer.isBuffer(v)) return v.toString('base64');
   return v;

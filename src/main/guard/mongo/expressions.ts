@@ -25,7 +25,9 @@ function literalFieldName(v: unknown, op: string): string {
   const name = isPlainObject(v) && Object.keys(v).length === 1 && '$literal' in v ? v.$literal : v;
   if (typeof name !== 'string') notAllowed(`${op} needs a constant field name`);
   if (name.includes('.') || name.startsWith('$') || name.length === 0) {
-    notAllowed(`${op}: the field name '${name}' contains '.' or starts with '$', which Airlock cannot account for`);
+    notAllowed(
+      `${op}: the field name '${name}' contains '.' or starts with '$', which Airlock cannot account for`,
+    );
   }
   return name;
 }
@@ -34,7 +36,8 @@ const isDocumentRef = (v: unknown) => v === '$$ROOT' || v === '$$CURRENT';
 
 function walkOperator(op: string, arg: unknown, scope: Scope) {
   if (DENIED[op]) notAllowed(DENIED[op], { operator: op });
-  if (!EXPRESSION_OPERATORS.has(op)) notAllowed(`the expression operator '${op}' is not on Airlock's allowlist`, { operator: op });
+  if (!EXPRESSION_OPERATORS.has(op))
+    notAllowed(`the expression operator '${op}' is not on Airlock's allowlist`, { operator: op });
   const a = isPlainObject(arg) ? arg : null;
   switch (op) {
     case '$literal':
@@ -118,7 +121,8 @@ export function walkExpression(expr: unknown, scope: Scope): void {
   const keys = Object.keys(expr);
   const ops = keys.filter((k) => k.startsWith('$'));
   if (ops.length > 0) {
-    if (keys.length !== 1) notAllowed(`an expression object must hold exactly one operator, not ${keys.join(', ')}`);
+    if (keys.length !== 1)
+      notAllowed(`an expression object must hold exactly one operator, not ${keys.join(', ')}`);
     walkOperator(ops[0]!, expr[ops[0]!], scope);
     return;
   }

@@ -14,7 +14,8 @@ export function checkLiteral(v: unknown): void {
   }
   if (!isPlainObject(v)) return;
   for (const [k, e] of Object.entries(v)) {
-    if (k.startsWith('$')) notAllowed(`a literal value may not contain the key '${k}'`, { operator: k });
+    if (k.startsWith('$'))
+      notAllowed(`a literal value may not contain the key '${k}'`, { operator: k });
     checkLiteral(e);
   }
 }
@@ -30,11 +31,13 @@ function walkCondition(cond: unknown, scope: Scope) {
     checkLiteral(cond); // equality with an embedded document
     return;
   }
-  if (ops.length !== keys.length) notAllowed(`a condition mixes operators and field names: ${keys.join(', ')}`);
+  if (ops.length !== keys.length)
+    notAllowed(`a condition mixes operators and field names: ${keys.join(', ')}`);
   for (const op of ops) {
     const arg = cond[op];
     if (DENIED[op]) notAllowed(DENIED[op], { operator: op });
-    if (!FIELD_OPERATORS.has(op)) notAllowed(`the query operator '${op}' is not on Airlock's allowlist`, { operator: op });
+    if (!FIELD_OPERATORS.has(op))
+      notAllowed(`the query operator '${op}' is not on Airlock's allowlist`, { operator: op });
     if (op === '$not') walkCondition(arg, scope);
     else if (op === '$elemMatch') {
       if (!isPlainObject(arg)) notAllowed('$elemMatch needs an object');
@@ -56,7 +59,8 @@ export function walkFilter(filter: unknown, scope: Scope, nested = false): void 
   if (!isPlainObject(filter)) notAllowed('a filter must be an object');
   for (const [key, cond] of Object.entries(filter)) {
     if (LOGICAL_OPERATORS.has(key)) {
-      if (!Array.isArray(cond) || cond.length === 0) notAllowed(`${key} needs a non-empty array of filters`);
+      if (!Array.isArray(cond) || cond.length === 0)
+        notAllowed(`${key} needs a non-empty array of filters`);
       for (const f of cond) walkFilter(f, scope, nested);
     } else if (key === '$expr') {
       walkExpression(cond, scope);
@@ -117,7 +121,11 @@ function walkNestedProjection(spec: Record<string, unknown>, top: string, scope:
 }
 
 /** `find` projections (`mode: 'find'`, with $slice/$elemMatch/positional) and `$project`. */
-export function walkProjection(spec: unknown, scope: Scope, mode: 'find' | 'project'): ProjectionShape {
+export function walkProjection(
+  spec: unknown,
+  scope: Scope,
+  mode: 'find' | 'project',
+): ProjectionShape {
   if (!isPlainObject(spec)) notAllowed('a projection must be an object');
   const outputs = new Set<string>();
   let inclusion = false;
@@ -146,8 +154,14 @@ export function walkProjection(spec: unknown, scope: Scope, mode: 'find' | 'proj
       }
       // The projection operators; `$slice` with anything but n or [skip, n] is the aggregation
       // expression of the same name, whose arguments read fields of their own.
-      const sliceOperator = (a: unknown) => typeof a === 'number' || (Array.isArray(a) && a.length === 2 && a.every((x) => typeof x === 'number'));
-      if (mode === 'find' && ops.length === 1 && (ops[0] === '$elemMatch' || (ops[0] === '$slice' && sliceOperator(v.$slice)))) {
+      const sliceOperator = (a: unknown) =>
+        typeof a === 'number' ||
+        (Array.isArray(a) && a.length === 2 && a.every((x) => typeof x === 'number'));
+      if (
+        mode === 'find' &&
+        ops.length === 1 &&
+        (ops[0] === '$elemMatch' || (ops[0] === '$slice' && sliceOperator(v.$slice)))
+      ) {
         readField(scope, key);
         if (ops[0] === '$elemMatch') walkFilter(v.$elemMatch, scope, true);
         inclusion = true;

@@ -20,9 +20,11 @@ function tooLarge(message: string): never {
 export function prescan(raw: unknown): void {
   let nodes = 0;
   const visit = (v: unknown, depth: number) => {
-    if (++nodes > MAX_NODES) tooLarge(`the query has more than ${MAX_NODES} values; split it or simplify it`);
+    if (++nodes > MAX_NODES)
+      tooLarge(`the query has more than ${MAX_NODES} values; split it or simplify it`);
     if (depth > MAX_DEPTH) tooLarge(`the query is nested deeper than ${MAX_DEPTH} levels`);
-    if (typeof v === 'string' && v.includes('\u0000')) notAllowed('a string contains a NUL character');
+    if (typeof v === 'string' && v.includes('\u0000'))
+      notAllowed('a string contains a NUL character');
     if (Array.isArray(v)) {
       for (const e of v) visit(e, depth + 1);
       return;
@@ -36,7 +38,9 @@ export function prescan(raw: unknown): void {
     }
     // Extended JSON reads { $regex, … } as a regular expression and drops the other keys.
     if (keys.includes('$regex') && keys.some((k) => k !== '$regex' && k !== '$options')) {
-      notAllowed('$regex cannot share an object with other operators; combine conditions with $and');
+      notAllowed(
+        '$regex cannot share an object with other operators; combine conditions with $and',
+      );
     }
     for (const e of Object.values(v)) visit(e, depth + 1);
   };
@@ -53,7 +57,10 @@ function assertNoCode(v: unknown): void {
   }
   if (typeof v !== 'object' || v === null) return;
   const t = (v as { _bsontype?: string })._bsontype;
-  if (t && FORBIDDEN_BSON.has(t)) notAllowed(t === 'Code' ? 'JavaScript code values are not allowed' : `${t} values are not allowed`);
+  if (t && FORBIDDEN_BSON.has(t))
+    notAllowed(
+      t === 'Code' ? 'JavaScript code values are not allowed' : `${t} values are not allowed`,
+    );
   if (t) return;
   for (const e of Object.values(v)) assertNoCode(e);
 }
@@ -64,7 +71,11 @@ export function fromExtendedJson<T>(raw: T): T {
   try {
     out = BSON.EJSON.deserialize(raw as Record<string, unknown>, { relaxed: true }) as T;
   } catch (e) {
-    throw new AirlockError('VALIDATION_FAILED', `a typed value is not valid Extended JSON: ${(e as Error).message}`, { layer: 'mongo-guard' });
+    throw new AirlockError(
+      'VALIDATION_FAILED',
+      `a typed value is not valid Extended JSON: ${(e as Error).message}`,
+      { layer: 'mongo-guard' },
+    );
   }
   assertNoCode(out);
   return out;

@@ -20,9 +20,14 @@ export interface Branch {
 /** A stream can hold several branches after $unionWith; a field reference reads from each. */
 export type Stream = Branch[];
 
-export const sourceStream = (collection: string): Stream => [{ source: collection, computed: new Set() }];
-export const derivedStream = (fields: Iterable<string>): Stream => [{ source: null, computed: new Set(fields) }];
-export const copyStream = (s: Stream): Stream => s.map((b) => ({ source: b.source, computed: new Set(b.computed) }));
+export const sourceStream = (collection: string): Stream => [
+  { source: collection, computed: new Set() },
+];
+export const derivedStream = (fields: Iterable<string>): Stream => [
+  { source: null, computed: new Set(fields) },
+];
+export const copyStream = (s: Stream): Stream =>
+  s.map((b) => ({ source: b.source, computed: new Set(b.computed) }));
 
 export class Reads {
   /** collection → top-level fields read */
@@ -58,7 +63,10 @@ export interface Scope {
 export const withVars = (scope: Scope, names: Iterable<string>): Scope => {
   const vars = new Set(scope.vars);
   for (const n of names) {
-    if (!USER_VARIABLE.test(n)) notAllowed(`'${n}' is not an allowed variable name: start with a lowercase letter, then letters, digits or _`);
+    if (!USER_VARIABLE.test(n))
+      notAllowed(
+        `'${n}' is not an allowed variable name: start with a lowercase letter, then letters, digits or _`,
+      );
     vars.add(n);
   }
   return { ...scope, vars };

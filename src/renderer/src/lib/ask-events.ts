@@ -11,13 +11,20 @@ type Outcome = z.infer<typeof AskOutcome>;
 export function outcomeOf(e: Event): Outcome | null {
   if (e.type === 'answer') return { ok: true, ...e.answer };
   if (e.type !== 'error') return null;
-  const { code, message, guidance, history } = e.error as { code: string; message: string; guidance?: unknown; history?: unknown };
+  const { code, message, guidance, history } = e.error as {
+    code: string;
+    message: string;
+    guidance?: unknown;
+    history?: unknown;
+  };
   return {
     ok: false,
     code,
     message,
     auditId: e.auditId ?? null,
     ...(Array.isArray(guidance) ? { guidance: guidance as string[] } : {}),
-    ...(Array.isArray(history) ? { history: history as Extract<Outcome, { ok: false }>['history'] & object } : {}),
+    ...(Array.isArray(history)
+      ? { history: history as Extract<Outcome, { ok: false }>['history'] & object }
+      : {}),
   };
 }
