@@ -24,6 +24,8 @@ export interface AgentOpContext {
   signal?: AbortSignal;
   /** Progress as it happens (an ask's stages and tokens), where the transport can stream it. */
   onEvent?: (e: AskEvent) => void;
+  /** What the transport adds to the details of the entries a listing records (MCP: the tool). */
+  details?: Record<string, unknown>;
 }
 
 export interface AgentOp<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -41,6 +43,24 @@ const op = <I extends z.ZodType, O extends z.ZodType>(o: AgentOp<I, O>): AgentOp
 /** The semantic layer an agent reads, cut to what it may read, with the read's audit id. */
 export const AgentLayer = z.object({ layer: SemanticLayer, auditId: z.number().int() });
 const ConnectionInput = z.object({ connection: C.ConnectionNameParams.shape.name });
+/** The tables an agent may use, with the semantic layer's descriptions where it has them. */
+export const DescribedTables = z.object({
+  tables: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      actions: z.array(z.enum(['read', 'write'])),
+      columns: z.array(
+        z.object({ name: z.string(), type: z.string(), description: z.string().optional() }),
+      ),
+    }),
+  ),
+  auditId: z.number().int(),
+});
+export const TablesInput = ConnectionInput.extend({
+  /** Only these tables (MCP's describe_tables); all the agent may use when absent. */
+  tables: z.array(z.string().min(1).max(256)).max(1000).optional(),
+});
 
 export function agentOps(core: Core) {
   const grantedConnections = (p: Principal) =>
@@ -67,6 +87,7 @@ export function agentOps(core: Core) {
     reason: string,
     rowCount: number,
     details: Record<string, unknown> = {},
+    transport: AgentOpContext = {},
   ) =>
     core.audit.append(
       auditEntry(core.clock, {
@@ -77,7 +98,7 @@ export function agentOps(core: Core) {
         rule: 'grants',
         reason,
         rowCount,
-        details: { ...principalDetails(p), ...details },
+        details: { ...principalDetails(p), ...transport.details, ...details },
       }),
     );
 
@@ -88,7 +109,7 @@ export function agentOps(core: Core) {
       action: 'connections.list',
       input: z.object({}),
       output: C.AgentConnectionList,
-      handler: async (p) => {
+      handler: async (p, _input, ctx) => {
         const connections = grantedConnections(p).map((c) => ({ name: c.name, kind: c.kind }));
         const auditId = await auditAllowed(
           p,
@@ -96,6 +117,8 @@ export function agentOps(core: Core) {
           null,
           `listed the ${connections.length} connection(s) agent '${p.subject.name}' holds grants on`,
           connections.length,
+          {},
+          ctx,
         );
         return { connections, auditId };
       },
@@ -103,16 +126,21 @@ export function agentOps(core: Core) {
 
     listTables: op({
       name: 'listTables',
-      description: 'The tables and columns this agent may use',
+      description: 'The tables and columns this agent may use, with their descriptions',
       action: 'connections.tables',
-      input: ConnectionInput,
-      output: C.AgentTables,
-      handler: async (p, { connection }) => {
+      input: TablesInput,
+      output: DescribedTables,
+      handler: async (p, { connection, tables: only }, ctx) => {
         const conn = grantedConnection(p, connection);
         const connector = core.connections.connector(conn.name);
         const { tables } = await core.connections.schema(conn.name);
+        const wanted = only && new Set(only.map((n) => n.toLowerCase()));
+        // Descriptions from the semantic layer, itself cut to what this agent may read.
+        const layer = await core.nl.semantic.forAsker(conn.name, p);
+        const described = new Map(layer.tables.map((t) => [t.name.toLowerCase(), t]));
         const out = [];
         for (const t of tables) {
+          if (wanted && !wanted.has(t.name.toLowerCase())) continue;
           const names = t.columns.map((c) => c.name);
           // MongoDB names are case-sensitive: list only what grants name exactly.
           const usable = (action: 'read' | 'write') => {
@@ -132,13 +160,23 @@ export function agentOps(core: Core) {
           const writable = usable('write');
           if (readable.length === 0 && writable.length === 0) continue;
           const visible = new Set([...readable, ...writable]);
+          const about = described.get(t.name.toLowerCase());
+          const columnText = new Map(
+            (about?.columns ?? []).map((c) => [c.name.toLowerCase(), c.description]),
+          );
           out.push({
             name: t.name,
+            ...(about?.description ? { description: about.description } : {}),
             actions: [
               ...(readable.length ? ['read' as const] : []),
               ...(writable.length ? ['write' as const] : []),
             ],
-            columns: t.columns.filter((c) => visible.has(c.name)),
+            columns: t.columns
+              .filter((c) => visible.has(c.name))
+              .map((c) => {
+                const description = columnText.get(c.name.toLowerCase());
+                return description ? { ...c, description } : c;
+              }),
           });
         }
         const auditId = await auditAllowed(
@@ -147,6 +185,8 @@ export function agentOps(core: Core) {
           conn.name,
           `listed the ${out.length} table(s) agent '${p.subject.name}' may use`,
           out.length,
+          {},
+          ctx,
         );
         return { tables: out, auditId };
       },

@@ -22,6 +22,7 @@ import { parseWith } from '../../shared/parse-with';
 import { errorHandler, illFormedTextAt, sendError } from './http-errors';
 import { answerClientError } from './client-errors';
 import { loopbackGuard } from './loopback-guard';
+import { registerMcpRoute } from './mcp-route';
 import { Metrics } from '../ops/metrics';
 import { openApiDocument } from './openapi';
 import type { RouteSpec } from './route-table';
@@ -282,6 +283,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       },
     });
   }
+  // MCP for agents: the same guard, key and limits, answered by the MCP handler.
+  registerMcpRoute(app, core, logger);
   const doc = openApiDocument(
     routes.map(([s]) => s),
     VERSION,

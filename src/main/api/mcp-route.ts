@@ -1,0 +1,82 @@
+/**
+ * `/mcp` on the loopback server (API.md, "MCP for agents"): the Host and Origin rules of every
+ * route run first (server.ts), then the agent key and the rate limit (auth.ts), then the MCP
+ * handler (mcp/mcp-server.ts) answers. A refused key or limit is answered as a JSON-RPC error
+ * with the HTTP status REST gives it. Stateless: no session, so GET and DELETE answer 405.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { isAirlockError } from '../../shared/errors';
+import type { Core } from '../core';
+import { authFor, mcpHandler } from '../mcp/mcp-server';
+import type { Logger } from '../ports';
+import { requireAgent } from './auth';
+
+/** JSON-RPC's implementation-defined server error range; -32001: the request was refused. */
+const REFUSED = -32001;
+
+export function registerMcpRoute(app: FastifyInstance, core: Core, logger: Logger): void {
+  const handler = mcpHandler(core, (e) =>
+    logger.error('mcp request failed', { error: (e as Error).message }),
+  );
+  app.addHook('onClose', () => handler.close());
+  const gate = requireAgent(core);
+
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await gate(request, reply);
+    } catch (e) {
+      if (!isAirlockError(e)) throw e;
+      reply.airlockCode = e.code;
+      if (e.code === 'RATE_LIMITED' && typeof e.details.retryAfterSec === 'number')
+        reply.header('retry-after', String(e.details.retryAfterSec));
+      return reply
+        .code(e.status)
+        .type('application/json')
+        .send({
+          jsonrpc: '2.0',
+          id: null,
+          error: {
+            code: REFUSED,
+            message: e.message,
+            data: { code: e.code, ...(e.auditId !== undefined ? { auditId: e.auditId } : {}) },
+          },
+        });
+    }
+  };
+
+  const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = core.queries.agent(request.agent!);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(request.headers)) {
+      if (v === undefined || k === 'content-length' || k === 'host') continue;
+      headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    const webRequest = new Request(`http://${request.headers.host}${request.url}`, {
+      method: request.method,
+      headers,
+    });
+    const response = await handler.fetch(webRequest, {
+      authInfo: authFor(principal),
+      ...(request.body !== undefined ? { parsedBody: request.body } : {}),
+    });
+    reply.code(response.status);
+    response.headers.forEach((value, key) => reply.header(key, value));
+    reply.header('cache-control', 'no-store');
+    if (!response.body) return reply.send();
+    if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      return reply.send(Readable.fromWeb(response.body as NodeReadableStream));
+    return reply.send(await response.text());
+  };
+
+  for (const method of ['POST', 'GET', 'DELETE'] as const) {
+    app.route({
+      method,
+      url: '/mcp',
+      config: { action: 'mcp' },
+      onRequest: authenticate,
+      handler: serve,
+    });
+  }
+}

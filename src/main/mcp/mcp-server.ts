@@ -1,0 +1,61 @@
+/**
+ * Airlock's MCP server (API.md, "MCP for agents"): one stateless handler that serves both
+ * protocol eras — 2025-06-18 / 2025-11-25 clients (`initialize` first, answered by a fresh
+ * server per request) and 2026-07-28 clients (`server/discover`, per-request envelope) — from
+ * the official SDK's `createMcpHandler`. The transport in front of it (api/mcp-route.ts)
+ * checks Host, Origin, the agent key and the rate limit, and hands the agent's principal in.
+ */
+import {
+  createMcpHandler,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type AuthInfo,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
+import type { Core } from '../core';
+import type { Principal } from '../query/principal';
+import { VERSION } from '../version';
+import { mcpTools, UnknownToolError } from './mcp-tools';
+
+const INSTRUCTIONS =
+  'Airlock gives this agent least-privilege, audited access to databases. Start with list_connections, then describe_tables; every call is audited and answers its auditId.';
+
+/** What the route passes through the SDK to the server it builds for a request. */
+export const authFor = (principal: Principal): AuthInfo => ({
+  // The key itself never travels further than the route that checked it.
+  token: '',
+  clientId: principal.subject.id,
+  scopes: [],
+  extra: { principal },
+});
+
+export function mcpHandler(core: Core, onError: (e: unknown) => void): McpHttpHandler {
+  const tools = mcpTools(core, onError);
+  return createMcpHandler(
+    ({ authInfo }) => {
+      const principal = authInfo?.extra?.principal as Principal | undefined;
+      // The route always authenticates first; a request without a principal is refused.
+      if (!principal) throw new Error('MCP request without an authenticated agent');
+      const server = new Server(
+        { name: 'airlock', title: 'Airlock', version: VERSION },
+        { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+      );
+      server.setRequestHandler('tools/list', async () => ({ tools: tools.list(principal) }));
+      server.setRequestHandler('tools/call', async (request) => {
+        try {
+          return await tools.call(principal, request.params.name, request.params.arguments);
+        } catch (e) {
+          if (e instanceof UnknownToolError)
+            throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message);
+          throw e;
+        }
+      });
+      return server;
+    },
+    {
+      legacy: 'stateless',
+      onerror: onError,
+    },
+  );
+}
