@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/main/api/server';
 import type { AuditEntry } from '../../src/shared/domain';
 import { httpCall } from '../helpers/http-call';
+import { sqlAnswer } from '../doubles/ollama-double';
 import { startTestAirlock, type TestAirlock } from '../helpers/harness';
+import { startNlTestbed, type NlTestbed } from '../helpers/nl';
 
+let bed: NlTestbed;
 let t: TestAirlock;
 let app: FastifyInstance;
 let port = 0;
@@ -20,7 +23,8 @@ let reader: { id: string; apiKey: string };
 let writer: { id: string; apiKey: string };
 
 beforeAll(async () => {
-  t = await startTestAirlock();
+  bed = await startNlTestbed();
+  t = bed.t;
   // The harness's core behind a second server that listens: the MCP client speaks real HTTP.
   app = await buildServer({ core: t.core, adminToken: t.adminToken, port: () => port });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -34,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await t.close();
+  await bed.close();
 });
 
 const url = () => new URL(`http://127.0.0.1:${port}/mcp`);
@@ -283,7 +287,61 @@ describe('tools/call', () => {
   });
 });
 
+describe('more tool calls', () => {
+  it('refuses invalid arguments as a tool error, recorded once with the transport', async () => {
+    await withClient(reader.apiKey, async (client) => {
+      const before = entries().length;
+      const result = await client.callTool({
+        name: 'query',
+        arguments: { connection: 'demo', sql: '' },
+      });
+      expect(result.isError).toBe(true);
+      const s = result.structuredContent as Refusal;
+      expect(s.error.code).toBe('VALIDATION_FAILED');
+      const added = entries().slice(before);
+      expect(added.map((e) => e.id)).toEqual([s.auditId]);
+      expect(added[0]!.details).toMatchObject({ transport: 'mcp', tool: 'query' });
+    });
+  });
+
+  it('answers a question with the contract fields, leaving the entries the same REST ask leaves', async () => {
+    const sql = 'SELECT count(*) AS n FROM customers';
+    await withClient(reader.apiKey, async (client) => {
+      bed.ollama.reply(sqlAnswer(sql, 'Counts customers.'));
+      const before = entries().length;
+      const result = await client.callTool({
+        name: 'ask',
+        arguments: { connection: 'demo', question: 'How many customers?' },
+      });
+      expect(result.isError, JSON.stringify(result)).toBeFalsy();
+      const s = result.structuredContent as Structured;
+      expect(Object.keys(s).sort()).toEqual([
+        'auditId',
+        'columns',
+        'explanation',
+        'rowCount',
+        'rows',
+        'sql',
+        'summary',
+        'truncated',
+      ]);
+      expect(s.sql).toContain('count(*)');
+      const viaMcp = entries().slice(before);
+      bed.ollama.reply(sqlAnswer(sql, 'Counts customers.'));
+      const rest = await bed.ask(reader.apiKey, {
+        connection: 'demo',
+        question: 'How many customers?',
+      });
+      expect(rest.statusCode, rest.body).toBe(200);
+      const viaRest = entries().slice(before + viaMcp.length);
+      expect(viaMcp.map((e) => e.action)).toEqual(viaRest.map((e) => e.action));
+      expect(viaMcp.map((e) => e.id)).toContain(s.auditId);
+    });
+  });
+});
+
 describe('the door', () => {
+  const accept = 'application/json, text/event-stream';
   const init = {
     jsonrpc: '2.0',
     id: 1,
@@ -332,6 +390,53 @@ describe('the door', () => {
       payload: init,
     });
     expect(r.statusCode).toBe(403);
+  });
+
+  it('answers 401 once the key is revoked', async () => {
+    const gone = await t.createAgent('mcp-revoked', [
+      { connection: 'demo', table: 'customers', actions: ['read'] },
+    ]);
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${gone.apiKey}`, accept },
+        payload: init,
+      });
+    expect((await post()).statusCode).toBe(200);
+    expect((await t.admin('DELETE', `/v1/admin/agents/${gone.id}`)).statusCode).toBe(200);
+    const r = await post();
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.code).toBe(-32001);
+  });
+
+  it('applies the agent rate limits: 429 as a JSON-RPC error with Retry-After and the audit id', async () => {
+    const limited = await startTestAirlock({
+      rateLimits: [{ windowMs: 60_000, max: 1, label: 'minute' }],
+    });
+    try {
+      const agent = await limited.createAgent('mcp-limited', [
+        { connection: 'demo', table: 'customers', actions: ['read'] },
+      ]);
+      const post = () =>
+        limited.request({
+          method: 'POST',
+          url: '/mcp',
+          token: agent.apiKey,
+          headers: { accept },
+          payload: init,
+        });
+      expect((await post()).statusCode).toBe(200);
+      const r = await post();
+      expect(r.statusCode).toBe(429);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+      const body = r.json() as { error: { code: number; data: { code: string; auditId: number } } };
+      expect(body.error.code).toBe(-32001);
+      expect(body.error.data.code).toBe('RATE_LIMITED');
+      expect(typeof body.error.data.auditId).toBe('number');
+    } finally {
+      await limited.close();
+    }
   });
 
   it('answers GET /mcp with 405: there is no session stream', async () => {
