@@ -439,6 +439,22 @@ describe('the door', () => {
     }
   });
 
+  it('answers a body that is not JSON with a JSON-RPC parse error, audited as an agent request', async () => {
+    const r = await httpCall(port, 'POST', '/mcp', reader.apiKey, '{"jsonrpc": "2.0", ');
+    expect(r.status).toBe(400);
+    const body = JSON.parse(r.body) as {
+      jsonrpc: string;
+      error: { code: number; data: { code: string; auditId: number } };
+    };
+    expect(body.jsonrpc).toBe('2.0');
+    expect(body.error.code).toBe(-32700);
+    expect(body.error.data.code).toBe('VALIDATION_FAILED');
+    expect(entries().find((e) => e.id === body.error.data.auditId)).toMatchObject({
+      actor: 'agent:mcp-reader',
+      status: 'denied',
+    });
+  });
+
   it('answers GET /mcp with 405: there is no session stream', async () => {
     const r = await httpCall(port, 'GET', '/mcp', reader.apiKey);
     expect(r.status).toBe(405);

@@ -1,13 +1,13 @@
 /**
  * `/mcp` on the loopback server (API.md, "MCP for agents"): the Host and Origin rules of every
  * route run first (server.ts), then the agent key and the rate limit (auth.ts), then the MCP
- * handler (mcp/mcp-server.ts) answers. A refused key or limit is answered as a JSON-RPC error
- * with the HTTP status REST gives it. Stateless: no session, so GET and DELETE answer 405.
+ * handler (mcp/mcp-server.ts) answers. A refusal before the handler (key, limit, body) is
+ * recorded as for REST and answered as a JSON-RPC error with the HTTP status REST gives it.
+ * Stateless: no session, so GET and DELETE answer 405.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { isAirlockError } from '../../shared/errors';
 import type { Core } from '../core';
 import { authFor, mcpHandler } from '../mcp/mcp-server';
 import type { Logger } from '../ports';
@@ -15,6 +15,7 @@ import { requireAgent } from './auth';
 
 /** JSON-RPC's implementation-defined server error range; -32001: the request was refused. */
 const REFUSED = -32001;
+const PARSE_ERROR = -32700;
 
 export function registerMcpRoute(app: FastifyInstance, core: Core, logger: Logger): void {
   const handler = mcpHandler(core, (e) =>
@@ -23,27 +24,31 @@ export function registerMcpRoute(app: FastifyInstance, core: Core, logger: Logge
   app.addHook('onClose', () => handler.close());
   const gate = requireAgent(core);
 
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * A refusal answered in the one error shape before the MCP handler ran (the key, the limit, a
+   * body that is not JSON) is sent as a JSON-RPC error instead, with the same HTTP status, and
+   * the error's code and audit id as its data.
+   */
+  const asJsonRpc = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+    let body: { error?: { code?: unknown; message?: unknown }; auditId?: unknown };
     try {
-      await gate(request, reply);
-    } catch (e) {
-      if (!isAirlockError(e)) throw e;
-      reply.airlockCode = e.code;
-      if (e.code === 'RATE_LIMITED' && typeof e.details.retryAfterSec === 'number')
-        reply.header('retry-after', String(e.details.retryAfterSec));
-      return reply
-        .code(e.status)
-        .type('application/json')
-        .send({
-          jsonrpc: '2.0',
-          id: null,
-          error: {
-            code: REFUSED,
-            message: e.message,
-            data: { code: e.code, ...(e.auditId !== undefined ? { auditId: e.auditId } : {}) },
-          },
-        });
+      body = JSON.parse(payload) as typeof body;
+    } catch {
+      return payload;
     }
+    const code = body.error?.code;
+    if (typeof code !== 'string') return payload;
+    return JSON.stringify({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        // Before the handler, the only invalid requests are bodies that are not JSON objects.
+        code: code === 'VALIDATION_FAILED' ? PARSE_ERROR : REFUSED,
+        message: body.error?.message,
+        data: { code, ...(body.auditId !== undefined ? { auditId: body.auditId } : {}) },
+      },
+    });
   };
 
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -75,7 +80,8 @@ export function registerMcpRoute(app: FastifyInstance, core: Core, logger: Logge
       method,
       url: '/mcp',
       config: { action: 'mcp' },
-      onRequest: authenticate,
+      onRequest: gate,
+      onSend: asJsonRpc,
       handler: serve,
     });
   }
