@@ -14,11 +14,12 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createConnector } from '../../src/main/connectors/registry';
-import type {
-  CheckedStatement,
-  Connector,
-  QueryLimits,
-  SqlParams,
+import {
+  sqlConnector,
+  type CheckedStatement,
+  type QueryLimits,
+  type SqlConnector,
+  type SqlParams,
 } from '../../src/main/connectors/types';
 import { guardSql } from '../../src/main/guard/guard';
 import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
@@ -43,7 +44,7 @@ interface Driver {
   kind: Exclude<ConnectionKind, 'mongodb'>;
   /** How the driver names the demo tables. */
   t: (table: string) => string;
-  setup(): Promise<{ make: (urlOrPath?: string) => Connector; target: string }>;
+  setup(): Promise<{ make: (urlOrPath?: string) => SqlConnector; target: string }>;
   teardown(): Promise<void>;
   /** Statements of LONG still running on the server. */
   running?(): Promise<number>;
@@ -59,7 +60,10 @@ const sqlite: Driver = {
   async setup() {
     const path = join(tempDir('airlock-contract-'), 'demo.db');
     copyFileSync(DEMO_DB, path);
-    return { make: (p = path) => createConnector('sqlite', { path: p }), target: path };
+    return {
+      make: (p = path) => sqlConnector(createConnector('sqlite', { path: p })),
+      target: path,
+    };
   },
   async teardown() {},
   money: (v) => Number(v),
@@ -89,7 +93,7 @@ function serverDriver(kind: ServiceKind): Driver {
     t: (x) => (kind === 'postgres' ? `public.${x}` : x),
     async setup() {
       const url = await seedDemo(kind, DB);
-      return { make: (u = url) => createConnector(kind, { url: u }), target: url };
+      return { make: (u = url) => sqlConnector(createConnector(kind, { url: u })), target: url };
     },
     teardown: () => dropDemo(kind, DB),
     admin,
@@ -141,8 +145,8 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
 }
 
 function contract(d: Driver) {
-  let c: Connector;
-  let make: (u?: string) => Connector;
+  let c: SqlConnector;
+  let make: (u?: string) => SqlConnector;
   let target: string;
   let index: SchemaIndex;
   const stmt = async (sql: string, params?: SqlParams): Promise<CheckedStatement> => {

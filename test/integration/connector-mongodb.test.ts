@@ -11,13 +11,16 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckedMongoQuery } from '../../src/main/connectors/mongodb/document-connector';
+import {
+  isDocumentConnector,
+  type CheckedMongoQuery,
+} from '../../src/main/connectors/mongodb/document-connector';
 import { MongoConnector, parseMongoUrl } from '../../src/main/connectors/mongodb/mongo-connector';
 import {
   compareNamespaces,
   explainedNamespaces,
 } from '../../src/main/connectors/mongodb/mongo-engine-truth';
-import type { QueryLimits } from '../../src/main/connectors/types';
+import { sqlConnector, type QueryLimits } from '../../src/main/connectors/types';
 import { guardMongo } from '../../src/main/guard/mongo/mongo-guard';
 import { AirlockError } from '../../src/shared/errors';
 import type { MongoQuery } from '../../src/shared/contract/api';
@@ -235,12 +238,12 @@ describe('MongoDB connector (real driver, wire-protocol test double)', () => {
     }
   });
 
-  it('refuses SQL', async () => {
-    expect(() => conn.dialect).toThrow(/not SQL/);
-    const e = await failure(
-      conn.read({ sql: 'SELECT 1', params: undefined, analysis: {} as never }, LIMITS),
-    );
+  it('is of the document family: no SQL members, and asking it for SQL is refused', async () => {
+    expect('dialect' in conn || 'read' in conn || 'write' in conn).toBe(false);
+    expect(isDocumentConnector(conn)).toBe(true);
+    const e = await failure(Promise.resolve().then(() => sqlConnector(conn)));
     expect(e.code).toBe('STATEMENT_NOT_ALLOWED');
+    expect(e.message).toMatch(/not SQL/);
   });
 
   it('explains connection failures for a person, without the password', async () => {

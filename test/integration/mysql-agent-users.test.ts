@@ -6,6 +6,7 @@
  * server itself; grant changes take effect at once; revoking the agent and removing the
  * connection drop the users; without CREATE USER the connection says so and the guard alone holds.
  */
+import { sqlConnector } from '../../src/main/connectors/types';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentUserName } from '../../src/main/connectors/mysql/mysql-users';
@@ -70,7 +71,7 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
     grants: Grant[] = analystGrants,
     write = false,
   ) => {
-    const connector = t.core.connections.connector(CONN);
+    const connector = sqlConnector(t.core.connections.connector(CONN));
     const { index } = await t.core.connections.schema(CONN);
     const g = await guardSql(asIf, 'mysql', index);
     const stmt = { sql, params: undefined, analysis: g.analysis, agent: ctx(analyst.id, grants) };
@@ -240,7 +241,7 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
   });
 
   it('an analyst (no agent) still runs as the connection account', async () => {
-    const connector = t.core.connections.connector(CONN);
+    const connector = sqlConnector(t.core.connections.connector(CONN));
     const { index } = await t.core.connections.schema(CONN);
     const sql = 'SELECT salary FROM employees WHERE id = 7';
     const g = await guardSql(sql, 'mysql', index);

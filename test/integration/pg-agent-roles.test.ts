@@ -8,6 +8,7 @@
  * that name with extra rights or memberships is stripped; revoking the agent or removing the
  * connection drops the role; without CREATEROLE the connection says so and the guard alone holds.
  */
+import { sqlConnector } from '../../src/main/connectors/types';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPrincipals } from '../../src/main/connectors/agent-principals';
@@ -56,7 +57,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
    * buggy guard might have believed), so only the agent's role stands in the way.
    */
   const belowGuard = async (sql: string, asIf: string, grants: Grant[] = analystGrants) => {
-    const connector = t.core.connections.connector(CONN);
+    const connector = sqlConnector(t.core.connections.connector(CONN));
     const { index } = await t.core.connections.schema(CONN);
     const g = await guardSql(asIf, 'postgres', index);
     return connector
@@ -226,7 +227,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
   );
 
   it('an analyst (no agent) still runs as the connection account', async () => {
-    const connector = t.core.connections.connector(CONN);
+    const connector = sqlConnector(t.core.connections.connector(CONN));
     const { index } = await t.core.connections.schema(CONN);
     const sql = 'SELECT salary FROM employees WHERE id = 7';
     const g = await guardSql(sql, 'postgres', index);
@@ -537,7 +538,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
   });
 
   it('drops every agent role of a connection when the connection is removed', async () => {
-    const connector = t.core.connections.connector(CONN);
+    const connector = sqlConnector(t.core.connections.connector(CONN));
     expect(hasPrincipals(connector)).toBe(true);
     const before = await admin.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [
       roles,

@@ -135,9 +135,11 @@ export function agentOps(core: Core) {
         const connector = core.connections.connector(conn.name);
         const { tables } = await core.connections.schema(conn.name);
         const wanted = only && new Set(only.map((n) => n.toLowerCase()));
-        // Descriptions from the semantic layer, itself cut to what this agent may read.
-        const layer = await core.nl.semantic.forAsker(conn.name, p);
-        const described = new Map(layer.tables.map((t) => [t.name.toLowerCase(), t]));
+        // Descriptions from the semantic layer, itself cut to what this agent may read. The
+        // semantic layer describes SQL connections: a MongoDB one has none.
+        const layer =
+          conn.kind === 'mongodb' ? null : await core.nl.semantic.forAsker(conn.name, p);
+        const described = new Map((layer?.tables ?? []).map((t) => [t.name.toLowerCase(), t]));
         const out = [];
         for (const t of tables) {
           if (wanted && !wanted.has(t.name.toLowerCase())) continue;

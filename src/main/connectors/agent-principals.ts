@@ -5,7 +5,7 @@
  * — so a statement that slipped past every layer of the guard still meets the server's own
  * permission check, which resolves columns by identity, not by the names a statement uses.
  */
-import type { Connector } from './types';
+import type { Connector, SqlConnector } from './types';
 
 /** Whether a connection runs agents as their own principals, and if not, why — for a person. */
 export interface PrincipalStatus {
@@ -15,13 +15,14 @@ export interface PrincipalStatus {
 }
 
 /** A connector that keeps per-agent principals (PostgreSQL, MySQL/MariaDB). */
-export interface PrincipalConnector extends Connector {
+export interface PrincipalConnector extends SqlConnector {
   principalStatus(): Promise<PrincipalStatus>;
   /** The agent is gone (revoked): its principal is dropped. */
   agentRemoved(agentId: string): Promise<void>;
 }
 
 export const hasPrincipals = (c: Connector): c is PrincipalConnector =>
+  c.kind !== 'mongodb' &&
   typeof (c as Partial<PrincipalConnector>).principalStatus === 'function' &&
   typeof (c as Partial<PrincipalConnector>).agentRemoved === 'function';
 

@@ -1,6 +1,8 @@
 import type { ColumnInfo, ConnectionKind, Grant, TableInfo } from '../../shared/domain';
+import { AirlockError } from '../../shared/errors';
 import type { Analysis } from '../guard/analyzer';
 import type { Dialect } from '../guard/dialect';
+import type { CheckedMongoQuery } from '../guard/mongo/checked-query';
 
 export type SqlParams =
   (string | number | boolean | null)[] | Record<string, string | number | boolean | null>;
@@ -85,19 +87,28 @@ export interface ConnectorTable extends TableInfo {
   rowEstimate?: number | null;
 }
 
-/**
- * One interface per connector family (STYLE.md §7). `read` and `write` run the engine-truth
- * layer and the engine backstops themselves, because both are specific to the engine.
- */
-export interface Connector {
+/** What every connector does, whatever its family. */
+interface ConnectorBase {
   readonly kind: ConnectionKind;
-  readonly dialect: Dialect;
-  /** Schema that unqualified names resolve to (null for SQLite). */
+  /** Schema that unqualified names resolve to (null for SQLite and MongoDB). */
   readonly defaultSchema: string | null;
   /** Connections the connector's pool may open, where it has one (per-agent limits take a share of it). */
   readonly poolSize?: number;
   test(): Promise<void>;
   introspect(): Promise<ConnectorTable[]>;
+  /** The agent's grants changed: connectors that mirror grants in the database resync them. */
+  agentGrantsChanged?(agent: AgentContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One interface per connector family (STYLE.md §7): SQL engines, and document stores. `read`
+ * and `write` run the engine-truth layer and the engine backstops themselves, because both are
+ * specific to the engine.
+ */
+export interface SqlConnector extends ConnectorBase {
+  readonly kind: Exclude<ConnectionKind, 'mongodb'>;
+  readonly dialect: Dialect;
   read(stmt: CheckedStatement, limits: QueryLimits): Promise<ReadData>;
   /**
    * The same read, delivered in batches as the cursor yields them (large results). `signal`
@@ -111,7 +122,30 @@ export interface Connector {
     signal?: AbortSignal,
   ): Promise<StreamSummary>;
   write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData>;
-  /** The agent's grants changed: connectors that mirror grants in the database resync them. */
-  agentGrantsChanged?(agent: AgentContext): Promise<void>;
-  close(): Promise<void>;
+}
+
+export interface DocumentReadData extends ReadData {
+  /** Whether the server's own plan was compared with the guard's ('explain'), or could not be. */
+  engineTruth: 'explain' | 'unavailable';
+}
+
+/**
+ * The document family (MongoDB): no SQL; it runs structured queries that the MongoDB guard
+ * (src/main/guard/mongo) has checked.
+ */
+export interface DocumentConnector extends ConnectorBase {
+  readonly kind: 'mongodb';
+  readDocuments(query: CheckedMongoQuery, limits: QueryLimits): Promise<DocumentReadData>;
+}
+
+export type Connector = SqlConnector | DocumentConnector;
+
+/** The SQL family's connector, or the refusal a MongoDB connection gives SQL. */
+export function sqlConnector(connector: Connector): SqlConnector {
+  if (connector.kind !== 'mongodb') return connector;
+  throw new AirlockError(
+    'STATEMENT_NOT_ALLOWED',
+    'this is a MongoDB connection, which takes structured queries, not SQL: send { "connection", "mongo": { "collection", "op", … } }',
+    { layer: 'request' },
+  );
 }

@@ -5,7 +5,7 @@
  */
 import { isAirlockError } from '../../shared/errors';
 import type { Connections } from '../connections/connections';
-import type { ConnectorTable } from '../connectors/types';
+import { sqlConnector, type ConnectorTable } from '../connectors/types';
 import type { Dialect } from '../guard/dialect';
 import { guardSql } from '../guard/guard';
 import type { SchemaIndex } from '../guard/schema-index';
@@ -73,7 +73,7 @@ export async function accessView(
   }
   return {
     connection,
-    dialect: connector.dialect,
+    dialect: sqlConnector(connector).dialect,
     defaultSchema: connector.defaultSchema,
     index,
     tables,

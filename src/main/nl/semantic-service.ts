@@ -8,6 +8,7 @@ import { AirlockError } from '../../shared/errors';
 import type { Connections } from '../connections/connections';
 import { accessView, type Asker } from './access';
 import { checkLayer } from './semantic-check';
+import { sqlConnector } from '../connectors/types';
 import { filterLayer } from './semantic-filter';
 import type { SemanticStore, StoredLayer } from './semantic-store';
 import { invalidLayer, layerFromYaml, layerToYaml, parseLayer } from './semantic-yaml';
@@ -96,7 +97,7 @@ export class SemanticService {
   private async check(connection: string, layer: SemanticLayer): Promise<void> {
     const connector = this.deps.connections.connector(connection);
     const { index } = await this.deps.connections.schema(connection);
-    const issues = await checkLayer(layer, index, connector.dialect);
+    const issues = await checkLayer(layer, index, sqlConnector(connector).dialect);
     if (issues.length) throw invalidLayer(`semantic layer for '${connection}'`, issues);
   }
 }

@@ -14,14 +14,15 @@ import type { AuditRecord, Grant } from '../../shared/domain';
 import type { AuditLog } from '../audit/audit-log';
 import type { Connections } from '../connections/connections';
 import { collectingSink, rowSize } from '../connectors/row-budget';
-import type {
-  CheckedStatement,
-  Connector,
-  QueryLimits,
-  ReadData,
-  RowSink,
-  StreamSummary,
-  WriteData,
+import {
+  sqlConnector,
+  type CheckedStatement,
+  type QueryLimits,
+  type ReadData,
+  type RowSink,
+  type SqlConnector,
+  type StreamSummary,
+  type WriteData,
 } from '../connectors/types';
 import { AirlockError } from '../../shared/errors';
 import type { Clock } from '../ports';
@@ -129,7 +130,9 @@ export class Pipeline {
     trail: step.Trail,
   ) {
     const { connections } = this.deps;
-    const { record, connector } = step.identify(principal, req.connection, connections, trail);
+    const identified = step.identify(principal, req.connection, connections, trail);
+    const { record } = identified;
+    const connector = sqlConnector(identified.connector);
     const guarded = await step.guardStatement(
       principal,
       req.sql,
@@ -303,7 +306,7 @@ export class Pipeline {
 
 /** A whole read through the connector's stream, so that `signal` can cancel it. */
 async function collected(
-  connector: Connector,
+  connector: SqlConnector,
   stmt: CheckedStatement,
   limits: QueryLimits,
   signal: AbortSignal,
@@ -314,7 +317,7 @@ async function collected(
 
 /** A connector's streamed read, or its whole read handed over in one batch. */
 async function streamRead(
-  connector: Connector,
+  connector: SqlConnector,
   stmt: CheckedStatement,
   limits: QueryLimits,
   sink: RowSink,

@@ -14,7 +14,7 @@ import { classifyFailure } from '../audit/classify';
 import { auditEntry, decisionFields, elapsedMs, failureFields } from '../audit/entry';
 import type { ConnectionRecord, Connections } from '../connections/connections';
 import { isDocumentConnector } from '../connectors/mongodb/document-connector';
-import type { AgentContext, Connector, QueryLimits } from '../connectors/types';
+import type { AgentContext, Connector, QueryLimits, SqlConnector } from '../connectors/types';
 import { guardSql, type GuardedSql } from '../guard/guard';
 import { guardMongo } from '../guard/mongo/mongo-guard';
 import { decideMongo } from '../policy/mongo-policy';
@@ -93,7 +93,7 @@ export function identify(
 export async function guardStatement(
   principal: Principal,
   sql: string,
-  connector: Connector,
+  connector: SqlConnector,
   connections: Connections,
   record: ConnectionRecord,
   trail: Trail,

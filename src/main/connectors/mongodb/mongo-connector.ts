@@ -16,8 +16,7 @@ import {
 } from 'mongodb';
 import { resultTooLarge } from '../row-budget';
 import { AirlockError } from '../../../shared/errors';
-import type { Dialect } from '../../guard/dialect';
-import type { CheckedStatement, ConnectorTable, QueryLimits, ReadData, WriteData } from '../types';
+import type { ConnectorTable, QueryLimits } from '../types';
 import type { CheckedMongoQuery, DocumentConnector, DocumentReadData } from './document-connector';
 import { compareNamespaces, explainCommand, explainedNamespaces } from './mongo-engine-truth';
 import { connectFailure, isCommandNotFound, passwordsOf, queryFailure } from './mongo-errors';
@@ -27,14 +26,6 @@ import { RowShaper } from './mongo-values';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long past maxTimeMS Airlock waits for the server before giving up on its own. */
 const CLIENT_GRACE_MS = 2_000;
-
-function notSql(): AirlockError {
-  return new AirlockError(
-    'STATEMENT_NOT_ALLOWED',
-    'this is a MongoDB connection, which takes structured queries, not SQL: send { "connection", "mongo": { "collection", "op", … } }',
-    { layer: 'request' },
-  );
-}
 
 /** Splits a mongodb:// URL into what Airlock needs; the driver parses the rest. */
 export function parseMongoUrl(url: string): {
@@ -95,11 +86,6 @@ export class MongoConnector implements DocumentConnector {
     this.params = parsed.params;
   }
 
-  /** SQL never reaches MongoDB: asking for a SQL dialect is refused. */
-  get dialect(): Dialect {
-    throw notSql();
-  }
-
   async test(): Promise<void> {
     try {
       const db = await this.db();
@@ -119,14 +105,6 @@ export class MongoConnector implements DocumentConnector {
     } catch (e) {
       throw queryFailure(e, CONNECT_TIMEOUT_MS, this.secrets);
     }
-  }
-
-  read(_stmt: CheckedStatement, _limits: QueryLimits): Promise<ReadData> {
-    return Promise.reject(notSql());
-  }
-
-  write(_stmt: CheckedStatement, _limits: QueryLimits): Promise<WriteData> {
-    return Promise.reject(notSql());
   }
 
   async readDocuments(q: CheckedMongoQuery, limits: QueryLimits): Promise<DocumentReadData> {

@@ -17,7 +17,7 @@ import { parseServerUrl, type ServerConfig } from '../server-url';
 import type {
   AgentContext,
   CheckedStatement,
-  Connector,
+  SqlConnector,
   ConnectorTable,
   QueryLimits,
   ReadData,
@@ -68,7 +68,7 @@ function parsePlanJson(text: string): unknown {
   }
 }
 
-export class MysqlConnector implements Connector, PrincipalConnector {
+export class MysqlConnector implements SqlConnector, PrincipalConnector {
   readonly kind = 'mysql' as const;
   readonly dialect = 'mysql' as const;
   readonly defaultSchema = null;

@@ -17,7 +17,7 @@ import { parseServerUrl, type ServerConfig } from '../server-url';
 import type {
   AgentContext,
   CheckedStatement,
-  Connector,
+  SqlConnector,
   ConnectorTable,
   QueryLimits,
   ReadData,
@@ -90,7 +90,7 @@ class BudgetCursor extends Cursor {
   }
 }
 
-export class PostgresConnector implements Connector, PrincipalConnector {
+export class PostgresConnector implements SqlConnector, PrincipalConnector {
   readonly kind = 'postgres' as const;
   readonly dialect = 'postgres' as const;
   readonly defaultSchema = 'public';

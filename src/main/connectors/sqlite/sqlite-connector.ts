@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { AirlockError } from '../../../shared/errors';
 import type {
   CheckedStatement,
-  Connector,
+  SqlConnector,
   ConnectorTable,
   QueryLimits,
   ReadData,
@@ -22,7 +22,7 @@ const DEFAULT_READERS = Math.min(2, Math.max(1, availableParallelism()));
  * one writer runner, so a long read never queues a write behind it and a timeout stops only
  * the statement that overran.
  */
-export class SqliteConnector implements Connector {
+export class SqliteConnector implements SqlConnector {
   readonly kind = 'sqlite' as const;
   readonly dialect = 'sqlite' as const;
   readonly defaultSchema = null;
