@@ -80,6 +80,20 @@ export function issuesOf(details: ErrorDetails): ValidationIssue[] {
 const MAX_MESSAGE = 2000;
 const MAX_DETAIL = 1000;
 const clipText = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Object keys and array items an error detail keeps, at any depth. */
+const MAX_ITEMS = 50;
+
+/** A detail with every text in it clipped (keys too: a path may name an input's key). */
+function clipDetail(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return clipText(v, MAX_DETAIL);
+  if (v === null || typeof v !== 'object' || depth > 6) return v;
+  if (Array.isArray(v)) return v.slice(0, MAX_ITEMS).map((x) => clipDetail(x, depth + 1));
+  return Object.fromEntries(
+    Object.entries(v)
+      .slice(0, MAX_ITEMS)
+      .map(([k, x]) => [clipText(k, MAX_DETAIL), clipDetail(x, depth + 1)]),
+  );
+}
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;
@@ -93,12 +107,7 @@ export class AirlockError extends Error {
     super(clipText(message, MAX_MESSAGE));
     this.name = 'AirlockError';
     this.code = code;
-    this.details = Object.fromEntries(
-      Object.entries(details).map(([k, v]) => [
-        k,
-        typeof v === 'string' ? clipText(v, MAX_DETAIL) : v,
-      ]),
-    );
+    this.details = clipDetail(details) as ErrorDetails;
   }
 
   get status(): number {

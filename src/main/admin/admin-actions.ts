@@ -8,6 +8,7 @@
  */
 import type { CreateConnection } from '../../shared/contract/api';
 import type { Grant } from '../../shared/domain';
+import { clip } from '../../shared/parse-with';
 import { AirlockError } from '../../shared/errors';
 import type { ConnectionRecord } from '../connections/connections';
 import type { Core } from '../core';
@@ -80,8 +81,13 @@ async function recorded<T>(
     const code = e instanceof AirlockError ? e.code : 'INTERNAL';
     // A driver's reason may quote the URL it was given: no password reaches the log.
     const message = withoutUrlPasswords((e as Error).message);
+    // The details quote the input (a name the connection or agent does not have): each text is
+    // shortened, so no input can grow the log.
+    const quoted = Object.fromEntries(
+      Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? clip(v, 200) : v]),
+    );
     await core
-      .auditAdmin(action, { ...details, failed: true, code }, { status: 'error', reason: message })
+      .auditAdmin(action, { ...quoted, failed: true, code }, { status: 'error', reason: message })
       .catch(() => undefined);
     throw e;
   }

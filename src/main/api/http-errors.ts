@@ -14,7 +14,9 @@ export function illFormedTextAt(value: unknown, path = ''): string | null {
     return null;
   }
   for (const [k, v] of Object.entries(value)) {
-    const here = path ? `${path}.${k.toWellFormed()}` : k.toWellFormed();
+    // A key is quoted back in the path: a long one is shortened, so the path stays small.
+    const key = clip(k.toWellFormed(), 60);
+    const here = path ? `${path}.${key}` : key;
     if (!k.isWellFormed()) return here;
     const at = illFormedTextAt(v, here);
     if (at) return at;
