@@ -40,6 +40,10 @@ export const OP_NAMES = [
   'addVerifiedExample',
   'getAgentLimits',
   'putAgentLimits',
+  'listApprovals',
+  'approveApproval',
+  'denyApproval',
+  'revertApproval',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

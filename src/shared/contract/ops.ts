@@ -5,6 +5,10 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 7: + the Approvals page (approvals.ts): `listApprovals` { status? } → { approvals: ApprovalView[] }
+ *      (newest first), `approveApproval` { id, note? }, `denyApproval` { id, reason },
+ *      `revertApproval` { id } → { approval: ApprovalView }. Settings gain `approvals.ttlSeconds`
+ *      (at least 30; default 3600).
  * - 6: settings gain `audit.forward` (syslog / JSONL destinations); + `forwardingStatus` → where
  *      each destination stands (last seq sent, lag, state); + `testForwarding` { target } → sends
  *      one test message to a destination, saved or not (forwarding.ts).
@@ -51,6 +55,7 @@ import type { ErrorCode, ErrorDetails } from '../errors';
 import { NL_OPS } from './nl';
 import { AGENT_LIMIT_OPS } from './agent-limits';
 import { FORWARDING_OPS, ForwardList } from './forwarding';
+import { APPROVAL_OPS } from './approvals';
 import { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName } from './op-names';
 
 export { IPC_GET_INFO, IPC_PREFIX, OP_NAMES, type OpName };
@@ -94,6 +99,13 @@ export const Settings = z.object({
      */
     lanConfirmed: z.boolean().optional(),
   }),
+  /** Approvals for agent writes; absent in documents written before they existed. */
+  approvals: z
+    .object({
+      /** How long an approval waits for a decision, and an approved one for its use (default 3600). */
+      ttlSeconds: z.number().int().min(30).max(31_536_000).optional(),
+    })
+    .optional(),
   /** The audit trail's settings; absent in documents written before they existed. */
   audit: z
     .object({
@@ -262,6 +274,12 @@ export const OPS = {
       dataDir: z.string(),
       url: z.string(),
       shell: z.enum(['desktop', 'browser']),
+      /**
+       * How another program starts this Airlock's command line, with absolute paths (the UI's
+       * Claude Desktop configuration runs `<command> <args…> mcp`). Absent where no
+       * `bin/airlock` ships beside the app (a packaged desktop app).
+       */
+      cliCommand: z.object({ command: z.string(), args: z.array(z.string()) }).optional(),
     }),
   },
   dashboard: { input: NoInput, output: DashboardSummary },
@@ -327,6 +345,8 @@ export const OPS = {
   ...NL_OPS,
   // Per-agent limits, on the agent's page (agent-limits.ts).
   ...AGENT_LIMIT_OPS,
+  // Approvals for agent writes, on the Approvals page (approvals.ts).
+  ...APPROVAL_OPS,
   // `satisfies` refuses a missing or an extra key: op-names.ts (the preload's list) and this
   // table cannot drift apart.
 } as const satisfies Record<OpName, { input: z.ZodType; output: z.ZodType }>;
