@@ -23,6 +23,14 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   CONNECTION_FAILED: 400,
   APPROVAL_REQUIRED: 403,
+  // Approvals for agent writes (docs/api.md): the approval the agent names, and revert.
+  APPROVAL_PENDING: 409,
+  APPROVAL_DENIED: 403,
+  APPROVAL_EXPIRED: 410,
+  APPROVAL_MISMATCH: 409,
+  APPROVAL_USED: 409,
+  /** Revert refused: the rows changed since the write it would undo. */
+  REVERT_CONFLICT: 409,
   QUERY_FAILED: 400,
   INTERNAL: 500,
   AUDIT_UNAVAILABLE: 503,

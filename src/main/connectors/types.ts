@@ -67,6 +67,50 @@ export interface WriteData {
   rows?: unknown[][];
 }
 
+/**
+ * What revert needs to undo one write: the rows of one table as they were before it and as it
+ * left them, read by Airlock itself (whole rows, with columns the agent may not see) in the
+ * write's own transaction. JSON-serialisable: the approvals service keeps it in the store, and
+ * only the officer ever sees it.
+ */
+export interface WriteImages {
+  /** The written table as `introspect` names it (schema-qualified where it is). */
+  table: string;
+  primaryKey: string[];
+  /** Every column of the table, in order; rows below are in this order. */
+  columns: string[];
+  kind: 'update' | 'delete' | 'insert';
+  /** The rows as they were (update, delete); empty for an insert. */
+  before: unknown[][];
+  /** The rows as the write left them (update, insert), in the order of `before` for an update; empty for a delete. */
+  after: unknown[][];
+}
+
+/** What a write did, or would do (dry run): the engine's count and the rows it touches. */
+export interface WritePreview {
+  /** The engine's own count of rows affected. */
+  rowsAffected: number;
+  /** The affected rows as they were: present when the table has a primary key and they fit the cap. */
+  before?: { columns: string[]; rows: unknown[][] };
+  /** More rows were affected than the cap, so `before` is absent. */
+  beforeTruncated?: boolean;
+  /** Present when the write can be reverted (a real write with capture on); `revertable` says why not. */
+  images?: WriteImages;
+  revertable: { ok: true } | { ok: false; reason: string };
+}
+
+export interface WriteOptions {
+  /** Run the write in a transaction, collect the preview, and roll it back: nothing persists. */
+  dryRun?: boolean;
+  /** Capture before- and after-images when at most this many rows of a keyed table are affected. */
+  captureCap?: number;
+}
+
+export interface WriteResult extends WriteData {
+  /** Present when `dryRun` or `captureCap` was asked for. */
+  preview?: WritePreview;
+}
+
 export interface ForeignKey {
   columns: string[];
   /** The referenced table, named as `introspect` names tables. */
@@ -121,7 +165,16 @@ export interface SqlConnector extends ConnectorBase {
     sink: RowSink,
     signal?: AbortSignal,
   ): Promise<StreamSummary>;
-  write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData>;
+  /**
+   * Runs a write. With `dryRun`, runs it as it would run (same layers, same agent principal),
+   * collects the preview and rolls back; with `captureCap`, keeps the images revert needs.
+   */
+  write(stmt: CheckedStatement, limits: QueryLimits, opts?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Undoes a write from its images in one transaction, as the connection's own account: refused
+   * with REVERT_CONFLICT (nothing restored) when any row is no longer as the write left it.
+   */
+  revert(images: WriteImages, agent?: AgentContext): Promise<{ rowCount: number }>;
 }
 
 export interface DocumentReadData extends ReadData {

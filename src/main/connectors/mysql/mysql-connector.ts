@@ -24,6 +24,7 @@ import type {
   RowSink,
   StreamSummary,
   WriteData,
+  WriteImages,
 } from '../types';
 import {
   MYSQL_ENGINE_FUNCTIONS,
@@ -195,6 +196,10 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       const r = result as { affectedRows?: number };
       return { rowCount: r.affectedRows ?? 0 };
     });
+  }
+
+  async revert(images: WriteImages): Promise<{ rowCount: number }> {
+    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
   }
 
   async close(): Promise<void> {

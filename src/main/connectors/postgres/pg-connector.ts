@@ -24,6 +24,7 @@ import type {
   RowSink,
   StreamSummary,
   WriteData,
+  WriteImages,
 } from '../types';
 import { PG_ENGINE_FUNCTIONS, checkPostgresPlans } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
@@ -233,6 +234,10 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
       },
       true,
     );
+  }
+
+  async revert(images: WriteImages): Promise<{ rowCount: number }> {
+    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
   }
 
   /** With agent roles in use: brings the agent's database role in line with its new grants now. */

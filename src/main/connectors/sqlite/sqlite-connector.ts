@@ -10,6 +10,7 @@ import type {
   RowSink,
   StreamSummary,
   WriteData,
+  WriteImages,
 } from '../types';
 import type { StreamBatch } from './protocol';
 import { OPEN_TIMEOUT_MS, RunnerProcess } from './runner-process';
@@ -117,6 +118,10 @@ export class SqliteConnector implements SqlConnector {
       { id: 0, op: 'write', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
       limits.timeoutMs,
     )) as WriteData;
+  }
+
+  async revert(images: WriteImages): Promise<{ rowCount: number }> {
+    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
   }
 
   async close(): Promise<void> {
