@@ -21,6 +21,7 @@ const SemanticPage = lazy(() => import('./pages/semantic/semantic-page'));
 const ConnectionsPage = lazy(() => import('./pages/connections/connections-page'));
 const AgentsPage = lazy(() => import('./pages/agents/agents-page'));
 const AgentDetailPage = lazy(() => import('./pages/agents/agent-detail-page'));
+const ApprovalsPage = lazy(() => import('./pages/approvals/approvals-page'));
 const AuditPage = lazy(() => import('./pages/audit/audit-page'));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 const SetupPage = lazy(() => import('./pages/setup/setup-page'));
@@ -52,6 +53,7 @@ const router = createHashRouter([
       { path: 'connections/:name', element: <ConnectionsPage /> },
       { path: 'agents', element: <AgentsPage /> },
       { path: 'agents/:id', element: <AgentDetailPage /> },
+      { path: 'approvals', element: <ApprovalsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: 'settings', element: <SettingsPage /> },
       { path: '*', element: <RouteError notFound /> },

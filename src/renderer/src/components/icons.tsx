@@ -141,6 +141,14 @@ export const IconEyeOff = icon(
   <path d="M3 3l18 18M10.6 5.1A10 10 0 0 1 12 5c6.4 0 10 7 10 7a17 17 0 0 1-3.2 4M6.6 6.6A17 17 0 0 0 2 12s3.6 7 10 7a9.7 9.7 0 0 0 5.4-1.6M9.9 9.9a3 3 0 0 0 4.2 4.2" />,
   'IconEyeOff',
 );
+/** Approvals: a checked clipboard. */
+export const IconApproval = icon(
+  <>
+    <rect x="5" y="4" width="14" height="17" rx="2" />
+    <path d="M9 4V3h6v1M9 13l2 2 4-4" />
+  </>,
+  'IconApproval',
+);
 export const IconBolt = icon(<path d="M13 3 4 14h7l-1 7 9-11h-7l1-7Z" />, 'IconBolt');
 export const IconLock = icon(
   <>

@@ -11,6 +11,7 @@ import {
   Stack,
   Text,
   ThemeIcon,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Suspense } from 'react';
@@ -18,7 +19,9 @@ import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useSystemInfo } from '../api/queries';
 import { logout } from '../api/client';
 import { markSignedOut, useSignedOut } from '../api/session';
+import { usePendingApprovals } from '../pages/approvals/approval-queries';
 import {
+  IconApproval,
   IconBolt,
   IconDashboard,
   IconDatabase,
@@ -38,6 +41,7 @@ export const NAV = [
   { to: '/ask', label: 'Ask', icon: IconBolt, hint: 'In plain language' },
   { to: '/connections', label: 'Connections', icon: IconDatabase, hint: 'Databases' },
   { to: '/agents', label: 'Agents', icon: IconRobot, hint: 'Keys and grants' },
+  { to: '/approvals', label: 'Approvals', icon: IconApproval, hint: 'Agent writes to decide' },
   { to: '/audit', label: 'Audit', icon: IconShield, hint: 'Every request, verified' },
   { to: '/settings', label: 'Settings', icon: IconSliders, hint: 'Limits and models' },
 ] as const;
@@ -47,6 +51,8 @@ export function Layout() {
   const { pathname } = useLocation();
   const system = useSystemInfo();
   const signedOut = useSignedOut();
+  const pending = usePendingApprovals(!signedOut);
+  const pendingCount = pending.data?.length ?? 0;
   const isActive = (to: string) =>
     to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`);
 
@@ -114,6 +120,20 @@ export function Layout() {
                 label={item.label}
                 description={item.hint}
                 leftSection={<item.icon size={18} />}
+                rightSection={
+                  item.to === '/approvals' && pendingCount > 0 ? (
+                    <Badge
+                      size="sm"
+                      color="yellow"
+                      variant="filled"
+                      circle={pendingCount < 10}
+                      data-testid="approvals-pending-count"
+                    >
+                      {pendingCount}
+                      <VisuallyHidden> pending</VisuallyHidden>
+                    </Badge>
+                  ) : undefined
+                }
                 active={isActive(item.to)}
                 onClick={close}
                 styles={{

@@ -1,0 +1,121 @@
+/** One pending write as the officer decides on it: who asks, where, exactly what, and its preview. */
+import { Anchor, Code, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { Link } from 'react-router';
+import { SqlView } from '../../components/sql/sql-view';
+import { formatDateTime, relativeTime } from '../../lib/format';
+import { ApproveButton, DenyButton } from './approval-decision';
+import { ApprovalPreview } from './approval-preview';
+import type { Approval } from './approval-queries';
+
+export function Label({ children }: { children: React.ReactNode }) {
+  return (
+    <Text size="xs" c="dimmed" tt="uppercase" fw={700} lts={0.4}>
+      {children}
+    </Text>
+  );
+}
+
+/** A parameter as it will be bound: strings quoted, so '' and NULL and '1' and 1 differ. */
+function paramText(p: Approval['params'][number]): string {
+  if (p === null) return 'NULL';
+  return typeof p === 'string' ? `'${p.replaceAll("'", "''")}'` : String(p);
+}
+
+export function ParamList({ params }: { params: Approval['params'] }) {
+  if (params.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        None
+      </Text>
+    );
+  return (
+    <Group gap={6} data-testid="approval-params">
+      {params.map((p, i) => (
+        <Code key={i} fz="sm">
+          <Text span c="dimmed" fz="xs">
+            ${i + 1}{' '}
+          </Text>
+          {paramText(p)}
+        </Code>
+      ))}
+    </Group>
+  );
+}
+
+export function When({ iso, prefix }: { iso: string | undefined; prefix?: string }) {
+  if (!iso) return <>—</>;
+  return (
+    <Tooltip label={formatDateTime(iso)}>
+      <Text span inherit>
+        {prefix}
+        {relativeTime(iso)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+export function ApprovalCard({ approval }: { approval: Approval }) {
+  const expired = Date.parse(approval.expiresAt) <= Date.now();
+  return (
+    <Paper
+      withBorder
+      radius="md"
+      p="md"
+      component="article"
+      aria-label={`Write by ${approval.agent.name} on ${approval.connection}`}
+      data-testid={`approval-${approval.id}`}
+    >
+      <Stack gap="sm">
+        <Group justify="space-between" align="flex-start" wrap="nowrap">
+          <div>
+            <Text fw={650}>
+              <Anchor
+                component={Link}
+                to={`/agents/${encodeURIComponent(approval.agent.id)}`}
+                inherit
+                data-testid="approval-agent"
+              >
+                {approval.agent.name}
+              </Anchor>{' '}
+              asks to write to{' '}
+              <Text span ff="monospace" fw={650} data-testid="approval-connection">
+                {approval.connection}
+              </Text>
+            </Text>
+            <Text size="xs" c="dimmed">
+              Requested <When iso={approval.createdAt} /> ·{' '}
+              {expired ? (
+                <Text span inherit c="red">
+                  expired
+                </Text>
+              ) : (
+                <>
+                  expires <When iso={approval.expiresAt} />
+                </>
+              )}{' '}
+              · <Code fz="xs">{approval.id}</Code>
+            </Text>
+          </div>
+          <Group gap="xs" wrap="nowrap">
+            <DenyButton approval={approval} />
+            <ApproveButton approval={approval} />
+          </Group>
+        </Group>
+        <Stack gap={4}>
+          <Label>Statement</Label>
+          <Paper withBorder radius="sm" bg="var(--mantine-color-body)">
+            <SqlView sql={approval.statement} />
+          </Paper>
+        </Stack>
+        <Stack gap={4}>
+          <Label>Parameters</Label>
+          <ParamList params={approval.params} />
+        </Stack>
+        <Stack gap={4}>
+          <Label>Preview (dry run, rolled back)</Label>
+          <ApprovalPreview approval={approval} />
+        </Stack>
+      </Stack>
+    </Paper>
+  );
+}
