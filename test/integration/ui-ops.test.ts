@@ -5,6 +5,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../src/shared/contract/api';
@@ -222,13 +223,18 @@ describe('CSRF defences', () => {
 });
 
 describe('operations', () => {
-  it('systemInfo names the browser shell and the data directory', async () => {
+  it('systemInfo names the browser shell, the data directory and how to start the command line', async () => {
     const info = await ui.call('systemInfo', {});
     expect(info).toEqual({
       version: '0.1.0',
       dataDir: t.dataDir,
       url: `http://${HOST}`,
       shell: 'browser',
+      // From a checkout, under Node: this node binary runs this checkout's bin/airlock.
+      cliCommand: {
+        command: process.execPath,
+        args: [fileURLToPath(new URL('../../bin/airlock', import.meta.url))],
+      },
     });
   });
 

@@ -15,6 +15,7 @@ import { nlOps } from '../nl/nl-ops';
 import { reportOps } from './report-ops';
 import { forwardingOps } from './forwarding-ops';
 import { agentLimitOps } from './agent-limit-ops';
+import { cliCommand } from './cli-command';
 
 export type Shell = 'desktop' | 'browser';
 
@@ -62,6 +63,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
     ...reportOps(core),
     ...nlOps(core),
   } satisfies Omit<OpsHandlers, 'systemInfo'>;
+  const cli = cliCommand();
   return {
     handlers: (shell) => ({
       ...shared,
@@ -70,6 +72,7 @@ export function createUiBackend(core: Core, options: UiBackendOptions): UiBacken
         dataDir: core.dataDir,
         url: options.url(),
         shell,
+        ...(cli ? { cliCommand: cli } : {}),
       }),
     }),
     close: () => verify.close(),
