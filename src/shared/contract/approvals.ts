@@ -41,7 +41,8 @@ export const ApprovalView = z.object({
   agent: z.object({ id: z.string(), name: z.string() }),
   connection: z.string(),
   statement: z.string(),
-  params: z.array(Param),
+  /** Positional (a list) or named (an object), as the agent sent them; null when it sent none. */
+  params: z.union([z.array(Param), z.record(z.string(), Param)]).nullable(),
   status: ApprovalStatus,
   createdAt: z.string(),
   expiresAt: z.string(),
