@@ -7,7 +7,7 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../api/api';
 import { keys, useAgents } from '../../api/queries';
 import { ConfirmButton } from '../../components/confirm-button';
-import { IconEye, IconKey, IconLock, IconSliders } from '../../components/icons';
+import { IconEye, IconKey, IconLock, IconSliders, IconTerminal } from '../../components/icons';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { formatDateTime, relativeTime } from '../../lib/format';
@@ -15,6 +15,7 @@ import { AccessPreviewPanel } from './access-preview';
 import { AgentLimitsPanel } from './agent-limits';
 import { agentStatus, AgentStatusBadge } from './agent-status';
 import { GrantsEditor } from './grants-editor';
+import { McpConnectPanel } from './mcp-connect';
 
 export default function AgentDetailPage() {
   const { id = '' } = useParams();
@@ -137,6 +138,15 @@ export default function AgentDetailPage() {
           <Tabs.Tab value="limits" leftSection={<IconSliders size={15} />} data-testid="tab-limits">
             Limits
           </Tabs.Tab>
+          {status === 'active' ? (
+            <Tabs.Tab
+              value="connect"
+              leftSection={<IconTerminal size={15} />}
+              data-testid="tab-connect"
+            >
+              Connect an MCP client
+            </Tabs.Tab>
+          ) : null}
         </Tabs.List>
         <Tabs.Panel value="grants" pt="md">
           <GrantsEditor agentId={agent.id} agentName={agent.name} disabled={status !== 'active'} />
@@ -151,6 +161,11 @@ export default function AgentDetailPage() {
             disabled={status !== 'active'}
           />
         </Tabs.Panel>
+        {status === 'active' ? (
+          <Tabs.Panel value="connect" pt="md">
+            <McpConnectPanel agentName={agent.name} />
+          </Tabs.Panel>
+        ) : null}
       </Tabs>
     </Page>
   );

@@ -1,9 +1,10 @@
-/** A new agent's key, shown once, with the request an agent author pastes first. */
-import { Alert, Stack } from '@mantine/core';
+/** A new agent's key, shown once, with the MCP configuration and the request an agent author pastes first. */
+import { Alert, Divider, Stack } from '@mantine/core';
 import { useSystemInfo } from '../../api/queries';
 import { CopyBlock } from '../../components/copy-text';
 import { IconKey } from '../../components/icons';
 import { curlExample, curlFirstCall } from '../../lib/curl-example';
+import { McpConnectPanel } from './mcp-connect';
 
 export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
   const system = useSystemInfo();
@@ -15,6 +16,9 @@ export function KeyReveal({ name, apiKey }: { name: string; apiKey: string }) {
         agent.
       </Alert>
       <CopyBlock label="API key" text={apiKey} testId="agent-key" />
+      <Divider />
+      <McpConnectPanel agentName={name} apiKey={apiKey} />
+      <Divider label="Or call the HTTP API" labelPosition="left" />
       <CopyBlock
         label="Try it with curl: the connections it may use (none until you grant some)"
         text={curlFirstCall(origin, apiKey)}
