@@ -10,7 +10,16 @@ interface GrantRow {
   export_limits: string | null;
 }
 
+const deepFreeze = <T>(v: T): T => {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+};
+
 export class GrantsRepo {
+  private readonly cache = new Map<string, Grant[]>();
   private readonly stmts: {
     list: Statement<[string], GrantRow>;
     clear: Statement<[string]>;
@@ -36,7 +45,21 @@ export class GrantsRepo {
     };
   }
 
+  /**
+   * An agent's grants, read from the store once and then kept until any change of grants
+   * (every write goes through this class, which forgets them all). Frozen: no caller can
+   * change what the next request is judged by.
+   */
   list(agentId: string): Grant[] {
+    let grants = this.cache.get(agentId);
+    if (!grants) {
+      grants = deepFreeze(this.read(agentId));
+      this.cache.set(agentId, grants);
+    }
+    return grants;
+  }
+
+  private read(agentId: string): Grant[] {
     return this.stmts.list.all(agentId).map((r) => {
       const g: Grant = {
         connection: r.connection,
@@ -52,6 +75,7 @@ export class GrantsRepo {
 
   /** A connection was renamed: every agent's grants follow it. */
   renameConnection(from: string, to: string): void {
+    this.cache.clear();
     this.stmts.renameConnection.run({ from, to });
   }
 
@@ -60,11 +84,13 @@ export class GrantsRepo {
    * name does not inherit them.
    */
   removeConnection(name: string): number {
+    this.cache.clear();
     return this.stmts.dropConnection.run(name).changes;
   }
 
   /** Replaces all of an agent's grants atomically. */
   replace(agentId: string, grants: Grant[]): void {
+    this.cache.clear();
     this.db.transaction(() => {
       this.stmts.clear.run(agentId);
       grants.forEach((g, position) =>
