@@ -1,6 +1,7 @@
 import { ensureDataDir } from './store/data-dir-lock';
 import { join } from 'node:path';
 import { ensureAdminToken } from './admin-token';
+import { recordPort } from './store/port-file';
 import { buildServer } from './api/server';
 import { UiSessions, auditSessionEvents } from './api/ui-sessions';
 import { createCore, type CoreOptions } from './core';
@@ -71,6 +72,13 @@ export async function startAirlock(
   const address = app.server.address();
   if (address && typeof address === 'object') port = address.port;
   const url = `http://127.0.0.1:${port}`;
+  // Found by `airlock mcp` without a --port; not being able to record it costs only that.
+  let forgetPort = () => {};
+  try {
+    forgetPort = recordPort(options.dataDir, port);
+  } catch (e) {
+    logger.warn(`the port was not recorded in the data directory: ${(e as Error).message}`);
+  }
   // Start and a clean stop are on the record: a gap between a stop and the next start shows.
   await core.auditAdmin('system.start', { version: VERSION, port, pid: process.pid }, SYSTEM);
   logger.info('listening', { url });
@@ -83,6 +91,7 @@ export async function startAirlock(
     loginLink: () => `${url}/login?token=${sessions.issueLoginToken().token}`,
     async close() {
       await app.close();
+      forgetPort();
       await ui.close();
       // Not recorded when the audit itself is failing; the store still closes.
       await core

@@ -13,6 +13,7 @@ import { parseOptions, UsageError } from './args';
 import { evalCommand } from './eval-command';
 import { VERSION } from '../version';
 import { requestLoginLink } from './login-link';
+import { mcpCommand } from './mcp-command';
 import {
   AUDIT_HELP,
   auditExport,
@@ -36,6 +37,7 @@ Commands:
   audit purge    delete old audit entries under a signed anchor, anonymize per the settings
   eval           ask a question/gold-SQL file through the local model and report execution accuracy
   login-link     print a new one-time link that signs a browser in to the running UI
+  mcp            serve MCP on stdin/stdout for an agent, through the running Airlock (AIRLOCK_API_KEY)
 
 Run 'airlock <command> --help' for a command's options.`,
   serve: `Usage: airlock serve [--data-dir DIR] [--port N]
@@ -148,6 +150,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest, dataDirOf);
       case 'login-link':
         return await loginLink(rest);
+      case 'mcp':
+        return await mcpCommand(rest, dataDirOf);
       case 'audit': {
         const [sub, ...more] = rest;
         if (sub === 'verify') return await auditVerify(more, dataDirOf);
