@@ -6,7 +6,9 @@ import type {
   ReadData,
   SqlParams,
   StreamSummary,
-  WriteData,
+  WriteImages,
+  WriteOptions,
+  WriteResult,
 } from '../types';
 
 /** Messages between the SQLite connector and its runner process. */
@@ -20,11 +22,14 @@ export type RunnerRequest =
       params: SqlParams | undefined;
       analysis: Analysis;
       limits: QueryLimits;
+      /** Writes only: dry run and image capture. */
+      opts?: WriteOptions;
     }
+  | { id: number; op: 'revert'; images: WriteImages }
   /** The next batch of the stream `id` (sent once the previous batch was delivered). */
   | { id: number; op: 'next' };
 
-export type RunnerResult = ConnectorTable[] | ReadData | WriteData | null;
+export type RunnerResult = ConnectorTable[] | ReadData | WriteResult | { rowCount: number } | null;
 
 /** One batch of a streamed read; the columns come with the first, the summary with the last. */
 export interface StreamBatch {

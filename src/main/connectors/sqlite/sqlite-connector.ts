@@ -9,13 +9,17 @@ import type {
   ReadData,
   RowSink,
   StreamSummary,
-  WriteData,
   WriteImages,
+  WriteOptions,
+  WriteResult,
 } from '../types';
 import type { StreamBatch } from './protocol';
 import { OPEN_TIMEOUT_MS, RunnerProcess } from './runner-process';
 
 /** Reads run in parallel on up to two runners (SQLite readers do not block each other). */
+/** Revert restores at most a capped number of rows by key: a generous fixed limit. */
+const REVERT_TIMEOUT_MS = 30_000;
+
 const DEFAULT_READERS = Math.min(2, Math.max(1, availableParallelism()));
 
 /**
@@ -111,17 +115,36 @@ export class SqliteConnector implements SqlConnector {
     return summary;
   }
 
-  async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
-    if (this.closed) throw new AirlockError('CONNECTION_FAILED', 'the connection is closed');
-    this.writer ??= new RunnerProcess(this.path);
-    return (await this.writer.call(
-      { id: 0, op: 'write', sql: stmt.sql, params: stmt.params, analysis: stmt.analysis, limits },
+  async write(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    opts?: WriteOptions,
+  ): Promise<WriteResult> {
+    return (await this.writerRunner().call(
+      {
+        id: 0,
+        op: 'write',
+        sql: stmt.sql,
+        params: stmt.params,
+        analysis: stmt.analysis,
+        limits,
+        ...(opts ? { opts } : {}),
+      },
       limits.timeoutMs,
-    )) as WriteData;
+    )) as WriteResult;
   }
 
+  /** Undoes a write from its images, on the writer runner (one transaction). */
   async revert(images: WriteImages): Promise<{ rowCount: number }> {
-    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
+    return (await this.writerRunner().call({ id: 0, op: 'revert', images }, REVERT_TIMEOUT_MS)) as {
+      rowCount: number;
+    };
+  }
+
+  private writerRunner(): RunnerProcess {
+    if (this.closed) throw new AirlockError('CONNECTION_FAILED', 'the connection is closed');
+    this.writer ??= new RunnerProcess(this.path);
+    return this.writer;
   }
 
   async close(): Promise<void> {

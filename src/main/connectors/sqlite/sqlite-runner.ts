@@ -6,7 +6,9 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Analysis } from '../../guard/analyzer';
-import type { QueryLimits, ReadData, SqlParams, WriteData } from '../types';
+import type { QueryLimits, ReadData, SqlParams, WriteOptions, WriteResult } from '../types';
+import { DEFAULT_CAPTURE_CAP, previewOf } from '../write-images';
+import { SqliteCapture, revertSqlite } from './sqlite-images';
 import {
   EngineTruthError,
   compareWithParser,
@@ -197,7 +199,8 @@ function write(
   params: SqlParams | undefined,
   analysis: Analysis,
   limits: QueryLimits,
-): WriteData {
+  opts: WriteOptions = {},
+): WriteResult {
   const db = writeHandle();
   const stmt = prepare(db, sql);
   if (stmt.readonly) {
@@ -209,31 +212,48 @@ function write(
   }
   checkEngineTruth(db, sql, params, analysis);
   const args = bind(stmt, params);
-  if (stmt.reader) {
-    // RETURNING: the rows come back, capped like any read.
-    stmt.raw(true).safeIntegers(true);
-    // The rows that go back are held to the read caps (bytes too), inside the transaction: a
-    // row larger than the byte cap refuses the write, which then rolls back.
-    const { out, rows } = db.transaction(() => {
+  const wantsPreview = opts.dryRun === true || opts.captureCap !== undefined;
+  // One transaction for the capture, the write and (dry run) the rollback.
+  db.exec('BEGIN IMMEDIATE');
+  let capture: SqliteCapture | null = null;
+  try {
+    if (wantsPreview) {
+      capture = new SqliteCapture(db, analysis, opts.captureCap ?? DEFAULT_CAPTURE_CAP);
+      capture.install();
+    }
+    let out: WriteResult;
+    if (stmt.reader) {
+      // RETURNING: the rows come back, capped like any read. The rows that go back are held to
+      // the read caps (bytes too), inside the transaction: a row larger than the byte cap
+      // refuses the write, which then rolls back.
+      stmt.raw(true).safeIntegers(true);
       const all = stmt.all(...args) as unknown[][];
       const budget = new RowBudget(limits.maxRows, limits.maxBytes);
-      const kept: unknown[][] = [];
+      const rows: unknown[][] = [];
       for (const r of all) {
         let size = 3;
         for (const v of r) size += jsonSize(v) + 1;
         if (!budget.take(r, size)) break;
-        kept.push(r.map(toJsonValue));
+        rows.push(r.map(toJsonValue));
       }
-      return { out: all, rows: kept };
-    })();
-    return {
-      rowCount: out.length,
-      columns: stmt.columns().map((c) => ({ name: c.name, type: sqliteColumnType(c.type, null) })),
-      rows,
-    };
+      out = {
+        rowCount: all.length,
+        columns: stmt
+          .columns()
+          .map((c) => ({ name: c.name, type: sqliteColumnType(c.type, null) })),
+        rows,
+      };
+    } else {
+      out = { rowCount: stmt.run(...args).changes };
+    }
+    if (capture) out.preview = previewOf(capture.collect(out.rowCount), opts.dryRun !== true);
+    db.exec(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+    return out;
+  } catch (e) {
+    capture?.abandon();
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
   }
-  const info = db.transaction(() => stmt.run(...args))();
-  return { rowCount: info.changes };
 }
 
 function handle(msg: RunnerRequest): RunnerResponse {
@@ -255,8 +275,10 @@ function handle(msg: RunnerRequest): RunnerResponse {
         return {
           id: msg.id,
           ok: true,
-          result: write(msg.sql, msg.params, msg.analysis, msg.limits),
+          result: write(msg.sql, msg.params, msg.analysis, msg.limits, msg.opts),
         };
+      case 'revert':
+        return { id: msg.id, ok: true, result: revertSqlite(writeHandle(), msg.images) };
       case 'stream': {
         streaming?.cursor.close();
         const cursor = new ReadCursor(msg.sql, msg.params, msg.analysis, msg.limits);

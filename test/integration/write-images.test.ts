@@ -1,0 +1,446 @@
+/**
+ * Dry runs, before/after images and revert in the SQL connectors, on SQLite and on the real
+ * PostgreSQL and MariaDB servers of this machine (database `airlock_images_<pid>`, created and
+ * dropped here). A dry run gives the engine's count and the rows as they were and leaves the
+ * table as it was; a real write keeps the images, and revert puts the table back exactly, or
+ * refuses with REVERT_CONFLICT (restoring nothing) when the rows changed since. Shapes that
+ * cannot be attributed exactly (no primary key, more rows than the cap) say why instead.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnector } from '../../src/main/connectors/registry';
+import {
+  sqlConnector,
+  type CheckedStatement,
+  type QueryLimits,
+  type SqlConnector,
+  type SqlParams,
+  type WriteImages,
+} from '../../src/main/connectors/types';
+import { displayImageValue } from '../../src/main/connectors/write-images';
+import { guardSql } from '../../src/main/guard/guard';
+import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
+import { AirlockError } from '../../src/shared/errors';
+import { tempDir } from '../helpers/harness';
+import { SERVICE_URL, describeWithService, serviceUrl } from '../helpers/services';
+
+const DB = `airlock_images_${process.pid}`;
+const LIMITS: QueryLimits = { maxRows: 10_000, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 };
+
+interface Driver {
+  kind: 'sqlite' | 'postgres' | 'mysql';
+  /** How the connector names a table. */
+  t: (table: string) => string;
+  /** Runs Airlock-independent SQL as the test's own admin account (placeholders `?`). */
+  admin(sql: string, params?: unknown[]): Promise<unknown[][]>;
+  setup(): Promise<SqlConnector>;
+  teardown(): Promise<void>;
+}
+
+const TABLES = [
+  'CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, qty INTEGER)',
+  'CREATE TABLE nopk (a INTEGER, b VARCHAR(20))',
+];
+const SEED = [
+  "INSERT INTO items (id, name, qty) VALUES (1, 'bolt', 10), (2, 'nut', 20), (3, 'gear', 30), (4, 'cog', NULL), (5, 'pin', 50)",
+  "INSERT INTO nopk (a, b) VALUES (1, 'x'), (2, 'y')",
+];
+
+function sqliteDriver(): Driver {
+  const path = join(tempDir('airlock-images-'), 'images.db');
+  const admin = async (sql: string, params: unknown[] = []) => {
+    const db = new Database(path);
+    try {
+      const s = db.prepare(sql);
+      return s.reader ? (s.raw(true).all(...params) as unknown[][]) : (s.run(...params), []);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    kind: 'sqlite',
+    t: (x) => x,
+    admin,
+    async setup() {
+      for (const s of [...TABLES, ...SEED]) await admin(s);
+      return sqlConnector(createConnector('sqlite', { path }));
+    },
+    async teardown() {},
+  };
+}
+
+function pgDriver(): Driver {
+  const admin = async (sql: string, params: unknown[] = []) => {
+    const c = new pg.Client({ connectionString: serviceUrl('postgres', DB) });
+    await c.connect();
+    try {
+      let i = 0;
+      const r = await c.query({
+        text: sql.replace(/\?/g, () => `$${++i}`),
+        values: params,
+        rowMode: 'array',
+      });
+      return r.rows as unknown[][];
+    } finally {
+      await c.end();
+    }
+  };
+  const root = async (sql: string) => {
+    const c = new pg.Client({ connectionString: serviceUrl('postgres', 'postgres') });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    kind: 'postgres',
+    t: (x) => `public.${x}`,
+    admin,
+    async setup() {
+      await root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+      await root(`CREATE DATABASE ${DB}`);
+      for (const s of [...TABLES, ...SEED]) await admin(s);
+      return sqlConnector(createConnector('postgres', { url: serviceUrl('postgres', DB) }));
+    },
+    teardown: () => root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`),
+  };
+}
+
+function mysqlDriver(): Driver {
+  const admin = async (sql: string, params: unknown[] = []) => {
+    const c = await mysql.createConnection({ uri: serviceUrl('mysql', DB) });
+    try {
+      const [rows] = await c.query({ sql, values: params, rowsAsArray: true });
+      return Array.isArray(rows) ? (rows as unknown[][]) : [];
+    } finally {
+      await c.end();
+    }
+  };
+  const root = async (sql: string) => {
+    const c = await mysql.createConnection({ uri: SERVICE_URL.mysql });
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    kind: 'mysql',
+    t: (x) => x,
+    admin,
+    async setup() {
+      await root(`DROP DATABASE IF EXISTS ${DB}`);
+      await root(`CREATE DATABASE ${DB}`);
+      for (const s of [...TABLES, ...SEED]) await admin(s);
+      await admin('CREATE TABLE flat (id INTEGER PRIMARY KEY, qty INTEGER) ENGINE=MyISAM');
+      await admin('INSERT INTO flat (id, qty) VALUES (1, 10), (2, 20), (3, 30)');
+      return sqlConnector(createConnector('mysql', { url: serviceUrl('mysql', DB) }));
+    },
+    teardown: () => root(`DROP DATABASE IF EXISTS ${DB}`),
+  };
+}
+
+async function refusal(p: Promise<unknown>, code: string): Promise<AirlockError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(AirlockError);
+    expect((e as AirlockError).code, (e as Error).message).toBe(code);
+    return e as AirlockError;
+  }
+  throw new Error(`expected ${code}, but it succeeded`);
+}
+
+/** Values as text, so the engines' types compare alike (SQLite integers, server strings). */
+const text = (rows: unknown[][]) =>
+  rows.map((r) => r.map(displayImageValue).map((v) => (v === null ? null : String(v))));
+
+function suite(d: Driver) {
+  let c: SqlConnector;
+  let index: SchemaIndex;
+  const ph = (i: number) => (d.kind === 'postgres' ? `$${i}` : '?');
+  const stmt = async (sql: string, params?: SqlParams): Promise<CheckedStatement> => {
+    const g = await guardSql(sql, c.dialect, index);
+    return { sql: g.sql, params, analysis: g.analysis };
+  };
+  const items = async () =>
+    text(await d.admin('SELECT id, name, qty FROM items ORDER BY id')) as (string | null)[][];
+  const ORIGINAL = [
+    ['1', 'bolt', '10'],
+    ['2', 'nut', '20'],
+    ['3', 'gear', '30'],
+    ['4', 'cog', null],
+    ['5', 'pin', '50'],
+  ];
+  const reseed = async () => {
+    await d.admin('DELETE FROM items');
+    await d.admin(SEED[0]!);
+  };
+
+  beforeAll(async () => {
+    c = await d.setup();
+    index = buildSchemaIndex(await c.introspect(), c.defaultSchema);
+  }, 60_000);
+  afterAll(async () => {
+    await c?.close();
+    await d.teardown();
+  });
+
+  describe('dry run', () => {
+    it('UPDATE: the engine count and the rows as they were; the table is unchanged', async () => {
+      const r = await c.write(
+        await stmt(`UPDATE items SET qty = qty + ${ph(1)} WHERE id <= ${ph(2)}`, [5, 2]),
+        LIMITS,
+        { dryRun: true, captureCap: 100 },
+      );
+      expect(r.rowCount).toBe(2);
+      expect(r.preview?.rowsAffected).toBe(2);
+      expect(r.preview?.before?.columns).toEqual(['id', 'name', 'qty']);
+      expect(text(r.preview!.before!.rows)).toEqual(ORIGINAL.slice(0, 2));
+      expect(r.preview?.revertable).toEqual({ ok: true });
+      expect(r.preview?.images).toBeUndefined();
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('DELETE: the engine count and the row as it was; nothing is deleted', async () => {
+      const r = await c.write(await stmt("DELETE FROM items WHERE name = 'gear'"), LIMITS, {
+        dryRun: true,
+      });
+      expect(r.preview?.rowsAffected).toBe(1);
+      expect(text(r.preview!.before!.rows)).toEqual([ORIGINAL[2]]);
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('DELETE of every row: every row counted, none deleted', async () => {
+      const r = await c.write(await stmt('DELETE FROM items WHERE id > 0'), LIMITS, {
+        dryRun: true,
+      });
+      expect(r.preview?.rowsAffected).toBe(5);
+      expect(text(r.preview!.before!.rows)).toEqual(ORIGINAL);
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('INSERT: the engine count; no row persists', async () => {
+      const r = await c.write(
+        await stmt("INSERT INTO items (id, name, qty) VALUES (6, 'axle', 1), (7, 'hub', 2)"),
+        LIMITS,
+        { dryRun: true },
+      );
+      expect(r.preview?.rowsAffected).toBe(2);
+      expect(r.preview?.before).toBeUndefined();
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('a write that matches nothing counts zero', async () => {
+      const r = await c.write(await stmt('UPDATE items SET qty = 0 WHERE id > 100'), LIMITS, {
+        dryRun: true,
+      });
+      expect(r.preview?.rowsAffected).toBe(0);
+      expect(r.preview?.before?.rows).toEqual([]);
+    });
+  });
+
+  describe('write and revert', () => {
+    it('UPDATE then revert restores the rows exactly', async () => {
+      await reseed();
+      const r = await c.write(
+        await stmt("UPDATE items SET qty = 99, name = 'x' WHERE id IN (1, 4)"),
+        LIMITS,
+        { captureCap: 100 },
+      );
+      expect(r.rowCount).toBe(2);
+      const images = r.preview!.images!;
+      expect(images).toMatchObject({
+        table: d.t('items'),
+        primaryKey: ['id'],
+        columns: ['id', 'name', 'qty'],
+        kind: 'update',
+      });
+      expect(text(images.before)).toEqual([ORIGINAL[0], ORIGINAL[3]]);
+      expect(text(images.after)).toEqual([
+        ['1', 'x', '99'],
+        ['4', 'x', '99'],
+      ]);
+      expect((await items())[0]).toEqual(['1', 'x', '99']);
+      // The images are kept in the store as JSON: revert works from that form.
+      const kept = JSON.parse(JSON.stringify(images)) as WriteImages;
+      expect(await c.revert(kept)).toEqual({ rowCount: 2 });
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('DELETE then revert puts the rows back', async () => {
+      await reseed();
+      const r = await c.write(
+        await stmt('DELETE FROM items WHERE qty >= 30 OR qty IS NULL'),
+        LIMITS,
+        {
+          captureCap: 100,
+        },
+      );
+      expect(r.rowCount).toBe(3);
+      expect(r.preview?.images?.kind).toBe('delete');
+      expect(await items()).toEqual([ORIGINAL[0], ORIGINAL[1]]);
+      expect(await c.revert(JSON.parse(JSON.stringify(r.preview!.images)))).toEqual({
+        rowCount: 3,
+      });
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('INSERT then revert removes the inserted rows', async () => {
+      await reseed();
+      const r = await c.write(
+        await stmt(`INSERT INTO items (id, name, qty) VALUES (6, ${ph(1)}, 1), (7, 'hub', 2)`, [
+          'axle',
+        ]),
+        LIMITS,
+        { captureCap: 100 },
+      );
+      expect(r.rowCount).toBe(2);
+      const images = r.preview!.images!;
+      expect(images.kind).toBe('insert');
+      expect(text(images.after)).toEqual([
+        ['6', 'axle', '1'],
+        ['7', 'hub', '2'],
+      ]);
+      expect((await items()).length).toBe(7);
+      expect(await c.revert(JSON.parse(JSON.stringify(images)))).toEqual({ rowCount: 2 });
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    it('revert after a change to a written row: REVERT_CONFLICT, nothing restored', async () => {
+      await reseed();
+      const r = await c.write(await stmt('UPDATE items SET qty = 0 WHERE id <= 3'), LIMITS, {
+        captureCap: 100,
+      });
+      const images = r.preview!.images!;
+      await d.admin('UPDATE items SET qty = 7 WHERE id = 2');
+      const e = await refusal(c.revert(images), 'REVERT_CONFLICT');
+      expect(e.message).toContain('items');
+      expect(e.message).toMatch(/1 of the 3 rows/);
+      expect(await items()).toEqual([
+        ['1', 'bolt', '0'],
+        ['2', 'nut', '7'],
+        ['3', 'gear', '0'],
+        ORIGINAL[3],
+        ORIGINAL[4],
+      ]);
+    });
+
+    it('revert of a delete after the key came back: REVERT_CONFLICT', async () => {
+      await reseed();
+      const r = await c.write(await stmt('DELETE FROM items WHERE id = 5'), LIMITS, {
+        captureCap: 100,
+      });
+      await d.admin("INSERT INTO items (id, name, qty) VALUES (5, 'other', 1)");
+      await refusal(c.revert(r.preview!.images!), 'REVERT_CONFLICT');
+      expect((await items())[4]).toEqual(['5', 'other', '1']);
+    });
+
+    it('revert of an insert after the row was edited: REVERT_CONFLICT, the row stays', async () => {
+      await reseed();
+      const r = await c.write(
+        await stmt("INSERT INTO items (id, name, qty) VALUES (8, 'new', 1)"),
+        LIMITS,
+        { captureCap: 100 },
+      );
+      await d.admin('UPDATE items SET qty = 2 WHERE id = 8');
+      await refusal(c.revert(r.preview!.images!), 'REVERT_CONFLICT');
+      expect((await items())[5]).toEqual(['8', 'new', '2']);
+    });
+  });
+
+  describe('not revertable, with the reason', () => {
+    it('a table without a primary key', async () => {
+      const r = await c.write(await stmt("UPDATE nopk SET b = 'z' WHERE a = 1"), LIMITS, {
+        captureCap: 100,
+      });
+      expect(r.rowCount).toBe(1);
+      expect(r.preview?.images).toBeUndefined();
+      expect(r.preview?.before).toBeUndefined();
+      expect(r.preview?.revertable.ok).toBe(false);
+      expect(JSON.stringify(r.preview?.revertable)).toMatch(/no primary key/);
+    });
+
+    it('more rows than the cap: no images and no before rows', async () => {
+      await reseed();
+      const r = await c.write(await stmt('UPDATE items SET qty = 1 WHERE id <= 3'), LIMITS, {
+        captureCap: 2,
+      });
+      expect(r.rowCount).toBe(3);
+      expect(r.preview?.rowsAffected).toBe(3);
+      expect(r.preview?.beforeTruncated).toBe(true);
+      expect(r.preview?.before).toBeUndefined();
+      expect(r.preview?.images).toBeUndefined();
+      expect(JSON.stringify(r.preview?.revertable)).toMatch(/more than 2 rows/);
+    });
+
+    it('a primary-key change', async () => {
+      await reseed();
+      const r = await c.write(await stmt('UPDATE items SET id = 9 WHERE id = 5'), LIMITS, {
+        captureCap: 100,
+      });
+      expect(r.rowCount).toBe(1);
+      expect(r.preview?.images).toBeUndefined();
+      expect(JSON.stringify(r.preview?.revertable)).toMatch(/primary[- ]key/);
+    });
+  });
+
+  it('a write without options answers as before (no preview)', async () => {
+    await reseed();
+    const r = await c.write(await stmt('UPDATE items SET qty = 11 WHERE id = 1'), LIMITS);
+    expect(r).toEqual({ rowCount: 1 });
+  });
+
+  it('forged images are refused', async () => {
+    await refusal(
+      c.revert({
+        table: d.t('items'),
+        primaryKey: [],
+        columns: [],
+        kind: 'update',
+        before: [],
+        after: [],
+      }),
+      'VALIDATION_FAILED',
+    );
+  });
+
+  if (d.kind === 'mysql') {
+    it('a MyISAM table is never written by a dry run', async () => {
+      const before = text(await d.admin('SELECT id, qty FROM flat ORDER BY id'));
+      for (const sql of [
+        'UPDATE flat SET qty = 0 WHERE id >= 2',
+        'DELETE FROM flat WHERE id = 1',
+        'INSERT INTO flat (id, qty) VALUES (9, 9)',
+      ]) {
+        try {
+          const r = await c.write(await stmt(sql), LIMITS, { dryRun: true });
+          if (sql.startsWith('UPDATE')) expect(r.preview?.rowsAffected).toBe(2);
+          expect(r.preview?.revertable.ok).toBe(false);
+        } catch (e) {
+          expect((e as AirlockError).code).toBe('STATEMENT_NOT_ALLOWED');
+          expect((e as Error).message).toMatch(/not transactional|cannot roll back/);
+        }
+        expect(text(await d.admin('SELECT id, qty FROM flat ORDER BY id'))).toEqual(before);
+      }
+    });
+
+    it('a real write to a MyISAM table is not revertable', async () => {
+      const r = await c.write(await stmt('UPDATE flat SET qty = 5 WHERE id = 3'), LIMITS, {
+        captureCap: 100,
+      });
+      expect(r.rowCount).toBe(1);
+      expect(r.preview?.images).toBeUndefined();
+      expect(JSON.stringify(r.preview?.revertable)).toMatch(/transaction/);
+    });
+  }
+}
+
+describe('SQLite', () => suite(sqliteDriver()));
+await describeWithService('postgres', 'PostgreSQL', () => suite(pgDriver()));
+await describeWithService('mysql', 'MariaDB', () => suite(mysqlDriver()));
