@@ -125,6 +125,33 @@ describe.each(['legacy', 'modern'] as const)('bin/airlock mcp, a %s-era client',
   });
 });
 
+describe('bin/airlock mcp while serving', SLOW, () => {
+  it("answers a call refused at the door (a key revoked meanwhile) with the JSON-RPC error of /mcp, under the call's id", async () => {
+    const gone = await t.createAgent('stdio-revoked', [
+      { connection: 'demo', table: 'customers', actions: ['read'] },
+    ]);
+    const { client, stderr } = await connect(gone.apiKey, ['--port', String(port)], 'legacy');
+    try {
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      expect((await t.admin('DELETE', `/v1/admin/agents/${gone.id}`)).statusCode).toBe(200);
+      const before = entries().length;
+      const refused = await client.callTool({ name: 'list_connections', arguments: {} }).then(
+        () => null,
+        (e: unknown) => e as { code?: number; message?: string },
+      );
+      expect(refused?.code).toBe(-32001);
+      expect(refused?.message).toMatch(/key/i);
+      expect(entries().slice(before)).toEqual([
+        expect.objectContaining({ status: 'denied', action: 'auth', rule: 'identity' }),
+      ]);
+      expect(stderr()).toMatch(/refused the agent key/);
+      expect(stderr()).not.toContain(gone.apiKey);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('bin/airlock mcp refuses to start', SLOW, () => {
   it('when Airlock is not running: one line on stderr, exit 2, nothing on stdout', async () => {
     // A port that was free a moment ago, and is again.
