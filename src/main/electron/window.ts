@@ -14,6 +14,8 @@ export interface AppWindowOptions {
   /** The core's URL, e.g. `http://127.0.0.1:7717`; the window shows this origin and no other. */
   appUrl: string;
   preloadPath: string;
+  /** The page to open on, e.g. `/approvals` (the app routes by hash); the start page when absent. */
+  page?: string;
 }
 
 export function createAppWindow(options: AppWindowOptions): BrowserWindow {
@@ -39,6 +41,6 @@ export function createAppWindow(options: AppWindowOptions): BrowserWindow {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(options.appUrl);
+  void win.loadURL(options.page ? `${options.appUrl}/#${options.page}` : options.appUrl);
   return win;
 }
