@@ -21,13 +21,14 @@
  * BENCH_OPEN_SECONDS (default 5), BENCH_AUDIT_N (default 2000).
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from '../../src/shared/domain';
+import { ownThreadClock, threadCpuMs } from '../../src/main/guard/thread-cpu';
 
 // ── shared between the main thread and the load-generator worker ───────────────────────
 
@@ -59,7 +60,9 @@ type Job =
     };
 
 /** Worker → main: 'measure' when the warm-up ends (the main thread then starts its own counters), then the result. */
-type WorkerMessage = { type: 'measure' } | { type: 'result'; result: RunResult };
+type WorkerMessage =
+  | { type: 'measure'; cpuMs: number | undefined }
+  | { type: 'result'; result: RunResult; cpuMs: number | undefined };
 
 interface RunResult {
   /** Latencies (ms) of the measured requests that got a 2xx answer. */
@@ -283,10 +286,14 @@ function workerMain(): void {
   const port = parentPort;
   if (!port) return;
   const job = workerData as Job;
-  const onMeasure = () => port.postMessage({ type: 'measure' } satisfies WorkerMessage);
+  // The generator's own CPU time, which the main thread subtracts from the process's.
+  const clock = ownThreadClock();
+  const cpuMs = () => (clock ? threadCpuMs(clock) : undefined);
+  const onMeasure = () =>
+    port.postMessage({ type: 'measure', cpuMs: cpuMs() } satisfies WorkerMessage);
   const run = job.kind === 'closed' ? closedLoop(job, onMeasure) : openLoop(job, onMeasure);
   void run.then((result) =>
-    port.postMessage({ type: 'result', result } satisfies WorkerMessage, [
+    port.postMessage({ type: 'result', result, cpuMs: cpuMs() } satisfies WorkerMessage, [
       result.latencies.buffer as ArrayBuffer,
     ]),
   );
@@ -307,9 +314,55 @@ const env = (name: string, fallback: number): number => {
 interface Measured extends RunResult {
   /** Event-loop utilisation of the main thread (where the server runs) during the measured phase, 0..1. */
   serverBusy: number;
+  /**
+   * CPU time (ms) the server used during the measured phase: every thread of this process
+   * but the load generator's (main thread, guard workers, audit writer) plus its child
+   * processes (the SQLite runners); NaN where /proc cannot be read.
+   */
+  serverCpuMs: number;
+  /** CPU time (ms) of the main thread alone during the measured phase. */
+  mainCpuMs: number;
 }
 
-function runLoad(job: Job): Promise<Measured> {
+/** CPU time (ms) of this process's child processes, from /proc (the SQLite runners). */
+function childrenCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // f[1] = ppid, f[11] = utime, f[12] = stime (ticks of 10 ms).
+      if (Number(f[1]) === process.pid) total += (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+interface CpuSnapshot {
+  processMs: number;
+  mainMs: number;
+  childrenMs: number;
+}
+
+const mainClock = isMainThread ? ownThreadClock() : undefined;
+
+function cpuSnapshot(): CpuSnapshot {
+  const u = process.cpuUsage();
+  return {
+    processMs: (u.user + u.system) / 1000,
+    mainMs: mainClock ? (threadCpuMs(mainClock) ?? NaN) : NaN,
+    childrenMs: existsSync('/proc/self/stat') ? childrenCpuMs() : NaN,
+  };
+}
+
+/** `onMeasure` / `onResult`: the measured phase starts / has ended (the caller's own counters). */
+function runLoad(
+  job: Job,
+  hooks: { onMeasure?: () => void; onResult?: () => void } = {},
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     // The worker runs this same file; a worker cannot start from a .ts entry, so a one-line
     // JavaScript entry loads it through tsx's API.
@@ -318,10 +371,27 @@ function runLoad(job: Job): Promise<Measured> {
     const entry = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}))`;
     const w = new Worker(entry, { eval: true, workerData: job });
     let elu = performance.eventLoopUtilization();
+    let cpu0 = cpuSnapshot();
+    let gen0: number | undefined;
     let result: Measured | null = null;
     w.on('message', (m: WorkerMessage) => {
-      if (m.type === 'measure') elu = performance.eventLoopUtilization();
-      else result = { ...m.result, serverBusy: performance.eventLoopUtilization(elu).utilization };
+      if (m.type === 'measure') {
+        elu = performance.eventLoopUtilization();
+        cpu0 = cpuSnapshot();
+        gen0 = m.cpuMs;
+        hooks.onMeasure?.();
+      } else {
+        const cpu1 = cpuSnapshot();
+        hooks.onResult?.();
+        const generator = gen0 !== undefined && m.cpuMs !== undefined ? m.cpuMs - gen0 : NaN;
+        result = {
+          ...m.result,
+          serverBusy: performance.eventLoopUtilization(elu).utilization,
+          serverCpuMs:
+            cpu1.processMs - cpu0.processMs - generator + (cpu1.childrenMs - cpu0.childrenMs),
+          mainCpuMs: cpu1.mainMs - cpu0.mainMs,
+        };
+      }
     });
     w.once('error', reject);
     w.once('exit', (code) =>
@@ -349,6 +419,9 @@ interface Summary {
   ok: number;
   failed: number;
   busy: number;
+  /** Server CPU ms per answered request: all its threads and the SQLite runners / the main thread. */
+  cpuPerReq: number;
+  mainPerReq: number;
 }
 
 function summarize(name: string, inFlight: string, r: Measured): Summary {
@@ -365,11 +438,14 @@ function summarize(name: string, inFlight: string, r: Measured): Summary {
     ok: r.ok,
     failed: r.failed,
     busy: r.serverBusy,
+    cpuPerReq: r.serverCpuMs / Math.max(1, r.ok),
+    mainPerReq: r.mainCpuMs / Math.max(1, r.ok),
   };
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '-');
 const pc = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '-');
 
 function table(headers: string[], rows: string[][]): string {
@@ -411,11 +487,65 @@ interface Config {
   auditN: number;
 }
 
+/** A Prometheus histogram's cumulative buckets (le → count), its sum and count. */
+interface Histo {
+  buckets: Map<string, number>;
+  sum: number;
+  count: number;
+}
+
+async function scrapeHistogram(url: string, token: string, name: string): Promise<Histo> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status} ${text.slice(0, 200)}`);
+  const h: Histo = { buckets: new Map(), sum: 0, count: 0 };
+  for (const line of text.split('\n')) {
+    const bucket = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`).exec(line);
+    if (bucket) h.buckets.set(bucket[1]!, Number(bucket[2]));
+    else if (line.startsWith(`${name}_sum `)) h.sum = Number(line.split(' ')[1]);
+    else if (line.startsWith(`${name}_count `)) h.count = Number(line.split(' ')[1]);
+  }
+  return h;
+}
+
+/** What happened between two scrapes: commits per bucket (non-cumulative), sum and count. */
+function histoDelta(
+  a: Histo,
+  b: Histo,
+): { ranges: [string, number][]; sum: number; count: number } {
+  const ranges: [string, number][] = [];
+  let prevLe = '0';
+  let prevCum = 0;
+  for (const [le, cum] of b.buckets) {
+    const n = cum - (a.buckets.get(le) ?? 0);
+    const label =
+      le === '+Inf'
+        ? `>${prevLe}`
+        : Number(prevLe) + 1 === Number(le) || le === '1'
+          ? le
+          : `${Number(prevLe) + 1}–${le}`;
+    ranges.push([label, n - prevCum]);
+    prevCum = n;
+    prevLe = le;
+  }
+  return { ranges, sum: b.sum - a.sum, count: b.count - a.count };
+}
+
+/** Audit commit sizes and times during one measured phase, from the server's own /metrics. */
+interface CommitStats {
+  sizes: ReturnType<typeof histoDelta>;
+  seconds: ReturnType<typeof histoDelta>;
+}
+
 /** 1 + 3: the real Airlock. */
 async function benchGuarded(
   root: string,
   cfg: Config,
-): Promise<{ closed: Measured; open: { rate: number; r: Measured }[]; sample: string }> {
+): Promise<{
+  closed: Measured & { commits: CommitStats };
+  open: { rate: number; r: Measured & { commits: CommitStats } }[];
+  sample: string;
+}> {
   const { startAirlock } = await import('../../src/main/app');
   const { envKeyProvider } = await import('../../src/main/store/key-file');
   const { DEFAULT_SETTINGS, queryLimitsOf } = await import('../../src/main/settings/settings');
@@ -448,10 +578,35 @@ async function benchGuarded(
     if (probe.status !== 200) throw new Error(`probe query: HTTP ${probe.status} ${sample}`);
 
     const target: Target = { port: airlock.port, path: '/v1/query', auth, bodies: queryBodies() };
+    // The audit's group commits during the measured phase, read from the server's /metrics.
+    const scrape = async () => ({
+      sizes: await scrapeHistogram(airlock.url, adminToken, 'airlock_audit_commit_entries'),
+      seconds: await scrapeHistogram(
+        airlock.url,
+        adminToken,
+        'airlock_audit_commit_duration_seconds',
+      ),
+    });
+    const withCommits = async (job: Job): Promise<Measured & { commits: CommitStats }> => {
+      let before: ReturnType<typeof scrape> | null = null;
+      let after: ReturnType<typeof scrape> | null = null;
+      const r = await runLoad(job, {
+        onMeasure: () => (before = scrape()),
+        onResult: () => (after = scrape()),
+      });
+      const [a, b] = await Promise.all([before!, after!]);
+      return {
+        ...r,
+        commits: {
+          sizes: histoDelta(a.sizes, b.sizes),
+          seconds: histoDelta(a.seconds, b.seconds),
+        },
+      };
+    };
     console.log(
       `  guarded, closed loop: ${cfg.concurrency} clients; warm-up ≥ ${cfg.warmupRequests} requests and ≥ ${cfg.warmupMs / 1000} s, then ${cfg.durationMs / 1000} s …`,
     );
-    const closed = await runLoad({
+    const closed = await withCommits({
       kind: 'closed',
       target,
       concurrency: cfg.concurrency,
@@ -460,14 +615,14 @@ async function benchGuarded(
       durationMs: cfg.durationMs,
     });
     console.log(`    warm-up took ${closed.warmupRequests} requests`);
-    const open: { rate: number; r: Measured }[] = [];
+    const open: { rate: number; r: Measured & { commits: CommitStats } }[] = [];
     for (const rate of cfg.rates) {
       console.log(
         `  guarded, open loop at ${rate} req/s: 1 s warm-up (drained) + ${cfg.openMs / 1000} s …`,
       );
       open.push({
         rate,
-        r: await runLoad({
+        r: await withCommits({
           kind: 'open',
           target,
           rate,
@@ -653,7 +808,9 @@ async function main(): Promise<void> {
       "HTTP on 127.0.0.1 — latency in ms; closed loop: per request; open loop: from each request's scheduled start.",
     );
     console.log(
-      '"server busy" = event-loop utilisation of the thread running the server, during the measured phase.',
+      '"server busy" = event-loop utilisation of the thread running the server, during the measured phase.\n' +
+        '"CPU ms/req" = CPU time of the server (every thread but the load generator\'s, and the SQLite runner\n' +
+        'processes) per answered request; "main ms/req" = the main thread\'s share (/proc, 10 ms ticks).',
     );
     console.log(
       table(
@@ -668,6 +825,8 @@ async function main(): Promise<void> {
           'ok',
           'failed',
           'server busy',
+          'CPU ms/req',
+          'main ms/req',
         ],
         [g, b, ...opens.map((o) => o.s)].map((s) => [
           s.name,
@@ -680,6 +839,8 @@ async function main(): Promise<void> {
           String(s.ok),
           String(s.failed),
           pc(s.busy),
+          f3(s.cpuPerReq),
+          f3(s.mainPerReq),
         ]),
       ),
     );
@@ -699,6 +860,23 @@ async function main(): Promise<void> {
     }
 
     console.log(`Load average after the run: ${load()}`);
+    console.log(
+      '\nAudit group commits during each guarded phase (from /metrics: airlock_audit_commit_entries, _duration_seconds)',
+    );
+    for (const [name, c] of [
+      ['closed loop', guarded.closed.commits],
+      ...guarded.open.map((o) => [`open loop ${o.rate} req/s`, o.r.commits] as const),
+    ] as const) {
+      const n = c.sizes.count;
+      console.log(
+        `  ${name}: ${n} commits, ${f1(c.sizes.sum / Math.max(1, n))} entries/commit, ` +
+          `${f2((c.seconds.sum * 1000) / Math.max(1, c.seconds.count))} ms/commit; entries per commit: ` +
+          c.sizes.ranges
+            .filter(([, k]) => k > 0)
+            .map(([label, k]) => `${label}: ${pc(k / Math.max(1, n))}`)
+            .join(', '),
+      );
+    }
     console.log(
       `\nAudit appends — AuditLog on a fresh store (SQLCipher, WAL, synchronous=FULL); N = ${cfg.auditN} per row`,
     );
