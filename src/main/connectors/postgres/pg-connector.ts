@@ -23,9 +23,12 @@ import type {
   ReadData,
   RowSink,
   StreamSummary,
-  WriteData,
   WriteImages,
+  WriteOptions,
+  WriteResult,
 } from '../types';
+import { DEFAULT_CAPTURE_CAP, previewOf } from '../write-images';
+import { PgCapture, revertPg } from './pg-images';
 import { PG_ENGINE_FUNCTIONS, checkPostgresPlans } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
@@ -33,6 +36,9 @@ import { PgAgentRoles } from './pg-roles';
 import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectPostgres, type PgEngineSchema } from './pg-schema';
 import { PG_TYPES, typeInfo } from './pg-types';
+
+/** Revert restores at most a capped number of rows by key: a generous fixed limit. */
+const REVERT_TIMEOUT_MS = 30_000;
 
 const columnsOf = (fields: FieldDef[]) =>
   fields.map((f) => ({ name: f.name, type: typeInfo(f.dataTypeID).type }));
@@ -188,14 +194,22 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
     });
   }
 
-  async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
+  async write(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
     const values = positional(stmt);
+    const capture =
+      opts.dryRun || opts.captureCap !== undefined
+        ? new PgCapture(stmt.sql, values, stmt.analysis, opts.captureCap ?? DEFAULT_CAPTURE_CAP)
+        : null;
     return this.inTransaction(
       'BEGIN',
       stmt,
       limits,
       undefined,
-      async (client) => {
+      async (client, role) => {
         const engine = await this.engineTruth(client, stmt, values);
         for (const t of stmt.analysis.tables) {
           if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
@@ -206,6 +220,9 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
             );
           }
         }
+        // The capture reads whole rows, columns the agent may not see included: it runs as the
+        // connection's own account, in this transaction, and only the officer sees it.
+        if (capture) await this.asOwnAccount(client, role, () => capture.beforeWrite(client));
         // RETURNING rows come through the same budgeted cursor as a read: rows past the caps
         // are dropped as they arrive, never held, and the write is read to its end for its count.
         const budget = new RowBudget(limits.maxRows, limits.maxBytes);
@@ -225,19 +242,60 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
         } finally {
           await cursor.close().catch(() => undefined);
         }
-        const out: WriteData = { rowCount };
+        const out: WriteResult = { rowCount };
         if (fields.length > 0) {
           out.columns = columnsOf(fields);
           out.rows = rows;
         }
+        if (capture) {
+          const c = await this.asOwnAccount(client, role, () =>
+            capture.afterWrite(client, rowCount),
+          );
+          out.preview = previewOf(c, !opts.dryRun);
+        }
         return out;
       },
-      true,
+      !opts.dryRun,
     );
   }
 
+  /**
+   * Undoes a write from its images in one transaction, as the connection's own account:
+   * REVERT_CONFLICT (nothing restored) when a row is no longer as the write left it.
+   */
   async revert(images: WriteImages): Promise<{ rowCount: number }> {
-    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
+    const client = await this.pools.acquire();
+    let broken = false;
+    try {
+      await client.query(
+        `BEGIN; SET LOCAL statement_timeout = ${REVERT_TIMEOUT_MS}; SET LOCAL search_path = pg_catalog, public`,
+      );
+      const out = await revertPg(client, images);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      if (e instanceof AirlockError) throw e;
+      throw pgQueryError(e, REVERT_TIMEOUT_MS);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs `fn` as the connection's account, inside the agent's transaction, then back as the agent. */
+  private async asOwnAccount<T>(
+    client: PgClient,
+    role: string | null,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (role) await client.query('SET LOCAL ROLE NONE');
+    const out = await fn();
+    if (role) await client.query(`SET LOCAL ROLE ${role}`);
+    return out;
   }
 
   /** With agent roles in use: brings the agent's database role in line with its new grants now. */
@@ -257,7 +315,7 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
     stmt: CheckedStatement,
     limits: QueryLimits,
     signal: AbortSignal | undefined,
-    fn: (client: PgClient) => Promise<T>,
+    fn: (client: PgClient, role: string | null) => Promise<T>,
     commit = false,
   ): Promise<T> {
     // Agents run under their own role; analysts (no agent) as the connection's account.
@@ -281,7 +339,7 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
         `${begin}; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}; ` +
           `SET LOCAL search_path = pg_catalog, public${role ? `; SET LOCAL ROLE ${role}` : ''}`,
       );
-      const out = await fn(client);
+      const out = await fn(client, role);
       await client.query(commit ? 'COMMIT' : 'ROLLBACK');
       return out;
     } catch (e) {
