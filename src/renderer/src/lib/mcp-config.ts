@@ -79,32 +79,34 @@ export function mcpClientConfigs(target: McpTarget): McpClientConfig[] {
       title: 'Claude Code',
       snippets: [
         {
-          label: 'Run in a terminal (add --scope user to have it in every project)',
+          label: 'In a terminal',
           text: [
             `claude mcp add --transport http ${SERVER_NAME} ${url} \\`,
             `  --header ${shellDoubleQuoted(`Authorization: ${bearer}`)}`,
           ].join('\n'),
         },
       ],
+      note: 'Add --scope user to have it in every project, not only the current one.',
     },
     {
       client: 'cursor',
       title: 'Cursor',
       snippets: [
         {
-          label: '~/.cursor/mcp.json (or .cursor/mcp.json in one project)',
+          label: '~/.cursor/mcp.json',
           text: json({
             mcpServers: { [SERVER_NAME]: { url, headers: { Authorization: bearer } } },
           }),
         },
       ],
+      note: 'Or .cursor/mcp.json in one project. If the file lists other servers, add the airlock entry beside them.',
     },
     {
       client: 'vscode',
       title: 'VS Code',
       snippets: [
         {
-          label: '.vscode/mcp.json (or the file "MCP: Open User Configuration" opens)',
+          label: '.vscode/mcp.json',
           text: json({
             inputs: [
               {
@@ -125,8 +127,9 @@ export function mcpClientConfigs(target: McpTarget): McpClientConfig[] {
         },
       ],
       note:
-        'VS Code asks for the key the first time it starts the server and keeps it in its ' +
-        'secret storage, so this file holds no key and can be shared with the project.',
+        'Or the file the command "MCP: Open User Configuration" opens. VS Code asks for the key ' +
+        'the first time it starts the server and keeps it in its secret storage, so this file ' +
+        'holds no key and can be shared with the project.',
     },
     {
       client: 'codex',
@@ -141,19 +144,20 @@ export function mcpClientConfigs(target: McpTarget): McpClientConfig[] {
           ].join('\n'),
         },
         {
-          label: `Codex takes the key from ${KEY_ENV} in the environment it starts from`,
+          label: 'The key, in the environment Codex starts from',
           text: `export ${KEY_ENV}=${shellDoubleQuoted(key)}`,
         },
       ],
-      note: 'Codex refuses a token written in config.toml itself; it reads it from the variable.',
+      note:
+        `Codex refuses a token written in config.toml itself and reads it from ${KEY_ENV}: ` +
+        'put the export line in your shell profile, then start Codex.',
     },
     {
       client: 'claude-desktop',
       title: 'Claude Desktop',
       snippets: [
         {
-          label:
-            'claude_desktop_config.json (Settings → Developer → Edit Config), then restart Claude Desktop',
+          label: 'claude_desktop_config.json',
           text: json({
             mcpServers: {
               [SERVER_NAME]: {
@@ -165,14 +169,15 @@ export function mcpClientConfigs(target: McpTarget): McpClientConfig[] {
           }),
         },
         {
-          label:
-            'Or a bundle: build it, open dist/airlock.mcpb with Claude Desktop, and paste the key when it asks',
+          label: 'Or as a bundle (.mcpb)',
           text: root ? `cd ${shellDoubleQuoted(root)} && npm run build:mcpb` : 'npm run build:mcpb',
         },
       ],
       note:
-        'Claude Desktop starts only local (stdio) servers: bin/airlock mcp forwards each call to ' +
-        'this Airlock, which must be running.' +
+        'Open the file from Settings → Developer → Edit Config, then restart Claude Desktop. It ' +
+        'starts only local (stdio) servers: bin/airlock mcp forwards each call to this Airlock, ' +
+        'which must be running. For the bundle, open dist/airlock.mcpb with Claude Desktop and ' +
+        'paste the key when it asks.' +
         (target.cliCommand
           ? ''
           : ' This app has no bin/airlock beside it; use the path of an Airlock installed from source.'),

@@ -163,7 +163,7 @@ export default function AgentDetailPage() {
         </Tabs.Panel>
         {status === 'active' ? (
           <Tabs.Panel value="connect" pt="md">
-            <McpConnectPanel agentName={agent.name} />
+            <McpConnectPanel agentName={agent.name} withTitle={false} />
           </Tabs.Panel>
         ) : null}
       </Tabs>

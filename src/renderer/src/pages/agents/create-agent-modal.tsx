@@ -16,7 +16,8 @@ export function CreateAgentModal({ opened, onClose }: { opened: boolean; onClose
       opened={opened}
       onClose={close}
       title={created ? `${created.name} is ready` : 'New agent'}
-      size="lg"
+      // Wider once the key and the clients' configuration are shown.
+      size={created ? 'xl' : 'lg'}
       // Closing by accident would lose the key for good.
       closeOnClickOutside={!created}
     >

@@ -15,7 +15,16 @@ import {
   type McpClient,
 } from '../../lib/mcp-config';
 
-export function McpConnectPanel({ agentName, apiKey }: { agentName: string; apiKey?: string }) {
+export function McpConnectPanel({
+  agentName,
+  apiKey,
+  withTitle = true,
+}: {
+  agentName: string;
+  apiKey?: string;
+  /** Off where a tab of the same name already says it. */
+  withTitle?: boolean;
+}) {
   const system = useSystemInfo();
   const [client, setClient] = useState<McpClient>('claude-code');
   if (system.error) return <ProblemAlert error={system.error} />;
@@ -26,7 +35,7 @@ export function McpConnectPanel({ agentName, apiKey }: { agentName: string; apiK
   return (
     <Stack gap="sm" data-testid="mcp-connect">
       <div>
-        <Text fw={700}>Connect an MCP client</Text>
+        {withTitle ? <Text fw={700}>Connect an MCP client</Text> : null}
         <Text size="sm" c="dimmed">
           Airlock serves MCP at <Code>{mcpEndpoint(url)}</Code>. The client sees the tools{' '}
           {agentName}&apos;s grants allow; every call is checked and audited like the same HTTP
