@@ -5,6 +5,8 @@
  * from this table; no type is written twice.
  *
  * Changelog (for the renderer; names, once published, stay):
+ * - 8: `systemInfo` gains `cliCommand` { command, args }: how another program starts this
+ *      Airlock's command line (absent where none ships), for Claude Desktop's MCP configuration.
  * - 7: + the Approvals page (approvals.ts): `listApprovals` { status? } → { approvals: ApprovalView[] }
  *      (newest first), `approveApproval` { id, note? }, `denyApproval` { id, reason },
  *      `revertApproval` { id } → { approval: ApprovalView }. Settings gain `approvals.ttlSeconds`
