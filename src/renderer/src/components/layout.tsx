@@ -41,7 +41,7 @@ export const NAV = [
   { to: '/ask', label: 'Ask', icon: IconBolt, hint: 'In plain language' },
   { to: '/connections', label: 'Connections', icon: IconDatabase, hint: 'Databases' },
   { to: '/agents', label: 'Agents', icon: IconRobot, hint: 'Keys and grants' },
-  { to: '/approvals', label: 'Approvals', icon: IconApproval, hint: 'Agent writes to decide' },
+  { to: '/approvals', label: 'Approvals', icon: IconApproval, hint: 'Writes to decide' },
   { to: '/audit', label: 'Audit', icon: IconShield, hint: 'Every request, verified' },
   { to: '/settings', label: 'Settings', icon: IconSliders, hint: 'Limits and models' },
 ] as const;

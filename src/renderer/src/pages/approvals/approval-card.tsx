@@ -15,14 +15,24 @@ export function Label({ children }: { children: React.ReactNode }) {
   );
 }
 
+type Param = string | number | boolean | null;
+
 /** A parameter as it will be bound: strings quoted, so '' and NULL and '1' and 1 differ. */
-function paramText(p: Approval['params'][number]): string {
+function paramText(p: Param): string {
   if (p === null) return 'NULL';
   return typeof p === 'string' ? `'${p.replaceAll("'", "''")}'` : String(p);
 }
 
+/** Positional parameters by number (#1 binds the first placeholder), named ones by name. */
+function paramEntries(params: Approval['params']): [string, Param][] {
+  if (!params) return [];
+  if (Array.isArray(params)) return params.map((p, i) => [`#${i + 1}`, p]);
+  return Object.entries(params as Record<string, Param>);
+}
+
 export function ParamList({ params }: { params: Approval['params'] }) {
-  if (params.length === 0)
+  const entries = paramEntries(params);
+  if (entries.length === 0)
     return (
       <Text size="sm" c="dimmed">
         None
@@ -30,10 +40,10 @@ export function ParamList({ params }: { params: Approval['params'] }) {
     );
   return (
     <Group gap={6} data-testid="approval-params">
-      {params.map((p, i) => (
-        <Code key={i} fz="sm">
+      {entries.map(([name, p]) => (
+        <Code key={name} fz="sm">
           <Text span c="dimmed" fz="xs">
-            ${i + 1}{' '}
+            {name}{' '}
           </Text>
           {paramText(p)}
         </Code>
@@ -66,7 +76,7 @@ export function ApprovalCard({ approval }: { approval: Approval }) {
       data-testid={`approval-${approval.id}`}
     >
       <Stack gap="sm">
-        <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <Group justify="space-between" align="flex-start">
           <div>
             <Text fw={650}>
               <Anchor

@@ -73,7 +73,7 @@ export function ApproveButton({ approval }: { approval: Approval }) {
             </Text>
             <Textarea
               label="Note (optional)"
-              description="Kept with the decision in the audit log."
+              description="Shown with the decision in History."
               value={note}
               onChange={(e) => setNote(e.currentTarget.value)}
               maxLength={MAX_TEXT}

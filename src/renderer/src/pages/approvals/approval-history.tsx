@@ -63,7 +63,7 @@ function RevertProblem({ error }: { error: unknown }) {
       error={error}
       title={
         conflict
-          ? 'Not reverted: those rows changed after the write ran, and reverting would overwrite the newer changes. Nothing was written.'
+          ? 'Not reverted: those rows changed since the write ran, so nothing was written'
           : 'The write was not reverted'
       }
     />
@@ -87,7 +87,7 @@ export function ApprovalHistory({
           <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="approval-history">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Status</Table.Th>
+                <Table.Th w={112}>Status</Table.Th>
                 <Table.Th>Write</Table.Th>
                 <Table.Th>Requested</Table.Th>
                 <Table.Th>Decided</Table.Th>
@@ -101,7 +101,7 @@ export function ApprovalHistory({
             <Table.Tbody>
               {approvals.map((a) => (
                 <Table.Tr key={a.id} data-testid={`history-${a.id}`}>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <StatusBadge status={a.status} />
                   </Table.Td>
                   <Table.Td maw={380}>
@@ -123,18 +123,19 @@ export function ApprovalHistory({
                   </Table.Td>
                   <Table.Td>
                     {a.decidedAt ? (
-                      <Text size="sm">
-                        <When iso={a.decidedAt} />
+                      <>
+                        <Text size="sm">
+                          <When iso={a.decidedAt} />
+                        </Text>
                         {a.decidedBy ? (
-                          <Text span c="dimmed" size="xs">
-                            {' '}
+                          <Text size="xs" c="dimmed">
                             by {a.decidedBy}
                           </Text>
                         ) : null}
-                      </Text>
+                      </>
                     ) : (
                       <Text size="sm" c="dimmed">
-                        {a.status === 'expired' ? 'nobody, in time' : '—'}
+                        {a.status === 'expired' ? 'not decided' : '—'}
                       </Text>
                     )}
                   </Table.Td>
@@ -145,15 +146,16 @@ export function ApprovalHistory({
                   </Table.Td>
                   <Table.Td>
                     {a.executedAt ? (
-                      <Text size="sm">
-                        <When iso={a.executedAt} />
+                      <>
+                        <Text size="sm">
+                          <When iso={a.executedAt} />
+                        </Text>
                         {a.revertedAt ? (
-                          <Text span c="dimmed" size="xs">
-                            {' '}
-                            · reverted <When iso={a.revertedAt} />
+                          <Text size="xs" c="dimmed">
+                            reverted <When iso={a.revertedAt} />
                           </Text>
                         ) : null}
-                      </Text>
+                      </>
                     ) : (
                       <Text size="sm" c="dimmed">
                         {a.status === 'approved' ? 'not yet' : '—'}
