@@ -26,7 +26,16 @@ export const MAIN_LAYERS = [
   },
   {
     name: 'guard, policy, audit and connectors',
-    units: ['guard', 'policy', 'audit', 'connectors', 'identity', 'ratelimit', 'admin-token'],
+    units: [
+      'guard',
+      'policy',
+      'audit',
+      'connectors',
+      'approvals',
+      'identity',
+      'ratelimit',
+      'admin-token',
+    ],
   },
   { name: 'store', units: ['store', 'ports', 'net', 'version', 'worker-entry'] },
 ];

@@ -24,6 +24,8 @@ import { SecretBox } from './store/secret-box';
 import { SettingsRepo, queryLimitsOf, rateLimitsOf } from './settings/settings';
 import { createNlCore, type NlConfig, type NlCore } from './nl/nl-core';
 import { Forwarder, type ForwarderOptions } from './audit/forward/forwarder';
+import { Approvals } from './approvals/approvals';
+import { approvalTtlSeconds } from './settings/settings';
 
 /** The bundled demo database, found from the source tree or the built app. */
 export function demoDatabasePath(): string {
@@ -78,6 +80,8 @@ export interface Core {
   connections: Connections;
   /** The one request pipeline every query runs through, for every principal. */
   queries: Pipeline;
+  /** Agent writes held for a person's approval; `onRequested` hears of each new one. */
+  approvals: Approvals;
   /** Questions in plain language (Ollama), the semantic layer. */
   nl: NlCore;
   settings: SettingsRepo;
@@ -155,12 +159,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     options.forwarding,
   );
   settings.onChange(() => forwarding.configure());
+  const approvals = new Approvals(db, clock, () => approvalTtlSeconds(settings.get()));
   const queries = new Pipeline({
     connections,
     audit,
     grantsOf: (id) => grants.list(id),
     limits: queryLimits,
     clock,
+    approvals,
   });
   const nl = createNlCore({
     db,
@@ -192,6 +198,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     grants,
     connections,
     queries,
+    approvals,
     nl,
     settings,
     rateLimiter,

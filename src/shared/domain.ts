@@ -25,6 +25,8 @@ export interface Grant {
   effect?: 'allow' | 'deny';
   /** With the `export` action: the caps of one export under this grant. */
   exportLimits?: ExportLimits;
+  /** With `write`: whether a person must approve each write first (default `required`). */
+  approval?: 'required' | 'none';
 }
 
 export type Effect = 'allow' | 'deny' | 'needs_approval';

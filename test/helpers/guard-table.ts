@@ -84,10 +84,11 @@ export function grantsFor(connection: string): Record<Who, Grant[]> {
       connection,
       table,
       actions: ['read', 'write'],
+      approval: 'none',
     })),
     clerk: [
       read('orders', ['id', 'status', 'order_date']),
-      { connection, table: 'orders', actions: ['write'], columns: ['status'] },
+      { connection, table: 'orders', actions: ['write'], approval: 'none', columns: ['status'] },
     ],
   };
 }

@@ -459,6 +459,7 @@ describe('grants', () => {
         connection: 'demo',
         table: 'products',
         actions: ['read', 'write'],
+        approval: 'none',
         columns: ['id', 'name'],
       },
       {
@@ -633,6 +634,7 @@ describe('connections (agent view)', () => {
         connection: 'demo',
         table: 'products',
         actions: ['read', 'write'],
+        approval: 'none',
         columns: ['units_in_stock'],
       },
       { connection: 'demo', table: 'employees', actions: ['read'], effect: 'deny' },
@@ -701,7 +703,7 @@ describe('connections (agent view)', () => {
 describe('POST /v1/query', () => {
   it('answers reads and writes in the documented shapes', async () => {
     const a = await agent('querier', [
-      { connection: 'demo', table: 'orders', actions: ['read', 'write'] },
+      { connection: 'demo', table: 'orders', actions: ['read', 'write'], approval: 'none' },
     ]);
     const read = await t.query(a.apiKey, 'SELECT id, status FROM orders WHERE id = ?', [1]);
     expect(read.statusCode).toBe(200);

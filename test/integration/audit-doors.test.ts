@@ -147,7 +147,7 @@ describe("a question's value samples (issue 10, finding 14)", () => {
     const { agentPrincipal } = await import('../../src/main/query/principal');
     const writer = agentPrincipal(
       { id: agentId, name: 'door-bot' },
-      [{ connection: 'demo', table: 'orders', actions: ['read', 'write'] }],
+      [{ connection: 'demo', table: 'orders', actions: ['read', 'write'], approval: 'none' }],
       2,
     );
     const before = bed.lastAuditId();

@@ -64,7 +64,7 @@ beforeAll(async () => {
       { connection: 'demo', table: 'orders', actions: ['read'] },
     ]);
     const writer = await t.createAgent('writer', [
-      { connection: 'demo', table: 'orders', actions: ['read', 'write'] },
+      { connection: 'demo', table: 'orders', actions: ['read', 'write'], approval: 'none' },
     ]);
     expect(
       (await t.query(reader.apiKey, 'SELECT id, total FROM orders WHERE id = ?', [1])).statusCode,

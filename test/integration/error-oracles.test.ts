@@ -157,8 +157,8 @@ const SQLITE_CASES: OracleCase[] = [
 ];
 
 const fullAccess = (connection: string): Grant[] => [
-  { connection, table: 'employees', actions: ['read', 'write'] },
-  { connection, table: 'orders', actions: ['read', 'write'] },
+  { connection, table: 'employees', actions: ['read', 'write'], approval: 'none' },
+  { connection, table: 'orders', actions: ['read', 'write'], approval: 'none' },
 ];
 
 /** The raw engine's message for a statement (rolled back), to show it would have quoted the data. */

@@ -1079,6 +1079,7 @@ await describeWithService('postgres', 'PostgreSQL guard: rewrite rules', () => {
         connection,
         table,
         actions: ['read', 'write'],
+        approval: 'none',
       })),
     );
     writer = (await t.createAgent('rules-writer', grants)).apiKey;

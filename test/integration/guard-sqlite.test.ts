@@ -46,11 +46,18 @@ const WRITER: Grant[] = ['orders', 'order_items'].map((table): Grant => ({
   connection: 'demo',
   table,
   actions: ['read', 'write'],
+  approval: 'none',
 }));
 /** Column-level writes: may read id, status, order_date of orders and write status only. */
 const CLERK: Grant[] = [
   read('orders', ['id', 'status', 'order_date']),
-  { connection: 'demo', table: 'orders', actions: ['write'], columns: ['status'] },
+  {
+    connection: 'demo',
+    table: 'orders',
+    actions: ['write'],
+    approval: 'none',
+    columns: ['status'],
+  },
 ];
 /** May read orders.status and orders.total but not the id, so rowid (= id) is off limits. */
 const AUDITOR: Grant[] = [read('orders', ['status', 'total'])];
@@ -66,7 +73,13 @@ const HR: Grant[] = [
     'manager_id',
     'hire_date',
   ]),
-  { connection: 'demo', table: 'employees', actions: ['write'], columns: ['title'] },
+  {
+    connection: 'demo',
+    table: 'employees',
+    actions: ['write'],
+    approval: 'none',
+    columns: ['title'],
+  },
 ];
 
 type Who = 'analyst' | 'writer' | 'clerk' | 'auditor' | 'hr';

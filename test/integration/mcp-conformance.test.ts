@@ -205,7 +205,7 @@ beforeAll(async () => {
   port = (app.server.address() as AddressInfo).port;
   // A write grant, so every tool (execute too) is listed.
   const agent = await t.createAgent('conformance', [
-    { connection: 'demo', table: 'customers', actions: ['read', 'write'] },
+    { connection: 'demo', table: 'customers', actions: ['read', 'write'], approval: 'none' },
   ]);
   agentId = agent.id;
   proxy = await startBearerProxy(port, agent.apiKey);

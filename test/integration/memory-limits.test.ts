@@ -276,7 +276,7 @@ function memorySuite(kind: Kind) {
     it('a write whose RETURNING row is larger than the byte cap is refused and rolled back', async () => {
       keys.writer ??= (
         await t.createAgent(`writer-${kind}`, [
-          { connection, table: 'blobs', actions: ['read', 'write'] },
+          { connection, table: 'blobs', actions: ['read', 'write'], approval: 'none' },
         ])
       ).apiKey;
       const { value: r, growth } = await peakRssGrowth(async () => {

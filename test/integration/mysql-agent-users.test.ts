@@ -91,7 +91,7 @@ await describeWithService('mysql', 'MariaDB agent users', () => {
     expect(r.statusCode, r.body).toBe(201);
     analyst = await t.createAgent('user-analyst', analystGrants);
     writer = await t.createAgent('user-writer', [
-      { connection: CONN, table: 'orders', actions: ['read', 'write'] },
+      { connection: CONN, table: 'orders', actions: ['read', 'write'], approval: 'none' },
     ]);
     users.push(agentUserName(DB, analyst.id), agentUserName(DB, writer.id));
     await root.query(`DROP USER IF EXISTS '${LP_USER}'@'%', '${LP_USER}'@'localhost'`);

@@ -81,7 +81,7 @@ await describeWithService('postgres', 'PostgreSQL agent roles', () => {
     expect(r.statusCode, r.body).toBe(201);
     analyst = await t.createAgent('role-analyst', analystGrants);
     writer = await t.createAgent('role-writer', [
-      { connection: CONN, table: 'orders', actions: ['read', 'write'] },
+      { connection: CONN, table: 'orders', actions: ['read', 'write'], approval: 'none' },
     ]);
     roles.push(agentRoleName(DB, analyst.id), agentRoleName(DB, writer.id));
     await admin.query(`DROP ROLE IF EXISTS ${LP_USER}`);

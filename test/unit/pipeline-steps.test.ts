@@ -16,6 +16,7 @@ import {
   type Principal,
 } from '../../src/main/query/principal';
 import * as step from '../../src/main/query/steps';
+import type { Approvals } from '../../src/main/approvals/approvals';
 import type { Clock } from '../../src/main/ports';
 import { AirlockError, isAirlockError } from '../../src/shared/errors';
 import type { Grant } from '../../src/shared/domain';
@@ -199,8 +200,21 @@ describe('limit', () => {
 });
 
 describe('approve, execute', () => {
-  it('approve passes every statement through until approvals exist', () => {
-    expect(() => step.approve(agent(), { sql: 'DELETE FROM orders' })).not.toThrow();
+  it('approve lets through what the policy allowed and holds a write that needs approval', () => {
+    // Neither case asks the approvals store: nothing is claimed without an approvalId.
+    const none = {} as Approvals;
+    const req = { connection: 'demo', sql: 'DELETE FROM orders' };
+    const t = trail();
+    t.decision = { effect: 'allow', rule: 'grant:demo.orders:write', reason: 'granted' };
+    expect(step.approve(none, agent(), req, t)).toEqual({ kind: 'run' });
+    t.decision = { effect: 'needs_approval', rule: 'approval:x', reason: 'held' };
+    expect(step.approve(none, agent(), req, t)).toEqual({
+      kind: 'request',
+      request: { agent: { id: 'ag1', name: 'bot' }, connection: 'demo', statement: req.sql },
+    });
+    // A person never writes, approval or not.
+    expect(caught(() => step.approve(none, person(), req, t)).code).toBe('STATEMENT_NOT_ALLOWED');
+    expect(t.decision.effect).toBe('deny');
   });
 
   it('a request abandoned before execution never runs', () => {

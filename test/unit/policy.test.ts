@@ -31,6 +31,8 @@ const allow = (
   actions,
   ...(columns ? { columns } : {}),
 });
+/** A grant whose writes run at once (`"approval": "none"`): the allow logic alone. */
+const atOnce = (g: Grant): Grant => ({ ...g, approval: 'none' });
 const deny = (
   table: string,
   actions: Grant['actions'] = ['read'],
@@ -107,7 +109,7 @@ const cases: Case[] = [
   {
     name: 'read+write grant allows an update',
     request: req([{ table: 'orders', read: ['id'], write: ['status'] }]),
-    grants: [allow('orders', ['read', 'write'])],
+    grants: [atOnce(allow('orders', ['read', 'write']))],
     effect: 'allow',
     rule: /grant:demo\.orders:read.*grant:demo\.orders:write|grant:demo\.orders:write.*grant:demo\.orders:read/,
     mentions: ['orders'],
@@ -141,7 +143,7 @@ const cases: Case[] = [
   {
     name: 'column write grant covers the written column',
     request: req([write('orders', 'status')]),
-    grants: [allow('orders', ['write'], ['status'])],
+    grants: [atOnce(allow('orders', ['write'], ['status']))],
     effect: 'allow',
     rule: 'grant:demo.orders(status):write',
     mentions: ['orders'],
@@ -191,7 +193,7 @@ const cases: Case[] = [
   {
     name: 'deny on read does not block write',
     request: req([write('orders', 'status')]),
-    grants: [allow('orders', ['read', 'write']), deny('orders', ['read'])],
+    grants: [atOnce(allow('orders', ['read', 'write'])), deny('orders', ['read'])],
     effect: 'allow',
     rule: 'grant:demo.orders:write',
     mentions: ['orders'],
@@ -319,7 +321,7 @@ const cases: Case[] = [
   {
     name: 'delete with a table write grant',
     request: req([{ table: 'orders', read: ['id'], write: [], wholeRowWrite: true }]),
-    grants: [allow('orders', ['read', 'write'])],
+    grants: [atOnce(allow('orders', ['read', 'write']))],
     effect: 'allow',
     rule: /grant:demo\.orders:write/,
     mentions: ['orders'],
@@ -335,7 +337,7 @@ const cases: Case[] = [
   {
     name: 'delete with column write grant plus another unrestricted one',
     request: req([{ table: 'orders', read: [], write: [], wholeRowWrite: true }]),
-    grants: [allow('orders', ['write'], ['status']), allow('orders', ['write'])],
+    grants: [atOnce(allow('orders', ['write'], ['status'])), atOnce(allow('orders', ['write']))],
     effect: 'allow',
     rule: 'grant:demo.orders:write',
     mentions: ['orders'],
@@ -435,10 +437,68 @@ const cases: Case[] = [
   {
     name: 'insert from a select: write one, read another',
     request: req([write('orders', 'status'), read('customers', 'id')]),
-    grants: [allow('orders', ['write']), allow('customers')],
+    grants: [atOnce(allow('orders', ['write'])), allow('customers')],
     effect: 'allow',
     rule: /grant:demo\.orders:write.*grant:demo\.customers:read/,
     mentions: ['orders', 'customers'],
+  },
+
+  // ── approvals: a write waits for a person unless its grants say "approval": "none" ─────
+  {
+    name: 'a write under a grant without approval setting needs approval',
+    request: req([write('orders', 'status')]),
+    grants: [allow('orders', ['read', 'write'])],
+    effect: 'needs_approval',
+    rule: 'approval:grant:demo.orders:write',
+    mentions: ['orders', 'approval'],
+  },
+  {
+    name: 'approval "required" holds a delete',
+    request: req([{ table: 'orders', read: ['id'], write: [], wholeRowWrite: true }]),
+    grants: [{ ...allow('orders', ['read', 'write']), approval: 'required' }],
+    effect: 'needs_approval',
+    rule: 'approval:grant:demo.orders:write',
+    mentions: ['orders'],
+  },
+  {
+    name: 'one write grant of two still requiring approval holds the write',
+    request: req([write('orders', 'status')]),
+    grants: [atOnce(allow('orders', ['write'], ['status'])), allow('orders', ['write'])],
+    effect: 'needs_approval',
+    rule: 'approval:grant:demo.orders:write',
+    mentions: ['orders'],
+  },
+  {
+    name: 'every written table is checked: the second one holds the write',
+    request: req([write('orders', 'status'), write('customers', 'email')]),
+    grants: [atOnce(allow('orders', ['write'])), allow('customers', ['write'])],
+    effect: 'needs_approval',
+    rule: 'approval:grant:demo.customers:write',
+    mentions: ['customers'],
+  },
+  {
+    name: 'reads never need approval, whatever the write grant says',
+    request: req([read('orders', 'id')]),
+    grants: [allow('orders', ['read', 'write'])],
+    effect: 'allow',
+    rule: 'grant:demo.orders:read',
+    mentions: ['orders'],
+  },
+  {
+    name: 'a deny still refuses a write that would need approval',
+    request: req([write('orders', 'total')]),
+    grants: [allow('orders', ['write']), deny('orders', ['write'], ['total'])],
+    effect: 'deny',
+    rule: 'deny:demo.orders(total):write',
+    mentions: ['orders'],
+  },
+  {
+    name: 'a write no grant covers is refused, not held',
+    request: req([write('orders', 'total')]),
+    grants: [allow('orders', ['write'], ['status'])],
+    effect: 'deny',
+    rule: 'default-deny',
+    mentions: ['orders.total'],
   },
 ];
 

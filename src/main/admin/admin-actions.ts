@@ -31,6 +31,10 @@ export const ADMIN_ACTIONS = {
   settingsUpdate: 'admin.settings.update',
   /** A verification of the chain started from the UI, with its verdict. */
   auditVerify: 'admin.audit.verify',
+  /** Approvals for agent writes: a decision, and the revert of an executed write. */
+  approvalApprove: 'admin.approval.approve',
+  approvalDeny: 'admin.approval.deny',
+  approvalRevert: 'admin.approval.revert',
 } as const;
 
 /** A password in a URL (`scheme://user:password@host`) as `***`: the form entries hold. */
@@ -69,7 +73,7 @@ async function dropPrincipals(core: Core, agentIds: string[], only?: string): Pr
  * A change that fails is on the record too (who tried what, and why it did not happen), under
  * the action its success would have had, with status `error`. Details never hold a secret.
  */
-async function recorded<T>(
+export async function recorded<T>(
   core: Core,
   action: string,
   details: Record<string, unknown>,

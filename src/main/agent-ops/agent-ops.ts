@@ -10,6 +10,11 @@
  */
 import { z } from 'zod';
 import * as C from '../../shared/contract/api';
+import {
+  AgentApprovalView,
+  ApprovalIdInput,
+  ApprovalPending,
+} from '../../shared/contract/approvals';
 import { AskAnswer, AskRequest, type AskEvent, SemanticLayer } from '../../shared/contract/nl';
 import { AirlockError, isAirlockError, type ErrorCode } from '../../shared/errors';
 import { auditEntry, failedRequestEntry } from '../audit/entry';
@@ -200,11 +205,34 @@ export function agentOps(core: Core) {
         'Run one SQL statement or one MongoDB structured query through the guard, the policy and the audit',
       action: 'query',
       input: C.AgentQueryRequest,
-      output: C.ReadResult.or(C.WriteResult),
+      output: C.ReadResult.or(C.WriteResult).or(ApprovalPending),
       handler: async (p, req, { signal }) => {
         if ('mongo' in req) return core.queries.run(p, req);
         const { kind: _k, ...rest } = await core.queries.run(p, req, signal);
         return rest;
+      },
+    }),
+
+    getApproval: op({
+      name: 'getApproval',
+      description:
+        "One of this agent's own approvals: its status (pending, approved, denied, expired, executed, reverted), expiry, and a denial's reason",
+      action: 'approvals.get',
+      input: ApprovalIdInput,
+      output: z.object({ approval: AgentApprovalView, auditId: z.number().int() }),
+      handler: async (p, { id }, ctx) => {
+        // Another agent's approval is NOT_FOUND, as one that does not exist.
+        const approval = core.approvals.forAgent(p.subject.id, id);
+        const auditId = await auditAllowed(
+          p,
+          'approvals.get',
+          null,
+          `read approval '${approval.id}' of agent '${p.subject.name}'`,
+          1,
+          { approvalId: approval.id, status: approval.status },
+          ctx,
+        );
+        return { approval, auditId };
       },
     }),
 

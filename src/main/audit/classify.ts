@@ -13,6 +13,12 @@ export const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PERMISSION_DENIED',
   'FORBIDDEN_ORIGIN',
   'APPROVAL_REQUIRED',
+  // An approval the agent names that may not run this request (yet, or any more).
+  'APPROVAL_PENDING',
+  'APPROVAL_DENIED',
+  'APPROVAL_EXPIRED',
+  'APPROVAL_MISMATCH',
+  'APPROVAL_USED',
   'STATEMENT_NOT_ALLOWED',
   'INVALID_SQL',
   'VALIDATION_FAILED',

@@ -134,11 +134,40 @@ export function decide(req: AccessRequest, grants: Grant[]): Decision {
     used.add(grantRule(match, n.action));
   }
   const tables = [...new Set(req.tables.map((t) => t.table))].join(', ');
+  const held = approvalNeeded(req, grants, needs, ds);
+  if (held) return held;
   return {
     effect: 'allow',
     rule: [...used].join(' '),
     reason: `access to ${tables} is covered by agent '${req.agent}''s grants`,
   };
+}
+
+/**
+ * A write the grants allow still waits for a person unless every allow grant for write on
+ * each written table says `"approval": "none"` (docs/api.md, "Approvals for agent writes").
+ * Reads never need approval.
+ */
+function approvalNeeded(
+  req: AccessRequest,
+  grants: Grant[],
+  needs: Need[],
+  ds: string | null,
+): Decision | null {
+  const written = [...new Set(needs.filter((n) => n.action === 'write').map((n) => n.table))];
+  for (const table of written) {
+    const held = grantsFor(grants, req.connection, table, 'write', 'allow', ds).filter(
+      (g) => (g.approval ?? 'required') !== 'none',
+    );
+    if (held.length > 0) {
+      return {
+        effect: 'needs_approval',
+        rule: `approval:${grantRule(held[0]!, 'write')}`,
+        reason: `agent '${req.agent}''s writes to ${table} in connection '${req.connection}' need a person's approval`,
+      };
+    }
+  }
+  return null;
 }
 
 /** The columns of a table an agent may use for an action (for listings and previews). */

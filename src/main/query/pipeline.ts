@@ -23,7 +23,9 @@ import {
   type SqlConnector,
   type StreamSummary,
   type WriteData,
+  type WriteResult,
 } from '../connectors/types';
+import { APPROVAL_CAPTURE_CAP, type Approvals } from '../approvals/approvals';
 import { AirlockError } from '../../shared/errors';
 import type { Clock } from '../ports';
 import { AgentSlots } from './agent-slots';
@@ -31,14 +33,28 @@ import { agentPrincipal, readingOnly, type Principal, type ReadOnlyRule } from '
 import { AGENT_CONCURRENCY_DEFAULT } from './query-service';
 import * as step from './steps';
 
+/** A write held for a person's approval: what the agent is told (HTTP 202). */
+export interface ApprovalOutcome {
+  kind: 'approval';
+  approval: {
+    id: string;
+    status: 'pending';
+    expiresAt: string;
+    preview: ReturnType<typeof step.agentPreview>;
+  };
+  auditId: number;
+}
+
 export type QueryOutcome =
   | ({ kind: 'read' } & ReadData & { auditId: number })
-  | ({ kind: 'write' } & WriteData & { auditId: number });
+  | ({ kind: 'write' } & WriteData & { auditId: number })
+  | ApprovalOutcome;
 
 /** A streamed read's outcome: the rows went to the sink; this is what the trailer says. */
 export type StreamOutcome =
   | ({ kind: 'read' } & StreamSummary & { auditId: number })
-  | ({ kind: 'write' } & WriteData & { auditId: number });
+  | ({ kind: 'write' } & WriteData & { auditId: number })
+  | ApprovalOutcome;
 
 export type MongoOutcome = ReadData & { auditId: number };
 
@@ -58,6 +74,8 @@ export interface PipelineDeps {
   grantsOf: (agentId: string) => Grant[];
   limits: () => QueryLimits;
   clock: Clock;
+  /** Writes held for a person's approval (approvals/approvals.ts). */
+  approvals: Approvals;
 }
 
 export class Pipeline {
@@ -209,7 +227,17 @@ export class Pipeline {
       const limits = step.limitRows(principal, access, base, req.maxRows, trail);
       step.refuseIfAbandoned(signal, streaming?.signal);
       releaseSlot = step.limitConcurrency(this.slots, principal, record.name, connector.poolSize);
-      step.approve(principal, { sql: guarded.sql, params: req.params });
+      const gate = step.approve(
+        this.deps.approvals,
+        principal,
+        {
+          connection: record.name,
+          sql: guarded.sql,
+          params: req.params,
+          approvalId: req.approvalId,
+        },
+        trail,
+      );
       const stmt: CheckedStatement = {
         sql: guarded.sql,
         params: req.params,
@@ -249,9 +277,48 @@ export class Pipeline {
         );
         return { kind: 'read', ...data, auditId };
       }
+      if (gate.kind === 'request') {
+        // Not run: a dry run rolled back inside the database shows what it would change.
+        const dry = await connector.write(stmt, limits, {
+          dryRun: true,
+          captureCap: APPROVAL_CAPTURE_CAP,
+        });
+        if (!dry.preview) throw new AirlockError('INTERNAL', 'the dry run gave no preview');
+        const approval = this.deps.approvals.create(gate.request, dry.preview);
+        trail.extra.approvalId = approval.id;
+        const auditId = await recordSuccess(
+          {},
+          { approval: 'requested', rowsAffected: dry.preview.rowsAffected },
+        );
+        this.deps.approvals.requestedIn(approval.id, auditId);
+        return {
+          kind: 'approval',
+          approval: {
+            id: approval.id,
+            status: 'pending',
+            expiresAt: approval.expiresAt,
+            preview: step.agentPreview(principal, guarded, connector, record.name, dry.preview),
+          },
+          auditId,
+        };
+      }
+      if (gate.kind === 'approved') {
+        let done: WriteResult;
+        try {
+          // The images it keeps let an officer revert it (never shown to the agent).
+          done = await connector.write(stmt, limits, { captureCap: APPROVAL_CAPTURE_CAP });
+        } catch (e) {
+          this.deps.approvals.release(gate.approvalId);
+          throw e;
+        }
+        this.deps.approvals.executed(gate.approvalId, done.preview?.images, null);
+        const auditId = await recordSuccess({ rowCount: done.rowCount }, { approval: 'executed' });
+        this.deps.approvals.executed(gate.approvalId, done.preview?.images, auditId);
+        return { kind: 'write', ...writeData(done), auditId };
+      }
       const data = await connector.write(stmt, limits);
       const auditId = await recordSuccess({ rowCount: data.rowCount });
-      return { kind: 'write', ...data, auditId };
+      return { kind: 'write', ...writeData(data), auditId };
     } catch (e) {
       const over: Partial<AuditRecord> = { rowCount: delivered > 0 ? delivered : null };
       const more =
@@ -281,7 +348,7 @@ export class Pipeline {
       const documents = step.documentConnector(record, connector);
       const guarded = await step.guardDocuments(req.mongo, connections, record, trail);
       step.decideDocuments(principal, guarded, record, trail);
-      step.approve(principal, { sql: trail.statement ?? '' });
+      // Approve: a MongoDB query only reads, so the policy allowed or refused it; nothing waits.
       const { engineTruth, ...data } = await documents.readDocuments(
         guarded.query,
         this.deps.limits(),
@@ -302,6 +369,15 @@ export class Pipeline {
       throw error;
     }
   }
+}
+
+/** What of a write goes back to the caller: never a preview or its images. */
+function writeData(r: WriteResult): WriteData {
+  return {
+    rowCount: r.rowCount,
+    ...(r.columns ? { columns: r.columns } : {}),
+    ...(r.rows ? { rows: r.rows } : {}),
+  };
 }
 
 /** A whole read through the connector's stream, so that `signal` can cancel it. */

@@ -8,17 +8,24 @@
 import { createHash } from 'node:crypto';
 import type { MongoQuery } from '../../shared/contract/api';
 import type { AuditRecord, Decision, ExportLimits } from '../../shared/domain';
-import { AirlockError } from '../../shared/errors';
+import { AirlockError, isAirlockError } from '../../shared/errors';
+import type { ApprovalRequest, Approvals } from '../approvals/approvals';
 import { canonicalJson } from '../audit/canonical-json';
 import { classifyFailure } from '../audit/classify';
 import { auditEntry, decisionFields, elapsedMs, failureFields } from '../audit/entry';
 import type { ConnectionRecord, Connections } from '../connections/connections';
 import { isDocumentConnector } from '../connectors/mongodb/document-connector';
-import type { AgentContext, Connector, QueryLimits, SqlConnector } from '../connectors/types';
+import type {
+  AgentContext,
+  Connector,
+  QueryLimits,
+  SqlConnector,
+  WritePreview,
+} from '../connectors/types';
 import { guardSql, type GuardedSql } from '../guard/guard';
 import { guardMongo } from '../guard/mongo/mongo-guard';
 import { decideMongo } from '../policy/mongo-policy';
-import { decide as decideSql, exportAllowance } from '../policy/policy';
+import { decide as decideSql, exportAllowance, permittedColumns } from '../policy/policy';
 import type { Clock } from '../ports';
 import { EXPORT_DEFAULTS, limitsFor } from './query-service';
 import { agentLimit, type AgentSlots } from './agent-slots';
@@ -168,7 +175,8 @@ export function decideStatement(
     defaultSchema: connector.defaultSchema,
   };
   trail.decision = decideSql(access, principal.grants);
-  refuseUnlessAllowed(trail.decision, record.name);
+  // A write held for a person's approval goes on to the approve step.
+  if (trail.decision.effect !== 'needs_approval') refuseUnlessAllowed(trail.decision, record.name);
   return access;
 }
 
@@ -264,15 +272,100 @@ export function limitConcurrency(
 
 // ── approve ─────────────────────────────────────────────────────────────────────────────
 
+/** What the approve step leaves the execute step to do. */
+export type ApprovalGate =
+  /** No approval needed: run. */
+  | { kind: 'run' }
+  /** Needs one and names none: a dry run for the preview, then a pending approval (202). */
+  | { kind: 'request'; request: ApprovalRequest }
+  /** The named approval was claimed for this one execution. */
+  | { kind: 'approved'; approvalId: string };
+
 /**
- * Whether a person must approve the statement first. Nothing needs approval yet: the
- * approvals feature will refuse here with APPROVAL_REQUIRED until a person approves.
+ * Whether a person must approve the statement first (the policy said `needs_approval`), and
+ * if the request names an approval, whether it may run under it: the agent's own, approved,
+ * in time, never used, for exactly this connection, statement and parameters. The guard and
+ * the policy ran again before this step, so a grant revoked since the approval refuses.
  */
 export function approve(
-  _principal: Principal,
-  _statement: { sql: string; params?: unknown },
-): void {
-  // Pass-through until approvals exist.
+  approvals: Approvals,
+  principal: Principal,
+  req: { connection: string; sql: string; params?: unknown; approvalId?: string | undefined },
+  trail: Trail,
+): ApprovalGate {
+  const decision = trail.decision;
+  if (decision?.effect !== 'needs_approval') return { kind: 'run' };
+  if (principal.kind !== 'agent') {
+    // Only agents write; a person's write was refused earlier. Fail closed all the same.
+    trail.decision = { effect: 'deny', rule: 'principal:read-only', reason: decision.reason };
+    throw new AirlockError('STATEMENT_NOT_ALLOWED', `'${principal.actor}' may not write`);
+  }
+  const request: ApprovalRequest = {
+    agent: principal.subject,
+    connection: req.connection,
+    statement: req.sql,
+    params: req.params,
+  };
+  if (req.approvalId === undefined) return { kind: 'request', request };
+  trail.extra.approvalId = req.approvalId;
+  try {
+    const approval = approvals.claim(request, req.approvalId);
+    trail.decision = {
+      effect: 'allow',
+      rule: decision.rule,
+      reason: `approved by ${approval.decidedBy ?? 'an officer'} (approval ${approval.id}); ${decision.reason}`,
+    };
+    return { kind: 'approved', approvalId: approval.id };
+  } catch (e) {
+    if (isAirlockError(e)) {
+      trail.decision = {
+        effect: 'deny',
+        rule: `approval:${e.code.toLowerCase()}`,
+        reason: e.message,
+      };
+    }
+    throw e;
+  }
+}
+
+/**
+ * The preview an agent is shown: the rows affected, and the before-images cut to the columns
+ * it may read of the one table written (none when it may read none, or several were written).
+ */
+export function agentPreview(
+  principal: Principal,
+  guarded: GuardedSql,
+  connector: Connector,
+  connection: string,
+  preview: WritePreview,
+): {
+  rowsAffected: number;
+  before?: { columns: string[]; rows: unknown[][] };
+  beforeTruncated?: boolean;
+} {
+  const out = {
+    rowsAffected: preview.rowsAffected,
+    ...(preview.beforeTruncated ? { beforeTruncated: true } : {}),
+  };
+  const written = guarded.analysis.tables.filter((t) => t.write.length > 0 || t.wholeRowWrite);
+  if (!preview.before || written.length !== 1) return out;
+  const { columns, rows } = preview.before;
+  const readable = new Set(
+    permittedColumns(
+      principal.grants,
+      connection,
+      written[0]!.table,
+      columns,
+      'read',
+      connector.defaultSchema,
+    ),
+  );
+  const keep = columns.flatMap((c, i) => (readable.has(c) ? [i] : []));
+  if (keep.length === 0) return out;
+  return {
+    ...out,
+    before: { columns: keep.map((i) => columns[i]!), rows: rows.map((r) => keep.map((i) => r[i])) },
+  };
 }
 
 // ── execute ─────────────────────────────────────────────────────────────────────────────

@@ -123,6 +123,11 @@ export function queryLimitsOf(s: Settings): QueryLimits {
   };
 }
 
+/** How long an approval waits for a decision and, approved, for its use (docs/api.md). */
+export function approvalTtlSeconds(s: Settings): number {
+  return s.approvals?.ttlSeconds ?? 3600;
+}
+
 export function rateLimitsOf(s: Settings): RateLimit[] {
   return [
     { windowMs: 60_000, max: s.limits.ratePerMinute, label: 'minute' },

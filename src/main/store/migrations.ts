@@ -235,6 +235,40 @@ export const MIGRATIONS: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: 'approvals',
+    // Approvals for agent writes (src/main/approvals/): the request an approval is bound to
+    // (binding = SHA-256 of agent, connection, statement and parameters), its decision, its one
+    // execution and revert, the dry run's preview, and the images revert needs (officer-only).
+    sql: `
+      CREATE TABLE approvals (
+        id                 TEXT PRIMARY KEY,
+        agent_id           TEXT NOT NULL,
+        agent_name         TEXT NOT NULL,
+        connection         TEXT NOT NULL,
+        statement          TEXT NOT NULL,
+        params             TEXT,
+        binding            TEXT NOT NULL,
+        status             TEXT NOT NULL CHECK (status IN
+                             ('pending', 'approved', 'denied', 'expired', 'executed', 'reverted')),
+        created_at         TEXT NOT NULL,
+        expires_at         TEXT NOT NULL,
+        decided_at         TEXT,
+        decided_by         TEXT,
+        reason             TEXT,
+        note               TEXT,
+        executed_at        TEXT,
+        reverted_at        TEXT,
+        preview            TEXT NOT NULL,
+        images             TEXT,
+        request_audit_id   INTEGER,
+        execution_audit_id INTEGER
+      ) STRICT;
+      CREATE INDEX approvals_by_time ON approvals (created_at);
+      CREATE INDEX approvals_by_status ON approvals (status, expires_at);
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {

@@ -15,6 +15,7 @@ import { nlOps } from '../nl/nl-ops';
 import { reportOps } from './report-ops';
 import { forwardingOps } from './forwarding-ops';
 import { agentLimitOps } from './agent-limit-ops';
+import { approvalOps } from './approval-ops';
 import { cliCommand } from './cli-command';
 
 export type Shell = 'desktop' | 'browser';
@@ -46,6 +47,7 @@ export function adminHandlers(core: Core) {
     searchAudit: async (input: OpParsed<'searchAudit'> & { offset?: number }) =>
       audit.search(input),
     auditEntry: async ({ id }: OpParsed<'auditEntry'>) => audit.entry(id),
+    ...approvalOps(core),
   } satisfies Partial<OpsHandlers>;
 }
 

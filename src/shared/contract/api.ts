@@ -84,6 +84,11 @@ export const GrantSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /**
+   * With `write`: `required` (the default) holds each write for a person's approval
+   * (docs/api.md, "Approvals for agent writes"); `none` runs writes at once.
+   */
+  approval: z.enum(['required', 'none']).optional(),
 });
 export const PutGrants = z.strictObject({ grants: z.array(GrantSchema).max(10_000) });
 export const GrantList = z.object({ grants: z.array(GrantSchema) });
@@ -160,6 +165,11 @@ export const QueryRequest = z.strictObject({
    * the export cap; the response then streams). README.md, "Large results".
    */
   maxRows: z.number().int().min(1).max(100_000_000).optional(),
+  /**
+   * A write that needed approval, sent again once a person approved it: runs once, and only
+   * if connection, statement and parameters are exactly the approved ones.
+   */
+  approvalId: z.string().min(1).max(64).optional(),
 });
 export type QueryRequest = z.infer<typeof QueryRequest>;
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import * as C from '../../../shared/contract/api';
 import type { Grant } from '../../../shared/domain';
 import { AuditSearch, OPS } from '../../../shared/contract/ops';
+import { ApprovalIdInput } from '../../../shared/contract/approvals';
 import { patchSettings } from '../../admin/admin-actions';
 import type { Core } from '../../core';
 import { adminHandlers } from '../../ui/ops-handlers';
@@ -186,6 +187,62 @@ export function adminRoutes(core: Core): [RouteSpec, Handler][] {
         responses: { 200: OPS.putSettings.output },
       },
       async ({ body }) => ({ body: await patchSettings(core, body, ops.putSettings) }),
+    ],
+    [
+      {
+        method: 'GET',
+        url: '/v1/admin/approvals',
+        auth: 'admin',
+        summary: 'Approvals for agent writes, newest first; all statuses when `status` is absent',
+        query: OPS.listApprovals.input,
+        responses: { 200: OPS.listApprovals.output },
+      },
+      async ({ query }) => ({
+        body: await ops.listApprovals(query as z.output<typeof OPS.listApprovals.input>),
+      }),
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/v1/admin/approvals/:id/approve',
+        auth: 'admin',
+        summary: 'Approve a pending approval: the agent may then run that exact request once',
+        params: ApprovalIdInput,
+        body: OPS.approveApproval.input.omit({ id: true }).optional(),
+        responses: { 200: OPS.approveApproval.output },
+      },
+      async ({ params, body }) => ({
+        body: await ops.approveApproval({
+          id: id(params),
+          ...((body ?? {}) as { note?: string }),
+        }),
+      }),
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/v1/admin/approvals/:id/deny',
+        auth: 'admin',
+        summary: 'Deny a pending approval, with the reason the agent is told',
+        params: ApprovalIdInput,
+        body: OPS.denyApproval.input.omit({ id: true }),
+        responses: { 200: OPS.denyApproval.output },
+      },
+      async ({ params, body }) => ({
+        body: await ops.denyApproval({ id: id(params), ...(body as { reason: string }) }),
+      }),
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/v1/admin/approvals/:id/revert',
+        auth: 'admin',
+        summary:
+          'Undo an executed approved write from the before-images it kept; 409 REVERT_CONFLICT when the rows changed since',
+        params: ApprovalIdInput,
+        responses: { 200: OPS.revertApproval.output },
+      },
+      async ({ params }) => ({ body: await ops.revertApproval({ id: id(params) }) }),
     ],
     ...auditReportRoutes(core),
   ];

@@ -1,13 +1,14 @@
 /**
  * The agent REST routes, generated from the transport-neutral table of agent operations
  * (agent-ops/agent-ops.ts): each operation's method and address here, its schemas, audit
- * action and handler there. A path parameter `:name` is the operation's `connection`; a body
- * is its whole input. Two operations answer in ways only HTTP has: a query streams large
+ * action and handler there. A path parameter `:name` is the operation's `connection`, `:id` its
+ * `id`; a body is its whole input. A write held for approval answers 202. Two operations answer in ways only HTTP has: a query streams large
  * results and NDJSON from the cursor (query-stream.ts), a question streams its stages as
  * Server-Sent Events or NDJSON (nl-routes.ts).
  */
 import type { FastifyRequest } from 'fastify';
 import * as C from '../../../shared/contract/api';
+import { ApprovalIdInput, ApprovalPending } from '../../../shared/contract/approvals';
 import {
   agentOps,
   callAgentOp,
@@ -61,7 +62,9 @@ function bindings(core: Core): Bindings {
           return streamedQuery(core.queries, principal, input, ndjson ? 'ndjson' : 'json', gone);
         }
         try {
-          return { body: await call(input, { signal: gone.signal }) };
+          const body = await call(input, { signal: gone.signal });
+          // A write held for a person's approval was accepted, not run.
+          return 'approval' in body ? { status: 202, body } : { body };
         } finally {
           gone.done();
         }
@@ -75,6 +78,7 @@ function bindings(core: Core): Bindings {
         askReply((opts) => call(input, opts), request.headers.accept),
     },
     readSemanticLayer: { method: 'GET', url: '/v1/connections/:name/semantic' },
+    getApproval: { method: 'GET', url: '/v1/approvals/:id' },
   };
 }
 
@@ -91,6 +95,7 @@ function route<N extends AgentOpName>(
 ): [RouteSpec, Handler] {
   type Input = InputOf<N>;
   const byName = rest.url.includes(':name');
+  const byId = rest.url.includes(':id');
   const spec: RouteSpec = {
     method: rest.method,
     url: rest.url,
@@ -98,13 +103,18 @@ function route<N extends AgentOpName>(
     action: op.action,
     summary: rest.note ? `${op.description} ${rest.note}` : op.description,
     ...(byName ? { params: C.ConnectionNameParams } : {}),
+    ...(byId ? { params: ApprovalIdInput } : {}),
     ...(rest.method === 'POST' ? { body: op.input } : {}),
-    responses: { 200: op.output },
+    responses: op.name === 'query' ? { 200: op.output, 202: ApprovalPending } : { 200: op.output },
   };
   const handler: Handler = async ({ request, params, body }) => {
     const principal = core.queries.agent(request.agent!);
     const input = (
-      byName ? { connection: (params as { name: string }).name } : (body ?? {})
+      byName
+        ? { connection: (params as { name: string }).name }
+        : byId
+          ? { id: (params as { id: string }).id }
+          : (body ?? {})
     ) as Input;
     const route = { route: `${request.method} ${request.routeOptions.url}` };
     const call = (i: Input, ctx: AgentOpContext = {}) =>

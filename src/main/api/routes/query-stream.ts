@@ -194,6 +194,11 @@ export async function streamedQuery(
     const { kind: _k, ...rest } = outcome;
     return { body: rest };
   }
+  if (outcome.kind === 'approval') {
+    // A write held for a person's approval: accepted, not run.
+    const { kind: _k, ...rest } = outcome;
+    return { status: 202, body: rest };
+  }
   const tail = {
     rowCount: outcome.rowCount,
     truncated: outcome.truncated,
