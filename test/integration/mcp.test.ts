@@ -159,6 +159,7 @@ describe('tools/call', () => {
         actor: 'agent:mcp-reader',
         action: 'query.read',
         status: 'allowed',
+        details: { agentId: reader.id, transport: 'mcp', tool: 'query' },
       });
       // The same statement over REST leaves the same entry.
       const rest = await t.query(
@@ -177,6 +178,11 @@ describe('tools/call', () => {
         agentId: (e.details as { agentId?: string }).agentId,
       });
       expect(same(added[0]!)).toEqual(same(restEntry));
+      // What MCP adds to the entry REST makes: the transport and the tool, nothing else.
+      const extra = (e: AuditEntry, other: AuditEntry) =>
+        Object.keys(e.details ?? {}).filter((k) => !(k in (other.details ?? {})));
+      expect(extra(added[0]!, restEntry)).toEqual(['transport', 'tool']);
+      expect(extra(restEntry, added[0]!)).toEqual([]);
     });
   });
 
@@ -232,6 +238,13 @@ describe('tools/call', () => {
   it('lists connections and describes only the granted columns', async () => {
     await withClient(reader.apiKey, async (client) => {
       const conns = await client.callTool({ name: 'list_connections', arguments: {} });
+      expect(
+        entries().find((e) => e.id === (conns.structuredContent as Structured).auditId),
+      ).toMatchObject({
+        action: 'connections.list',
+        status: 'allowed',
+        details: { agentId: reader.id, transport: 'mcp', tool: 'list_connections' },
+      });
       expect((conns.structuredContent as { connections: { name: string }[] }).connections).toEqual([
         expect.objectContaining({ name: 'demo' }),
       ]);
@@ -253,19 +266,69 @@ describe('tools/call', () => {
     });
   });
 
-  it('does not let a reader call execute (it is not listed for it)', async () => {
+  it('refuses execute to a reader (it is not listed for it) as a protocol error, recorded once', async () => {
     await withClient(reader.apiKey, async (client) => {
       const before = entries().length;
-      await expect(
-        client.callTool({
+      const error = (await client
+        .callTool({
           name: 'execute',
           arguments: {
             connection: 'demo',
             sql: "UPDATE customers SET first_name = 'x' WHERE id = 1",
           },
-        }),
-      ).rejects.toThrow(/unknown tool/);
-      expect(entries().length).toBe(before);
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        )) as { code: number; message: string; data: { code: string; auditId: number } } | null;
+      expect(error?.code).toBe(-32602);
+      expect(error?.message).toMatch(/tool 'execute' is not listed for this agent/);
+      expect(error?.data.code).toBe('PERMISSION_DENIED');
+      const added = entries().slice(before);
+      expect(added.map((e) => e.id)).toEqual([error?.data.auditId]);
+      expect(added[0]).toMatchObject({
+        actor: 'agent:mcp-reader',
+        action: 'query',
+        connection: 'demo',
+        status: 'denied',
+        decision: 'deny',
+        rule: 'mcp:tool-not-listed',
+        details: {
+          agentId: reader.id,
+          transport: 'mcp',
+          tool: 'execute',
+          code: 'PERMISSION_DENIED',
+        },
+      });
+      // Refused before any statement ran: the row is as it was.
+      const row = await t.query(reader.apiKey, 'SELECT first_name FROM customers WHERE id = 1');
+      expect(row.json().rows[0][0]).not.toBe('x');
+    });
+  });
+
+  it('refuses a tool Airlock does not have as a protocol error, recorded once', async () => {
+    await withClient(writer.apiKey, async (client) => {
+      const before = entries().length;
+      const error = (await client.callTool({ name: 'drop_everything', arguments: {} }).then(
+        () => null,
+        (e: unknown) => e,
+      )) as { code: number; message: string; data: { code: string; auditId: number } } | null;
+      expect(error?.code).toBe(-32602);
+      expect(error?.message).toMatch(/unknown tool 'drop_everything'/);
+      const added = entries().slice(before);
+      expect(added.map((e) => e.id)).toEqual([error?.data.auditId]);
+      expect(added[0]).toMatchObject({
+        actor: 'agent:mcp-writer',
+        action: 'mcp',
+        connection: null,
+        status: 'denied',
+        details: {
+          agentId: writer.id,
+          transport: 'mcp',
+          tool: 'drop_everything',
+          code: 'NOT_FOUND',
+        },
+      });
     });
   });
 
@@ -283,6 +346,11 @@ describe('tools/call', () => {
       const s = result.structuredContent as Structured;
       expect(Object.keys(s).sort()).toEqual(['auditId', 'rowCount']);
       expect(s.rowCount).toBe(1);
+      expect(entries().find((e) => e.id === s.auditId)).toMatchObject({
+        action: 'query.write',
+        status: 'allowed',
+        details: { agentId: writer.id, transport: 'mcp', tool: 'execute' },
+      });
     });
   });
 });
@@ -336,6 +404,8 @@ describe('more tool calls', () => {
       const viaRest = entries().slice(before + viaMcp.length);
       expect(viaMcp.map((e) => e.action)).toEqual(viaRest.map((e) => e.action));
       expect(viaMcp.map((e) => e.id)).toContain(s.auditId);
+      for (const e of viaMcp) expect(e.details).toMatchObject({ transport: 'mcp', tool: 'ask' });
+      for (const e of viaRest) expect(e.details).not.toHaveProperty('transport');
     });
   });
 });

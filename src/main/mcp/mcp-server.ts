@@ -7,8 +7,6 @@
  */
 import {
   createMcpHandler,
-  ProtocolError,
-  ProtocolErrorCode,
   Server,
   type AuthInfo,
   type McpHttpHandler,
@@ -16,7 +14,7 @@ import {
 import type { Core } from '../core';
 import type { Principal } from '../query/principal';
 import { VERSION } from '../version';
-import { mcpTools, UnknownToolError } from './mcp-tools';
+import { mcpTools } from './mcp-tools';
 
 const INSTRUCTIONS =
   'Airlock gives this agent least-privilege, audited access to databases. Start with list_connections, then describe_tables; every call is audited and answers its auditId.';
@@ -42,15 +40,9 @@ export function mcpHandler(core: Core, onError: (e: unknown) => void): McpHttpHa
         { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
       );
       server.setRequestHandler('tools/list', async () => ({ tools: tools.list(principal) }));
-      server.setRequestHandler('tools/call', async (request) => {
-        try {
-          return await tools.call(principal, request.params.name, request.params.arguments);
-        } catch (e) {
-          if (e instanceof UnknownToolError)
-            throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message);
-          throw e;
-        }
-      });
+      server.setRequestHandler('tools/call', (request) =>
+        tools.call(principal, request.params.name, request.params.arguments),
+      );
       return server;
     },
     {

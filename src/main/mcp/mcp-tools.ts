@@ -3,10 +3,11 @@
  * REST routes are (api/routes/agent-routes.ts): each tool names the operation it calls, its
  * title and annotations, and what the contract's tool shape (API.md, "MCP for agents") changes
  * around it. A call goes through `callAgentOp`, so it leaves exactly the audit entry the same
- * REST request leaves. `transport: 'mcp'` and the tool's name are added to the details of the
- * entries the operations table records (listings, and failures it records); a query's or a
- * question's entry is the pipeline's, the same as over REST.
+ * REST request leaves, plus `transport: 'mcp'` and the tool's name in its details (carried by
+ * the principal, so every layer that records the call adds them: the pipeline, the ask path,
+ * the listings). A call of a tool the agent is not shown is refused with one entry too.
  */
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import * as C from '../../shared/contract/api';
 import { AskAnswer, AskRequest } from '../../shared/contract/nl';
@@ -180,10 +181,16 @@ export function mcpTools(core: Core, onInternalError: (e: unknown) => void = () 
     },
 
     async call(p: Principal, name: string, args: unknown): Promise<ToolResult> {
+      // The door's mark on every entry the call leaves, whichever layer records it.
+      const marked: Principal = { ...p, via: { transport: 'mcp', tool: name.slice(0, 100) } };
+      const connection = (args as { connection?: unknown } | null)?.connection;
       const binding = visible(p).find(([n]) => n === name)?.[1];
       const op = binding ? (ops[binding.op] as unknown as AgentOp) : undefined;
-      // An unknown or unlisted tool is a protocol error, answered before any operation runs.
-      if (!binding || !op) return unknownTool(name);
+      // A tool this agent is not shown is a protocol error, recorded before any operation runs.
+      if (!binding || !op) {
+        const known = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
+        return refuseTool(core, marked, name, known && ops[known.op].action, connection);
+      }
       // Input validation and unexpected failures are inside the call, so they are audited too.
       const checked: AgentOp = {
         ...op,
@@ -204,18 +211,10 @@ export function mcpTools(core: Core, onInternalError: (e: unknown) => void = () 
           }
         },
       };
-      const principal = binding.as ? binding.as(p) : p;
-      const connection = (args as { connection?: unknown } | null)?.connection;
-      const transport = { transport: 'mcp', tool: name };
       try {
-        const out = await callAgentOp(
-          core,
-          checked,
-          principal,
-          { connection } as never,
-          { details: transport },
-          transport,
-        );
+        const out = await callAgentOp(core, checked, binding.as ? binding.as(marked) : marked, {
+          connection,
+        } as never);
         return mirrored(binding.output.parse(out));
       } catch (e) {
         if (!isAirlockError(e)) throw e;
@@ -231,13 +230,43 @@ export function mcpTools(core: Core, onInternalError: (e: unknown) => void = () 
   };
 }
 
-/** Thrown for a tool this principal is not shown: JSON-RPC "invalid params". */
-export class UnknownToolError extends Error {
-  constructor(readonly tool: string) {
-    super(`unknown tool '${tool.slice(0, 100)}'`);
+/**
+ * A call of a tool this principal is not shown: one refused entry (under the operation's action
+ * for a tool it lacks the grants for, under `mcp` for a name Airlock has no tool for), answered
+ * as JSON-RPC "invalid params" with the error's code and the entry's id as its data.
+ */
+async function refuseTool(
+  core: Core,
+  p: Principal,
+  name: string,
+  /** The action of the operation behind the tool, when Airlock has a tool of that name. */
+  action: string | undefined,
+  connection: unknown,
+): Promise<never> {
+  const quoted = `'${name.slice(0, 100)}'`;
+  const refusal = action
+    ? new AirlockError(
+        'PERMISSION_DENIED',
+        `tool ${quoted} is not listed for this agent: it holds no grant that allows it`,
+        { rule: 'mcp:tool-not-listed' },
+      )
+    : new AirlockError('NOT_FOUND', `unknown tool ${quoted}`);
+  const refused: AgentOp = {
+    name,
+    description: '',
+    action: action ?? 'mcp',
+    input: z.unknown(),
+    output: z.unknown(),
+    handler: () => Promise.reject(refusal),
+  };
+  try {
+    await callAgentOp(core, refused, p, { connection } as never);
+  } catch (e) {
+    if (!isAirlockError(e)) throw e;
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message, {
+      code: e.code,
+      ...(e.auditId !== undefined ? { auditId: e.auditId } : {}),
+    });
   }
-}
-
-function unknownTool(name: string): never {
-  throw new UnknownToolError(name);
+  throw new Error('unreachable: a refused tool call answered');
 }

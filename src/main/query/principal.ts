@@ -32,6 +32,11 @@ export interface Principal {
   readOnly: ReadOnlyRule | null;
   /** Statements it may run at once on one connection; null: no per-principal limit. */
   concurrency: number | null;
+  /**
+   * What the door it came through adds to every audit entry its requests leave (MCP: the
+   * transport and the tool), so an entry says how it came whichever layer records it.
+   */
+  via?: Readonly<Record<string, string>>;
 }
 
 /** The subject id of a person (no key, no row in the agents table). */
@@ -113,12 +118,13 @@ export function readingOnly(p: Principal, readOnly: ReadOnlyRule): Principal {
 /**
  * What an audit entry's details say about the principal: the agent's id for an agent, the
  * previewed agent's for a person acting as one (so filtering the audit by agent never shows a
- * preview as the agent's own request), nothing for a person.
+ * preview as the agent's own request), nothing for a person; and the door's `via`.
  */
 export function principalDetails(p: Principal): Record<string, string> {
-  if (p.kind === 'agent') return { agentId: p.subject.id };
-  if (p.kind === 'person-as-agent') return { asAgentId: p.subject.id };
-  return {};
+  const via = p.via ?? {};
+  if (p.kind === 'agent') return { agentId: p.subject.id, ...via };
+  if (p.kind === 'person-as-agent') return { asAgentId: p.subject.id, ...via };
+  return { ...via };
 }
 
 /** Whether the principal holds any allowing grant on the connection. */
