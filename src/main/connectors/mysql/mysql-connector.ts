@@ -23,9 +23,12 @@ import type {
   ReadData,
   RowSink,
   StreamSummary,
-  WriteData,
   WriteImages,
+  WriteOptions,
+  WriteResult,
 } from '../types';
+import { DEFAULT_CAPTURE_CAP, previewOf } from '../write-images';
+import { MysqlCapture, revertMysql } from './mysql-images';
 import {
   MYSQL_ENGINE_FUNCTIONS,
   checkWrittenTableReads,
@@ -41,6 +44,9 @@ import { MysqlAgentUsers } from './mysql-users';
 import type { PrincipalConnector, PrincipalStatus } from '../agent-principals';
 import { introspectMysql, type MysqlEngineSchema } from './mysql-schema';
 import { MysqlRowStream, type CoreConnection } from './mysql-row-stream';
+
+/** Revert restores at most a capped number of rows by key: a generous fixed limit. */
+const REVERT_TIMEOUT_MS = 30_000;
 
 function positional(stmt: CheckedStatement): unknown[] {
   const p = stmt.params;
@@ -175,31 +181,117 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     });
   }
 
-  async write(stmt: CheckedStatement, limits: QueryLimits): Promise<WriteData> {
+  async write(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
     const values = positional(stmt);
-    return this.inTransaction(false, limits, undefined, stmt, async (conn) => {
-      const engine = await this.engineTruth(conn, stmt, values);
-      for (const t of stmt.analysis.tables) {
-        if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-          throw new AirlockError(
-            'STATEMENT_NOT_ALLOWED',
-            `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
-            { layer: 'engine-truth' },
-          );
-        }
+    const capture =
+      opts.dryRun || opts.captureCap !== undefined
+        ? new MysqlCapture(stmt.sql, values, stmt.analysis, opts.captureCap ?? DEFAULT_CAPTURE_CAP)
+        : null;
+    // The table's shape comes from the connection's own account (an agent's user may see less).
+    let rollsBack = true;
+    if (capture) {
+      const admin = await this.pools.acquire();
+      try {
+        rollsBack = await capture.prepare(admin);
+      } catch (e) {
+        throw mysqlQueryError(e, limits.timeoutMs);
+      } finally {
+        admin.release();
       }
-      const [result] = await conn.execute({
-        sql: stmt.sql,
-        values: values as never,
-        rowsAsArray: true,
-      });
-      const r = result as { affectedRows?: number };
-      return { rowCount: r.affectedRows ?? 0 };
-    });
+    }
+    if (capture && opts.dryRun && !rollsBack) return this.countedDryRun(stmt, limits, capture);
+    return this.inTransaction(
+      false,
+      limits,
+      undefined,
+      stmt,
+      async (conn) => {
+        const engine = await this.engineTruth(conn, stmt, values);
+        for (const t of stmt.analysis.tables) {
+          if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
+            throw new AirlockError(
+              'STATEMENT_NOT_ALLOWED',
+              `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
+              { layer: 'engine-truth' },
+            );
+          }
+        }
+        if (capture && rollsBack) await capture.beforeWrite(conn);
+        const [result] = await conn.execute({
+          sql: stmt.sql,
+          values: values as never,
+          rowsAsArray: true,
+        });
+        const r = result as { affectedRows?: number; insertId?: number };
+        const out: WriteResult = { rowCount: r.affectedRows ?? 0 };
+        if (capture) {
+          const c = await capture.afterWrite(conn, r, async () => {
+            const [v] = await conn.query(
+              'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+            );
+            const row = (v as { mode: number; step: number }[])[0]!;
+            return { mode: Number(row.mode), step: Number(row.step) };
+          });
+          out.preview = previewOf(c, !opts.dryRun);
+        }
+        return out;
+      },
+      !opts.dryRun,
+    );
   }
 
+  /**
+   * A dry run on a table that cannot roll back (not InnoDB): the write is never executed; the
+   * rows its WHERE matches are counted and read instead, or the preview is refused.
+   */
+  private countedDryRun(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    capture: MysqlCapture,
+  ): Promise<WriteResult> {
+    // Read-write so that EXPLAIN takes the write; it is rolled back and never executed.
+    return this.inTransaction(
+      false,
+      limits,
+      undefined,
+      stmt,
+      async (conn) => {
+        await this.engineTruth(conn, stmt, positional(stmt));
+        const n = await capture.beforeWrite(conn, false);
+        const c = n === null ? null : capture.counted(n);
+        if (!c) {
+          throw new AirlockError(
+            'STATEMENT_NOT_ALLOWED',
+            'the written table is not transactional (not InnoDB), so a dry run cannot roll back, and this write cannot be counted by a SELECT of its WHERE; no preview is possible',
+            { layer: 'request' },
+          );
+        }
+        return { rowCount: n!, preview: previewOf(c, false) };
+      },
+      false,
+    );
+  }
+
+  /**
+   * Undoes a write from its images in one transaction, as the connection's own account:
+   * REVERT_CONFLICT (nothing restored) when a row is no longer as the write left it.
+   */
   async revert(images: WriteImages): Promise<{ rowCount: number }> {
-    throw new AirlockError('INTERNAL', `revert of ${images.table} is not available yet`);
+    return this.inTransaction(
+      false,
+      { maxRows: 0, maxBytes: 0, timeoutMs: REVERT_TIMEOUT_MS },
+      undefined,
+      {
+        sql: '',
+        params: undefined,
+        analysis: { kind: 'update', action: 'write', tables: [], functions: [] },
+      },
+      (conn) => revertMysql(conn, images),
+    );
   }
 
   async close(): Promise<void> {
@@ -213,6 +305,7 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     signal: AbortSignal | undefined,
     stmt: CheckedStatement,
     fn: (conn: PoolConnection, deadline: { stopEarly(): Promise<void> }) => Promise<T>,
+    commit = !readOnly,
   ): Promise<T> {
     // Agents run as their own database user; analysts (no agent) as the connection's account.
     const pools = (stmt.agent && (await this.agentPools(stmt.agent))) || this.pools;
@@ -239,7 +332,7 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       );
       await conn.query(readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
       const out = await fn(conn, { stopEarly });
-      await conn.query(readOnly ? 'ROLLBACK' : 'COMMIT');
+      await conn.query(commit ? 'COMMIT' : 'ROLLBACK');
       return out;
     } catch (e) {
       try {
