@@ -18,12 +18,14 @@ import {
   type QueryLimits,
   type SqlConnector,
   type SqlParams,
+  type AgentContext,
   type WriteImages,
 } from '../../src/main/connectors/types';
 import { displayImageValue } from '../../src/main/connectors/write-images';
 import { guardSql } from '../../src/main/guard/guard';
 import { buildSchemaIndex, type SchemaIndex } from '../../src/main/guard/schema-index';
 import { AirlockError } from '../../src/shared/errors';
+import { dropDemo } from '../helpers/demo-seed';
 import { tempDir } from '../helpers/harness';
 import { SERVICE_URL, describeWithService, serviceUrl } from '../helpers/services';
 
@@ -107,7 +109,8 @@ function pgDriver(): Driver {
       for (const s of [...TABLES, ...SEED]) await admin(s);
       return sqlConnector(createConnector('postgres', { url: serviceUrl('postgres', DB) }));
     },
-    teardown: () => root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`),
+    // The agent roles go with the database.
+    teardown: () => dropDemo('postgres', DB),
   };
 }
 
@@ -141,7 +144,8 @@ function mysqlDriver(): Driver {
       await admin('INSERT INTO flat (id, qty) VALUES (1, 10), (2, 20), (3, 30)');
       return sqlConnector(createConnector('mysql', { url: serviceUrl('mysql', DB) }));
     },
-    teardown: () => root(`DROP DATABASE IF EXISTS ${DB}`),
+    // The agent users go with the database.
+    teardown: () => dropDemo('mysql', DB),
   };
 }
 
@@ -409,6 +413,59 @@ function suite(d: Driver) {
       'VALIDATION_FAILED',
     );
   });
+
+  if (d.kind !== 'sqlite') {
+    // The agent may not see `name`; its own database principal holds only id and qty.
+    const agent: AgentContext = {
+      id: 'agent-images-1',
+      name: 'images',
+      connection: 'images',
+      grants: [
+        {
+          connection: 'images',
+          table: 'items',
+          actions: ['read', 'write'],
+          columns: ['id', 'qty'],
+        },
+      ],
+    };
+    it('an agent under its own database principal: the dry run runs as the agent', async () => {
+      await reseed();
+      const s = { ...(await stmt('UPDATE items SET qty = 3 WHERE id = 2')), agent };
+      const r = await c.write(s, LIMITS, { dryRun: true, captureCap: 100 });
+      expect(r.preview?.rowsAffected).toBe(1);
+      expect(await items()).toEqual(ORIGINAL);
+      // The principal is the backstop: a column outside its grant is refused by the server.
+      await refusal(
+        c.write({ ...(await stmt("UPDATE items SET name = 'z' WHERE id = 2")), agent }, LIMITS, {
+          dryRun: true,
+        }),
+        'PERMISSION_DENIED',
+      );
+      expect(await items()).toEqual(ORIGINAL);
+    });
+
+    if (d.kind === 'postgres') {
+      it("the agent's write keeps whole rows (read as the connection's account) and reverts", async () => {
+        await reseed();
+        const s = { ...(await stmt('UPDATE items SET qty = 3 WHERE id = 2')), agent };
+        const r = await c.write(s, LIMITS, { captureCap: 100 });
+        expect(text(r.preview!.images!.before)).toEqual([ORIGINAL[1]]);
+        expect(text(r.preview!.images!.after)).toEqual([['2', 'nut', '3']]);
+        await c.revert(r.preview!.images!);
+        expect(await items()).toEqual(ORIGINAL);
+      });
+    } else {
+      it("the agent's own user cannot read the whole row: not revertable, and says why", async () => {
+        await reseed();
+        const s = { ...(await stmt('UPDATE items SET qty = 3 WHERE id = 2')), agent };
+        const r = await c.write(s, LIMITS, { captureCap: 100 });
+        expect(r.rowCount).toBe(1);
+        expect(r.preview?.images).toBeUndefined();
+        expect(JSON.stringify(r.preview?.revertable)).toMatch(/own database user/);
+      });
+    }
+  }
 
   if (d.kind === 'mysql') {
     it('a MyISAM table is never written by a dry run', async () => {
