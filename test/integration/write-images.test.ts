@@ -40,6 +40,8 @@ interface Driver {
   admin(sql: string, params?: unknown[]): Promise<unknown[][]>;
   setup(): Promise<SqlConnector>;
   teardown(): Promise<void>;
+  /** A table of the engine's own types: its DDL and rows, a snapshot exact to the byte, an update of every column. */
+  typed: { ddl: string[]; snapshot: string; update: string };
 }
 
 const TABLES = [
@@ -67,10 +69,19 @@ function sqliteDriver(): Driver {
     t: (x) => x,
     admin,
     async setup() {
-      for (const s of [...TABLES, ...SEED]) await admin(s);
+      for (const s of [...TABLES, ...SEED, ...this.typed.ddl]) await admin(s);
       return sqlConnector(createConnector('sqlite', { path }));
     },
     async teardown() {},
+    typed: {
+      ddl: [
+        'CREATE TABLE typed (id INTEGER PRIMARY KEY, b BLOB, r REAL, big INTEGER, t TEXT, anything)',
+        "INSERT INTO typed VALUES (1, x'00ff10', 2.0, 9007199254740993, 'héllo', 5), (2, NULL, 0.1, -1, '', 'text'), (3, x'', 1e300, 0, NULL, 2.5)",
+      ],
+      snapshot:
+        'SELECT id, typeof(b), quote(b), typeof(r), quote(r), typeof(big), quote(big), quote(t), typeof(anything), quote(anything) FROM typed ORDER BY id',
+      update: "UPDATE typed SET b = x'01', r = 1.5, big = 1, t = 'x', anything = NULL WHERE id > 0",
+    },
   };
 }
 
@@ -106,11 +117,23 @@ function pgDriver(): Driver {
     async setup() {
       await root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
       await root(`CREATE DATABASE ${DB}`);
-      for (const s of [...TABLES, ...SEED]) await admin(s);
+      for (const s of [...TABLES, ...SEED, ...this.typed.ddl]) await admin(s);
       return sqlConnector(createConnector('postgres', { url: serviceUrl('postgres', DB) }));
     },
     // The agent roles go with the database.
     teardown: () => dropDemo('postgres', DB),
+    typed: {
+      ddl: [
+        'CREATE TABLE typed (id integer PRIMARY KEY, b bytea, r double precision, big bigint, t timestamptz, j jsonb, a integer[], n numeric(12,2), g integer GENERATED ALWAYS AS (id * 2) STORED, k integer GENERATED ALWAYS AS IDENTITY)',
+        `INSERT INTO typed (id, b, r, big, t, j, a, n) VALUES
+          (1, '\\x00ff10', 0.1, 9007199254740993, '2024-01-02 03:04:05.123456+00', '{"k": [1, "é"]}', '{1,NULL,3}', 12.30),
+          (2, NULL, 1e300, -1, NULL, 'null', '{}', 0),
+          (3, '\\x', 'NaN', 0, '-infinity', '[]', NULL, -5.5)`,
+      ],
+      snapshot: 'SELECT x::text FROM typed x ORDER BY id',
+      update:
+        "UPDATE typed SET b = NULL, r = 1.5, big = 1, t = '2020-01-01 00:00:00+00', j = '{}', a = '{9}', n = 1 WHERE id > 0",
+    },
   };
 }
 
@@ -142,10 +165,23 @@ function mysqlDriver(): Driver {
       for (const s of [...TABLES, ...SEED]) await admin(s);
       await admin('CREATE TABLE flat (id INTEGER PRIMARY KEY, qty INTEGER) ENGINE=MyISAM');
       await admin('INSERT INTO flat (id, qty) VALUES (1, 10), (2, 20), (3, 30)');
+      for (const s of this.typed.ddl) await admin(s);
       return sqlConnector(createConnector('mysql', { url: serviceUrl('mysql', DB) }));
     },
     // The agent users go with the database.
     teardown: () => dropDemo('mysql', DB),
+    typed: {
+      ddl: [
+        'CREATE TABLE typed (id INT PRIMARY KEY, b VARBINARY(20), r DOUBLE, big BIGINT, t DATETIME(3), n DECIMAL(12,2), j JSON, s VARCHAR(20) CHARACTER SET utf8mb4, g INT AS (id * 2) STORED)',
+        `INSERT INTO typed (id, b, r, big, t, n, j, s) VALUES
+          (1, X'00FF10', 0.1, 9007199254740993, '2024-01-02 03:04:05.123', 12.30, '{"k": [1, "é"]}', 'héllo'),
+          (2, NULL, 1e300, -1, NULL, 0, NULL, ''),
+          (3, X'', -0.5, 0, '1000-01-01 00:00:00', -5.5, '[]', NULL)`,
+      ],
+      snapshot: 'SELECT id, HEX(b), b IS NULL, r, big, t, n, j, s, g FROM typed ORDER BY id',
+      update:
+        "UPDATE typed SET b = NULL, r = 1.5, big = 1, t = '2020-01-01 00:00:00', n = 1, j = '{}', s = 'x' WHERE id > 0",
+    },
   };
 }
 
@@ -391,6 +427,28 @@ function suite(d: Driver) {
       expect(r.rowCount).toBe(1);
       expect(r.preview?.images).toBeUndefined();
       expect(JSON.stringify(r.preview?.revertable)).toMatch(/primary[- ]key/);
+    });
+  });
+
+  describe("the engine's own types come back exactly", () => {
+    const snapshot = async () => text(await d.admin(d.typed.snapshot));
+    it('UPDATE of every column, then revert', async () => {
+      const original = await snapshot();
+      const r = await c.write(await stmt(d.typed.update), LIMITS, { captureCap: 100 });
+      expect(r.rowCount).toBe(3);
+      expect(await snapshot()).not.toEqual(original);
+      await c.revert(JSON.parse(JSON.stringify(r.preview!.images)));
+      expect(await snapshot()).toEqual(original);
+    });
+    it('DELETE of every row, then revert', async () => {
+      const original = await snapshot();
+      const r = await c.write(await stmt('DELETE FROM typed WHERE id > 0'), LIMITS, {
+        captureCap: 100,
+      });
+      expect(r.rowCount).toBe(3);
+      expect(await snapshot()).toEqual([]);
+      await c.revert(JSON.parse(JSON.stringify(r.preview!.images)));
+      expect(await snapshot()).toEqual(original);
     });
   });
 
