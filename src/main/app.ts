@@ -4,7 +4,7 @@ import { ensureAdminToken } from './admin-token';
 import { recordPort } from './store/port-file';
 import { buildServer } from './api/server';
 import { UiSessions, auditSessionEvents } from './api/ui-sessions';
-import { createCore, type CoreOptions } from './core';
+import { createCore, type Core, type CoreOptions } from './core';
 import { fileLogger, portOver } from './ops/log';
 import { silentLogger, type RunningAirlock, type StartOptions } from './ports';
 import { createUiBackend, type UiBackend } from './ui/ops-handlers';
@@ -21,6 +21,8 @@ export interface StartedAirlock extends RunningAirlock {
   ui: UiBackend;
   /** A one-time login link for the UI in a browser (single use, valid 10 minutes). */
   loginLink(): string;
+  /** Hears of each new approval request (the desktop notification); answers the unsubscribe. */
+  onApprovalRequested: Core['approvals']['onRequested'];
 }
 
 /** Starts the core and the loopback API. Both shells (Electron and headless) call this. */
@@ -89,6 +91,7 @@ export async function startAirlock(
     adminTokenPath: join(options.dataDir, 'admin.token'),
     ui,
     loginLink: () => `${url}/login?token=${sessions.issueLoginToken().token}`,
+    onApprovalRequested: (listener) => core.approvals.onRequested(listener),
     async close() {
       await app.close();
       forgetPort();

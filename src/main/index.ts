@@ -9,6 +9,7 @@ import { startAirlock, type StartedAirlock } from './app';
 import { IPC_GET_INFO } from '../shared/contract/op-names';
 import { registerOpsIpc } from './electron/ipc-ops';
 import { registerDesktopIpc } from './electron/desktop-ipc';
+import { showApprovalNotifications } from './electron/approval-notifications';
 import { createElectronNotifier } from './electron/notifier';
 import { createSafeStorageKeyProvider } from './electron/safe-storage-key-provider';
 import { createAppWindow } from './electron/window';
@@ -21,6 +22,7 @@ const rendererDir = join(import.meta.dirname, '../renderer');
 let core: StartedAirlock | undefined;
 let mainWindow: BrowserWindow | undefined;
 let closing = false;
+let stopApprovalNotifications = () => {};
 
 // Both must happen before 'ready'. A second copy would fight the first over the store and port.
 app.enableSandbox();
@@ -52,6 +54,14 @@ async function start(): Promise<void> {
   core = running;
   registerIpc(running);
   openWindow(running);
+  stopApprovalNotifications = showApprovalNotifications({
+    subscribe: (listener) =>
+      running.onApprovalRequested((a) =>
+        listener({ id: a.id, agent: a.agent.name, connection: a.connection }),
+      ),
+    openApprovals: () => showPage(running, '/approvals'),
+    logger: { info: () => {}, warn: (m, f) => console.warn(m, f ?? {}), error: () => {} },
+  });
 
   app.on('activate', () => {
     // macOS: clicking the dock icon with no window open reopens it.
@@ -59,11 +69,24 @@ async function start(): Promise<void> {
   });
 }
 
-function openWindow(running: StartedAirlock): void {
-  mainWindow = createAppWindow({ appUrl: running.url, preloadPath });
+function openWindow(running: StartedAirlock, page = ''): void {
+  mainWindow = createAppWindow({ appUrl: running.url, preloadPath, page });
   mainWindow.on('closed', () => {
     mainWindow = undefined;
   });
+}
+
+/** Brings the window forward on one of the app's pages (`/approvals`), opening it if closed. */
+function showPage(running: StartedAirlock, page: string): void {
+  if (!mainWindow || mainWindow.isDestroyed()) {
+    openWindow(running, page);
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+  // The app routes by hash (`#/approvals`), on the origin the window is locked to.
+  void mainWindow.webContents.loadURL(`${running.url}/#${page}`);
 }
 
 /**
@@ -114,6 +137,7 @@ app.on('will-quit', (event) => {
   closing = true;
   const running = core;
   core = undefined;
+  stopApprovalNotifications();
   running
     .close()
     .catch((err: unknown) => console.error('Airlock did not close cleanly:', err))
