@@ -8,6 +8,8 @@ interface GrantRow {
   columns: string | null;
   effect: 'allow' | 'deny';
   export_limits: string | null;
+  /** `none`: writes run at once; NULL (or anything else): each write needs approval. */
+  approval: string | null;
 }
 
 const deepFreeze = <T>(v: T): T => {
@@ -31,12 +33,12 @@ export class GrantsRepo {
   constructor(private readonly db: Database) {
     this.stmts = {
       list: db.prepare(
-        'SELECT connection, table_name, actions, columns, effect, export_limits FROM grants WHERE agent_id = ? ORDER BY position',
+        'SELECT connection, table_name, actions, columns, effect, export_limits, approval FROM grants WHERE agent_id = ? ORDER BY position',
       ),
       clear: db.prepare('DELETE FROM grants WHERE agent_id = ?'),
       insert:
-        db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect, export_limits)
-        VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect, @exportLimits)`),
+        db.prepare(`INSERT INTO grants (agent_id, position, connection, table_name, actions, columns, effect, export_limits, approval)
+        VALUES (@agentId, @position, @connection, @table, @actions, @columns, @effect, @exportLimits, @approval)`),
       // Connection names compare without case everywhere (the connections table is NOCASE).
       renameConnection: db.prepare(
         'UPDATE grants SET connection = @to WHERE connection = @from COLLATE NOCASE',
@@ -69,6 +71,7 @@ export class GrantsRepo {
       if (r.columns !== null) g.columns = JSON.parse(r.columns) as string[];
       if (r.effect === 'deny') g.effect = 'deny';
       if (r.export_limits !== null) g.exportLimits = JSON.parse(r.export_limits) as ExportLimits;
+      if (r.approval === 'none' || r.approval === 'required') g.approval = r.approval;
       return g;
     });
   }
@@ -103,6 +106,7 @@ export class GrantsRepo {
           columns: g.columns ? JSON.stringify(g.columns) : null,
           effect: g.effect ?? 'allow',
           exportLimits: g.exportLimits ? JSON.stringify(g.exportLimits) : null,
+          approval: g.approval ?? null,
         }),
       );
     })();

@@ -269,6 +269,14 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX approvals_by_status ON approvals (status, expires_at);
     `,
   },
+  {
+    version: 10,
+    name: 'grant-approval',
+    // A write grant's `approval`: 'none' runs writes at once; NULL ('required') holds each one.
+    sql: `
+      ALTER TABLE grants ADD COLUMN approval TEXT CHECK (approval IN ('required', 'none'));
+    `,
+  },
 ];
 
 export function checksum(m: Migration): string {
