@@ -78,12 +78,44 @@ function prepare(db: Db, sql: string): Statement {
   }
 }
 
+/**
+ * Statements that passed the engine-truth layer, by statement text, schema version and the
+ * guard's analysis (and the parameters, where the planner may choose a plan by their values:
+ * a database with `sqlite_stat4`). The same statement on the same schema compiles to the same
+ * program, so its verdict stands; any schema change (a new schema version) starts afresh.
+ */
+const agreed = new Set<string>();
+const AGREED_MAX = 4096;
+let agreedSchema = -1;
+let planByValues = false;
+
+function agreedKey(db: Db, sql: string, params: SqlParams | undefined, analysis: Analysis) {
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  if (version !== agreedSchema) {
+    agreed.clear();
+    agreedSchema = version;
+    planByValues =
+      db
+        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'")
+        .get() !== undefined;
+  }
+  try {
+    return JSON.stringify([sql, analysis, planByValues ? (params ?? null) : null]);
+  } catch {
+    return null; // Not expressible as a key: judged afresh each time.
+  }
+}
+
 function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, analysis: Analysis) {
+  const key = agreedKey(db, sql, params, analysis);
+  if (key !== null && agreed.has(key)) return;
   const explain = prepare(db, `EXPLAIN ${sql}`);
   const rows = explain.all(...bind(explain, params)) as ExplainRow[];
   try {
     const schema = schemaFor(db);
     compareWithParser(engineTouches(rows, schema), analysis, schema);
+    if (agreed.size >= AGREED_MAX) agreed.clear();
+    if (key !== null) agreed.add(key);
   } catch (e) {
     if (e instanceof EngineTruthError) {
       // The detail names objects the agent may not know of: it goes to the audit, not the agent.
@@ -100,6 +132,25 @@ function checkEngineTruth(db: Db, sql: string, params: SqlParams | undefined, an
   }
 }
 
+/**
+ * Compiled reads, by schema version and statement text: compiling is the larger part of a
+ * point read's cost. A statement still iterating (a stream) is not shared: a fresh one is made.
+ */
+const compiled = new Map<string, Statement>();
+const COMPILED_MAX = 256;
+
+function prepareRead(db: Db, sql: string): Statement {
+  const key = `${String(db.pragma('schema_version', { simple: true }))}\0${sql}`;
+  const hit = compiled.get(key);
+  if (hit && !hit.busy) return hit;
+  const stmt = prepare(db, sql);
+  if (!hit) {
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    compiled.set(key, stmt);
+  }
+  return stmt;
+}
+
 /** A read in progress: rows are taken from its iterator batch by batch. */
 class ReadCursor {
   private readonly iter: Iterator<unknown[]>;
@@ -110,7 +161,7 @@ class ReadCursor {
   constructor(sql: string, params: SqlParams | undefined, analysis: Analysis, limits: QueryLimits) {
     this.budget = new RowBudget(limits.maxRows, limits.maxBytes);
     const db = readHandle();
-    const stmt = prepare(db, sql);
+    const stmt = prepareRead(db, sql);
     // Engine backstop: the engine itself must agree this statement only reads.
     if (!stmt.reader || !stmt.readonly) {
       throw new RunnerError(
