@@ -44,6 +44,14 @@ export async function startAirlock(
     // Headless, security alerts go to the log; the desktop shell passes OS notifications.
     notifier: options.notifier ?? { alert: (title, body) => logger.warn(`${title}: ${body}`) },
   });
+  // Each new approval request is one line in the log (headless, the officer's cue; the desktop
+  // also notifies): who asks, where, how many rows. Never the statement's values or parameters.
+  core.approvals.onRequested((a) =>
+    logger.info(
+      `approval requested: agent '${a.agent.name}' on '${a.connection}' would change ${a.preview.rowsAffected} row(s); decide on the Approvals page`,
+      { approvalId: a.id, agent: a.agent.name, connection: a.connection },
+    ),
+  );
   let port = options.port ?? DEFAULT_PORT;
   // Sign-in links issued and used, refused sign-ins and sign-outs are all on the record.
   const sessions = new UiSessions(core.clock, { onEvent: auditSessionEvents(core) });
