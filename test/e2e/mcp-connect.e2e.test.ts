@@ -63,6 +63,10 @@ async function shot(name: string): Promise<void> {
 
 const snippet = async (testId: string) => (await page.getByTestId(testId).innerText()).trim();
 
+interface PageGlobals {
+  navigator: { clipboard: { readText(): Promise<string> } };
+}
+
 interface HttpServerEntry {
   url: string;
   headers: Record<string, string>;
@@ -139,7 +143,10 @@ describe('Connect an MCP client', { timeout: 120_000 }, () => {
     const copy = page.getByRole('button', { name: /^Copy ~\/\.cursor\/mcp\.json/ });
     await copy.click();
     await expect.poll(() => copy.innerText()).toBe('Copied');
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    // Runs in the page; typed here without the DOM library the Node build leaves out.
+    const copied = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).navigator.clipboard.readText(),
+    );
     expect(copied).toBe(await snippet('mcp-cursor-0'));
 
     const entry = (JSON.parse(copied) as { mcpServers: { airlock: HttpServerEntry } }).mcpServers
