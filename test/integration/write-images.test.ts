@@ -394,6 +394,35 @@ function suite(d: Driver) {
     });
   });
 
+  it('a WHERE after a SET parameter, with non-ASCII text, a comment and an alias', async () => {
+    await reseed();
+    const sql =
+      d.kind === 'postgres'
+        ? "UPDATE items AS x SET qty = $1 WHERE x.name IN ($3, 'é–ü') /* where */ AND x.id < $2 RETURNING x.id"
+        : d.kind === 'sqlite'
+          ? "UPDATE items SET qty = ? WHERE name IN (?, 'é–ü') /* where */ AND id < ? RETURNING id"
+          : "UPDATE items AS x SET qty = ? WHERE x.name IN (?, 'é–ü') /* where */ AND x.id < ?";
+    const params = d.kind === 'postgres' ? [7, 10, 'nut'] : [7, 'nut', 10];
+    const r = await c.write(await stmt(sql, params), LIMITS, { captureCap: 100 });
+    expect(r.rowCount).toBe(1);
+    expect(r.preview?.revertable).toEqual({ ok: true });
+    expect(text(r.preview!.images!.before)).toEqual([ORIGINAL[1]]);
+    expect(text(r.preview!.images!.after)).toEqual([['2', 'nut', '7']]);
+    await c.revert(r.preview!.images!);
+    expect(await items()).toEqual(ORIGINAL);
+  });
+
+  it('an update that leaves one matched row as it was: the matched rows, revertable', async () => {
+    await reseed();
+    const r = await c.write(await stmt('UPDATE items SET qty = 20 WHERE id IN (1, 2)'), LIMITS, {
+      captureCap: 100,
+    });
+    expect(r.rowCount).toBe(2);
+    expect(r.preview?.revertable).toEqual({ ok: true });
+    await c.revert(r.preview!.images!);
+    expect(await items()).toEqual(ORIGINAL);
+  });
+
   describe('not revertable, with the reason', () => {
     it('a table without a primary key', async () => {
       const r = await c.write(await stmt("UPDATE nopk SET b = 'z' WHERE a = 1"), LIMITS, {

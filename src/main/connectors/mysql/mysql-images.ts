@@ -19,6 +19,7 @@ import nodeSqlParser from 'node-sql-parser';
 import { AirlockError } from '../../../shared/errors';
 import type { Analysis } from '../../guard/analyzer';
 import { parseStatement } from '../../guard/parse';
+import { QUOTE_IN_NAME } from '../../guard/parser-form';
 import type { WriteImages } from '../types';
 import {
   type Capture,
@@ -165,6 +166,14 @@ function shapeOf(sql: string): Shape {
   };
 }
 
+/** The tree with quoted names as plain ones (sqlify quotes every name it writes). */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (!isNode(v)) return v;
+  if (v.type === 'backticks_quote_string' && typeof v.value === 'string') return v.value;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+}
+
 const SELECT_BASE = {
   with: null,
   type: 'select',
@@ -193,8 +202,10 @@ function whereSql(shape: Shape, params: unknown[]): { text: string; values: unkn
     const prefix = 'SELECT * FROM `airlock_t` WHERE ';
     if (!full.startsWith(prefix)) return null;
     text = full.slice(prefix.length);
+    // A name the guard had to mark up for the parser (a quote inside it) is not sent back.
+    if (text.includes(QUOTE_IN_NAME)) return null;
     const back = parseStatement(`SELECT * FROM airlock_t WHERE ${text}`, 'mysql');
-    if (JSON.stringify(back.where) !== JSON.stringify(shape.where)) return null;
+    if (JSON.stringify(plain(back.where)) !== JSON.stringify(plain(shape.where))) return null;
   } catch {
     return null;
   }
@@ -273,25 +284,38 @@ export class MysqlCapture {
     return true;
   }
 
-  private selectList(): string {
-    return this.meta!.columns.map((c) => `t.${q(c.name)}`).join(', ');
+  /** The columns, by the name `name` gives the table (`t`, or the statement's own). */
+  private selectList(name = 't'): string {
+    return this.meta!.columns.map((c) => `${q(name)}.${q(c.name)}`).join(', ');
+  }
+
+  /** The target as the statement names it (its database and alias), for its own WHERE. */
+  private statementTarget(): { from: string; name: string } {
+    const t = this.shape!.target!;
+    const db = typeof t.db === 'string' && t.db ? `${q(t.db)}.` : '';
+    const as = typeof t.as === 'string' && t.as ? t.as : null;
+    return {
+      from: `${db}${q(this.table)}${as ? ` AS ${q(as)}` : ''}`,
+      name: as ?? this.table,
+    };
   }
 
   /** Counts and reads the matched rows; `lock` locks them for the write that follows. */
   async beforeWrite(conn: PoolConnection, lock = true): Promise<number | null> {
     if (!this.meta || !this.where || this.meta.primaryKey.length === 0) return null;
     try {
-      const order = this.meta.primaryKey.map((k) => `t.${q(k)}`).join(', ');
+      const { from, name } = this.statementTarget();
+      const order = this.meta.primaryKey.map((k) => `${q(name)}.${q(k)}`).join(', ');
       const rows = await selectRows(
         conn,
-        `SELECT ${this.selectList()} FROM ${q(this.table)} AS t WHERE ${this.where.text} ORDER BY ${order} LIMIT ${this.cap + 1}${lock ? ' FOR UPDATE' : ''}`,
+        `SELECT ${this.selectList(name)} FROM ${from} WHERE ${this.where.text} ORDER BY ${order} LIMIT ${this.cap + 1}${lock ? ' FOR UPDATE' : ''}`,
         this.where.values,
       );
       if (rows.length > this.cap) this.overCap = true;
       else this.before = rows;
       if (lock) return null;
       const [n] = await conn.execute({
-        sql: `SELECT COUNT(*) FROM ${q(this.table)} AS t WHERE ${this.where.text}`,
+        sql: `SELECT COUNT(*) FROM ${from} WHERE ${this.where.text}`,
         values: this.where.values as never,
         rowsAsArray: true,
       });
