@@ -60,6 +60,7 @@ export class ApprovalsRepo {
     release: Statement<[string]>;
     executed: Statement;
     setRequestAudit: Statement<[number, string]>;
+    discard: Statement<[string]>;
     claimRevert: Statement<[string, string]>;
     releaseRevert: Statement<[string]>;
   };
@@ -97,6 +98,7 @@ export class ApprovalsRepo {
         `UPDATE approvals SET images = @images, execution_audit_id = @auditId WHERE id = @id AND status = 'executed'`,
       ),
       setRequestAudit: db.prepare(`UPDATE approvals SET request_audit_id = ? WHERE id = ?`),
+      discard: db.prepare(`DELETE FROM approvals WHERE id = ? AND request_audit_id IS NULL`),
       claimRevert: db.prepare(
         `UPDATE approvals SET status = 'reverted', reverted_at = ? WHERE id = ? AND status = 'executed' AND images IS NOT NULL`,
       ),
@@ -161,6 +163,11 @@ export class ApprovalsRepo {
 
   setRequestAudit(id: string, auditId: number): void {
     this.s.setRequestAudit.run(auditId, id);
+  }
+
+  /** Removes an approval whose request was never recorded. */
+  discard(id: string): void {
+    this.s.discard.run(id);
   }
 
   /** Claims an executed approval with images for its one revert. */

@@ -101,7 +101,16 @@ export class Approvals {
       expires_at: new Date(now.getTime() + ttl * 1000).toISOString(),
       preview: JSON.stringify(previewOf(preview)),
     });
-    const view = this.view(this.repo.get(id)!);
+    return this.view(this.repo.get(id)!);
+  }
+
+  /**
+   * The audit entry that recorded the request: from now on an officer may decide it, and the
+   * listeners hear of it.
+   */
+  requestedIn(id: string, auditId: number): void {
+    this.repo.setRequestAudit(id, auditId);
+    const view = this.get(id);
     for (const fn of this.requested) {
       try {
         fn(view);
@@ -109,12 +118,11 @@ export class Approvals {
         // A listener's failure (a notification that could not be shown) changes nothing here.
       }
     }
-    return view;
   }
 
-  /** The audit entry that recorded the request. */
-  requestedIn(id: string, auditId: number): void {
-    this.repo.setRequestAudit(id, auditId);
+  /** The request could not be recorded: the approval goes, so nothing unrecorded can be approved. */
+  discard(id: string): void {
+    this.repo.discard(id);
   }
 
   /** The row as it stands now: an approval past its time reads (and is stored) as expired. */

@@ -286,10 +286,16 @@ export class Pipeline {
         if (!dry.preview) throw new AirlockError('INTERNAL', 'the dry run gave no preview');
         const approval = this.deps.approvals.create(gate.request, dry.preview);
         trail.extra.approvalId = approval.id;
-        const auditId = await recordSuccess(
-          {},
-          { approval: 'requested', rowsAffected: dry.preview.rowsAffected },
-        );
+        let auditId: number;
+        try {
+          auditId = await recordSuccess(
+            {},
+            { approval: 'requested', rowsAffected: dry.preview.rowsAffected },
+          );
+        } catch (e) {
+          this.deps.approvals.discard(approval.id);
+          throw e;
+        }
         this.deps.approvals.requestedIn(approval.id, auditId);
         return {
           kind: 'approval',
