@@ -3,7 +3,7 @@ import { Anchor, Code, Group, Paper, Stack, Text, Tooltip } from '@mantine/core'
 import { Link } from 'react-router';
 import { SqlView } from '../../components/sql/sql-view';
 import { formatDateTime, relativeTime } from '../../lib/format';
-import { ApproveButton, DenyButton } from './approval-decision';
+import { DecisionButtons, type Decision } from './approval-decision';
 import { ApprovalPreview } from './approval-preview';
 import type { Approval } from './approval-queries';
 
@@ -64,7 +64,13 @@ export function When({ iso, prefix }: { iso: string | undefined; prefix?: string
   );
 }
 
-export function ApprovalCard({ approval }: { approval: Approval }) {
+export function ApprovalCard({
+  approval,
+  onDecide,
+}: {
+  approval: Approval;
+  onDecide: (d: Decision) => void;
+}) {
   const expired = Date.parse(approval.expiresAt) <= Date.now();
   return (
     <Paper
@@ -106,10 +112,7 @@ export function ApprovalCard({ approval }: { approval: Approval }) {
               · <Code fz="xs">{approval.id}</Code>
             </Text>
           </div>
-          <Group gap="xs" wrap="nowrap">
-            <DenyButton approval={approval} />
-            <ApproveButton approval={approval} />
-          </Group>
+          <DecisionButtons approval={approval} onDecide={onDecide} />
         </Group>
         <Stack gap={4}>
           <Label>Statement</Label>

@@ -10,6 +10,7 @@ import { IconApproval, IconRefresh } from '../../components/icons';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ApprovalCard } from './approval-card';
+import { DecisionDialog, type Decision } from './approval-decision';
 import { ApprovalHistory } from './approval-history';
 import { useApprovalHistory, usePendingApprovals } from './approval-queries';
 
@@ -43,6 +44,8 @@ export default function ApprovalsPage() {
   const pending = usePendingApprovals();
   const history = useApprovalHistory();
   const [revertError, setRevertError] = useState<unknown>(null);
+  // One dialog for the page, with a fresh state (text, answer) for each decision opened.
+  const [decision, setDecision] = useState<(Decision & { key: number }) | null>(null);
   const current = tab === 'pending' ? pending : history;
 
   const setTab = (next: Tab) => {
@@ -103,7 +106,11 @@ export default function ApprovalsPage() {
           {pending.data && pending.data.length > 0 ? (
             <Stack gap="md" data-testid="pending-approvals">
               {pending.data.map((a) => (
-                <ApprovalCard key={a.id} approval={a} />
+                <ApprovalCard
+                  key={a.id}
+                  approval={a}
+                  onDecide={(d) => setDecision({ ...d, key: Date.now() })}
+                />
               ))}
             </Stack>
           ) : null}
@@ -135,6 +142,11 @@ export default function ApprovalsPage() {
           ) : null}
         </Tabs.Panel>
       </Tabs>
+      <DecisionDialog
+        key={decision?.key ?? 0}
+        decision={decision}
+        onClose={() => setDecision(null)}
+      />
     </Page>
   );
 }
