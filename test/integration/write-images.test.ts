@@ -448,6 +448,20 @@ function suite(d: Driver) {
       expect(JSON.stringify(r.preview?.revertable)).toMatch(/more than 2 rows/);
     });
 
+    if (d.kind === 'mysql') {
+      it('an UPDATE whose WHERE has a subquery or a volatile function', async () => {
+        await reseed();
+        for (const where of ['id IN (SELECT a FROM nopk)', 'id < YEAR(NOW())']) {
+          const r = await c.write(await stmt(`UPDATE items SET qty = 1 WHERE ${where}`), LIMITS, {
+            captureCap: 100,
+          });
+          expect(r.rowCount).toBeGreaterThan(0);
+          expect(r.preview?.images).toBeUndefined();
+          expect(JSON.stringify(r.preview?.revertable)).toMatch(/other tables or volatile/);
+        }
+      });
+    }
+
     it('a primary-key change', async () => {
       await reseed();
       const r = await c.write(await stmt('UPDATE items SET id = 9 WHERE id = 5'), LIMITS, {

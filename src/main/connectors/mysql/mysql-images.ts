@@ -97,6 +97,53 @@ function placeholders(v: unknown): number {
   return Object.values(v).reduce((n: number, x) => n + placeholders(x), 0);
 }
 
+/** Functions whose value changes between two statements of one transaction. */
+const VOLATILE = new Set([
+  'RAND',
+  'UUID',
+  'UUID_SHORT',
+  'SYS_GUID',
+  'RANDOM_BYTES',
+  'NOW',
+  'SYSDATE',
+  'CURRENT_TIMESTAMP',
+  'LOCALTIME',
+  'LOCALTIMESTAMP',
+  'CURDATE',
+  'CURRENT_DATE',
+  'CURTIME',
+  'CURRENT_TIME',
+  'UTC_DATE',
+  'UTC_TIME',
+  'UTC_TIMESTAMP',
+  'UNIX_TIMESTAMP',
+  'LAST_INSERT_ID',
+  'CONNECTION_ID',
+  'FOUND_ROWS',
+  'ROW_COUNT',
+  'NEXTVAL',
+  'LASTVAL',
+  'SETVAL',
+  'SLEEP',
+  'BENCHMARK',
+]);
+
+/**
+ * Whether a WHERE may match other rows when run again in the same transaction: a subquery (it
+ * reads other tables without the locks the write takes) or a volatile function. An update of
+ * such a WHERE cannot be tied to the rows read before it.
+ */
+function unstable(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(unstable);
+  if (!isNode(v)) return false;
+  if (v.type === 'select' || 'ast' in v) return true;
+  if (v.type === 'function') {
+    const name = isNode(v.name) && Array.isArray(v.name.name) ? v.name.name : [v.name];
+    if (name.some((n) => VOLATILE.has(String(isNode(n) ? n.value : n).toUpperCase()))) return true;
+  }
+  return Object.values(v).some(unstable);
+}
+
 /** The statement's one target (`{ db, table, as }`) and WHERE, when it is a plain one-table write. */
 interface Shape {
   kind: WriteImages['kind'];
@@ -272,6 +319,8 @@ export class MysqlCapture {
       this.reason ??= `the write changes primary-key values of ${this.table}, so revert cannot find the rows by key`;
     if (kind === 'insert' && this.shape.upsert)
       this.reason ??= `the write may replace or update existing rows of ${this.table} (REPLACE, ON DUPLICATE KEY UPDATE), which revert cannot tell apart`;
+    if (kind === 'update' && unstable(this.shape.where))
+      this.reason ??= `the WHERE of the write reads other tables or volatile values, so the rows it updates in ${this.table} cannot be tied to the rows read before it`;
     if (kind !== 'insert') {
       if (this.shape.whereProblem) {
         this.reason ??= `${this.shape.whereProblem}, so its rows are not read back for ${this.table}`;
