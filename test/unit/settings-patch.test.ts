@@ -23,13 +23,17 @@ describe('the settings patch', () => {
       { ollama: { lanConfirmed: true } },
       { audit: { forward: [syslog] } },
       { audit: { retentionDays: null } },
+      { approvals: { ttlSeconds: 3600 } },
+      { approvals: { ttlSeconds: 30 } },
+      { approvals: null },
     ])
       expect(SettingsPatch.safeParse(p).success, JSON.stringify(p)).toBe(true);
   });
 
   it('refuses what the document does not have, at any depth, and values out of range', () => {
     for (const p of [
-      { approvals: { ttlSeconds: 3600 } },
+      { approvals: { ttlSeconds: 29 } },
+      { approvals: { ttlMinutes: 5 } },
       { limits: { maxRowz: 5 } },
       { audit: { retentionDays: 0 } },
       { audit: { retentionWeeks: 4 } },
