@@ -336,8 +336,17 @@ function approvalSuite(kind: Kind) {
     // A column the agent may write is held for approval, with only readable columns shown.
     const title = await query(clerk.apiKey, "UPDATE employees SET title = 'Lead' WHERE id = 1");
     expect(title.statusCode, title.body).toBe(202);
-    const before = (title.json() as Pending).approval.preview.before;
-    if (before) expect(before.columns).not.toContain('salary');
+    // The agent sees the rows it would change only in the columns it may read.
+    const before = (title.json() as Pending).approval.preview.before!;
+    expect([...before.columns].sort()).toEqual(['first_name', 'id', 'title']);
+    expect(before.rows).toHaveLength(1);
+    expect(before.rows[0]).toHaveLength(3);
+    // The officer sees the whole rows.
+    const full = await t.admin('GET', '/v1/admin/approvals?status=pending');
+    const held = (
+      full.json().approvals as { id: string; preview: Pending['approval']['preview'] }[]
+    ).find((a) => a.id === (title.json() as Pending).approval.id)!;
+    expect(held.preview.before!.columns).toContain('salary');
     expect(approvalCount()).toBe(n + 1);
   });
 
@@ -356,6 +365,23 @@ function approvalSuite(kind: Kind) {
     } finally {
       await t.admin('PUT', `/v1/admin/agents/${clerk.id}/grants`, { grants: CLERK });
     }
+  });
+
+  it('a held write asked for as NDJSON is answered 202 all the same, nothing written', async () => {
+    const before = await cityOf(10);
+    const r = await t.request({
+      method: 'POST',
+      url: '/v1/query',
+      token: clerk.apiKey,
+      headers: { accept: 'application/x-ndjson' },
+      payload: { connection: CONN, sql: UPDATE, params: ['streamed', 10] },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    expect((r.json() as Pending).approval).toMatchObject({
+      status: 'pending',
+      preview: { rowsAffected: 1 },
+    });
+    expect(await cityOf(10)).toBe(before);
   });
 
   it('"approval": "none" runs at once and creates no approval', async () => {
