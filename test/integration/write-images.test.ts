@@ -535,6 +535,8 @@ function suite(d: Driver) {
       const s = { ...(await stmt('UPDATE items SET qty = 3 WHERE id = 2')), agent };
       const r = await c.write(s, LIMITS, { dryRun: true, captureCap: 100 });
       expect(r.preview?.rowsAffected).toBe(1);
+      // The whole row as it was, hidden column included (for the officer only).
+      expect(text(r.preview!.before!.rows)).toEqual([ORIGINAL[1]]);
       expect(await items()).toEqual(ORIGINAL);
       // The principal is the backstop: a column outside its grant is refused by the server.
       await refusal(
@@ -564,6 +566,9 @@ function suite(d: Driver) {
         expect(r.rowCount).toBe(1);
         expect(r.preview?.images).toBeUndefined();
         expect(JSON.stringify(r.preview?.revertable)).toMatch(/own database user/);
+        // The officer still sees the rows as they were (read on the connection's account).
+        expect(text(r.preview!.before!.rows)).toEqual([ORIGINAL[1]]);
+        expect((await items())[1]).toEqual(['2', 'nut', '3']);
       });
     }
   }

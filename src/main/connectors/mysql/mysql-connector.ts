@@ -229,6 +229,12 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
         const r = result as { affectedRows?: number; insertId?: number };
         const out: WriteResult = { rowCount: r.affectedRows ?? 0 };
         if (capture) {
+          const admin = capture.needsOutsideRead() ? await this.pools.acquire() : null;
+          try {
+            if (admin) await capture.beforeFromOutside(admin, out.rowCount);
+          } finally {
+            admin?.release();
+          }
           const c = await capture.afterWrite(conn, r, async () => {
             const [v] = await conn.query(
               'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',

@@ -280,6 +280,8 @@ export class MysqlCapture {
   private reason: string | null = null;
   private before: unknown[][] | null = null;
   private overCap = false;
+  /** The agent's own user could not read whole rows in the write's transaction. */
+  private denied = false;
   private where: { text: string; values: unknown[] } | null = null;
   private readonly table: string;
 
@@ -372,8 +374,38 @@ export class MysqlCapture {
     } catch (e) {
       if (!ACCESS_DENIED.has(String((e as { code?: string }).code))) throw e;
       this.reason ??= `the agent's own database user may not read every column of ${this.table}, which the images need`;
+      this.denied = true;
       return null;
     }
+  }
+
+  /** Whether the preview's rows must be read outside the write's transaction. */
+  needsOutsideRead(): boolean {
+    return this.denied;
+  }
+
+  /**
+   * With an agent user that may not read whole rows: the rows as they were, for the officer's
+   * preview only, read on the connection's own account outside the write's transaction while
+   * the write still holds its row locks. A plain read sees the last committed rows, which for
+   * the locked rows are the rows before the write; they are kept only if they number exactly
+   * the engine's count (and the WHERE reads nothing that can move meanwhile).
+   */
+  async beforeFromOutside(admin: PoolConnection, rowsAffected: number): Promise<void> {
+    if (!this.denied || !this.meta || !this.where || this.meta.primaryKey.length === 0) return;
+    if (this.shape?.kind === 'update' && unstable(this.shape.where)) return;
+    if (rowsAffected > this.cap) {
+      this.overCap = true;
+      return;
+    }
+    const { from, name } = this.statementTarget();
+    const order = this.meta.primaryKey.map((k) => `${q(name)}.${q(k)}`).join(', ');
+    const rows = await selectRows(
+      admin,
+      `SELECT ${this.selectList(name)} FROM ${from} WHERE ${this.where.text} ORDER BY ${order} LIMIT ${this.cap + 1}`,
+      this.where.values,
+    );
+    if (rows.length === rowsAffected) this.before = rows;
   }
 
   /** The capture of a dry run that was counted with a SELECT instead of run (not transactional). */
