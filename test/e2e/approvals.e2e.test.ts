@@ -4,11 +4,13 @@
  * lists it with the statement, parameters and the dry run's before-images, and the sidebar
  * counts it; the officer approves, and the agent's retry with the approval id runs once. A
  * second write is denied with a reason, which the agent then receives with APPROVAL_DENIED.
- * The executed write is reverted from History. Screenshots go to test/e2e/screenshots/.
+ * The executed write is reverted from History; a write whose rows changed since is not, and the
+ * page says why. Screenshots go to test/e2e/screenshots/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -89,6 +91,8 @@ async function stock(): Promise<number[]> {
 }
 
 async function shot(name: string): Promise<void> {
+  // No tooltip from wherever the last click left the mouse; transitions settle.
+  await page.mouse.move(0, 0);
   await page.waitForTimeout(400);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -259,6 +263,48 @@ describe('the Approvals page', { timeout: 120_000 }, () => {
     expect(await page.getByTestId(`revert-${restockId}`).count()).toBe(0);
     expect(await stock()).toEqual(before);
     await shot('approvals-history-reverted');
+  });
+
+  it('refuses to revert a write whose rows changed since, and says so plainly', async () => {
+    const reprice = {
+      connection: 'demo',
+      sql: 'UPDATE products SET unit_price = unit_price + ? WHERE id = ?',
+      params: [1, 5],
+    };
+    const asked = await agentQuery(reprice);
+    expect(asked.status).toBe(202);
+    const id = asked.body.approval!.id;
+    await ui('approveApproval', { id });
+    expect((await agentQuery({ ...reprice, approvalId: id })).status).toBe(200);
+    // Someone changes the row after the write, outside Airlock.
+    const db = new Database(join(dataDir, 'demo.db'));
+    try {
+      db.prepare('UPDATE products SET unit_price = 99.5 WHERE id = 5').run();
+    } finally {
+      db.close();
+    }
+
+    await page.getByTestId('approvals-tab-pending').click();
+    await page.getByTestId('approvals-tab-history').click();
+    const row = page.getByTestId(`history-${id}`);
+    await row.getByText('executed', { exact: true }).waitFor();
+    const before = problems.length;
+    await page.getByTestId(`revert-${id}`).click();
+    await page.getByTestId('confirm-action').click();
+    const alert = page.getByRole('alert').filter({ hasText: 'REVERT_CONFLICT' });
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain(
+      'Not reverted: those rows changed since the write ran, so nothing was written',
+    );
+    await shot('approvals-revert-conflict');
+    // The refused revert answered 409 on purpose; the browser logs that request as an error.
+    problems.push(...problems.splice(before).filter((p) => !/409 \(Conflict\)/.test(p)));
+    await row.getByText('executed', { exact: true }).waitFor();
+    const price = await agentQuery({
+      connection: 'demo',
+      sql: 'SELECT unit_price FROM products WHERE id = 5',
+    });
+    expect(price.body.rows).toEqual([[99.5]]);
     expect(problems).toEqual([]);
   });
 });

@@ -27,14 +27,15 @@ export const usePendingApprovals = (enabled = true) =>
     enabled,
   });
 
-/** Every approval that is no longer pending, newest first. */
-export const useApprovalHistory = () =>
+/** Every approval that is no longer pending, newest first; read afresh each time it is shown. */
+export const useApprovalHistory = (enabled = true) =>
   useQuery({
     queryKey: approvalKeys.history,
     queryFn: async () =>
       (await api.listApprovals({})).approvals.filter((a) => a.status !== 'pending'),
     refetchInterval: 15_000,
     staleTime: 0,
+    enabled,
   });
 
 /** After a decision or a revert: both lists, and the audit pages that now hold new entries. */

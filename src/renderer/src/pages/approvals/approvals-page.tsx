@@ -42,7 +42,7 @@ export default function ApprovalsPage() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = params.get('tab') === 'history' ? 'history' : 'pending';
   const pending = usePendingApprovals();
-  const history = useApprovalHistory();
+  const history = useApprovalHistory(tab === 'history');
   const [revertError, setRevertError] = useState<unknown>(null);
   // One dialog for the page, with a fresh state (text, answer) for each decision opened.
   const [decision, setDecision] = useState<(Decision & { key: number }) | null>(null);
