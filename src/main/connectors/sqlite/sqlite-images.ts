@@ -75,6 +75,16 @@ export class SqliteCapture {
       this.reason = 'the write does not name exactly one table';
       return;
     }
+    const def = db
+      .prepare(
+        "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE",
+      )
+      .pluck()
+      .get(this.table) as string | undefined;
+    if (def === undefined || /^\s*CREATE\s+VIRTUAL\b/i.test(def)) {
+      this.reason = `table ${this.table} is a virtual table (or not a table), whose written rows cannot be captured`;
+      return;
+    }
     this.columns = columnsOf(db, this.table);
     const pk = this.primaryKey();
     this.reason = tableReason(
@@ -95,6 +105,18 @@ export class SqliteCapture {
   /** Creates the capture table and triggers (inside the write's transaction). */
   install(): void {
     if (this.table === null || this.columns.length === 0) return;
+    this.recursive = this.db.pragma('recursive_triggers', { simple: true }) as number;
+    this.installed = true;
+    try {
+      this.createCapture(this.table);
+    } catch {
+      // The engine would not take the capture (a failed CREATE leaves the transaction open).
+      this.abandon();
+      this.reason = `the rows written to ${this.table} could not be captured`;
+    }
+  }
+
+  private createCapture(table: string): void {
     const n = this.columns.length;
     const vs = Array.from({ length: n }, (_, i) => `v${i}`);
     this.db.exec(
@@ -105,7 +127,7 @@ export class SqliteCapture {
     const when = `WHEN coalesce((SELECT max(seq) FROM temp.${CAPTURE}), 0) < ${limit}`;
     const into = `INSERT INTO temp.${CAPTURE} (op, side, ${vs.join(', ')}) VALUES`;
     const of = (side: 'old' | 'new') => this.columns.map((c) => `${side}.${q(c.name)}`).join(', ');
-    const t = q(this.table);
+    const t = q(table);
     this.db.exec(
       `CREATE TEMP TRIGGER ${CAPTURE}_u AFTER UPDATE ON ${t} ${when} BEGIN ` +
         `${into} ('u', 'b', ${of('old')}); ${into} ('u', 'a', ${of('new')}); END`,
@@ -116,9 +138,7 @@ export class SqliteCapture {
     this.db.exec(
       `CREATE TEMP TRIGGER ${CAPTURE}_i AFTER INSERT ON ${t} ${when} BEGIN ${into} ('i', 'a', ${of('new')}); END`,
     );
-    this.recursive = this.db.pragma('recursive_triggers', { simple: true }) as number;
     this.db.pragma('recursive_triggers = ON');
-    this.installed = true;
   }
 
   /** Reads what the triggers kept and removes them; `rowsAffected` is the engine's count. */
