@@ -33,7 +33,7 @@ beforeAll(async () => {
     { connection: 'demo', table: 'customers', actions: ['read'], columns: ['id', 'first_name'] },
   ]);
   writer = await t.createAgent('mcp-writer', [
-    { connection: 'demo', table: 'customers', actions: ['read', 'write'] },
+    { connection: 'demo', table: 'customers', actions: ['read', 'write'], approval: 'none' },
   ]);
 });
 afterAll(async () => {

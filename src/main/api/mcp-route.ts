@@ -63,7 +63,8 @@ export function registerMcpRoute(app: FastifyInstance, core: Core, logger: Logge
       headers,
     });
     const response = await handler.fetch(webRequest, {
-      authInfo: authFor(principal),
+      // The Host passed the loopback rules before this ran (server.ts).
+      authInfo: authFor(principal, `http://${request.headers.host}`),
       ...(request.body !== undefined ? { parsedBody: request.body } : {}),
     });
     reply.code(response.status);

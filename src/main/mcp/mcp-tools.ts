@@ -5,11 +5,18 @@
  * around it. A call goes through `callAgentOp`, so it leaves exactly the audit entry the same
  * REST request leaves, plus `transport: 'mcp'` and the tool's name in its details (carried by
  * the principal, so every layer that records the call adds them: the pipeline, the ask path,
- * the listings). A call of a tool the agent is not shown is refused with one entry too.
+ * the listings). A call of a tool the agent is not shown is refused with one entry too. A write
+ * that needs a person's approval answers the approval, or sends the person to it
+ * (mcp-approvals.ts).
  */
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  type InputRequiredResult,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import * as C from '../../shared/contract/api';
+import { ApprovalPending } from '../../shared/contract/approvals';
 import { AskAnswer, AskRequest } from '../../shared/contract/nl';
 import { AirlockError, isAirlockError } from '../../shared/errors';
 import {
@@ -23,6 +30,7 @@ import {
 } from '../agent-ops/agent-ops';
 import type { Core } from '../core';
 import { readingOnly, type Principal, type ReadOnlyRule } from '../query/principal';
+import { approvalStates, invalidState, type ApprovalRound } from './mcp-approvals';
 
 type InputOf<N extends AgentOpName> = Parameters<AgentOps[N]['handler']>[1];
 
@@ -41,7 +49,7 @@ interface ToolBinding<N extends AgentOpName> {
   readOnly: boolean;
   input: z.ZodType;
   /** The tool's structured content: the operation's output cut to these fields. */
-  output: z.ZodObject;
+  output: z.ZodType;
   /** Whether the tool is listed (and callable) for this principal; always when absent. */
   listedFor?: (p: Principal) => boolean;
   /** The principal the operation runs as (the `query` tool narrows it to reads). */
@@ -78,7 +86,7 @@ const TOOLS = {
     description:
       'Run one SQL read through the guard, the grants and the audit. Use ? or :name placeholders with params.',
     readOnly: true,
-    input: C.QueryRequest,
+    input: C.QueryRequest.omit({ approvalId: true }),
     output: C.ReadResult,
     as: (p) => readingOnly(p, QUERY_TOOL_READS_ONLY),
   }),
@@ -86,10 +94,10 @@ const TOOLS = {
     op: 'query',
     title: 'Run a SQL write',
     description:
-      'Run one SQL write (INSERT, UPDATE, DELETE) through the guard, the grants and the audit.',
+      "Run one SQL write (INSERT, UPDATE, DELETE) through the guard, the grants and the audit. A write that needs a person's approval is not run: it answers { approval }; once approved, send the same call again with its approvalId.",
     readOnly: false,
     input: C.QueryRequest.omit({ maxRows: true }),
-    output: C.WriteResult,
+    output: C.WriteResult.or(ApprovalPending),
     listedFor: holdsWriteGrant,
   }),
   ask: bind({
@@ -139,9 +147,19 @@ export interface ToolResult {
 /** A JSON Schema of an object, as MCP wants a tool's schemas. */
 type ObjectSchema = { [key: string]: unknown; type: 'object' };
 
-/** The JSON Schema of an object schema, without the `$schema` line (tools/list stays small). */
+/**
+ * The JSON Schema of an object schema, without what says nothing to a client (tools/list stays
+ * small): the `$schema` line, and the safe-integer bounds zod puts on every integer.
+ */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): ObjectSchema {
-  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: ({ jsonSchema: js }) => {
+      if (js.minimum === Number.MIN_SAFE_INTEGER) delete js.minimum;
+      if (js.maximum === Number.MAX_SAFE_INTEGER) delete js.maximum;
+    },
+  });
   return { ...rest, type: 'object' };
 }
 
@@ -167,20 +185,160 @@ const mirrored = (structuredContent: Record<string, unknown>, isError = false): 
   ...(isError ? { isError: true } : {}),
 });
 
+/** What a call answers: a tool result, or (approvals, 2026-07-28) a request for the client's input. */
+export type CallAnswer = ToolResult | InputRequiredResult;
+
+const refusal = (e: AirlockError): ToolResult =>
+  mirrored(
+    {
+      error: { code: e.code, message: e.message },
+      ...(e.auditId !== undefined ? { auditId: e.auditId } : {}),
+    },
+    true,
+  );
+
 /** The tools, for one server: what a principal is shown, and a call as that principal. */
 export function mcpTools(core: Core, onInternalError: (e: unknown) => void = () => undefined) {
   const ops = agentOps(core);
+  const states = approvalStates();
   const entries = Object.entries(TOOLS) as [ToolName, ToolBinding<AgentOpName>][];
   const described = new Map(entries.map(([name, b]) => [name, describeTool(name, b)]));
 
   const visible = (p: Principal) => entries.filter(([, b]) => b.listedFor?.(p) ?? true);
+
+  /** Records a refusal decided here, before any operation ran: one entry, as callAgentOp writes it. */
+  async function refused(
+    p: Principal,
+    action: string,
+    connection: unknown,
+    e: AirlockError,
+  ): Promise<AirlockError> {
+    const op: AgentOp = {
+      name: action,
+      description: '',
+      action,
+      input: z.unknown(),
+      output: z.unknown(),
+      handler: () => Promise.reject(e),
+    };
+    try {
+      await callAgentOp(core, op, p, { connection } as never);
+    } catch (recorded) {
+      if (isAirlockError(recorded)) return recorded;
+      throw recorded;
+    }
+    throw new Error('unreachable: a refusal answered');
+  }
+
+  /** Runs the tool's operation on these arguments: its output, or the refusal it recorded. */
+  async function run(
+    binding: ToolBinding<AgentOpName>,
+    op: AgentOp,
+    p: Principal,
+    args: unknown,
+  ): Promise<{ out: Record<string, unknown> } | { error: AirlockError }> {
+    // Input validation and unexpected failures are inside the call, so they are audited too.
+    const checked: AgentOp = {
+      ...op,
+      handler: async (principal, _input, ctx) => {
+        const parsed = binding.input.safeParse(args ?? {});
+        if (!parsed.success) {
+          throw new AirlockError('VALIDATION_FAILED', z.prettifyError(parsed.error));
+        }
+        try {
+          return await op.handler(principal, parsed.data as InputOf<AgentOpName>, ctx);
+        } catch (e) {
+          if (isAirlockError(e)) throw e;
+          onInternalError(e);
+          throw new AirlockError(
+            'INTERNAL',
+            'Airlock hit an internal error; the request was not completed',
+          );
+        }
+      },
+    };
+    const connection = (args as { connection?: unknown } | null)?.connection;
+    try {
+      const out = await callAgentOp(core, checked, binding.as ? binding.as(p) : p, {
+        connection,
+      } as never);
+      return { out: binding.output.parse(out) as Record<string, unknown> };
+    } catch (e) {
+      if (!isAirlockError(e)) throw e;
+      return { error: e };
+    }
+  }
+
+  /**
+   * `execute` for a write that needs approval: `{ approval }` to any client; for one that can
+   * be sent to a URL, `input_required` pointing at the Approvals page, and on its retry (the
+   * sealed state names the approval) the write, if a person approved it.
+   */
+  async function execute(
+    binding: ToolBinding<AgentOpName>,
+    op: AgentOp,
+    p: Principal,
+    args: unknown,
+    round: ApprovalRound | undefined,
+  ): Promise<CallAnswer> {
+    const connection = (args as { connection?: unknown } | null)?.connection;
+    let input = args;
+    if (round?.requestState !== undefined) {
+      let approvalId: string;
+      try {
+        approvalId = await states.redeem(round, p.subject.id);
+        const sent = (args as { approvalId?: unknown } | null)?.approvalId;
+        if (sent !== undefined && sent !== approvalId) throw invalidState();
+      } catch (e) {
+        if (!isAirlockError(e)) throw e;
+        const recorded = await refused(p, op.action, connection, e);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          'Invalid or expired requestState',
+          {
+            reason: 'invalid_request_state',
+            code: recorded.code,
+            ...(recorded.auditId !== undefined ? { auditId: recorded.auditId } : {}),
+          },
+        );
+      }
+      if (round.answer === 'decline' || round.answer === 'cancel') {
+        const e = new AirlockError(
+          'APPROVAL_REQUIRED',
+          `not run: the client ${round.answer === 'decline' ? 'declined' : 'cancelled'} the approval page; once a person approved approval '${approvalId}', send execute again with it as approvalId`,
+          { approvalId },
+        );
+        return refusal(await refused(p, op.action, connection, e));
+      }
+      input = { ...(args as object), approvalId };
+    }
+    const done = await run(binding, op, p, input);
+    if ('out' in done) {
+      const pending = (done.out as { approval?: { id: string; preview: { rowsAffected: number } } })
+        .approval;
+      if (pending && round?.urlElicitation) return states.ask(round, pending, p.subject.id);
+      return mirrored(done.out);
+    }
+    // Still waiting for the person after the client said it was done: ask again, freshly sealed.
+    const waiting = done.error.code === 'APPROVAL_PENDING' && round?.requestState !== undefined;
+    if (waiting && round.urlElicitation && round.answer !== 'decline') {
+      const id = String(done.error.details.approvalId);
+      return states.ask(round, { id, preview: core.approvals.get(id).preview }, p.subject.id);
+    }
+    return refusal(done.error);
+  }
 
   return {
     list(p: Principal): ToolDescription[] {
       return visible(p).map(([name]) => described.get(name)!);
     },
 
-    async call(p: Principal, name: string, args: unknown): Promise<ToolResult> {
+    async call(
+      p: Principal,
+      name: string,
+      args: unknown,
+      round?: ApprovalRound,
+    ): Promise<CallAnswer> {
       // The door's mark on every entry the call leaves, whichever layer records it.
       const marked: Principal = { ...p, via: { transport: 'mcp', tool: name.slice(0, 100) } };
       const connection = (args as { connection?: unknown } | null)?.connection;
@@ -189,84 +347,23 @@ export function mcpTools(core: Core, onInternalError: (e: unknown) => void = () 
       // A tool this agent is not shown is a protocol error, recorded before any operation runs.
       if (!binding || !op) {
         const known = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
-        return refuseTool(core, marked, name, known && ops[known.op].action, connection);
+        const quoted = `'${name.slice(0, 100)}'`;
+        const e = known
+          ? new AirlockError(
+              'PERMISSION_DENIED',
+              `tool ${quoted} is not listed for this agent: it holds no grant that allows it`,
+              { rule: 'mcp:tool-not-listed' },
+            )
+          : new AirlockError('NOT_FOUND', `unknown tool ${quoted}`);
+        const recorded = await refused(marked, known ? ops[known.op].action : 'mcp', connection, e);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, recorded.message, {
+          code: recorded.code,
+          ...(recorded.auditId !== undefined ? { auditId: recorded.auditId } : {}),
+        });
       }
-      // Input validation and unexpected failures are inside the call, so they are audited too.
-      const checked: AgentOp = {
-        ...op,
-        handler: async (principal, _input, ctx) => {
-          const parsed = binding.input.safeParse(args ?? {});
-          if (!parsed.success) {
-            throw new AirlockError('VALIDATION_FAILED', z.prettifyError(parsed.error));
-          }
-          try {
-            return await op.handler(principal, parsed.data as InputOf<AgentOpName>, ctx);
-          } catch (e) {
-            if (isAirlockError(e)) throw e;
-            onInternalError(e);
-            throw new AirlockError(
-              'INTERNAL',
-              'Airlock hit an internal error; the request was not completed',
-            );
-          }
-        },
-      };
-      try {
-        const out = await callAgentOp(core, checked, binding.as ? binding.as(marked) : marked, {
-          connection,
-        } as never);
-        return mirrored(binding.output.parse(out));
-      } catch (e) {
-        if (!isAirlockError(e)) throw e;
-        return mirrored(
-          {
-            error: { code: e.code, message: e.message },
-            ...(e.auditId !== undefined ? { auditId: e.auditId } : {}),
-          },
-          true,
-        );
-      }
+      if (name === 'execute') return execute(binding, op, marked, args, round);
+      const done = await run(binding, op, marked, args);
+      return 'out' in done ? mirrored(done.out) : refusal(done.error);
     },
   };
-}
-
-/**
- * A call of a tool this principal is not shown: one refused entry (under the operation's action
- * for a tool it lacks the grants for, under `mcp` for a name Airlock has no tool for), answered
- * as JSON-RPC "invalid params" with the error's code and the entry's id as its data.
- */
-async function refuseTool(
-  core: Core,
-  p: Principal,
-  name: string,
-  /** The action of the operation behind the tool, when Airlock has a tool of that name. */
-  action: string | undefined,
-  connection: unknown,
-): Promise<never> {
-  const quoted = `'${name.slice(0, 100)}'`;
-  const refusal = action
-    ? new AirlockError(
-        'PERMISSION_DENIED',
-        `tool ${quoted} is not listed for this agent: it holds no grant that allows it`,
-        { rule: 'mcp:tool-not-listed' },
-      )
-    : new AirlockError('NOT_FOUND', `unknown tool ${quoted}`);
-  const refused: AgentOp = {
-    name,
-    description: '',
-    action: action ?? 'mcp',
-    input: z.unknown(),
-    output: z.unknown(),
-    handler: () => Promise.reject(refusal),
-  };
-  try {
-    await callAgentOp(core, refused, p, { connection } as never);
-  } catch (e) {
-    if (!isAirlockError(e)) throw e;
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message, {
-      code: e.code,
-      ...(e.auditId !== undefined ? { auditId: e.auditId } : {}),
-    });
-  }
-  throw new Error('unreachable: a refused tool call answered');
 }
