@@ -53,6 +53,14 @@ const SEED = [
   "INSERT INTO nopk (a, b) VALUES (1, 'x'), (2, 'y')",
 ];
 
+/** A parent whose rows' deletion deletes rows of another table (servers: SQLite refuses such writes). */
+const CASCADE = [
+  'CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(20))',
+  'CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE)',
+  "INSERT INTO parent (id, name) VALUES (1, 'a'), (2, 'b')",
+  'INSERT INTO child (id, parent_id) VALUES (10, 1), (20, 2)',
+];
+
 function sqliteDriver(): Driver {
   const path = join(tempDir('airlock-images-'), 'images.db');
   const admin = async (sql: string, params: unknown[] = []) => {
@@ -117,7 +125,7 @@ function pgDriver(): Driver {
     async setup() {
       await root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
       await root(`CREATE DATABASE ${DB}`);
-      for (const s of [...TABLES, ...SEED, ...this.typed.ddl]) await admin(s);
+      for (const s of [...TABLES, ...SEED, ...this.typed.ddl, ...CASCADE]) await admin(s);
       return sqlConnector(createConnector('postgres', { url: serviceUrl('postgres', DB) }));
     },
     // The agent roles go with the database.
@@ -165,7 +173,7 @@ function mysqlDriver(): Driver {
       for (const s of [...TABLES, ...SEED]) await admin(s);
       await admin('CREATE TABLE flat (id INTEGER PRIMARY KEY, qty INTEGER) ENGINE=MyISAM');
       await admin('INSERT INTO flat (id, qty) VALUES (1, 10), (2, 20), (3, 30)');
-      for (const s of this.typed.ddl) await admin(s);
+      for (const s of [...this.typed.ddl, ...CASCADE]) await admin(s);
       return sqlConnector(createConnector('mysql', { url: serviceUrl('mysql', DB) }));
     },
     // The agent users go with the database.
@@ -459,6 +467,22 @@ function suite(d: Driver) {
           expect(r.preview?.images).toBeUndefined();
           expect(JSON.stringify(r.preview?.revertable)).toMatch(/other tables or volatile/);
         }
+      });
+    }
+
+    if (d.kind !== 'sqlite') {
+      it('a delete that cascades to another table through a foreign key', async () => {
+        const dry = await c.write(await stmt('DELETE FROM parent WHERE id = 1'), LIMITS, {
+          dryRun: true,
+        });
+        expect(text(dry.preview!.before!.rows)).toEqual([['1', 'a']]);
+        expect(JSON.stringify(dry.preview?.revertable)).toMatch(/child.*foreign key/);
+        const r = await c.write(await stmt('DELETE FROM parent WHERE id = 1'), LIMITS, {
+          captureCap: 100,
+        });
+        expect(r.rowCount).toBe(1);
+        expect(r.preview?.images).toBeUndefined();
+        expect(JSON.stringify(r.preview?.revertable)).toMatch(/child.*foreign key/);
       });
     }
 
