@@ -420,6 +420,39 @@ function suite(d: Driver) {
     expect(await items()).toEqual(ORIGINAL);
   });
 
+  if (d.kind === 'postgres') {
+    it('the words WHERE and RETURNING in strings and comments do not mislead the capture', async () => {
+      await reseed();
+      await d.admin("UPDATE items SET name = 'returning' WHERE id = 3");
+      const r = await c.write(
+        await stmt(
+          "UPDATE items /* where */ SET name = 'where' WHERE name = 'returning' -- returning\n AND qty > $1 RETURNING id",
+          [0],
+        ),
+        LIMITS,
+        { captureCap: 100 },
+      );
+      expect(r.rows).toEqual([[3]]);
+      expect(r.preview?.revertable).toEqual({ ok: true });
+      expect(text(r.preview!.images!.before)).toEqual([['3', 'returning', '30']]);
+      expect(text(r.preview!.images!.after)).toEqual([['3', 'where', '30']]);
+      await c.revert(r.preview!.images!);
+      expect((await items())[2]).toEqual(['3', 'returning', '30']);
+    });
+
+    it('UPDATE … FROM another table: not revertable, and says why', async () => {
+      await reseed();
+      const r = await c.write(
+        await stmt('UPDATE items SET qty = 1 FROM nopk WHERE items.id = nopk.a'),
+        LIMITS,
+        { captureCap: 100 },
+      );
+      expect(r.rowCount).toBe(2);
+      expect(r.preview?.images).toBeUndefined();
+      expect(JSON.stringify(r.preview?.revertable)).toMatch(/joins other tables/);
+    });
+  }
+
   it('an update that leaves one matched row as it was: the matched rows, revertable', async () => {
     await reseed();
     const r = await c.write(await stmt('UPDATE items SET qty = 20 WHERE id IN (1, 2)'), LIMITS, {
