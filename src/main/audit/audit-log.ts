@@ -3,19 +3,18 @@ import type { Worker } from 'node:worker_threads';
 import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
 import { wellFormed } from './canonical-json';
-import { GENESIS, chainHash, leafHashV2, newLeafFields, type LeafFields } from './chain';
+import { GENESIS } from './chain';
+import { sealRows, sealsOf } from './seal';
 import { auditSearchOf } from './search';
-import type { WriterBatch, WriterReply, WriterRow } from './writer-protocol';
+import type { Sealed, UnsealedRow, WriterBatch, WriterReply } from './writer-protocol';
 
 export const AUDIT_HEAD_KEY = 'audit.head';
 
 interface Pending {
   id: number;
   record: AuditRecord;
-  /** Leaf format 2: the per-field salts this entry's leaf commits with. */
-  fields: LeafFields;
-  leaf: string;
-  chain: string;
+  /** `details` as stored (JSON), serialised once when the entry is appended. */
+  details: string | null;
   resolve: (id: number) => void;
   reject: (e: Error) => void;
 }
@@ -29,9 +28,12 @@ export interface AuditFilter {
   offset: number;
 }
 
-/** Where a batch is made durable: on this thread, or on the audit writer thread. */
+/**
+ * Where a batch is sealed (salts, leaf hashes, chain links: seal.ts) and made durable: on this
+ * thread, or on the audit writer thread. It answers with each row's hashes.
+ */
 interface Committer {
-  commit(batch: WriterBatch): Promise<void>;
+  commit(batch: WriterBatch): Promise<Sealed[]>;
   close(): Promise<void>;
 }
 
@@ -48,15 +50,17 @@ function inThreadCommitter(db: Database): Committer {
   const insert = db.prepare(INSERT_SQL);
   const saveHead = db.prepare(SAVE_HEAD_SQL);
   const write = db.transaction((batch: WriterBatch) => {
-    for (const row of batch.rows) insert.run(row);
-    const tail = batch.rows[batch.rows.length - 1]!;
+    const rows = sealRows(batch.rows, batch.prevChain);
+    for (const row of rows) insert.run(row);
+    const tail = rows[rows.length - 1]!;
     saveHead.run({
       key: AUDIT_HEAD_KEY,
       value: JSON.stringify({ id: tail.id, chain: tail.chain }),
     });
+    return sealsOf(rows);
   });
   return {
-    commit: async (batch) => void write(batch),
+    commit: async (batch) => write(batch),
     close: async () => {},
   };
 }
@@ -68,7 +72,10 @@ async function workerCommitter(path: string, key: Buffer): Promise<Committer> {
     new URL('./audit-writer.ts', import.meta.url),
     { workerData: { path, keyHex: key.toString('hex'), headKey: AUDIT_HEAD_KEY } },
   );
-  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const waiting = new Map<
+    number,
+    { resolve: (sealed: Sealed[]) => void; reject: (e: Error) => void }
+  >();
   let failure: Error | null = null;
   const failAll = (e: Error) => {
     failure = e;
@@ -78,19 +85,21 @@ async function workerCommitter(path: string, key: Buffer): Promise<Committer> {
   worker.on('message', (r: WriterReply) => {
     const w = waiting.get(r.seq);
     waiting.delete(r.seq);
-    if (r.ok) w?.resolve();
+    if (r.ok) w?.resolve(r.sealed ?? []);
     else w?.reject(new Error(r.error));
   });
   worker.on('error', (e) => failAll(new Error(`the audit writer failed: ${e.message}`)));
   worker.on('exit', () => failAll(new Error('the audit writer stopped')));
   const send = (seq: number, msg: WriterBatch | 'close') =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<Sealed[]>((resolve, reject) => {
       if (failure) return reject(failure);
       waiting.set(seq, { resolve, reject });
       worker.postMessage(msg);
     });
   // The writer announces itself with seq 0 once its connection is open.
-  await new Promise<void>((resolve, reject) => waiting.set(0, { resolve, reject }));
+  await new Promise<void>((resolve, reject) =>
+    waiting.set(0, { resolve: () => resolve(), reject }),
+  );
   return {
     commit: (batch) => send(batch.seq, batch),
     async close() {
@@ -112,9 +121,9 @@ export class AuditLog {
   private scheduled = false;
   private inFlight = false;
   private lastId: number;
-  private lastChain: string;
-  /** The id the log ends at on disk, as far as committed batches tell. */
+  /** The id the log ends at on disk, as far as committed batches tell, and its chain hash. */
   private durableId: number;
+  private durableChain: string;
   private seq = 0;
   private closed = false;
   private drained: (() => void) | null = null;
@@ -153,7 +162,7 @@ export class AuditLog {
     this.head = db.prepare('SELECT id, chain_hash FROM audit_log ORDER BY id DESC LIMIT 1');
     const h = this.head.get();
     this.lastId = this.durableId = h?.id ?? 0;
-    this.lastChain = h?.chain_hash ?? GENESIS;
+    this.durableChain = h?.chain_hash ?? GENESIS;
   }
 
   /** Commits on a writer thread with its own connection to the store file. */
@@ -165,14 +174,10 @@ export class AuditLog {
   append(entry: AuditRecord): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the audit log is closed'));
     const record = wellFormed(entry);
+    const details = record.details === null ? null : JSON.stringify(record.details);
     return new Promise<number>((resolve, reject) => {
-      const id = this.lastId + 1;
-      const fields = newLeafFields(record);
-      const leaf = leafHashV2(id, record, fields);
-      const chain = chainHash(this.lastChain, leaf);
-      this.lastId = id;
-      this.lastChain = chain;
-      this.queue.push({ id, record, fields, leaf, chain, resolve, reject });
+      const id = ++this.lastId;
+      this.queue.push({ id, record, details, resolve, reject });
       this.schedule();
     });
   }
@@ -202,19 +207,23 @@ export class AuditLog {
     this.inFlightSize = batch.length;
     const started = performance.now();
     try {
-      await this.committer.commit({
+      const sealed = await this.committer.commit({
         seq: ++this.seq,
         afterId: this.durableId,
+        prevChain: this.durableChain,
         rows: batch.map(toRow),
       });
+      if (sealed.length !== batch.length)
+        throw new Error(`the writer sealed ${sealed.length} of ${batch.length} entries`);
       this.durableId = batch[batch.length - 1]!.id;
+      this.durableChain = sealed[sealed.length - 1]!.chain;
       this.stats.commits += 1;
       this.stats.entries += batch.length;
       this.lastCommitFailed = false;
       const commit = { entries: batch.length, ms: performance.now() - started };
       for (const l of this.commitListeners) l(commit);
       for (const p of batch) p.resolve(p.id);
-      for (const p of batch) this.notify(p);
+      batch.forEach((p, i) => this.notify(p, sealed[i]!));
     } catch (e) {
       this.lastCommitFailed = true;
       const err = new Error(`audit write failed: ${(e as Error).message}`);
@@ -229,28 +238,22 @@ export class AuditLog {
     else this.drained?.();
   }
 
-  private notify(p: Pending) {
+  private notify(p: Pending, s: Sealed) {
     for (const observe of this.observers) {
       try {
-        observe({ id: p.id, ...p.record, leafHash: p.leaf, chainHash: p.chain });
+        observe({ id: p.id, ...p.record, leafHash: s.leaf, chainHash: s.chain });
       } catch {
         // An observer's failure must never touch the audit itself.
       }
     }
   }
 
-  /** After a failed batch: continue the chain from what is on disk, re-chaining the queue. */
+  /** After a failed batch: continue from what is on disk, renumbering the queue (sealed at commit). */
   private rewind() {
     const h = this.head.get();
     this.lastId = this.durableId = h?.id ?? 0;
-    this.lastChain = h?.chain_hash ?? GENESIS;
-    for (const p of this.queue) {
-      p.id = this.lastId + 1;
-      p.leaf = leafHashV2(p.id, p.record, p.fields);
-      p.chain = chainHash(this.lastChain, p.leaf);
-      this.lastId = p.id;
-      this.lastChain = p.chain;
-    }
+    this.durableChain = h?.chain_hash ?? GENESIS;
+    for (const p of this.queue) p.id = ++this.lastId;
   }
 
   /** Writes what is queued, then refuses further appends. */
@@ -272,7 +275,7 @@ export class AuditLog {
   }
 }
 
-function toRow(p: Pending): WriterRow {
+function toRow(p: Pending): UnsealedRow {
   const r = p.record;
   return {
     id: p.id,
@@ -288,9 +291,6 @@ function toRow(p: Pending): WriterRow {
     status: r.status,
     rowCount: r.rowCount,
     latencyMs: r.latencyMs,
-    details: r.details === null ? null : JSON.stringify(r.details),
-    leaf: p.leaf,
-    chain: p.chain,
-    leafFields: JSON.stringify(p.fields),
+    details: p.details,
   };
 }

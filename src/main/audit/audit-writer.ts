@@ -6,7 +6,8 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEncryptedDatabase } from '../store/open-store';
-import type { WriterBatch, WriterReply, WriterSetup } from './writer-protocol';
+import { sealRows, sealsOf } from './seal';
+import type { WriterBatch, WriterReply, WriterRow, WriterSetup } from './writer-protocol';
 
 const setup = workerData as WriterSetup;
 const db = openEncryptedDatabase(setup.path, Buffer.from(setup.keyHex, 'hex'), 'the audit writer');
@@ -20,14 +21,14 @@ const saveHead = db.prepare(
   `INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 );
 
-const writeBatch = db.transaction((batch: WriterBatch) => {
+const writeBatch = db.transaction((batch: WriterBatch, rows: WriterRow[]) => {
   // The batch was chained onto the entry the main thread believed last; if that is not what
   // is on disk (an earlier batch failed), refuse rather than write a broken chain.
   const last = head.get()?.id ?? 0;
   if (last !== batch.afterId)
     throw new Error(`expected the log to end at ${batch.afterId}, found ${last}`);
-  for (const row of batch.rows) insert.run(row);
-  const tail = batch.rows[batch.rows.length - 1]!;
+  for (const row of rows) insert.run(row);
+  const tail = rows[rows.length - 1]!;
   saveHead.run({ key: setup.headKey, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });
 });
 
@@ -42,8 +43,10 @@ parentPort!.on('message', (msg: WriterBatch | 'close') => {
     // BEGIN IMMEDIATE: take the write lock first (waiting up to busy_timeout). A deferred
     // transaction reads the head, then fails at once with SQLITE_BUSY_SNAPSHOT when the main
     // connection committed in between.
-    writeBatch.immediate(msg);
-    reply = { seq: msg.seq, ok: true };
+    // Hashing happens here, off the main thread, before the transaction takes the lock.
+    const rows = sealRows(msg.rows, msg.prevChain);
+    writeBatch.immediate(msg, rows);
+    reply = { seq: msg.seq, ok: true, sealed: sealsOf(rows) };
   } catch (e) {
     reply = { seq: msg.seq, ok: false, error: (e as Error).message };
   }

@@ -26,12 +26,24 @@ export interface WriterRow {
   leafFields: string;
 }
 
+/** A row as the main thread hands it over: the writer seals it (seal.ts). */
+export type UnsealedRow = Omit<WriterRow, 'leaf' | 'chain' | 'leafFields'>;
+
+/** A sealed row's hashes, returned to the main thread (checkpoints and observers use them). */
+export interface Sealed {
+  leaf: string;
+  chain: string;
+}
+
 export interface WriterBatch {
   seq: number;
   /** The id the log must end at before this batch. */
   afterId: number;
-  rows: WriterRow[];
+  /** The chain hash of entry `afterId` (GENESIS for an empty log): the batch chains onto it. */
+  prevChain: string;
+  rows: UnsealedRow[];
 }
 
 /** seq 0 announces the writer is ready; -1 acknowledges close. */
-export type WriterReply = { seq: number; ok: true } | { seq: number; ok: false; error: string };
+export type WriterReply =
+  { seq: number; ok: true; sealed?: Sealed[] } | { seq: number; ok: false; error: string };
