@@ -28,7 +28,8 @@ import type {
   WriteResult,
 } from '../types';
 import { DEFAULT_CAPTURE_CAP, previewOf } from '../write-images';
-import { MysqlCapture, revertMysql } from './mysql-images';
+import { MysqlCapture } from './mysql-images';
+import { revertMysql } from './mysql-revert';
 import {
   MYSQL_ENGINE_FUNCTIONS,
   checkWrittenTableReads,

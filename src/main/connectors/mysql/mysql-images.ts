@@ -1,275 +1,36 @@
 /**
- * Before/after images, dry runs and revert on MySQL/MariaDB, in the write's own transaction:
+ * Before/after images and dry runs on MySQL/MariaDB, in the write's own transaction:
  *
  * - UPDATE/DELETE on one table: before the write, the rows the statement's WHERE matches are
- *   read and locked (`SELECT … FOR UPDATE`) with the statement's own WHERE (rebuilt from the
- *   parse tree and used only if it parses back to the same tree) and its parameters. After
- *   the write, the engine's count of matched rows must equal the rows read (they are locked,
- *   so the write cannot have missed one), and the rows are read again by key: those are the
- *   after-images (update), or they must be gone (delete).
- * - INSERT: a single-column AUTO_INCREMENT key not named by the statement: the rows are the
- *   ids the server handed out (consecutive for one statement unless the lock mode is 2).
+ *   read and locked (`SELECT … FOR UPDATE`) with the statement's own WHERE and parameters
+ *   (mysql-write-shape.ts). After the write, the engine's count of matched rows must equal the
+ *   rows read (they are locked, so the write cannot have missed one), and the rows are read
+ *   again by key: those are the after-images (update), or they must be gone (delete).
+ * - INSERT: the rows are found by the key values the statement gives (literals or parameters:
+ *   the insert succeeded, so they are new), or by the AUTO_INCREMENT ids the server handed out.
  *
  * The table's shape is read on the connection's own account. A table that is not InnoDB
  * cannot roll back: a dry run never executes on it (the preview is counted with a SELECT of
  * the same WHERE), and a real write on it is not revertable.
  */
 import type { PoolConnection } from 'mysql2/promise';
-import nodeSqlParser from 'node-sql-parser';
-import { AirlockError } from '../../../shared/errors';
 import type { Analysis } from '../../guard/analyzer';
-import { parseStatement } from '../../guard/parse';
-import { QUOTE_IN_NAME } from '../../guard/parser-form';
-import type { WriteImages } from '../types';
 import {
   type Capture,
-  checkImages,
   decodeImageValue,
-  encodeImageValue,
   overCapReason,
-  revertConflict,
-  sameRow,
   tableReason,
   writesKey,
   writtenTable,
 } from '../write-images';
-
-const parser = new nodeSqlParser.Parser();
-const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-type Node = Record<string, unknown>;
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export interface MysqlTableMeta {
-  engine: string;
-  columns: { name: string; generated: boolean; autoIncrement: boolean }[];
-  primaryKey: string[];
-  /** Tables whose foreign keys change rows when rows here are deleted / updated. */
-  cascadesOnDelete: string[];
-  cascadesOnUpdate: string[];
-}
-
-/** The table's shape, read on the connection's own account (`conn`). */
-export async function mysqlTableMeta(
-  conn: PoolConnection,
-  table: string,
-): Promise<MysqlTableMeta | null> {
-  const [t] = await conn.execute(
-    'SELECT ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND TABLE_TYPE = ?',
-    [table, 'BASE TABLE'],
-  );
-  const tables = t as { e: string | null }[];
-  if (tables.length !== 1) return null;
-  const [cols] = await conn.execute(
-    'SELECT COLUMN_NAME AS n, EXTRA AS x FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
-    [table],
-  );
-  const [pk] = await conn.execute(
-    "SELECT COLUMN_NAME AS n FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-    [table],
-  );
-  const [fks] = await conn.execute(
-    'SELECT TABLE_NAME AS t, DELETE_RULE AS d, UPDATE_RULE AS u FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ?',
-    [table],
-  );
-  const acts = (rule: string) => !['RESTRICT', 'NO ACTION'].includes(rule.toUpperCase());
-  const refs = fks as { t: string; d: string; u: string }[];
-  return {
-    engine: String(tables[0]!.e ?? ''),
-    columns: (cols as { n: string; x: string | null }[]).map((c) => ({
-      name: c.n,
-      generated: /GENERATED/i.test(c.x ?? ''),
-      autoIncrement: /auto_increment/i.test(c.x ?? ''),
-    })),
-    primaryKey: (pk as { n: string }[]).map((r) => r.n),
-    cascadesOnDelete: [...new Set(refs.filter((r) => acts(r.d)).map((r) => r.t))],
-    cascadesOnUpdate: [...new Set(refs.filter((r) => acts(r.u)).map((r) => r.t))],
-  };
-}
-
-export const transactional = (meta: MysqlTableMeta): boolean =>
-  meta.engine.toLowerCase() === 'innodb';
-
-/** Every `?` placeholder in a subtree. */
-function placeholders(v: unknown): number {
-  if (Array.isArray(v)) return v.reduce((n: number, x) => n + placeholders(x), 0);
-  if (!isNode(v)) return 0;
-  if (v.type === 'origin' && v.value === '?') return 1;
-  return Object.values(v).reduce((n: number, x) => n + placeholders(x), 0);
-}
-
-/** Functions whose value changes between two statements of one transaction. */
-const VOLATILE = new Set([
-  'RAND',
-  'UUID',
-  'UUID_SHORT',
-  'SYS_GUID',
-  'RANDOM_BYTES',
-  'NOW',
-  'SYSDATE',
-  'CURRENT_TIMESTAMP',
-  'LOCALTIME',
-  'LOCALTIMESTAMP',
-  'CURDATE',
-  'CURRENT_DATE',
-  'CURTIME',
-  'CURRENT_TIME',
-  'UTC_DATE',
-  'UTC_TIME',
-  'UTC_TIMESTAMP',
-  'UNIX_TIMESTAMP',
-  'LAST_INSERT_ID',
-  'CONNECTION_ID',
-  'FOUND_ROWS',
-  'ROW_COUNT',
-  'NEXTVAL',
-  'LASTVAL',
-  'SETVAL',
-  'SLEEP',
-  'BENCHMARK',
-]);
-
-/**
- * Whether a WHERE may match other rows when run again in the same transaction: a subquery (it
- * reads other tables without the locks the write takes) or a volatile function. An update of
- * such a WHERE cannot be tied to the rows read before it.
- */
-function unstable(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(unstable);
-  if (!isNode(v)) return false;
-  if (v.type === 'select' || 'ast' in v) return true;
-  if (v.type === 'function') {
-    const name = isNode(v.name) && Array.isArray(v.name.name) ? v.name.name : [v.name];
-    if (name.some((n) => VOLATILE.has(String(isNode(n) ? n.value : n).toUpperCase()))) return true;
-  }
-  return Object.values(v).some(unstable);
-}
-
-/** The statement's one target (`{ db, table, as }`) and WHERE, when it is a plain one-table write. */
-interface Shape {
-  kind: WriteImages['kind'];
-  target: Node | null;
-  where: unknown;
-  /** Why the rows cannot be read back by the WHERE (joins, ORDER BY/LIMIT), or null. */
-  whereProblem: string | null;
-  /** INSERT: the columns it names (null: all). */
-  insertColumns: string[] | null;
-  upsert: boolean;
-  placeholders: number;
-  /**
-   * INSERT … VALUES: per row, each value as a literal or the index of its parameter; null where
-   * a value is an expression (or the insert is not a VALUES list).
-   */
-  insertValues: ({ literal: unknown } | { param: number } | null)[][] | null;
-}
-
-function insertValues(ast: Node): Shape['insertValues'] {
-  const v = ast.values;
-  if (!isNode(v) || v.type !== 'values' || !Array.isArray(v.values)) return null;
-  let param = 0;
-  return (v.values as unknown[]).map((row) => {
-    const items = isNode(row) && Array.isArray(row.value) ? (row.value as unknown[]) : [];
-    return items.map((x) => {
-      if (isNode(x) && x.type === 'origin' && x.value === '?') return { param: param++ };
-      const n = placeholders(x);
-      param += n;
-      if (
-        n === 0 &&
-        isNode(x) &&
-        ['number', 'single_quote_string', 'string'].includes(String(x.type))
-      )
-        return { literal: x.value };
-      return null;
-    });
-  });
-}
-
-function shapeOf(sql: string): Shape {
-  const ast = parseStatement(sql, 'mysql');
-  const type = String(ast.type);
-  const kind: WriteImages['kind'] =
-    type === 'delete' ? 'delete' : type === 'update' ? 'update' : 'insert';
-  const tables = Array.isArray(ast.table) ? (ast.table as unknown[]) : [];
-  const from = Array.isArray(ast.from) ? (ast.from as unknown[]) : [];
-  const one =
-    tables.length === 1 &&
-    isNode(tables[0]) &&
-    !tables[0].join &&
-    from.every((f) => isNode(f) && !f.join);
-  const target = one ? (tables[0] as Node) : null;
-  let whereProblem: string | null = null;
-  if (!one || (kind === 'delete' && from.length !== 1))
-    whereProblem = 'the write names more than one table';
-  else if (ast.orderby || ast.limit) whereProblem = 'the write has ORDER BY or LIMIT';
-  else if (ast.with) whereProblem = 'the write has a WITH clause';
-  return {
-    kind,
-    target,
-    where: ast.where ?? null,
-    whereProblem,
-    insertColumns: Array.isArray(ast.columns) ? (ast.columns as unknown[]).map(String) : null,
-    upsert: Boolean(ast.on_duplicate_update) || type === 'replace',
-    placeholders: placeholders(ast),
-    insertValues: kind === 'insert' ? insertValues(ast) : null,
-  };
-}
-
-/** The tree with quoted names as plain ones (sqlify quotes every name it writes). */
-function plain(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(plain);
-  if (!isNode(v)) return v;
-  if (v.type === 'backticks_quote_string' && typeof v.value === 'string') return v.value;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-}
-
-const SELECT_BASE = {
-  with: null,
-  type: 'select',
-  options: null,
-  distinct: null,
-  columns: [{ expr: { type: 'column_ref', table: null, column: '*' }, as: null }],
-  into: { position: null },
-  groupby: null,
-  having: null,
-  orderby: null,
-  collate: null,
-  limit: null,
-  locking_read: null,
-  window: null,
-};
-
-/** The WHERE as SQL text (parsed back to the same tree), with the parameters it takes. */
-function whereSql(shape: Shape, params: unknown[]): { text: string; values: unknown[] } | null {
-  if (shape.where === null) return { text: 'TRUE', values: [] };
-  const from = [{ db: null, table: 'airlock_t', as: null }];
-  let text: string;
-  try {
-    const full = parser.sqlify({ ...SELECT_BASE, from, where: shape.where } as never, {
-      database: 'mariadb',
-    });
-    const prefix = 'SELECT * FROM `airlock_t` WHERE ';
-    if (!full.startsWith(prefix)) return null;
-    text = full.slice(prefix.length);
-    // A name the guard had to mark up for the parser (a quote inside it) is not sent back.
-    if (text.includes(QUOTE_IN_NAME)) return null;
-    const back = parseStatement(`SELECT * FROM airlock_t WHERE ${text}`, 'mysql');
-    if (JSON.stringify(plain(back.where)) !== JSON.stringify(plain(shape.where))) return null;
-  } catch {
-    return null;
-  }
-  // The WHERE's placeholders are the statement's last ones (nothing with a ? follows it).
-  const k = placeholders(shape.where);
-  if (shape.placeholders !== params.length) return null;
-  return { text, values: params.slice(params.length - k) };
-}
-
-async function selectRows(
-  conn: PoolConnection,
-  sql: string,
-  values: unknown[],
-): Promise<unknown[][]> {
-  const [rows] = await conn.execute({ sql, values: values as never, rowsAsArray: true });
-  return (rows as unknown[][]).map((r) => r.map(encodeImageValue));
-}
+import {
+  type MysqlTableMeta,
+  mysqlTableMeta,
+  q,
+  selectRows,
+  transactional,
+} from './mysql-table-meta';
+import { type Shape, shapeOf, unstable, whereSql } from './mysql-write-shape';
 
 const ACCESS_DENIED = new Set(['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR']);
 
@@ -531,78 +292,4 @@ export class MysqlCapture {
     if (kind === 'update') capture.after = after;
     return capture;
   }
-}
-
-/**
- * Undoes a write from its images in the caller's transaction on `conn` (the connection's own
- * account): REVERT_CONFLICT, nothing restored, when any row is no longer as the write left it.
- */
-export async function revertMysql(
-  conn: PoolConnection,
-  images: WriteImages,
-): Promise<{ rowCount: number }> {
-  checkImages(images);
-  const { table, columns, primaryKey } = images;
-  const meta = await mysqlTableMeta(conn, table);
-  if (
-    !meta ||
-    meta.columns.map((c) => c.name).join('\u0000') !== columns.join('\u0000') ||
-    meta.primaryKey.join('\u0000') !== primaryKey.join('\u0000')
-  ) {
-    throw new AirlockError(
-      'REVERT_CONFLICT',
-      `table ${table} is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored`,
-      { table },
-    );
-  }
-  if (!transactional(meta)) {
-    throw new AirlockError(
-      'STATEMENT_NOT_ALLOWED',
-      `table ${table} is not transactional, so revert cannot restore it in one transaction`,
-      { table },
-    );
-  }
-  const t = q(table);
-  const pkIdx = primaryKey.map((k) => columns.indexOf(k));
-  const byKey = primaryKey.map((k) => `${q(k)} = ?`).join(' AND ');
-  const keyOf = (row: unknown[]) => pkIdx.map((i) => decodeImageValue(row[i]));
-  const expected = images.kind === 'delete' ? images.before : images.after;
-  let changed = 0;
-  for (const row of expected) {
-    const now = await selectRows(
-      conn,
-      `SELECT ${columns.map(q).join(', ')} FROM ${t} WHERE ${byKey} FOR UPDATE`,
-      keyOf(row),
-    );
-    const cur = now[0];
-    if (images.kind === 'delete' ? cur !== undefined : !cur || !sameRow(cur, row)) changed += 1;
-  }
-  if (changed > 0) throw revertConflict(table, changed, expected.length);
-
-  const writable = meta.columns.flatMap((c, i) => (c.generated ? [] : [i]));
-  let rowCount = 0;
-  const run = async (sql: string, values: unknown[]) => {
-    const [r] = await conn.execute({ sql, values: values as never });
-    rowCount += (r as { affectedRows?: number }).affectedRows ?? 0;
-  };
-  if (images.kind === 'insert') {
-    for (const row of images.after) await run(`DELETE FROM ${t} WHERE ${byKey}`, keyOf(row));
-  } else if (images.kind === 'delete') {
-    const sql = `INSERT INTO ${t} (${writable.map((i) => q(columns[i]!)).join(', ')}) VALUES (${writable.map(() => '?').join(', ')})`;
-    for (const row of images.before)
-      await run(
-        sql,
-        writable.map((i) => decodeImageValue(row[i])),
-      );
-  } else {
-    const set = writable.filter((i) => !pkIdx.includes(i));
-    if (set.length > 0) {
-      const sql = `UPDATE ${t} SET ${set.map((i) => `${q(columns[i]!)} = ?`).join(', ')} WHERE ${byKey}`;
-      for (const row of images.before)
-        await run(sql, [...set.map((i) => decodeImageValue(row[i])), ...keyOf(row)]);
-    }
-  }
-  // Rows equal to their before-image already count as not changed (affected rows): the
-  // restore counts the rows it put back, changed or not.
-  return { rowCount: images.kind === 'update' ? images.before.length : rowCount };
 }

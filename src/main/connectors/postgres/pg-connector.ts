@@ -28,7 +28,8 @@ import type {
   WriteResult,
 } from '../types';
 import { DEFAULT_CAPTURE_CAP, previewOf } from '../write-images';
-import { PgCapture, revertPg } from './pg-images';
+import { PgCapture } from './pg-images';
+import { revertPg } from './pg-revert';
 import { PG_ENGINE_FUNCTIONS, checkPostgresPlans } from './pg-engine-truth';
 import { pgQueryError } from './pg-errors';
 import { PgPools, type PgClient } from './pg-pool';
