@@ -90,6 +90,7 @@ export class Connections {
   };
   private readonly live = new Map<string, Connector>();
   private readonly schemas = new Map<string, Promise<CachedSchema>>();
+  private readonly records = new Map<string, ConnectionRecord>();
   /** Changes (create, update, remove) run one at a time, each reading the store afresh. */
   private changing: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -119,9 +120,19 @@ export class Connections {
     return this.stmts.all.all().map(toRecord);
   }
 
+  /**
+   * A connection by name. Found records are kept (frozen) until any connection changes; every
+   * change swaps the live connectors (swapLive), which forgets them in the same turn as the write.
+   */
   get(name: string): ConnectionRecord | null {
+    const key = name.toLowerCase();
+    const kept = this.records.get(key);
+    if (kept) return kept;
     const row = this.stmts.byName.get(name);
-    return row ? toRecord(row) : null;
+    if (!row) return null;
+    const record = Object.freeze(toRecord(row));
+    this.records.set(key, record);
+    return record;
   }
 
   /**
@@ -308,6 +319,7 @@ export class Connections {
    * the old connectors close gets the new one, and no connector is dropped without being closed.
    */
   private async swapLive(oldName: string, newName: string, next: Connector | null): Promise<void> {
+    this.records.clear();
     const gone: Connector[] = [];
     for (const key of new Set([oldName.toLowerCase(), newName.toLowerCase()])) {
       const live = this.live.get(key);

@@ -49,6 +49,12 @@ export class Agents {
     revoke: Statement;
     touch: Statement;
   };
+  /**
+   * Agents by key prefix, as read from the store, for authentication; every change of an
+   * agent goes through this class and forgets them (a revocation holds at the next request).
+   * Only prefixes that name an agent are kept, so unknown keys cannot grow it.
+   */
+  private readonly byPrefix = new Map<string, AgentRow>();
 
   constructor(
     db: Database,
@@ -78,6 +84,7 @@ export class Agents {
     }
     const { key, prefix, hash } = generateApiKey();
     const id = randomUUID();
+    this.byPrefix.clear();
     try {
       this.stmts.insert.run({
         id,
@@ -109,6 +116,7 @@ export class Agents {
   revoke(id: string): Agent {
     const row = this.stmts.byId.get(id);
     if (!row) throw new AirlockError('NOT_FOUND', `no agent with id '${id}'`, { id });
+    this.byPrefix.clear();
     this.stmts.revoke.run({ id, at: this.clock.now().toISOString() });
     return toAgent(this.stmts.byId.get(id)!);
   }
@@ -119,7 +127,11 @@ export class Agents {
    */
   authenticate(presented: string): Agent {
     const prefix = keyPrefix(presented);
-    const row = prefix ? this.stmts.byPrefix.get(prefix) : undefined;
+    let row = prefix ? this.byPrefix.get(prefix) : undefined;
+    if (prefix && !row) {
+      row = this.stmts.byPrefix.get(prefix);
+      if (row) this.byPrefix.set(prefix, row);
+    }
     if (!row || !keyMatches(presented, row.key_hash)) {
       throw new AirlockError('UNAUTHENTICATED', 'the API key is not valid');
     }
