@@ -32,6 +32,7 @@ import { AgentSlots } from './agent-slots';
 import { agentPrincipal, readingOnly, type Principal, type ReadOnlyRule } from './principal';
 import { AGENT_CONCURRENCY_DEFAULT } from './query-service';
 import * as step from './steps';
+import type { GuardedSql } from '../guard/guard';
 
 /** A write held for a person's approval: what the agent is told (HTTP 202). */
 export interface ApprovalOutcome {
@@ -277,54 +278,10 @@ export class Pipeline {
         );
         return { kind: 'read', ...data, auditId };
       }
-      if (gate.kind === 'request') {
-        // Not run: a dry run rolled back inside the database shows what it would change.
-        const dry = await connector.write(stmt, limits, {
-          dryRun: true,
-          captureCap: APPROVAL_CAPTURE_CAP,
-        });
-        if (!dry.preview) throw new AirlockError('INTERNAL', 'the dry run gave no preview');
-        const approval = this.deps.approvals.create(gate.request, dry.preview);
-        trail.extra.approvalId = approval.id;
-        let auditId: number;
-        try {
-          auditId = await recordSuccess(
-            {},
-            { approval: 'requested', rowsAffected: dry.preview.rowsAffected },
-          );
-        } catch (e) {
-          this.deps.approvals.discard(approval.id);
-          throw e;
-        }
-        this.deps.approvals.requestedIn(approval.id, auditId);
-        return {
-          kind: 'approval',
-          approval: {
-            id: approval.id,
-            status: 'pending',
-            expiresAt: approval.expiresAt,
-            preview: step.agentPreview(principal, guarded, connector, record.name, dry.preview),
-          },
-          auditId,
-        };
-      }
-      if (gate.kind === 'approved') {
-        let done: WriteResult;
-        try {
-          // The images it keeps let an officer revert it (never shown to the agent).
-          done = await connector.write(stmt, limits, { captureCap: APPROVAL_CAPTURE_CAP });
-        } catch (e) {
-          this.deps.approvals.release(gate.approvalId);
-          throw e;
-        }
-        this.deps.approvals.executed(gate.approvalId, done.preview?.images, null);
-        const auditId = await recordSuccess({ rowCount: done.rowCount }, { approval: 'executed' });
-        this.deps.approvals.executed(gate.approvalId, done.preview?.images, auditId);
-        return { kind: 'write', ...writeData(done), auditId };
-      }
-      const data = await connector.write(stmt, limits);
-      const auditId = await recordSuccess({ rowCount: data.rowCount });
-      return { kind: 'write', ...writeData(data), auditId };
+      return await this.write(
+        { gate, principal, guarded, connector, record, stmt, limits, trail },
+        recordSuccess,
+      );
     } catch (e) {
       const over: Partial<AuditRecord> = { rowCount: delivered > 0 ? delivered : null };
       const more =
@@ -341,6 +298,80 @@ export class Pipeline {
     } finally {
       releaseSlot?.();
     }
+  }
+
+  /**
+   * Execute, for a write: at once; or, held for approval, a dry run rolled back inside the
+   * database and a pending approval (202); or, under a claimed approval, the write itself once,
+   * keeping the images an officer's revert needs (never shown to the agent).
+   */
+  private async write(
+    w: {
+      gate: step.ApprovalGate;
+      principal: Principal;
+      guarded: GuardedSql;
+      connector: SqlConnector;
+      record: { name: string };
+      stmt: CheckedStatement;
+      limits: QueryLimits;
+      trail: step.Trail;
+    },
+    recordSuccess: (
+      over?: Partial<AuditRecord>,
+      details?: Record<string, unknown>,
+    ) => Promise<number>,
+  ): Promise<QueryOutcome> {
+    const { gate, connector, stmt, limits } = w;
+    const { approvals } = this.deps;
+    if (gate.kind === 'request') {
+      const dry = await connector.write(stmt, limits, {
+        dryRun: true,
+        captureCap: APPROVAL_CAPTURE_CAP,
+      });
+      if (!dry.preview) throw new AirlockError('INTERNAL', 'the dry run gave no preview');
+      const approval = approvals.create(gate.request, dry.preview);
+      w.trail.extra.approvalId = approval.id;
+      let auditId: number;
+      try {
+        auditId = await recordSuccess(
+          {},
+          { approval: 'requested', rowsAffected: dry.preview.rowsAffected },
+        );
+      } catch (e) {
+        // Not on the record, so not to be approved.
+        approvals.discard(approval.id);
+        throw e;
+      }
+      approvals.requestedIn(approval.id, auditId);
+      const { principal, guarded, record } = w;
+      return {
+        kind: 'approval',
+        approval: {
+          id: approval.id,
+          status: 'pending',
+          expiresAt: approval.expiresAt,
+          preview: step.agentPreview(principal, guarded, connector, record.name, dry.preview),
+        },
+        auditId,
+      };
+    }
+    if (gate.kind === 'approved') {
+      let done: WriteResult;
+      try {
+        done = await connector.write(stmt, limits, { captureCap: APPROVAL_CAPTURE_CAP });
+      } catch (e) {
+        // Nothing was written: the approval may be used again.
+        approvals.release(gate.approvalId);
+        throw e;
+      }
+      approvals.executed(gate.approvalId, done.preview?.images, null);
+      const auditId = await recordSuccess({ rowCount: done.rowCount }, { approval: 'executed' });
+      approvals.executed(gate.approvalId, done.preview?.images, auditId);
+      return { kind: 'write', ...writeData(done), auditId };
+    }
+    const data = await connector.write(stmt, limits);
+    const auditId = await recordSuccess({ rowCount: data.rowCount });
+    return { kind: 'write', ...writeData(data), auditId };
   }
 
   /** The same steps for a MongoDB structured query (statement: the query's canonical JSON). */
