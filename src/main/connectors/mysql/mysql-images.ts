@@ -57,43 +57,48 @@ export class MysqlCapture {
 
   /** Reads the table's shape (on the connection's own account); false when it is not transactional. */
   async prepare(admin: PoolConnection): Promise<boolean> {
+    // A dry run executes only if every table the statement writes can roll back (a view, or a
+    // table that cannot be found, counts as one that cannot).
+    let rollsBack = true;
+    for (const t of this.analysis.tables) {
+      if (t.write.length === 0 && !t.wholeRowWrite) continue;
+      const m = await mysqlTableMeta(admin, t.table);
+      if (!m || !transactional(m)) rollsBack = false;
+    }
     if (!this.table) {
       this.reason = 'the write does not name exactly one table';
-      return true;
+      return rollsBack;
     }
     this.shape = shapeOf(this.sql);
+    const kind = this.shape.kind;
+    if (kind !== 'insert' && !this.shape.whereProblem)
+      this.where = whereSql(this.shape, this.params);
     this.meta = await mysqlTableMeta(admin, this.table);
     if (!this.meta) {
-      this.reason = `table ${this.table} could not be found`;
-      return true;
+      this.reason = `table ${this.table} could not be found as a table`;
+      return rollsBack;
     }
-    const kind = this.shape.kind;
+    if (!transactional(this.meta)) {
+      this.reason = `table ${this.table} uses ${this.meta.engine || 'an engine'} storage, which is not transactional, so a write to it cannot be undone in one transaction`;
+      return rollsBack;
+    }
     this.reason = tableReason(
       this.table,
       this.meta.primaryKey,
       kind === 'update' ? this.meta.cascadesOnUpdate : this.meta.cascadesOnDelete,
       kind,
     );
-    if (!transactional(this.meta)) {
-      this.reason = `table ${this.table} uses ${this.meta.engine || 'an engine'} storage, which is not transactional, so a write to it cannot be undone in one transaction`;
-      return false;
-    }
     if (kind === 'update' && writesKey(this.analysis, this.table, this.meta.primaryKey))
       this.reason ??= `the write changes primary-key values of ${this.table}, so revert cannot find the rows by key`;
     if (kind === 'insert' && this.shape.upsert)
       this.reason ??= `the write may replace or update existing rows of ${this.table} (REPLACE, ON DUPLICATE KEY UPDATE), which revert cannot tell apart`;
     if (kind === 'update' && unstable(this.shape.where))
       this.reason ??= `the WHERE of the write reads other tables or volatile values, so the rows it updates in ${this.table} cannot be tied to the rows read before it`;
-    if (kind !== 'insert') {
-      if (this.shape.whereProblem) {
-        this.reason ??= `${this.shape.whereProblem}, so its rows are not read back for ${this.table}`;
-      } else {
-        this.where = whereSql(this.shape, this.params);
-        if (!this.where)
-          this.reason ??= `the rows the write matches in ${this.table} could not be read back exactly`;
-      }
-    }
-    return true;
+    if (kind !== 'insert' && this.shape.whereProblem)
+      this.reason ??= `${this.shape.whereProblem}, so its rows are not read back for ${this.table}`;
+    else if (kind !== 'insert' && !this.where)
+      this.reason ??= `the rows the write matches in ${this.table} could not be read back exactly`;
+    return rollsBack;
   }
 
   /** The columns, by the name `name` gives the table (`t`, or the statement's own). */
@@ -114,17 +119,19 @@ export class MysqlCapture {
 
   /** Counts and reads the matched rows; `lock` locks them for the write that follows. */
   async beforeWrite(conn: PoolConnection, lock = true): Promise<number | null> {
-    if (!this.meta || !this.where || this.meta.primaryKey.length === 0) return null;
+    if (!this.where || !this.shape?.target) return null;
+    const { from, name } = this.statementTarget();
     try {
-      const { from, name } = this.statementTarget();
-      const order = this.meta.primaryKey.map((k) => `${q(name)}.${q(k)}`).join(', ');
-      const rows = await selectRows(
-        conn,
-        `SELECT ${this.selectList(name)} FROM ${from} WHERE ${this.where.text} ORDER BY ${order} LIMIT ${this.cap + 1}${lock ? ' FOR UPDATE' : ''}`,
-        this.where.values,
-      );
-      if (rows.length > this.cap) this.overCap = true;
-      else this.before = rows;
+      if (this.meta && this.meta.primaryKey.length > 0) {
+        const order = this.meta.primaryKey.map((k) => `${q(name)}.${q(k)}`).join(', ');
+        const rows = await selectRows(
+          conn,
+          `SELECT ${this.selectList(name)} FROM ${from} WHERE ${this.where.text} ORDER BY ${order} LIMIT ${this.cap + 1}${lock ? ' FOR UPDATE' : ''}`,
+          this.where.values,
+        );
+        if (rows.length > this.cap) this.overCap = true;
+        else this.before = rows;
+      }
       if (lock) return null;
       const [n] = await conn.execute({
         sql: `SELECT COUNT(*) FROM ${from} WHERE ${this.where.text}`,
