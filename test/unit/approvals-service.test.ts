@@ -70,6 +70,11 @@ describe('approvals service', () => {
     approvals.onRequested((a) => heard.push(a.id));
     const v = approvals.create(REQ, PREVIEW);
     expect(heard).toEqual([]);
+    // Not on the record yet: not listed, and no one may decide it.
+    expect(approvals.list()).toEqual([]);
+    expect(codeOf(() => approvals.decide(v.id, { status: 'approved', by: 'admin' }))).toBe(
+      '404 NOT_FOUND',
+    );
     approvals.requestedIn(v.id, 7);
     expect(heard).toEqual([v.id]);
     const lost = approvals.create(REQ, PREVIEW);

@@ -72,9 +72,12 @@ export class ApprovalsRepo {
         (id, agent_id, agent_name, connection, statement, params, binding, status, created_at, expires_at, preview)
         VALUES (@id, @agent_id, @agent_name, @connection, @statement, @params, @binding, 'pending', @created_at, @expires_at, @preview)`),
       get: db.prepare(`SELECT ${cols} FROM approvals WHERE id = ?`),
-      list: db.prepare(`SELECT ${cols} FROM approvals ORDER BY created_at DESC, rowid DESC`),
+      // Only approvals whose request is on the record: one still being recorded is not listed.
+      list: db.prepare(
+        `SELECT ${cols} FROM approvals WHERE request_audit_id IS NOT NULL ORDER BY created_at DESC, rowid DESC`,
+      ),
       listStatus: db.prepare(
-        `SELECT ${cols} FROM approvals WHERE status = ? ORDER BY created_at DESC, rowid DESC`,
+        `SELECT ${cols} FROM approvals WHERE request_audit_id IS NOT NULL AND status = ? ORDER BY created_at DESC, rowid DESC`,
       ),
       // Pending or approved-not-run past their time: expired, for good.
       expire: db.prepare(
@@ -82,7 +85,7 @@ export class ApprovalsRepo {
       ),
       decide: db.prepare(`UPDATE approvals
         SET status = @status, decided_at = @at, decided_by = @by, reason = @reason, note = @note
-        WHERE id = @id AND status = 'pending' AND expires_at > @at`),
+        WHERE id = @id AND status = 'pending' AND expires_at > @at AND request_audit_id IS NOT NULL`),
       undecide: db.prepare(
         `UPDATE approvals SET status = 'pending', decided_at = NULL, decided_by = NULL, reason = NULL, note = NULL
          WHERE id = ? AND status = ?`,

@@ -110,7 +110,7 @@ export class Approvals {
    */
   requestedIn(id: string, auditId: number): void {
     this.repo.setRequestAudit(id, auditId);
-    const view = this.get(id);
+    const view = this.view(this.repo.get(id)!);
     for (const fn of this.requested) {
       try {
         fn(view);
@@ -125,10 +125,13 @@ export class Approvals {
     this.repo.discard(id);
   }
 
-  /** The row as it stands now: an approval past its time reads (and is stored) as expired. */
+  /**
+   * The row as it stands now: an approval past its time reads (and is stored) as expired; one
+   * whose request is not yet on the record does not exist for anyone.
+   */
   private row(id: string): ApprovalRow | null {
     const row = this.repo.get(id);
-    if (!row) return null;
+    if (!row || row.request_audit_id === null) return null;
     if ((row.status === 'pending' || row.status === 'approved') && this.isDue(row)) {
       this.repo.expireDue(this.nowIso());
       return this.repo.get(id);
@@ -209,7 +212,8 @@ export class Approvals {
     if (!row) throw notFound(id);
     if (row.status !== 'pending') throw notPending(row);
     if (!this.repo.decide(id, { ...d, at: this.nowIso() })) {
-      const now = this.row(id)!;
+      const now = this.row(id);
+      if (!now) throw notFound(id);
       throw now.status === 'pending' ? expired(id) : notPending(now);
     }
     return this.view(this.repo.get(id)!);
