@@ -155,7 +155,7 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     signal?: AbortSignal,
   ): Promise<StreamSummary> {
     const values = positional(stmt);
-    return this.inTransaction(true, limits, signal, stmt, async (conn, deadline) => {
+    return this.inTransaction(true, limits, signal, stmt.agent, async (conn, deadline) => {
       await this.engineTruth(conn, stmt, values);
       const core = (conn as unknown as { connection: CoreConnection }).connection;
       const budget = new RowBudget(limits.maxRows, limits.maxBytes);
@@ -209,18 +209,9 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       false,
       limits,
       undefined,
-      stmt,
+      stmt.agent,
       async (conn) => {
-        const engine = await this.engineTruth(conn, stmt, values);
-        for (const t of stmt.analysis.tables) {
-          if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-            throw new AirlockError(
-              'STATEMENT_NOT_ALLOWED',
-              `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
-              { layer: 'engine-truth' },
-            );
-          }
-        }
+        await this.checkWrite(conn, stmt, values);
         if (capture && rollsBack) await capture.beforeWrite(conn);
         const [result] = await conn.execute({
           sql: stmt.sql,
@@ -251,6 +242,24 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     );
   }
 
+  /** The engine-truth layer for a write, and its refusal of tables with triggers. */
+  private async checkWrite(
+    conn: PoolConnection,
+    stmt: CheckedStatement,
+    values: unknown[],
+  ): Promise<void> {
+    const engine = await this.engineTruth(conn, stmt, values);
+    for (const t of stmt.analysis.tables) {
+      if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
+        throw new AirlockError(
+          'STATEMENT_NOT_ALLOWED',
+          `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
+          { layer: 'engine-truth' },
+        );
+      }
+    }
+  }
+
   /**
    * A dry run on a table that cannot roll back (not InnoDB): the write is never executed; the
    * rows its WHERE matches are counted and read instead, or the preview is refused.
@@ -265,9 +274,9 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       false,
       limits,
       undefined,
-      stmt,
+      stmt.agent,
       async (conn) => {
-        await this.engineTruth(conn, stmt, positional(stmt));
+        await this.checkWrite(conn, stmt, positional(stmt));
         const n = await capture.beforeWrite(conn, false);
         const c = n === null ? null : capture.counted(n);
         if (!c) {
@@ -292,11 +301,7 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       false,
       { maxRows: 0, maxBytes: 0, timeoutMs: REVERT_TIMEOUT_MS },
       undefined,
-      {
-        sql: '',
-        params: undefined,
-        analysis: { kind: 'update', action: 'write', tables: [], functions: [] },
-      },
+      undefined,
       (conn) => revertMysql(conn, images),
     );
   }
@@ -310,12 +315,12 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     readOnly: boolean,
     limits: QueryLimits,
     signal: AbortSignal | undefined,
-    stmt: CheckedStatement,
+    agent: AgentContext | undefined,
     fn: (conn: PoolConnection, deadline: { stopEarly(): Promise<void> }) => Promise<T>,
     commit = !readOnly,
   ): Promise<T> {
     // Agents run as their own database user; analysts (no agent) as the connection's account.
-    const pools = (stmt.agent && (await this.agentPools(stmt.agent))) || this.pools;
+    const pools = (agent && (await this.agentPools(agent))) || this.pools;
     const conn = await pools.acquire();
     const threadId = conn.threadId;
     const deadline = new Deadline(
