@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import { verifyAuditChain } from '../../src/main/audit/verify';
 import type { Clock } from '../../src/main/ports';
 import type { Grant } from '../../src/shared/domain';
+import { runAirlock } from '../helpers/cli';
 import { demoDbName, dropDemo, seedDemo } from '../helpers/demo-seed';
 import { startTestAirlock, tempDir, type TestAirlock } from '../helpers/harness';
 import { describeWithService, type ServiceKind } from '../helpers/services';
@@ -117,8 +118,9 @@ function approvalSuite(kind: Kind) {
     ]);
   }, 120_000);
 
+  let closed = false;
   afterAll(async () => {
-    await t?.close();
+    if (!closed) await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
     if (kind !== 'sqlite') await dropDemo(kind, dbName);
   });
@@ -410,6 +412,17 @@ function approvalSuite(kind: Kind) {
     }
     expect(verifyAuditChain(t.core.db).ok).toBe(true);
   });
+
+  it('bin/airlock audit verify passes on the store after a clean stop', async () => {
+    closed = true;
+    await t.close();
+    const r = await runAirlock(['audit', 'verify', '--data-dir', dataDir, '--json'], {
+      AIRLOCK_STORE_KEY: t.storeKeyHex,
+      AIRLOCK_HOME: undefined,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  }, 120_000);
 }
 
 describe('approvals on SQLite', () => approvalSuite('sqlite'));
