@@ -5,10 +5,12 @@ import {
   tableCheck,
   toGrants,
   setExportLimit,
+  setWritesNeedApproval,
   tableAccess,
   toggleColumn,
   toggleExport,
   toggleTable,
+  writesNeedApproval,
   type Grant,
   type SchemaMap,
 } from '../../src/renderer/src/lib/grants-model';
@@ -178,5 +180,124 @@ describe('grants editor model', () => {
     expect(toGrants({ tree, kept: [] })).toEqual([
       { connection: 'demo', table: 'orders', actions: ['read'] },
     ]);
+  });
+
+  describe('approval of writes', () => {
+    it('round-trips "approval": "none", "required" and absent, on whole tables and column grants', () => {
+      const grants: Grant[] = [
+        { connection: 'demo', table: 'customers', actions: ['read', 'write'], approval: 'none' },
+        {
+          connection: 'demo',
+          table: 'employees',
+          actions: ['read'],
+          columns: ['id', 'first_name'],
+        },
+        {
+          connection: 'demo',
+          table: 'employees',
+          actions: ['write'],
+          columns: ['first_name'],
+          approval: 'required',
+        },
+        {
+          connection: 'demo',
+          table: 'orders',
+          actions: ['read', 'write'],
+          columns: ['id', 'total'],
+        },
+      ];
+      const model = fromGrants(grants, schema);
+      expect(writesNeedApproval(tableAccess(model.tree, 'demo', 'customers'))).toBe(false);
+      expect(writesNeedApproval(tableAccess(model.tree, 'demo', 'employees'))).toBe(true);
+      expect(writesNeedApproval(tableAccess(model.tree, 'demo', 'orders'))).toBe(true);
+      const back = toGrants(model);
+      expect(back).toEqual(grants);
+      // Exact: an absent field stays absent (toEqual alone would let an undefined one pass).
+      expect(JSON.stringify(back)).toBe(JSON.stringify(grants));
+    });
+
+    it('keeps "none" on a write-only column grant split from its read', () => {
+      const grants: Grant[] = [
+        { connection: 'demo', table: 'orders', actions: ['read'] },
+        {
+          connection: 'demo',
+          table: 'orders',
+          actions: ['write'],
+          columns: ['total'],
+          approval: 'none',
+        },
+      ];
+      expect(JSON.stringify(toGrants(fromGrants(grants, schema)))).toBe(JSON.stringify(grants));
+    });
+
+    it('the switch writes "none" when off and drops the field when on again', () => {
+      const start: Grant[] = [{ connection: 'demo', table: 'orders', actions: ['read', 'write'] }];
+      let tree = fromGrants(start, schema).tree;
+      tree = setWritesNeedApproval(tree, 'demo', 'orders', false);
+      expect(writesNeedApproval(tableAccess(tree, 'demo', 'orders'))).toBe(false);
+      expect(toGrants({ tree, kept: [] })).toEqual([
+        { connection: 'demo', table: 'orders', actions: ['read', 'write'], approval: 'none' },
+      ]);
+      tree = setWritesNeedApproval(tree, 'demo', 'orders', true);
+      expect(JSON.stringify(toGrants({ tree, kept: [] }))).toBe(JSON.stringify(start));
+    });
+
+    it('never puts approval on a grant without write, nor on export', () => {
+      let tree = fromGrants(
+        [{ connection: 'demo', table: 'orders', actions: ['read', 'write'], approval: 'none' }],
+        schema,
+      ).tree;
+      tree = toggleExport(tree, 'demo', 'orders');
+      tree = toggleColumn(tree, 'demo', 'orders', 'write', 'id', cols('orders'));
+      expect(toGrants({ tree, kept: [] })).toEqual([
+        { connection: 'demo', table: 'orders', actions: ['read'] },
+        {
+          connection: 'demo',
+          table: 'orders',
+          actions: ['write'],
+          columns: ['total'],
+          approval: 'none',
+        },
+        { connection: 'demo', table: 'orders', actions: ['export'] },
+      ]);
+      // Write taken away entirely: nothing left that the setting could apply to.
+      tree = toggleTable(tree, 'demo', 'orders', 'write', cols('orders'));
+      expect(JSON.stringify(toGrants({ tree, kept: [] }))).toBe(
+        JSON.stringify([
+          { connection: 'demo', table: 'orders', actions: ['read'] },
+          { connection: 'demo', table: 'orders', actions: ['export'] },
+        ]),
+      );
+    });
+
+    it('merging write grants keeps writes held unless every one of them said "none"', () => {
+      const merged = (approvals: (Grant['approval'] | undefined)[]) =>
+        toGrants(
+          fromGrants(
+            approvals.map((approval, i) => ({
+              connection: 'demo',
+              table: 'customers',
+              actions: ['write'],
+              columns: [cols('customers')[i]!],
+              ...(approval ? { approval } : {}),
+            })),
+            schema,
+          ),
+        );
+      expect(merged(['none', 'none'])[0]!.approval).toBe('none');
+      expect(merged(['none', undefined])[0]).not.toHaveProperty('approval');
+      expect(merged([undefined, 'none'])[0]).not.toHaveProperty('approval');
+      expect(merged(['none', 'required'])[0]!.approval).toBe('required');
+      expect(merged(['required', 'none'])[0]!.approval).toBe('required');
+      expect(merged(['none', 'none'])[0]!.columns).toEqual(['id', 'first_name']);
+    });
+
+    it("a read-only grant in front of a write grant does not change the write grant's approval", () => {
+      const grants: Grant[] = [
+        { connection: 'demo', table: 'orders', actions: ['read'], columns: ['id'] },
+        { connection: 'demo', table: 'orders', actions: ['write'], approval: 'none' },
+      ];
+      expect(JSON.stringify(toGrants(fromGrants(grants, schema)))).toBe(JSON.stringify(grants));
+    });
   });
 });

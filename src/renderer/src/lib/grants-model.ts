@@ -9,6 +9,11 @@
  *
  * Export is a table-level switch (more rows than the configured cap, under the limits the
  * officer sets); it is written as a grant of its own with the `export` action.
+ *
+ * Approval is a table-level setting of write: each write waits for a person unless the write
+ * grant says `"approval": "none"` (docs/api.md, "Approvals for agent writes"). Absent and an
+ * explicit `"required"` are kept apart so that a save writes back what was read. On a grant
+ * without write the field means nothing and is not kept.
  */
 export type Action = 'read' | 'write';
 export const ACTIONS: readonly Action[] = ['read', 'write'];
@@ -26,7 +31,11 @@ export interface Grant {
   columns?: string[];
   effect?: 'allow' | 'deny';
   exportLimits?: ExportLimits;
+  approval?: Approval;
 }
+
+/** Whether a write waits for a person's approval (absent: it does). */
+export type Approval = 'required' | 'none';
 
 export interface ActionAccess {
   /** Every column, including ones added to the table later. */
@@ -39,6 +48,8 @@ export interface TableAccess {
   write: ActionAccess;
   /** Exports allowed on this table, with these limits (empty: the defaults); null: no export. */
   export?: ExportLimits | null;
+  /** The write grant's `approval`; undefined: absent, which requires approval. */
+  approval?: Approval;
 }
 /** connection → table → access. */
 export type AccessTree = Record<string, Record<string, TableAccess>>;
@@ -68,6 +79,7 @@ export function fromGrants(grants: readonly Grant[], schema: SchemaMap): EditorM
       continue;
     }
     const table = ((tree[g.connection] ??= {})[g.table] ??= emptyTable());
+    if (g.actions.includes('write')) table.approval = mergeApproval(table, g.approval);
     for (const action of g.actions) {
       if (action === 'export') {
         table.export = { ...table.export, ...g.exportLimits };
@@ -79,6 +91,17 @@ export function fromGrants(grants: readonly Grant[], schema: SchemaMap): EditorM
     }
   }
   return { tree, kept };
+}
+
+/**
+ * Several write grants on one table become one: its writes run at once only if every one of
+ * them said `none` (as the policy reads them), else an explicit `required` is kept as such.
+ */
+function mergeApproval(table: TableAccess, next: Approval | undefined): Approval | undefined {
+  const seenWrite = table.write.whole || table.write.columns.length > 0;
+  if (!seenWrite) return next;
+  if (table.approval === 'none' && next === 'none') return 'none';
+  return table.approval === 'required' || next === 'required' ? 'required' : undefined;
 }
 
 export function tableAccess(tree: AccessTree, connection: string, table: string): TableAccess {
@@ -148,11 +171,14 @@ export function toGrants(model: EditorModel): Grant[] {
   for (const connection of Object.keys(model.tree).sort()) {
     const tables = model.tree[connection]!;
     for (const table of Object.keys(tables).sort()) {
-      const { read, write, export: exp } = tables[table]!;
-      const grant = (actions: Action[], access: ActionAccess): Grant =>
-        access.whole
-          ? { connection, table, actions }
-          : { connection, table, actions, columns: [...access.columns] };
+      const { read, write, export: exp, approval } = tables[table]!;
+      const grant = (actions: Action[], access: ActionAccess): Grant => ({
+        connection,
+        table,
+        actions,
+        ...(access.whole ? {} : { columns: [...access.columns] }),
+        ...(approval !== undefined && actions.includes('write') ? { approval } : {}),
+      });
       const r = key(read);
       const w = key(write);
       if (r !== null && r === w) out.push(grant(['read', 'write'], read));
@@ -188,6 +214,27 @@ export function setExportLimit(
   if (value === undefined) delete next[limit];
   else next[limit] = value;
   return withTable(tree, connection, table, { ...current, export: next });
+}
+
+/** Whether the table's writes wait for a person's approval (the default). */
+export function writesNeedApproval(access: TableAccess): boolean {
+  return access.approval !== 'none';
+}
+
+/**
+ * The table's "Writes wait for approval" switch: off writes `"approval": "none"`; on drops the
+ * field (the default), so switching off and on again leaves the grant as it was read.
+ */
+export function setWritesNeedApproval(
+  tree: AccessTree,
+  connection: string,
+  table: string,
+  required: boolean,
+): AccessTree {
+  const current: TableAccess = { ...tableAccess(tree, connection, table) };
+  if (required) delete current.approval;
+  else current.approval = 'none';
+  return withTable(tree, connection, table, current);
 }
 
 /** How many tables an agent may read or write, for the list's summary. */

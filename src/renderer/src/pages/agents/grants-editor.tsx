@@ -112,7 +112,8 @@ export function GrantsEditor({
       ) : (
         <Text size="sm" c="dimmed">
           Tick a table to grant all of its columns (and columns added later); open it to pick
-          columns one by one. Unticked means the agent cannot see it at all.
+          columns one by one. Unticked means the agent cannot see it at all. Writes wait for a
+          person&apos;s approval unless you switch that off for the table.
         </Text>
       )}
       {save.error ? <ProblemAlert error={save.error} title="The grants were not saved" /> : null}

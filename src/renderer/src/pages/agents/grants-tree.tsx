@@ -1,7 +1,8 @@
 /**
  * The grants editor: connection → table → column, with read and write boxes at table and column
  * level. A table's box is indeterminate when only some columns are ticked. Export is a
- * table-level box; its limits (rows, MB, seconds) show with the table's columns.
+ * table-level box; its limits (rows, MB, seconds) show with the table's columns. A table with
+ * write granted shows its "Writes wait for approval" switch right below it.
  */
 import {
   ActionIcon,
@@ -10,6 +11,7 @@ import {
   Group,
   NumberInput,
   Paper,
+  Switch,
   Table,
   Text,
   UnstyledButton,
@@ -20,11 +22,13 @@ import { IconChevronDown, IconChevronRight, IconDatabase } from '../../component
 import {
   columnChecked,
   setExportLimit,
+  setWritesNeedApproval,
   tableAccess,
   tableCheck,
   toggleColumn,
   toggleExport,
   toggleTable,
+  writesNeedApproval,
   type AccessTree,
   type Action,
   type ExportLimits,
@@ -81,6 +85,37 @@ function ExportLimitsRow({
         value={limits.timeoutMs !== undefined ? Math.round(limits.timeoutMs / 1000) : ''}
         onChange={(v) => onChange('timeoutMs', num(v) !== undefined ? num(v)! * 1000 : undefined)}
       />
+    </Group>
+  );
+}
+
+/** A table's approval of writes (docs/api.md, "Approvals for agent writes"): on by default. */
+function ApprovalRow({
+  required,
+  table,
+  onChange,
+  testId,
+}: {
+  required: boolean;
+  table: string;
+  onChange: (required: boolean) => void;
+  testId: string;
+}) {
+  return (
+    <Group gap="sm" wrap="nowrap">
+      <Switch
+        size="xs"
+        checked={required}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+        label="Writes wait for approval"
+        aria-label={`Writes to ${table} wait for approval`}
+        data-testid={testId}
+      />
+      <Text size="xs" c={required ? 'dimmed' : 'orange.8'}>
+        {required
+          ? 'Each INSERT, UPDATE or DELETE waits on the Approvals page, with a dry-run preview, until a person approves it.'
+          : 'Writes run at once, without a person’s approval.'}
+      </Text>
     </Group>
   );
 }
@@ -254,6 +289,20 @@ export function ConnectionGrants({
                     {summary(read, write, access.read.whole, readCount, cols.length)}
                   </Table.Td>
                 </Table.Tr>
+                {write !== 'none' ? (
+                  <Table.Tr>
+                    <Table.Td pl={52} colSpan={5} py={2}>
+                      <ApprovalRow
+                        required={writesNeedApproval(access)}
+                        table={t.name}
+                        onChange={(required) =>
+                          onChange(setWritesNeedApproval(tree, connection, t.name, required))
+                        }
+                        testId={id('approval', connection, t.name)}
+                      />
+                    </Table.Td>
+                  </Table.Tr>
+                ) : null}
                 {expanded && access.export ? (
                   <Table.Tr bg="var(--mantine-color-default-hover)">
                     <Table.Td pl={52} colSpan={5}>

@@ -23,6 +23,8 @@ import { keys, useSettings, useSystemInfo } from '../../api/queries';
 import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
+import { ApprovalExpirySection } from './approval-expiry';
+import { expiryProblem } from './approval-expiry-value';
 import { AuditSignerSection } from './audit-signer';
 import { AuditForwardingSection } from './audit-forwarding';
 import { AuditRetentionSection } from './audit-retention';
@@ -99,6 +101,14 @@ const LIMITS: {
 /** What a limit the settings leave unset stands at (query-service.ts). */
 const UNSET_DEFAULTS: Partial<Record<LimitKey, number>> = { agentConcurrency: 2 };
 
+/** The document with a new approvals expiry; empty (the default) leaves no `approvals` behind. */
+function withApprovalTtl(s: Settings, ttlSeconds: number | undefined): Settings {
+  const { approvals, ...rest } = s;
+  const next = { ...approvals, ttlSeconds };
+  if (ttlSeconds === undefined) delete next.ttlSeconds;
+  return Object.keys(next).length ? { ...rest, approvals: next } : rest;
+}
+
 function Section({
   title,
   description,
@@ -131,6 +141,8 @@ export default function SettingsPage() {
     if (settings.data) setDraft(settings.data);
   }, [settings.data]);
   const dirty = draft !== null && JSON.stringify(draft) !== JSON.stringify(settings.data);
+  // Refused here, with the field's message, rather than by the server after Save.
+  const invalid = draft !== null && expiryProblem(draft.approvals?.ttlSeconds) !== null;
 
   const save = useMutation({
     mutationFn: (s: Settings) => api.putSettings(s),
@@ -161,7 +173,7 @@ export default function SettingsPage() {
             Discard
           </Button>
           <Button
-            disabled={!dirty || !draft}
+            disabled={!dirty || !draft || invalid}
             loading={save.isPending}
             onClick={() => draft && save.mutate(draft)}
             data-testid="save-settings"
@@ -257,6 +269,14 @@ export default function SettingsPage() {
           <Skeleton h={160} />
         )}
       </Section>
+
+      <ApprovalExpirySection
+        // Fresh for each loaded document, so the unit follows a discarded or saved value.
+        key={JSON.stringify(settings.data?.approvals ?? null)}
+        loaded={draft !== null}
+        ttlSeconds={draft?.approvals?.ttlSeconds}
+        onChange={(ttlSeconds) => draft && setDraft(withApprovalTtl(draft, ttlSeconds))}
+      />
 
       <Section
         title="Local language model (Ollama)"
