@@ -7,7 +7,7 @@ import {
   switchUnit,
   toSeconds,
   unitFor,
-} from '../../src/renderer/src/pages/settings/approval-expiry-value';
+} from '../../src/renderer/src/lib/approval-expiry';
 
 describe('the approvals expiry field in Settings', () => {
   it('accepts empty (the default) and 30 seconds up to 365 days, refusing the rest with a reason', () => {

@@ -15,7 +15,7 @@ import {
   toSeconds,
   unitFor,
   type ExpiryUnit,
-} from './approval-expiry-value';
+} from '../../lib/approval-expiry';
 
 export function ApprovalExpirySection({
   ttlSeconds,

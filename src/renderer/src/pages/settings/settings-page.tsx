@@ -24,7 +24,7 @@ import { CopyIcon } from '../../components/copy-text';
 import { Page } from '../../components/page';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ApprovalExpirySection } from './approval-expiry';
-import { expiryProblem } from './approval-expiry-value';
+import { expiryProblem } from '../../lib/approval-expiry';
 import { AuditSignerSection } from './audit-signer';
 import { AuditForwardingSection } from './audit-forwarding';
 import { AuditRetentionSection } from './audit-retention';

@@ -3,7 +3,7 @@
  * Settings page edits it: a whole number of minutes or seconds, at least 30 seconds. Kept apart
  * from the component so the rules are tested without a browser.
  */
-import { plural } from '../../lib/format';
+import { plural } from './format';
 
 export type ExpiryUnit = 'minutes' | 'seconds';
 
