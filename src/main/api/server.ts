@@ -313,6 +313,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.code(303).header('set-cookie', sessionCookie(id)).header('location', '/').send();
   });
 
+  // MCP clients send a person to /approvals?id=… (mcp/mcp-approvals.ts); the app routes by hash.
+  app.get('/approvals', async (request, reply) => {
+    const id = (request.query as { id?: unknown }).id;
+    const keep = typeof id === 'string' && APPROVAL_ID.test(id) ? `?id=${id}` : '';
+    return reply.code(302).header('location', `/#/approvals${keep}`).send();
+  });
+
   if (hasRenderer) {
     await app.register(fastifyStatic, {
       root: deps.rendererDir!,
@@ -350,6 +357,9 @@ function readiness(core: Core): string | null {
 function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, 200);
 }
+
+/** What an approval id can look like (a UUID); anything else is not carried into the page. */
+const APPROVAL_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** The UI's page sections (src/renderer/src/app.tsx); any other path is not a page. */
 const PAGE_SECTIONS = new Set([
