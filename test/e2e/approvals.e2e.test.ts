@@ -5,9 +5,13 @@
  * counts it; the officer approves, and the agent's retry with the approval id runs once. A
  * second write is denied with a reason, which the agent then receives with APPROVAL_DENIED.
  * The executed write is reverted from History; a write whose rows changed since is not, and the
- * page says why. Screenshots go to test/e2e/screenshots/.
+ * page says why. The link MCP clients are given (`/approvals?id=…`) opens that approval,
+ * outlined, in Pending or in History. In the grants editor the table's "Writes wait for
+ * approval" switch saves `"approval": "none"` and back (read through the admin API), and the
+ * agent's write then runs at once; Settings set the approvals expiry, which new approvals
+ * take. Screenshots go to test/e2e/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -29,6 +33,7 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 let apiKey = '';
+let agentId = '';
 const problems: string[] = [];
 
 /** The write the officer approves: restock the demo's first category. */
@@ -81,6 +86,22 @@ async function agentApproval(id: string): Promise<AgentAnswer['approval']> {
   return ((await res.json()) as AgentAnswer).approval;
 }
 
+/** The admin API with the token `airlock serve` keeps in its data dir. */
+async function admin<T>(path: string): Promise<T> {
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const res = await fetch(`${server.base}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** Opens an approval link as an MCP client hands it to a person: the server's own address. */
+async function openLink(id: string): Promise<void> {
+  await page.goto(`${server.base}/approvals?id=${encodeURIComponent(id)}`);
+  await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+}
+
 async function stock(): Promise<number[]> {
   const r = await agentQuery({
     connection: 'demo',
@@ -119,6 +140,7 @@ beforeAll(async () => {
 
   const agent = await ui<{ id: string; apiKey: string }>('createAgent', { name: 'inventory-bot' });
   apiKey = agent.apiKey;
+  agentId = agent.id;
   // A write grant with no "approval" key: approval is required by default.
   await ui('putGrants', {
     id: agent.id,
@@ -182,6 +204,17 @@ describe('the Approvals page', { timeout: 120_000 }, () => {
     expect(early.status).toBe(409);
     expect(early.body.error?.code).toBe('APPROVAL_PENDING');
     await shot('approvals-pending');
+  });
+
+  it('the link an MCP client is given opens that pending approval, outlined', async () => {
+    await openLink(restockId);
+    const card = page.getByTestId(`approval-${restockId}`);
+    await card.waitFor();
+    expect(page.url()).toBe(`${server.base}/#/approvals?id=${restockId}`);
+    expect(await card.getAttribute('data-linked')).toBe('true');
+    await card.getByText('from your link').waitFor();
+    expect(await card.getAttribute('style')).toContain('box-shadow');
+    await shot('approvals-linked-pending');
   });
 
   it('approves it, and the agent’s retry with the approval id runs once', async () => {
@@ -265,6 +298,26 @@ describe('the Approvals page', { timeout: 120_000 }, () => {
     await shot('approvals-history-reverted');
   });
 
+  it('the link to a decided approval opens History on it; an unknown one says so', async () => {
+    await openLink(restockId);
+    const row = page.getByTestId(`history-${restockId}`);
+    await row.waitFor();
+    await expect
+      .poll(() => page.url())
+      .toBe(`${server.base}/#/approvals?tab=history&id=${restockId}`);
+    expect(await row.getAttribute('data-linked')).toBe('true');
+    expect(await row.getByText('reverted', { exact: true }).count()).toBe(1);
+    // Only that row.
+    expect(await page.locator('[data-linked="true"]').count()).toBe(1);
+    await shot('approvals-linked-history');
+
+    await openLink('00000000-0000-4000-8000-000000000000');
+    const missing = page.getByTestId('linked-missing');
+    await missing.waitFor();
+    expect(await missing.innerText()).toContain('00000000-0000-4000-8000-000000000000');
+    expect(await page.locator('[data-linked="true"]').count()).toBe(0);
+  });
+
   it('refuses to revert a write whose rows changed since, and says so plainly', async () => {
     const reprice = {
       connection: 'demo',
@@ -305,6 +358,89 @@ describe('the Approvals page', { timeout: 120_000 }, () => {
       sql: 'SELECT unit_price FROM products WHERE id = 5',
     });
     expect(price.body.rows).toEqual([[99.5]]);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('approvals in the grants editor and in Settings', { timeout: 120_000 }, () => {
+  type Grants = { grants: { table: string; actions: string[]; approval?: string }[] };
+  const RESTOCK_ONE = {
+    connection: 'demo',
+    sql: 'UPDATE products SET units_in_stock = units_in_stock + ? WHERE id = ?',
+    params: [1, 7],
+  };
+
+  it('switching "Writes wait for approval" off saves "approval": "none", and the write runs at once', async () => {
+    await page.goto(`${server.base}/#/agents/${agentId}`);
+    const toggle = page.getByTestId('approval-demo-products');
+    await toggle.waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    // Only where write is granted.
+    expect(await page.getByTestId('approval-demo-customers').count()).toBe(0);
+    await toggle.uncheck();
+    await page.getByText('Writes run at once, without a person’s approval.').waitFor();
+    await shot('grants-approval-off');
+    await page.getByTestId('save-grants').click();
+    await page.getByText('Grants saved').waitFor();
+
+    const saved = await admin<Grants>(`/v1/admin/agents/${agentId}/grants`);
+    expect(saved.grants).toEqual([
+      { connection: 'demo', table: 'products', actions: ['read', 'write'], approval: 'none' },
+    ]);
+    const ran = await agentQuery(RESTOCK_ONE);
+    expect(ran.status).toBe(200);
+    expect(ran.body.approval).toBeUndefined();
+    expect(ran.body.rowCount).toBe(1);
+
+    // A reload reads it back off, and switching it on again saves the grant without the field.
+    await page.reload();
+    await toggle.waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    await page.getByTestId('save-grants').click();
+    await page.getByText('Grants saved').waitFor();
+    const back = await admin<Grants>(`/v1/admin/agents/${agentId}/grants`);
+    expect(back.grants).toEqual([
+      { connection: 'demo', table: 'products', actions: ['read', 'write'] },
+    ]);
+    expect((await agentQuery(RESTOCK_ONE)).status).toBe(202);
+  });
+
+  it('Settings set the approvals expiry, refusing less than 30 seconds in place', async () => {
+    await page.goto(`${server.base}/#/settings`);
+    const field = page.getByTestId('approvals-ttl');
+    await field.waitFor();
+    // Nothing set: the default hour, shown in minutes.
+    expect(await field.inputValue()).toBe('');
+    await page.getByTestId('approvals-settings').getByText('1 hour (the default).').waitFor();
+
+    await page.getByTestId('approvals-ttl-unit').getByText('seconds').click();
+    await field.fill('10');
+    await page.getByText('At least 30 seconds.').waitFor();
+    expect(await page.getByTestId('save-settings').isDisabled()).toBe(true);
+    await page.getByTestId('approvals-settings').screenshot({
+      path: join(SHOTS, 'settings-approvals-invalid.png'),
+    });
+
+    await page.getByTestId('approvals-ttl-unit').getByText('minutes').click();
+    await field.fill('2');
+    await page.getByTestId('approvals-settings').getByText('2 minutes.').waitFor();
+    await page.getByTestId('save-settings').click();
+    await page.getByText('Settings saved').first().waitFor();
+    await page.getByTestId('approvals-settings').screenshot({
+      path: join(SHOTS, 'settings-approvals.png'),
+    });
+    const settings = await admin<{ approvals?: { ttlSeconds?: number } }>('/v1/admin/settings');
+    expect(settings.approvals?.ttlSeconds).toBe(120);
+
+    // New approvals take it.
+    const asked = await agentQuery({ ...RESTOCK_ONE, params: [2, 7] });
+    expect(asked.status).toBe(202);
+    const { approvals } = await admin<{
+      approvals: { id: string; createdAt: string; expiresAt: string }[];
+    }>('/v1/admin/approvals?status=pending');
+    const made = approvals.find((a) => a.id === asked.body.approval!.id)!;
+    expect(Date.parse(made.expiresAt) - Date.parse(made.createdAt)).toBe(120_000);
     expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** One pending write as the officer decides on it: who asks, where, exactly what, and its preview. */
-import { Anchor, Code, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Code, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { SqlView } from '../../components/sql/sql-view';
 import { formatDateTime, relativeTime } from '../../lib/format';
@@ -64,22 +65,45 @@ export function When({ iso, prefix }: { iso: string | undefined; prefix?: string
   );
 }
 
+/** The outline of the approval a link opened the page on (`#/approvals?id=…`). */
+export const LINKED_OUTLINE = {
+  borderColor: 'var(--mantine-color-blue-filled)',
+  boxShadow: '0 0 0 3px var(--mantine-color-blue-light)',
+};
+
+/** Brings the approval a link named into view, once, when it is shown. */
+export function useScrollIntoView<T extends HTMLElement>(linked: boolean) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (linked) ref.current?.scrollIntoView({ block: 'center' });
+  }, [linked]);
+  return ref;
+}
+
 export function ApprovalCard({
   approval,
   onDecide,
+  linked = false,
 }: {
   approval: Approval;
   onDecide: (d: Decision) => void;
+  /** The approval the page's link names: outlined and scrolled to. */
+  linked?: boolean;
 }) {
   const expired = Date.parse(approval.expiresAt) <= Date.now();
+  const ref = useScrollIntoView<HTMLDivElement>(linked);
   return (
     <Paper
+      ref={ref}
       withBorder
       radius="md"
       p="md"
       component="article"
       aria-label={`Write by ${approval.agent.name} on ${approval.connection}`}
+      aria-current={linked ? 'true' : undefined}
+      style={linked ? LINKED_OUTLINE : undefined}
       data-testid={`approval-${approval.id}`}
+      data-linked={linked || undefined}
     >
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start">
@@ -110,6 +134,11 @@ export function ApprovalCard({
                 </>
               )}{' '}
               · <Code fz="xs">{approval.id}</Code>
+              {linked ? (
+                <Badge size="xs" variant="light" ml={6}>
+                  from your link
+                </Badge>
+              ) : null}
             </Text>
           </div>
           <DecisionButtons approval={approval} onDecide={onDecide} />

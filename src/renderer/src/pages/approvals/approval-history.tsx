@@ -11,7 +11,7 @@ import { ConfirmButton } from '../../components/confirm-button';
 import { ProblemAlert } from '../../components/problem-alert';
 import { StatusBadge } from '../../components/status-badge';
 import { plural } from '../../lib/format';
-import { When } from './approval-card';
+import { LINKED_OUTLINE, useScrollIntoView, When } from './approval-card';
 import { useRefreshApprovals, type Approval } from './approval-queries';
 
 function RevertButton({
@@ -70,14 +70,46 @@ function RevertProblem({ error }: { error: unknown }) {
   );
 }
 
+/** A history row; the one a link names is highlighted and scrolled to. */
+function HistoryRow({
+  linked,
+  children,
+  id,
+}: {
+  linked: boolean;
+  children: React.ReactNode;
+  id: string;
+}) {
+  const ref = useScrollIntoView<HTMLTableRowElement>(linked);
+  return (
+    <Table.Tr
+      ref={ref}
+      data-testid={`history-${id}`}
+      data-linked={linked || undefined}
+      aria-current={linked ? 'true' : undefined}
+      bg={linked ? 'var(--mantine-color-blue-light)' : undefined}
+      style={
+        linked
+          ? { outline: `2px solid ${LINKED_OUTLINE.borderColor}`, outlineOffset: -2 }
+          : undefined
+      }
+    >
+      {children}
+    </Table.Tr>
+  );
+}
+
 export function ApprovalHistory({
   approvals,
   revertError,
   onRevertError,
+  linkedId = null,
 }: {
   approvals: Approval[];
   revertError: unknown;
   onRevertError: (e: unknown) => void;
+  /** The approval the page's link names (`#/approvals?id=…`). */
+  linkedId?: string | null;
 }) {
   return (
     <Stack gap="sm">
@@ -100,7 +132,7 @@ export function ApprovalHistory({
             </Table.Thead>
             <Table.Tbody>
               {approvals.map((a) => (
-                <Table.Tr key={a.id} data-testid={`history-${a.id}`}>
+                <HistoryRow key={a.id} id={a.id} linked={a.id === linkedId}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <StatusBadge status={a.status} />
                   </Table.Td>
@@ -167,7 +199,7 @@ export function ApprovalHistory({
                       <RevertButton approval={a} onError={onRevertError} />
                     ) : null}
                   </Table.Td>
-                </Table.Tr>
+                </HistoryRow>
               ))}
             </Table.Tbody>
           </Table>

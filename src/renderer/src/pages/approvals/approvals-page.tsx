@@ -1,9 +1,11 @@
 /**
  * The officer's Approvals page: agent writes that wait for a person (Pending), and what became
  * of the others (History). A write runs only after it is approved here, exactly as shown, once.
+ * A link to one approval (`#/approvals?id=…`, where MCP clients send a person) opens the tab
+ * that holds it, outlined and scrolled into view.
  */
-import { Anchor, Badge, Button, Code, Skeleton, Stack, Tabs, Text } from '@mantine/core';
-import { useState } from 'react';
+import { Alert, Anchor, Badge, Button, Code, Skeleton, Stack, Tabs, Text } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { EmptyHint } from '../../components/empty-hint';
 import { IconApproval, IconRefresh } from '../../components/icons';
@@ -41,12 +43,35 @@ function PendingEmpty() {
 export default function ApprovalsPage() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = params.get('tab') === 'history' ? 'history' : 'pending';
+  const linked = params.get('id');
+  // The link's approval, once found in one of the lists; until then both are read.
+  const [placed, setPlaced] = useState<string | null>(null);
+  const seeking = linked !== null && placed !== linked;
   const pending = usePendingApprovals();
-  const history = useApprovalHistory(tab === 'history');
+  const history = useApprovalHistory(tab === 'history' || seeking);
   const [revertError, setRevertError] = useState<unknown>(null);
   // One dialog for the page, with a fresh state (text, answer) for each decision opened.
   const [decision, setDecision] = useState<(Decision & { key: number }) | null>(null);
   const current = tab === 'pending' ? pending : history;
+
+  const linkedIn: Tab | null = !linked
+    ? null
+    : pending.data?.some((a) => a.id === linked)
+      ? 'pending'
+      : history.data?.some((a) => a.id === linked)
+        ? 'history'
+        : null;
+  // Read afresh since the page opened, not from the sidebar's cache, before saying "not found".
+  const notFound =
+    seeking && linkedIn === null && pending.isFetchedAfterMount && history.isFetchedAfterMount;
+  useEffect(() => {
+    if (!seeking || !linked || !linkedIn) return;
+    setPlaced(linked);
+    if (linkedIn !== tab)
+      setParams(linkedIn === 'pending' ? { id: linked } : { tab: linkedIn, id: linked }, {
+        replace: true,
+      });
+  }, [seeking, linked, linkedIn, tab, setParams]);
 
   const setTab = (next: Tab) => {
     setRevertError(null);
@@ -77,6 +102,21 @@ export default function ApprovalsPage() {
         </Button>
       }
     >
+      {notFound ? (
+        <Alert
+          color="gray"
+          title="The linked approval is not listed"
+          mb="md"
+          data-testid="linked-missing"
+        >
+          No approval <Code>{linked}</Code> is pending or in the history. Check the link, or search
+          the{' '}
+          <Anchor component={Link} to="/audit" size="sm">
+            audit log
+          </Anchor>{' '}
+          for it.
+        </Alert>
+      ) : null}
       <Tabs value={tab} onChange={(v) => v && setTab(v as Tab)} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab
@@ -109,6 +149,7 @@ export default function ApprovalsPage() {
                 <ApprovalCard
                   key={a.id}
                   approval={a}
+                  linked={a.id === linked}
                   onDecide={(d) => setDecision({ ...d, key: Date.now() })}
                 />
               ))}
@@ -138,6 +179,7 @@ export default function ApprovalsPage() {
               approvals={history.data}
               revertError={revertError}
               onRevertError={setRevertError}
+              linkedId={linked}
             />
           ) : null}
         </Tabs.Panel>
