@@ -148,6 +148,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     db,
     { rate: options.rateLimits ?? rateLimitsOf(settings.get()), ...dailyOf(settings.get()) },
     () => clock.now().getTime(),
+    // Usage counts ride with the audit writer's next commit (off the main thread).
+    (rows) => audit.saveUsage(rows),
   );
   settings.onChange((s) =>
     rateLimiter.setLimits(options.rateLimits ?? rateLimitsOf(s), dailyOf(s)),
@@ -210,12 +212,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       // What is durable (a stop entry included) gets a moment to reach the SIEM.
       await forwarding.close();
       await connections.close();
-      await audit.close();
       try {
+        // Handed to the audit log before it closes: they ride with its last commit.
         rateLimiter.flush();
       } catch {
         // Counts of the last quarter second are lost; the limits still hold on the next start.
       }
+      await audit.close();
       try {
         // A clean stop leaves a signed checkpoint at the head.
         checkpoints.close();

@@ -512,6 +512,7 @@ async function scrapeHistogram(url: string, token: string, name: string): Promis
 function histoDelta(
   a: Histo,
   b: Histo,
+  integer = true,
 ): { ranges: [string, number][]; sum: number; count: number } {
   const ranges: [string, number][] = [];
   let prevLe = '0';
@@ -521,9 +522,11 @@ function histoDelta(
     const label =
       le === '+Inf'
         ? `>${prevLe}`
-        : Number(prevLe) + 1 === Number(le) || le === '1'
-          ? le
-          : `${Number(prevLe) + 1}–${le}`;
+        : !integer
+          ? `≤${le}`
+          : Number(prevLe) + 1 === Number(le) || le === '1'
+            ? le
+            : `${Number(prevLe) + 1}–${le}`;
     ranges.push([label, n - prevCum]);
     prevCum = n;
     prevLe = le;
@@ -599,7 +602,7 @@ async function benchGuarded(
         ...r,
         commits: {
           sizes: histoDelta(a.sizes, b.sizes),
-          seconds: histoDelta(a.seconds, b.seconds),
+          seconds: histoDelta(a.seconds, b.seconds, false),
         },
       };
     };
@@ -874,6 +877,11 @@ async function main(): Promise<void> {
           c.sizes.ranges
             .filter(([, k]) => k > 0)
             .map(([label, k]) => `${label}: ${pc(k / Math.max(1, n))}`)
+            .join(', ') +
+          '; commit time (s): ' +
+          c.seconds.ranges
+            .filter(([, k]) => k > 0)
+            .map(([label, k]) => `${label}: ${k}`)
             .join(', '),
       );
     }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/main/audit/audit-log';
 import { AgentLimiter, SAVE_EVERY_MS } from '../../src/main/ratelimit/agent-limiter';
 import type { RateLimit } from '../../src/main/ratelimit/sliding-window';
 import { envKeyProvider } from '../../src/main/store/key-file';
@@ -28,8 +29,10 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-limiter-'));
 let t = T0;
 const now = () => t;
 
+const keyHex = randomBytes(32).toString('hex');
+
 beforeAll(async () => {
-  ({ db } = await openStore(dir, envKeyProvider(randomBytes(32).toString('hex'))));
+  ({ db } = await openStore(dir, envKeyProvider(keyHex)));
   const add = db.prepare(
     "INSERT INTO agents (id, name, key_prefix, key_hash, created_at) VALUES (?, ?, ?, x'00', '2026-01-01')",
   );
@@ -92,6 +95,37 @@ describe('AgentLimiter', () => {
     await new Promise((r) => setTimeout(r, SAVE_EVERY_MS + 200));
     expect(stored().n).toBe(1);
     expect(refusal(new AgentLimiter(db, { rate: GLOBAL }, now), 'c').setting).toBe('ratePerMinute');
+  });
+
+  it('with the audit writer: the counts ride with its next commit, made by the writer thread, within a quarter second', async () => {
+    const second = await openStore(dir, envKeyProvider(keyHex));
+    const { path, key } = second;
+    second.db.close();
+    const audit = await AuditLog.withWriter(db, path, key);
+    try {
+      const l = new AgentLimiter(db, { rate: GLOBAL }, now, (rows) => audit.saveUsage(rows));
+      const before = (
+        db.prepare('SELECT state FROM agent_usage WHERE agent_id = ?').get('a') as
+          { state: string } | undefined
+      )?.state;
+      expect(l.take('a').ok).toBe(true);
+      await new Promise((r) => setTimeout(r, SAVE_EVERY_MS + 300));
+      const after = (
+        db.prepare('SELECT state FROM agent_usage WHERE agent_id = ?').get('a') as {
+          state: string;
+        }
+      ).state;
+      expect(after).not.toBe(before);
+      // A usage-only commit is not an audit commit: no entry, no commit counted.
+      expect(audit.stats).toEqual({ commits: 0, entries: 0 });
+      // A new limiter on the same store (a restart) sees the count.
+      const again = new AgentLimiter(db, { rate: GLOBAL }, now);
+      const used = JSON.parse(after) as { windows: { current: number }[] };
+      expect(used.windows[0]!.current).toBeGreaterThan(0);
+      expect(again.view('a').usage.day).toBe(new Date(t).toISOString().slice(0, 10));
+    } finally {
+      await audit.close();
+    }
   });
 
   it("rows per day: counted from the agent's audit entries, refused after the crossing, reset at 00:00 UTC", () => {

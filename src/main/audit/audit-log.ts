@@ -4,9 +4,9 @@ import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
 import { wellFormed } from './canonical-json';
 import { GENESIS } from './chain';
-import { sealRows, sealsOf } from './seal';
+import { USAGE_UPSERT, sealRows, sealsOf, writeUsage } from './seal';
 import { auditSearchOf } from './search';
-import type { Sealed, UnsealedRow, WriterBatch, WriterReply } from './writer-protocol';
+import type { Sealed, UnsealedRow, UsageRow, WriterBatch, WriterReply } from './writer-protocol';
 
 export const AUDIT_HEAD_KEY = 'audit.head';
 
@@ -49,14 +49,17 @@ const SAVE_HEAD_SQL = `INSERT INTO settings (key, value) VALUES (@key, @value)
 function inThreadCommitter(db: Database): Committer {
   const insert = db.prepare(INSERT_SQL);
   const saveHead = db.prepare(SAVE_HEAD_SQL);
+  const saveUsage = db.prepare(USAGE_UPSERT);
   const write = db.transaction((batch: WriterBatch) => {
     const rows = sealRows(batch.rows, batch.prevChain);
     for (const row of rows) insert.run(row);
-    const tail = rows[rows.length - 1]!;
-    saveHead.run({
-      key: AUDIT_HEAD_KEY,
-      value: JSON.stringify({ id: tail.id, chain: tail.chain }),
-    });
+    const tail = rows[rows.length - 1];
+    if (tail)
+      saveHead.run({
+        key: AUDIT_HEAD_KEY,
+        value: JSON.stringify({ id: tail.id, chain: tail.chain }),
+      });
+    writeUsage(saveUsage, batch.usage);
     return sealsOf(rows);
   });
   return {
@@ -118,6 +121,8 @@ async function workerCommitter(path: string, key: Buffer): Promise<Committer> {
 export class AuditLog {
   private readonly head: Statement<[], { id: number; chain_hash: string }>;
   private queue: Pending[] = [];
+  /** Usage counts to ride with the next commit, by agent (the latest wins). */
+  private usage = new Map<string, UsageRow>();
   private scheduled = false;
   private inFlight = false;
   private lastId: number;
@@ -182,6 +187,16 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Keeps per-agent usage counts with the next commit (made at once if no entry is waiting):
+   * the writer thread writes them, so the main thread never waits for the store's write lock.
+   */
+  saveUsage(rows: UsageRow[]): void {
+    if (this.closed) throw new Error('the audit log is closed');
+    for (const r of rows) this.usage.set(r.agentId, r);
+    this.schedule();
+  }
+
   private schedule() {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
@@ -197,12 +212,15 @@ export class AuditLog {
    * in-thread path the rows are written before this returns.
    */
   async flush(): Promise<void> {
-    if (this.inFlight || this.queue.length === 0) {
-      if (!this.inFlight && this.queue.length === 0) this.drained?.();
+    const idle = this.queue.length === 0 && this.usage.size === 0;
+    if (this.inFlight || idle) {
+      if (!this.inFlight && idle) this.drained?.();
       return;
     }
     const batch = this.queue;
     this.queue = [];
+    const usage = [...this.usage.values()];
+    this.usage = new Map();
     this.inFlight = true;
     this.inFlightSize = batch.length;
     const started = performance.now();
@@ -212,29 +230,36 @@ export class AuditLog {
         afterId: this.durableId,
         prevChain: this.durableChain,
         rows: batch.map(toRow),
+        ...(usage.length ? { usage } : {}),
       });
       if (sealed.length !== batch.length)
         throw new Error(`the writer sealed ${sealed.length} of ${batch.length} entries`);
-      this.durableId = batch[batch.length - 1]!.id;
-      this.durableChain = sealed[sealed.length - 1]!.chain;
-      this.stats.commits += 1;
+      if (batch.length > 0) {
+        this.durableId = batch[batch.length - 1]!.id;
+        this.durableChain = sealed[sealed.length - 1]!.chain;
+      }
+      if (batch.length > 0) this.stats.commits += 1;
       this.stats.entries += batch.length;
       this.lastCommitFailed = false;
       const commit = { entries: batch.length, ms: performance.now() - started };
-      for (const l of this.commitListeners) l(commit);
+      // A commit of usage counts alone is not an audit commit (metrics, stats).
+      if (batch.length > 0) for (const l of this.commitListeners) l(commit);
       for (const p of batch) p.resolve(p.id);
       batch.forEach((p, i) => this.notify(p, sealed[i]!));
     } catch (e) {
       this.lastCommitFailed = true;
       const err = new Error(`audit write failed: ${(e as Error).message}`);
       for (const p of batch) p.reject(err);
+      // Usage counts are tried again with the next commit, unless newer ones came meanwhile.
+      for (const u of usage) if (!this.usage.has(u.agentId)) this.usage.set(u.agentId, u);
       this.rewind();
     } finally {
       this.inFlight = false;
       this.inFlightSize = 0;
     }
-    // Whatever arrived while this batch was being made durable goes next, without waiting.
-    if (this.queue.length > 0) void this.flush();
+    // Whatever arrived while this batch was being made durable goes next, without waiting
+    // (after a failure, usage counts alone wait for the next entry or save).
+    if (this.queue.length > 0 || (!this.lastCommitFailed && this.usage.size > 0)) void this.flush();
     else this.drained?.();
   }
 

@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEncryptedDatabase } from '../store/open-store';
-import { sealRows, sealsOf } from './seal';
+import { USAGE_UPSERT, sealRows, sealsOf, writeUsage } from './seal';
 import type { WriterBatch, WriterReply, WriterRow, WriterSetup } from './writer-protocol';
 
 const setup = workerData as WriterSetup;
@@ -17,6 +17,7 @@ const insert: Statement = db.prepare(`INSERT INTO audit_log
   VALUES (@id, @time, @actor, @action, @connection, @statement, @paramsHash, @decision,
    @rule, @reason, @status, @rowCount, @latencyMs, @details, @leaf, @chain, @leafFields)`);
 const head = db.prepare<[], { id: number }>('SELECT max(id) AS id FROM audit_log');
+const saveUsage = db.prepare(USAGE_UPSERT);
 const saveHead = db.prepare(
   `INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 );
@@ -28,8 +29,10 @@ const writeBatch = db.transaction((batch: WriterBatch, rows: WriterRow[]) => {
   if (last !== batch.afterId)
     throw new Error(`expected the log to end at ${batch.afterId}, found ${last}`);
   for (const row of rows) insert.run(row);
-  const tail = rows[rows.length - 1]!;
-  saveHead.run({ key: setup.headKey, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });
+  const tail = rows[rows.length - 1];
+  if (tail)
+    saveHead.run({ key: setup.headKey, value: JSON.stringify({ id: tail.id, chain: tail.chain }) });
+  writeUsage(saveUsage, batch.usage);
 });
 
 parentPort!.on('message', (msg: WriterBatch | 'close') => {

@@ -42,6 +42,17 @@ export interface WriterBatch {
   /** The chain hash of entry `afterId` (GENESIS for an empty log): the batch chains onto it. */
   prevChain: string;
   rows: UnsealedRow[];
+  /**
+   * Per-agent usage counts (ratelimit/agent-limiter.ts) that ride with this commit, so the
+   * thread serving requests never waits for the store's write lock. A batch may carry only these.
+   */
+  usage?: UsageRow[];
+}
+
+export interface UsageRow {
+  agentId: string;
+  /** The agent's windows and day counts, as JSON. */
+  state: string;
 }
 
 /** seq 0 announces the writer is ready; -1 acknowledges close. */

@@ -68,10 +68,17 @@ export class AgentLimiter {
   private saveTimer: NodeJS.Timeout | null = null;
   private readonly saveDirty: () => void;
 
+  /**
+   * `persist`, where given, takes the changed counts and writes them off this thread (the
+   * core hands them to the audit writer, which writes them with its next commit: the thread
+   * serving requests then never waits for the store's write lock, which the writer holds
+   * through each fsync and checkpoint). Without it they are written here, in one transaction.
+   */
   constructor(
     db: Database,
     private globals: GlobalLimits,
     private readonly now: () => number = Date.now,
+    persist?: (rows: { agentId: string; state: string }[]) => void,
   ) {
     this.windows = new SlidingWindowLimiter(globals.rate, now);
     this.stmts = {
@@ -83,29 +90,19 @@ export class AgentLimiter {
       ),
       dropLimits: db.prepare('DELETE FROM agent_limits WHERE agent_id = ?'),
     };
-    const saveAll = db.transaction(() => {
-      for (const agentId of this.dirty) this.write(agentId);
-      this.dirty.clear();
-    });
-    // Usage counts are written without waiting for the disk (WAL, synchronous NORMAL for this
-    // one transaction): the commit reaches the OS at once, so a killed process loses nothing,
-    // and only a power loss can lose the counts since the next durable commit (an audit batch
-    // commits every few milliseconds under load). An fsync here blocked the main thread, and
-    // with it every request, for 20+ ms four times a second on a busy machine.
-    // Nor does this commit run a WAL checkpoint (which fsyncs the store): the audit writer's
-    // connection, which commits far more often, checkpoints.
-    this.saveDirty = () => {
-      const level = db.pragma('synchronous', { simple: true }) as number;
-      const checkpointAt = db.pragma('wal_autocheckpoint', { simple: true }) as number;
-      db.pragma('synchronous = NORMAL');
-      db.pragma('wal_autocheckpoint = 0');
-      try {
-        saveAll();
-      } finally {
-        db.pragma(`synchronous = ${level}`);
-        db.pragma(`wal_autocheckpoint = ${checkpointAt}`);
-      }
-    };
+    this.saveDirty = persist
+      ? () => {
+          const rows = [...this.dirty].map((agentId) => ({
+            agentId,
+            state: this.stateOf(agentId),
+          }));
+          this.dirty.clear();
+          persist(rows);
+        }
+      : db.transaction(() => {
+          for (const agentId of this.dirty) this.write(agentId);
+          this.dirty.clear();
+        });
     for (const row of db
       .prepare<[], { agent_id: string; limits: string }>(
         'SELECT agent_id, limits FROM agent_limits',
@@ -276,13 +273,17 @@ export class AgentLimiter {
     this.saveTimer.unref();
   }
 
-  private write(agentId: string): void {
+  private stateOf(agentId: string): string {
     const saved: SavedUsage = {
       windows: this.windows.state(agentId) ?? [],
       daily: this.daily.get(agentId) ?? { day: dayOf(this.now()), rows: 0, bytes: 0 },
     };
+    return JSON.stringify(saved);
+  }
+
+  private write(agentId: string): void {
     try {
-      this.stmts.putUsage.run(agentId, JSON.stringify(saved));
+      this.stmts.putUsage.run(agentId, this.stateOf(agentId));
     } catch {
       // An agent not (or no longer) in the store: its counts live in memory only.
     }
