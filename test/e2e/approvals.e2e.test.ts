@@ -11,30 +11,20 @@
  * agent's write then runs at once; Settings set the approvals expiry, which new approvals
  * take. Screenshots go to test/e2e/screenshots/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
-  ensureRendererBuild,
-  requireChromium,
-  startServe,
-  type RunningAirlock,
-} from './browser-env';
+import { SHOTS, openBrowserSession, type BrowserSession, type RunningAirlock } from './browser-env';
 
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
+let session: BrowserSession;
 let server: RunningAirlock;
-let browser: Browser;
 let page: Page;
 let dataDir: string;
+let problems: string[];
 let apiKey = '';
 let agentId = '';
-const problems: string[] = [];
 
 /** The write the officer approves: restock the demo's first category. */
 const RESTOCK = {
@@ -112,30 +102,17 @@ async function stock(): Promise<number[]> {
 }
 
 async function shot(name: string): Promise<void> {
-  // No tooltip from wherever the last click left the mouse; transitions settle.
+  // No tooltip from wherever the last click left the mouse.
   await page.mouse.move(0, 0);
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await session.shot(name, true);
 }
 
 beforeAll(async () => {
-  requireChromium();
-  ensureRendererBuild();
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'airlock-e2e-approvals-'));
-  server = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({
+  session = await openBrowserSession({
+    prefix: 'airlock-e2e-approvals-',
     viewport: { width: 1440, height: 1000 },
-    colorScheme: 'light',
   });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(server.loginLink);
+  ({ server, page, dataDir, problems } = session);
   await page.waitForURL(/#\/setup$/);
 
   const agent = await ui<{ id: string; apiKey: string }>('createAgent', { name: 'inventory-bot' });
@@ -149,9 +126,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.close();
 }, 60_000);
 
 describe('the Approvals page', { timeout: 120_000 }, () => {

@@ -8,10 +8,10 @@
  * editor, which also edits descriptions, shows validation errors by path and round-trips YAML.
  * Screenshots go to test/e2e/screenshots/ask*.png and semantic*.png (git-ignored).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deadOllamaUrl,
@@ -19,17 +19,8 @@ import {
   startOllamaDouble,
   type OllamaDouble,
 } from '../doubles/ollama-double';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
-  ensureRendererBuild,
-  requireChromium,
-  startServe,
-  type RunningAirlock,
-} from './browser-env';
+import { openBrowserSession, type BrowserSession, type RunningAirlock } from './browser-env';
 
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
 const MODEL = 'qwen2.5-coder:7b';
 const QUESTION = 'How many orders are there per status?';
 const ANSWER_SQL =
@@ -37,58 +28,40 @@ const ANSWER_SQL =
 const EDITED_SQL =
   'SELECT status, COUNT(*) AS orders FROM orders GROUP BY status ORDER BY orders DESC LIMIT 3';
 
+let session: BrowserSession;
 let server: RunningAirlock;
-let browser: Browser;
 let page: Page;
-let dataDir: string;
+let problems: string[];
+let shot: BrowserSession['shot'];
 let downloads: string;
 let ollama: OllamaDouble;
-const problems: string[] = [];
 /** Requests the test makes fail on purpose (an invalid layer, a broken file): the browser logs their 400. */
 let expectedBadRequests = 0;
 
 beforeAll(async () => {
-  requireChromium();
-  ensureRendererBuild();
-  dataDir = mkdtempSync(join(tmpdir(), 'airlock-ask-e2e-'));
   downloads = mkdtempSync(join(tmpdir(), 'airlock-ask-e2e-dl-'));
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServe(dataDir);
   ollama = await startOllamaDouble({ models: [MODEL] });
   ollama.otherwise(sqlAnswer(ANSWER_SQL, 'Counts the orders in each status.'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-    acceptDownloads: true,
+  session = await openBrowserSession({
+    prefix: 'airlock-ask-e2e-',
+    context: { acceptDownloads: true },
+    allowConsole: (text) => {
+      if (expectedBadRequests > 0 && /status of 400 \(Bad Request\)/.test(text)) {
+        expectedBadRequests--;
+        return true;
+      }
+      return false;
+    },
   });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (expectedBadRequests > 0 && /status of 400 \(Bad Request\)/.test(m.text())) {
-      expectedBadRequests--;
-      return;
-    }
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(server.loginLink);
+  ({ server, page, problems, shot } = session);
   await page.waitForLoadState('networkidle');
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.close();
   await ollama?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (downloads) rmSync(downloads, { recursive: true, force: true });
 }, 60_000);
-
-async function shot(name: string, fullPage = false): Promise<void> {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
 
 async function go(hash: string): Promise<void> {
   await page.goto(`${server.base}/#${hash}`);

@@ -1,13 +1,32 @@
 /**
- * What the browser test needs around it: a current renderer build, Debian's chromium, and
- * `bin/airlock serve` on a fresh data dir with its one-time sign-in link read from stdout.
+ * What the browser tests need around them: a current renderer build, Debian's chromium, and
+ * `bin/airlock serve` on a fresh data dir with its one-time sign-in link read from stdout;
+ * `openBrowserSession` puts them together into one signed-in page.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where the browser tests leave their screenshots (git-ignored). */
+export const SHOTS = join(ROOT, 'test/e2e/screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -111,4 +130,99 @@ export function startServe(dataDir: string): Promise<RunningAirlock> {
       );
     });
   });
+}
+
+export interface BrowserSessionOptions {
+  /** Names the temp data dir, e.g. `airlock-e2e-approvals-`. */
+  prefix: string;
+  /** Default 1440×900. */
+  viewport?: { width: number; height: number };
+  /** More context options (downloads, …); the light colour scheme holds unless set here. */
+  context?: BrowserContextOptions;
+  /** Browser permissions granted for the server's origin before the page opens. */
+  permissions?: string[];
+  /** A console error this returns true for is expected, not a problem. */
+  allowConsole?: (text: string) => boolean;
+  /** Open the one-time sign-in link once the page is up (default true). */
+  signIn?: boolean;
+}
+
+export interface BrowserSession {
+  /** The running `airlock serve`; `serveAgain` replaces it. */
+  server: RunningAirlock;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  dataDir: string;
+  /** Console errors and page errors, in order; a test expects it empty at the end. */
+  problems: string[];
+  /** A screenshot of the page to test/e2e/screenshots/<name>.png, after transitions settle. */
+  shot(name: string, fullPage?: boolean): Promise<void>;
+  /** Starts `airlock serve` again on the same data dir (the current one stopped first). */
+  serveAgain(): Promise<RunningAirlock>;
+  /** Closes the browser, stops the server and removes the data dir. */
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium with one light page on a fresh `airlock serve`, console and page errors collected.
+ * Whatever was started is taken down again when a step fails, so a failed beforeAll leaks
+ * neither a server nor a browser.
+ */
+export async function openBrowserSession(options: BrowserSessionOptions): Promise<BrowserSession> {
+  requireChromium();
+  ensureRendererBuild();
+  mkdirSync(SHOTS, { recursive: true });
+  // The real path: what the server reports and writes into configurations is then this string.
+  const dataDir = realpathSync(mkdtempSync(join(tmpdir(), options.prefix)));
+  let server: RunningAirlock | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    server = await startServe(dataDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1440, height: 900 },
+      colorScheme: 'light',
+      ...options.context,
+    });
+    if (options.permissions)
+      await context.grantPermissions(options.permissions, { origin: server.base });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const problems: string[] = [];
+    // Anything the page logs as an error (CSP refusals included) or throws is a problem.
+    page.on('console', (m) => {
+      if (m.type() !== 'error' || options.allowConsole?.(m.text())) return;
+      problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    if (options.signIn !== false) await page.goto(server.loginLink);
+    const session: BrowserSession = {
+      server,
+      browser,
+      context,
+      page,
+      dataDir,
+      problems,
+      async shot(name, fullPage = false) {
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+      },
+      async serveAgain() {
+        await session.server.stop();
+        server = session.server = await startServe(dataDir);
+        return server;
+      },
+      close,
+    };
+    return session;
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

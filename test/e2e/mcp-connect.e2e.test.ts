@@ -4,62 +4,33 @@
  * MCP client with exactly what was copied; later, on the agent's page, the same panel without the
  * key (a placeholder and the reason). Screenshots go to test/e2e/screenshots/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
-  ensureRendererBuild,
-  requireChromium,
-  startServe,
-  type RunningAirlock,
-} from './browser-env';
+import { ROOT, openBrowserSession, type BrowserSession, type RunningAirlock } from './browser-env';
 
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
+let session: BrowserSession;
 let server: RunningAirlock;
-let browser: Browser;
 let page: Page;
 let dataDir: string;
-const problems: string[] = [];
+let problems: string[];
+let shot: BrowserSession['shot'];
 
 beforeAll(async () => {
-  requireChromium();
-  ensureRendererBuild();
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = realpathSync(mkdtempSync(join(tmpdir(), 'airlock-e2e-mcp-')));
-  server = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({
+  session = await openBrowserSession({
+    prefix: 'airlock-e2e-mcp-',
     viewport: { width: 1440, height: 1000 },
-    colorScheme: 'light',
+    // The copy button writes the clipboard as in any browser; the test reads it back.
+    permissions: ['clipboard-read', 'clipboard-write'],
   });
-  // The copy button writes the clipboard as in any browser; the test reads it back.
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(server.loginLink);
+  ({ server, page, dataDir, problems, shot } = session);
   await page.waitForURL(/#\/setup$/);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.close();
 }, 60_000);
-
-async function shot(name: string): Promise<void> {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
 
 const snippet = async (testId: string) => (await page.getByTestId(testId).innerText()).trim();
 

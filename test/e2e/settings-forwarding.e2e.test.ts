@@ -4,58 +4,32 @@
  * result (the collector, a real TCP listener on loopback, receives it); a collector on the
  * local network without the confirmation is refused with the reason, and nothing is saved.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpCollector, type Collector } from '../helpers/syslog-listener';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
-  ensureRendererBuild,
-  requireChromium,
-  startServe,
-  type RunningAirlock,
-} from './browser-env';
+import { SHOTS, openBrowserSession, type BrowserSession, type RunningAirlock } from './browser-env';
 
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
+let session: BrowserSession;
 let server: RunningAirlock;
 let collector: Collector;
-let browser: Browser;
 let page: Page;
-let dataDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  requireChromium();
-  ensureRendererBuild();
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'airlock-e2e-fwd-'));
   collector = await tcpCollector();
-  server = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({
+  session = await openBrowserSession({
+    prefix: 'airlock-e2e-fwd-',
     viewport: { width: 1440, height: 1400 },
-    colorScheme: 'light',
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('console', (m) => {
     // The refused save answers 400 on purpose; the browser logs that request as an error.
-    if (m.type() === 'error' && !/status of 400/.test(m.text()))
-      problems.push(`console: ${m.text()}`);
+    allowConsole: (text) => /status of 400/.test(text),
   });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(server.loginLink);
+  ({ server, page, problems } = session);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.close();
   await collector?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('Settings → Audit forwarding', () => {

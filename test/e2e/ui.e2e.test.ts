@@ -6,11 +6,11 @@
  * grid, a question in plain language (Ollama played by a test double that speaks its API),
  * every page in light and dark, and a tampered log named at its first broken entry. Screenshots go to test/e2e/screenshots/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deadOllamaUrl,
@@ -18,36 +18,21 @@ import {
   startOllamaDouble,
   type OllamaDouble,
 } from '../doubles/ollama-double';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
-  ensureRendererBuild,
-  requireChromium,
-  startServe,
-  type RunningAirlock,
-} from './browser-env';
+import { openBrowserSession, type BrowserSession, type RunningAirlock } from './browser-env';
 
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
-
+let session: BrowserSession;
 let server: RunningAirlock;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let dataDir: string;
+let problems: string[];
+let shot: BrowserSession['shot'];
 let downloads: string;
 let ollama: OllamaDouble;
 /** The model Settings name by default; the double lists it as installed. */
 const DEFAULT_MODEL = 'qwen2.5-coder:7b';
-const problems: string[] = [];
 
 beforeAll(async () => {
-  requireChromium();
-  ensureRendererBuild();
-  dataDir = mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
   downloads = mkdtempSync(join(tmpdir(), 'airlock-e2e-dl-'));
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServe(dataDir);
   ollama = await startOllamaDouble({ models: [DEFAULT_MODEL] });
   ollama.otherwise(
     sqlAnswer(
@@ -55,34 +40,20 @@ beforeAll(async () => {
       'Counts the orders in each status.',
     ),
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-    acceptDownloads: true,
+  // The first test signs in itself: that the link works once is part of what it checks.
+  session = await openBrowserSession({
+    prefix: 'airlock-e2e-',
+    context: { acceptDownloads: true },
+    signIn: false,
   });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  // Anything the page logs as an error (CSP refusals included) or throws fails the test at the end.
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  ({ server, page, dataDir, problems, shot } = session);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.close();
   await ollama?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (downloads) rmSync(downloads, { recursive: true, force: true });
 }, 60_000);
-
-async function shot(name: string): Promise<void> {
-  // Let transitions and charts settle so the picture shows what a person sees.
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
 
 async function go(hash: string): Promise<void> {
   await page.goto(`${server.base}/#${hash}`);
@@ -448,7 +419,7 @@ describe('the management UI in a browser', { timeout: 120_000 }, () => {
     } finally {
       db.close();
     }
-    server = await startServe(dataDir);
+    server = await session.serveAgain();
     await page.goto(server.loginLink);
     await go('/audit');
     await page.getByTestId('verify-chain').click();
