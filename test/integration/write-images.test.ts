@@ -42,6 +42,8 @@ interface Driver {
   teardown(): Promise<void>;
   /** A table of the engine's own types: its DDL and rows, a snapshot exact to the byte, an update of every column. */
   typed: { ddl: string[]; snapshot: string; update: string };
+  /** Table `logged` (id, qty) and a trigger on its updates, in the engine's own DDL. */
+  trigger: string[];
 }
 
 const TABLES = [
@@ -51,6 +53,12 @@ const TABLES = [
 const SEED = [
   "INSERT INTO items (id, name, qty) VALUES (1, 'bolt', 10), (2, 'nut', 20), (3, 'gear', 30), (4, 'cog', NULL), (5, 'pin', 50)",
   "INSERT INTO nopk (a, b) VALUES (1, 'x'), (2, 'y')",
+];
+
+/** The table each engine puts a trigger on: writes to it are refused. */
+const LOGGED = [
+  'CREATE TABLE logged (id INTEGER PRIMARY KEY, qty INTEGER)',
+  'INSERT INTO logged (id, qty) VALUES (1, 10)',
 ];
 
 /** A parent whose rows' deletion deletes rows of another table (servers: SQLite refuses such writes). */
@@ -77,7 +85,7 @@ function sqliteDriver(): Driver {
     t: (x) => x,
     admin,
     async setup() {
-      for (const s of [...TABLES, ...SEED, ...this.typed.ddl]) await admin(s);
+      for (const s of [...TABLES, ...SEED, ...this.typed.ddl, ...this.trigger]) await admin(s);
       return sqlConnector(createConnector('sqlite', { path }));
     },
     async teardown() {},
@@ -90,6 +98,10 @@ function sqliteDriver(): Driver {
         'SELECT id, typeof(b), quote(b), typeof(r), quote(r), typeof(big), quote(big), quote(t), typeof(anything), quote(anything) FROM typed ORDER BY id',
       update: "UPDATE typed SET b = x'01', r = 1.5, big = 1, t = 'x', anything = NULL WHERE id > 0",
     },
+    trigger: [
+      ...LOGGED,
+      'CREATE TRIGGER bump AFTER UPDATE ON logged BEGIN UPDATE logged SET qty = qty + 1 WHERE id = NEW.id AND 0; END',
+    ],
   };
 }
 
@@ -125,7 +137,8 @@ function pgDriver(): Driver {
     async setup() {
       await root(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
       await root(`CREATE DATABASE ${DB}`);
-      for (const s of [...TABLES, ...SEED, ...this.typed.ddl, ...CASCADE]) await admin(s);
+      for (const s of [...TABLES, ...SEED, ...this.typed.ddl, ...CASCADE, ...this.trigger])
+        await admin(s);
       return sqlConnector(createConnector('postgres', { url: serviceUrl('postgres', DB) }));
     },
     // The agent roles go with the database.
@@ -142,6 +155,11 @@ function pgDriver(): Driver {
       update:
         "UPDATE typed SET b = NULL, r = 1.5, big = 1, t = '2020-01-01 00:00:00+00', j = '{}', a = '{9}', n = 1 WHERE id > 0",
     },
+    trigger: [
+      ...LOGGED,
+      'CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.qty := NEW.qty + 1; RETURN NEW; END $$',
+      'CREATE TRIGGER bump BEFORE UPDATE ON logged FOR EACH ROW EXECUTE FUNCTION bump()',
+    ],
   };
 }
 
@@ -173,7 +191,7 @@ function mysqlDriver(): Driver {
       for (const s of [...TABLES, ...SEED]) await admin(s);
       await admin('CREATE TABLE flat (id INTEGER PRIMARY KEY, qty INTEGER) ENGINE=MyISAM');
       await admin('INSERT INTO flat (id, qty) VALUES (1, 10), (2, 20), (3, 30)');
-      for (const s of [...this.typed.ddl, ...CASCADE]) await admin(s);
+      for (const s of [...this.typed.ddl, ...CASCADE, ...this.trigger]) await admin(s);
       return sqlConnector(createConnector('mysql', { url: serviceUrl('mysql', DB) }));
     },
     // The agent users go with the database.
@@ -190,6 +208,10 @@ function mysqlDriver(): Driver {
       update:
         "UPDATE typed SET b = NULL, r = 1.5, big = 1, t = '2020-01-01 00:00:00', n = 1, j = '{}', s = 'x' WHERE id > 0",
     },
+    trigger: [
+      ...LOGGED,
+      'CREATE TRIGGER bump BEFORE UPDATE ON logged FOR EACH ROW SET NEW.qty = NEW.qty + 1',
+    ],
   };
 }
 
@@ -399,6 +421,36 @@ function suite(d: Driver) {
       await d.admin('UPDATE items SET qty = 2 WHERE id = 8');
       await refusal(c.revert(r.preview!.images!), 'REVERT_CONFLICT');
       expect((await items())[5]).toEqual(['8', 'new', '2']);
+    });
+
+    it('revert after a column was added to the table: REVERT_CONFLICT, nothing restored', async () => {
+      await reseed();
+      const r = await c.write(await stmt('UPDATE items SET qty = 0 WHERE id = 1'), LIMITS, {
+        captureCap: 100,
+      });
+      await d.admin('ALTER TABLE items ADD COLUMN note VARCHAR(10)');
+      try {
+        const e = await refusal(c.revert(r.preview!.images!), 'REVERT_CONFLICT');
+        expect(e.message).toBe(
+          `table ${d.t('items')} is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored`,
+        );
+      } finally {
+        await d.admin('ALTER TABLE items DROP COLUMN note');
+      }
+      expect((await items())[0]).toEqual(['1', 'bolt', '0']);
+    });
+
+    it('a write to a table with a trigger: refused, nothing written', async () => {
+      const e = await refusal(
+        c.write(await stmt('UPDATE logged SET qty = 11 WHERE id = 1'), LIMITS),
+        'STATEMENT_NOT_ALLOWED',
+      );
+      expect(e.message).toMatch(
+        d.kind === 'sqlite'
+          ? /would fire triggers/
+          : /^table (public\.)?logged has triggers, which the guard cannot vet; writes to it are refused$/,
+      );
+      expect(text(await d.admin('SELECT qty FROM logged'))).toEqual([['10']]);
     });
   });
 

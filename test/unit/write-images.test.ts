@@ -13,6 +13,7 @@ import {
   encodeImageValue,
   previewOf,
   revertConflict,
+  tableAsWritten,
 } from '../../src/main/connectors/write-images';
 import { AirlockError } from '../../src/shared/errors';
 
@@ -123,4 +124,40 @@ it('REVERT_CONFLICT names the table and how many rows changed', () => {
   const e = revertConflict('public.items', 2, 5);
   expect(e.code).toBe('REVERT_CONFLICT');
   expect(e.message).toMatch(/^2 of the 5 rows of public\.items .* have changed since/);
+});
+
+describe('the table revert writes to', () => {
+  const images: WriteImages = {
+    table: 'public.items',
+    primaryKey: ['id'],
+    columns: ['id', 'qty'],
+    kind: 'delete',
+    before: [[1, 2]],
+    after: [],
+  };
+  const cols = (...names: string[]) => names.map((name) => ({ name }));
+
+  it('is the table as it is now when its columns and key are the ones written', () => {
+    const meta = { columns: cols('id', 'qty'), primaryKey: ['id'], qualified: 'x' };
+    expect(tableAsWritten(images, meta)).toBe(meta);
+  });
+  it.each([
+    ['gone', null],
+    ['with a column added', { columns: cols('id', 'qty', 'note'), primaryKey: ['id'] }],
+    ['with its columns reordered', { columns: cols('qty', 'id'), primaryKey: ['id'] }],
+    ['with another key', { columns: cols('id', 'qty'), primaryKey: ['qty'] }],
+  ])('is a REVERT_CONFLICT when %s', (_, meta) => {
+    const e = (() => {
+      try {
+        tableAsWritten(images, meta);
+      } catch (err) {
+        return err as AirlockError;
+      }
+      throw new Error('no refusal');
+    })();
+    expect(e.code).toBe('REVERT_CONFLICT');
+    expect(e.message).toBe(
+      'table public.items is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored',
+    );
+  });
 });

@@ -5,10 +5,28 @@
  * did not report, or a function outside the allowlist means the two read the statement
  * differently: the guard refuses it.
  */
+import { AirlockError } from '../../shared/errors';
 import type { Analysis } from '../guard/analyzer';
 import { EngineTruthError } from './sqlite/engine-truth';
 
 export { EngineTruthError };
+
+/**
+ * Refuses a statement that writes one of `tables` (those with triggers, PostgreSQL's with
+ * rewrite rules — `what` names which): what runs then is not in the statement, so the guard
+ * cannot vet it.
+ */
+export function refuseWritesTo(analysis: Analysis, tables: Set<string>, what: string): void {
+  for (const t of analysis.tables) {
+    if ((t.write.length > 0 || t.wholeRowWrite) && tables.has(t.table)) {
+      throw new AirlockError(
+        'STATEMENT_NOT_ALLOWED',
+        `table ${t.table} has ${what}, which the guard cannot vet; writes to it are refused`,
+        { layer: 'engine-truth' },
+      );
+    }
+  }
+}
 
 export interface PlanTouches {
   /** Canonical names (as introspection names them) of the relations the plan reads. */

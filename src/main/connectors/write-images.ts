@@ -65,6 +65,32 @@ export function revertConflict(table: string, changed: number, total: number): A
   );
 }
 
+/**
+ * The table as it is now, when its columns and key are the ones the images were taken with;
+ * else REVERT_CONFLICT (also when it is gone): its rows cannot be restored.
+ */
+export function tableAsWritten<M extends { columns: { name: string }[]; primaryKey: string[] }>(
+  images: WriteImages,
+  meta: M | null | undefined,
+): M {
+  const same = (a: string[], b: string[]) => a.join('\u0000') === b.join('\u0000');
+  if (
+    !meta ||
+    !same(
+      meta.columns.map((c) => c.name),
+      images.columns,
+    ) ||
+    !same(meta.primaryKey, images.primaryKey)
+  ) {
+    throw new AirlockError(
+      'REVERT_CONFLICT',
+      `table ${images.table} is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored`,
+      { table: images.table },
+    );
+  }
+  return meta;
+}
+
 /** The one table a write writes, by the guard's analysis (null when it is not exactly one). */
 export function writtenTable(analysis: Analysis): string | null {
   const written = analysis.tables.filter((t) => t.write.length > 0 || t.wholeRowWrite);

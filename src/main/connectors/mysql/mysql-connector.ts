@@ -11,7 +11,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { AirlockError } from '../../../shared/errors';
 import { FUNCTION_ALLOWLIST } from '../../guard/functions';
 import { Deadline } from '../deadline';
-import { EngineTruthError, checkPlan } from '../plan-check';
+import { EngineTruthError, checkPlan, refuseWritesTo } from '../plan-check';
 import { RowBudget, collectingSink } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
 import type {
@@ -205,59 +205,57 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
       }
     }
     if (capture && opts.dryRun && !rollsBack) return this.countedDryRun(stmt, limits, capture);
+    return this.writeTransaction(stmt, limits, !opts.dryRun, async (conn) => {
+      if (capture && rollsBack) await capture.beforeWrite(conn);
+      const [result] = await conn.execute({
+        sql: stmt.sql,
+        values: values as never,
+        rowsAsArray: true,
+      });
+      const r = result as { affectedRows?: number; insertId?: number };
+      const out: WriteResult = { rowCount: r.affectedRows ?? 0 };
+      if (capture) {
+        const admin = capture.needsOutsideRead() ? await this.pools.acquire() : null;
+        try {
+          if (admin) await capture.beforeFromOutside(admin, out.rowCount);
+        } finally {
+          admin?.release();
+        }
+        const c = await capture.afterWrite(conn, r, async () => {
+          const [v] = await conn.query(
+            'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+          );
+          const row = (v as { mode: number; step: number }[])[0]!;
+          return { mode: Number(row.mode), step: Number(row.step) };
+        });
+        out.preview = previewOf(c, !opts.dryRun);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * A read-write transaction for a write, kept only when `commit`: the engine-truth layer and
+   * its refusal of tables with triggers run before `fn`.
+   */
+  private writeTransaction<T>(
+    stmt: CheckedStatement,
+    limits: QueryLimits,
+    commit: boolean,
+    fn: (conn: PoolConnection) => Promise<T>,
+  ): Promise<T> {
     return this.inTransaction(
       false,
       limits,
       undefined,
       stmt.agent,
       async (conn) => {
-        await this.checkWrite(conn, stmt, values);
-        if (capture && rollsBack) await capture.beforeWrite(conn);
-        const [result] = await conn.execute({
-          sql: stmt.sql,
-          values: values as never,
-          rowsAsArray: true,
-        });
-        const r = result as { affectedRows?: number; insertId?: number };
-        const out: WriteResult = { rowCount: r.affectedRows ?? 0 };
-        if (capture) {
-          const admin = capture.needsOutsideRead() ? await this.pools.acquire() : null;
-          try {
-            if (admin) await capture.beforeFromOutside(admin, out.rowCount);
-          } finally {
-            admin?.release();
-          }
-          const c = await capture.afterWrite(conn, r, async () => {
-            const [v] = await conn.query(
-              'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
-            );
-            const row = (v as { mode: number; step: number }[])[0]!;
-            return { mode: Number(row.mode), step: Number(row.step) };
-          });
-          out.preview = previewOf(c, !opts.dryRun);
-        }
-        return out;
+        const engine = await this.engineTruth(conn, stmt, positional(stmt));
+        refuseWritesTo(stmt.analysis, engine.triggerTables, 'triggers');
+        return fn(conn);
       },
-      !opts.dryRun,
+      commit,
     );
-  }
-
-  /** The engine-truth layer for a write, and its refusal of tables with triggers. */
-  private async checkWrite(
-    conn: PoolConnection,
-    stmt: CheckedStatement,
-    values: unknown[],
-  ): Promise<void> {
-    const engine = await this.engineTruth(conn, stmt, values);
-    for (const t of stmt.analysis.tables) {
-      if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-        throw new AirlockError(
-          'STATEMENT_NOT_ALLOWED',
-          `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
-          { layer: 'engine-truth' },
-        );
-      }
-    }
   }
 
   /**
@@ -270,26 +268,18 @@ export class MysqlConnector implements SqlConnector, PrincipalConnector {
     capture: MysqlCapture,
   ): Promise<WriteResult> {
     // Read-write so that EXPLAIN takes the write; it is rolled back and never executed.
-    return this.inTransaction(
-      false,
-      limits,
-      undefined,
-      stmt.agent,
-      async (conn) => {
-        await this.checkWrite(conn, stmt, positional(stmt));
-        const n = await capture.beforeWrite(conn, false);
-        const c = n === null ? null : capture.counted(n);
-        if (!c) {
-          throw new AirlockError(
-            'STATEMENT_NOT_ALLOWED',
-            'the written table is not transactional (not InnoDB), so a dry run cannot roll back, and this write cannot be counted by a SELECT of its WHERE; no preview is possible',
-            { layer: 'request' },
-          );
-        }
-        return { rowCount: n!, preview: previewOf(c, false) };
-      },
-      false,
-    );
+    return this.writeTransaction(stmt, limits, false, async (conn) => {
+      const n = await capture.beforeWrite(conn, false);
+      const c = n === null ? null : capture.counted(n);
+      if (!c) {
+        throw new AirlockError(
+          'STATEMENT_NOT_ALLOWED',
+          'the written table is not transactional (not InnoDB), so a dry run cannot roll back, and this write cannot be counted by a SELECT of its WHERE; no preview is possible',
+          { layer: 'request' },
+        );
+      }
+      return { rowCount: n!, preview: previewOf(c, false) };
+    });
   }
 
   /**

@@ -2,7 +2,13 @@
 import type { PoolConnection } from 'mysql2/promise';
 import { AirlockError } from '../../../shared/errors';
 import type { WriteImages } from '../types';
-import { checkImages, decodeImageValue, revertConflict, sameRow } from '../write-images';
+import {
+  checkImages,
+  decodeImageValue,
+  revertConflict,
+  sameRow,
+  tableAsWritten,
+} from '../write-images';
 import { mysqlTableMeta, q, selectRows, transactional } from './mysql-table-meta';
 
 /**
@@ -15,18 +21,7 @@ export async function revertMysql(
 ): Promise<{ rowCount: number }> {
   checkImages(images);
   const { table, columns, primaryKey } = images;
-  const meta = await mysqlTableMeta(conn, table);
-  if (
-    !meta ||
-    meta.columns.map((c) => c.name).join('\u0000') !== columns.join('\u0000') ||
-    meta.primaryKey.join('\u0000') !== primaryKey.join('\u0000')
-  ) {
-    throw new AirlockError(
-      'REVERT_CONFLICT',
-      `table ${table} is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored`,
-      { table },
-    );
-  }
+  const meta = tableAsWritten(images, await mysqlTableMeta(conn, table));
   if (!transactional(meta)) {
     throw new AirlockError(
       'STATEMENT_NOT_ALLOWED',

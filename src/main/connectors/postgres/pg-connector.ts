@@ -11,7 +11,7 @@ import type { FieldDef } from 'pg';
 import { AirlockError } from '../../../shared/errors';
 import { FUNCTION_ALLOWLIST } from '../../guard/functions';
 import { Deadline } from '../deadline';
-import { EngineTruthError } from '../plan-check';
+import { EngineTruthError, refuseWritesTo } from '../plan-check';
 import { BatchSizer, RowBudget, collectingSink, rowSize } from '../row-budget';
 import { parseServerUrl, type ServerConfig } from '../server-url';
 import type {
@@ -212,15 +212,7 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
       undefined,
       async (client, role) => {
         const engine = await this.engineTruth(client, stmt, values);
-        for (const t of stmt.analysis.tables) {
-          if ((t.write.length > 0 || t.wholeRowWrite) && engine.triggerTables.has(t.table)) {
-            throw new AirlockError(
-              'STATEMENT_NOT_ALLOWED',
-              `table ${t.table} has triggers, which the guard cannot vet; writes to it are refused`,
-              { layer: 'engine-truth' },
-            );
-          }
-        }
+        refuseWritesTo(stmt.analysis, engine.triggerTables, 'triggers');
         // The capture reads whole rows, columns the agent may not see included: it runs as the
         // connection's own account, in this transaction, and only the officer sees it.
         if (capture) await this.asOwnAccount(client, role, () => capture.beforeWrite(client));
@@ -265,26 +257,14 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
    * REVERT_CONFLICT (nothing restored) when a row is no longer as the write left it.
    */
   async revert(images: WriteImages): Promise<{ rowCount: number }> {
-    const client = await this.pools.acquire();
-    let broken = false;
-    try {
-      await client.query(
-        `BEGIN; SET LOCAL statement_timeout = ${REVERT_TIMEOUT_MS}; SET LOCAL search_path = pg_catalog, public`,
-      );
-      const out = await revertPg(client, images);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      if (e instanceof AirlockError) throw e;
-      throw pgQueryError(e, REVERT_TIMEOUT_MS);
-    } finally {
-      client.release(broken);
-    }
+    return this.inTransaction(
+      'BEGIN',
+      {},
+      { maxRows: 0, maxBytes: 0, timeoutMs: REVERT_TIMEOUT_MS },
+      undefined,
+      (client) => revertPg(client, images),
+      true,
+    );
   }
 
   /** Runs `fn` as the connection's account, inside the agent's transaction, then back as the agent. */
@@ -310,10 +290,13 @@ export class PostgresConnector implements SqlConnector, PrincipalConnector {
     await this.pools.close();
   }
 
-  /** Runs `fn` inside BEGIN … ROLLBACK (or COMMIT), with the statement's time limits and role. */
+  /**
+   * Runs `fn` inside BEGIN … ROLLBACK (or COMMIT), with the time limits and the agent's role
+   * (none without an agent: the connection's own account).
+   */
   private async inTransaction<T>(
     begin: string,
-    stmt: CheckedStatement,
+    stmt: Partial<Pick<CheckedStatement, 'agent' | 'sql'>>,
     limits: QueryLimits,
     signal: AbortSignal | undefined,
     fn: (client: PgClient, role: string | null) => Promise<T>,

@@ -8,7 +8,6 @@
  * "physical target list"), so a scan's Output is only read when the scan is the top node;
  * the columns it feeds upwards show up again in the parent's expressions.
  */
-import { AirlockError } from '../../../shared/errors';
 import type { Analysis } from '../../guard/analyzer';
 import { loadPgParser } from '../../guard/pg/pg-parser';
 import {
@@ -21,6 +20,7 @@ import {
   addColumn,
   checkPlan,
   newTouches,
+  refuseWritesTo,
   type PlanTouches,
 } from '../plan-check';
 import type { PgEngineSchema } from './pg-schema';
@@ -390,17 +390,7 @@ export async function checkPostgresPlans(
   engine: PgEngineSchema,
   functionAllowed: (name: string) => boolean,
 ): Promise<void> {
-  for (const t of stmt.analysis.tables) {
-    if ((t.write.length > 0 || t.wholeRowWrite) && engine.ruleTables.has(t.table)) {
-      throw new AirlockError(
-        'STATEMENT_NOT_ALLOWED',
-        `table ${t.table} has rewrite rules, which the guard cannot vet; writes to it are refused`,
-        {
-          layer: 'engine-truth',
-        },
-      );
-    }
-  }
+  refuseWritesTo(stmt.analysis, engine.ruleTables, 'rewrite rules');
   const rows = Array.isArray(explainRows) ? (explainRows as Record<string, unknown>[]) : [];
   const plans = rows.flatMap((r) =>
     Array.isArray(r['QUERY PLAN']) ? (r['QUERY PLAN'] as Record<string, unknown>[]) : [],

@@ -1,7 +1,6 @@
 /** Revert on PostgreSQL: the compensating write from a write's images, values as text. */
-import { AirlockError } from '../../../shared/errors';
 import type { WriteImages } from '../types';
-import { checkImages, revertConflict, rowKey, sameRow } from '../write-images';
+import { checkImages, revertConflict, rowKey, sameRow, tableAsWritten } from '../write-images';
 import type { PgClient } from './pg-pool';
 import { metaOf, q, rowsByKey } from './pg-table-meta';
 
@@ -16,22 +15,10 @@ export async function revertPg(
 ): Promise<{ rowCount: number }> {
   checkImages(images);
   const { table, columns, primaryKey } = images;
-  const meta = await metaOf(
-    client,
-    "n.nspname || '.' || c.relname = $1 AND c.relkind IN ('r', 'p')",
-    table,
+  const meta = tableAsWritten(
+    images,
+    await metaOf(client, "n.nspname || '.' || c.relname = $1 AND c.relkind IN ('r', 'p')", table),
   );
-  if (
-    !meta ||
-    meta.columns.map((c) => c.name).join('\u0000') !== columns.join('\u0000') ||
-    meta.primaryKey.join('\u0000') !== primaryKey.join('\u0000')
-  ) {
-    throw new AirlockError(
-      'REVERT_CONFLICT',
-      `table ${table} is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored`,
-      { table },
-    );
-  }
   const pkIdx = primaryKey.map((k) => columns.indexOf(k));
   const expected = images.kind === 'delete' ? images.before : images.after;
   const now = await rowsByKey(

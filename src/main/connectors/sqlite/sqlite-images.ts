@@ -18,10 +18,10 @@ import {
   revertConflict,
   rowKey,
   sameRow,
+  tableAsWritten,
   tableReason,
   writtenTable,
 } from '../write-images';
-import { AirlockError } from '../../../shared/errors';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const CAPTURE = 'airlock_capture';
@@ -212,21 +212,13 @@ export function revertSqlite(db: Db, images: WriteImages): { rowCount: number } 
   checkImages(images);
   const { table, columns, primaryKey } = images;
   const current = columnsOf(db, table);
-  if (
-    current.length !== columns.length ||
-    current.some((c, i) => c.name !== columns[i]) ||
-    current
+  tableAsWritten(images, {
+    columns: current,
+    primaryKey: current
       .filter((c) => c.pk > 0)
       .sort((a, b) => a.pk - b.pk)
-      .map((c) => c.name)
-      .join('\u0000') !== primaryKey.join('\u0000')
-  ) {
-    throw new AirlockError(
-      'REVERT_CONFLICT',
-      `the columns of table ${table} changed since the write, so revert cannot restore its rows; nothing was restored`,
-      { table },
-    );
-  }
+      .map((c) => c.name),
+  });
   const t = q(table);
   const byKey = primaryKey.map((k) => `${q(k)} = ?`).join(' AND ');
   const pkIdx = primaryKey.map((k) => columns.indexOf(k));
