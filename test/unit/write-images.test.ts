@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { WriteImages } from '../../src/main/connectors/types';
 import {
   type Capture,
+  beforeMatches,
   checkImages,
   decodeImageValue,
   displayImageValue,
@@ -159,5 +160,33 @@ describe('the table revert writes to', () => {
     expect(e.message).toBe(
       'table public.items is not as it was when written (its columns or key changed), so revert cannot restore its rows; nothing was restored',
     );
+  });
+});
+
+describe('the rows read before a write', () => {
+  const MISMATCH = 'the rows the write changed in items could not be matched to the engine’s count';
+
+  it('stand for the rows written when there are as many as the engine counted', () => {
+    const c = capture({ after: null });
+    expect(beforeMatches(c, MISMATCH)).toBe(true);
+    expect(c.before).toEqual([[1, 'a']]);
+    expect(c.notRevertable).toBeNull();
+  });
+  it('are dropped, with the reason, when the count differs', () => {
+    const c = capture({ rowsAffected: 2, after: null });
+    expect(beforeMatches(c, MISMATCH)).toBe(false);
+    expect(c.before).toBeNull();
+    expect(c.notRevertable).toBe(MISMATCH);
+  });
+  it('keep an earlier reason, and are not matched when revert is already ruled out', () => {
+    const c = capture({ rowsAffected: 2, notRevertable: 'earlier' });
+    expect(beforeMatches(c, MISMATCH)).toBe(false);
+    expect(c.notRevertable).toBe('earlier');
+    const kept = capture({ notRevertable: 'earlier' });
+    expect(beforeMatches(kept, MISMATCH)).toBe(false);
+    expect(kept.before).toEqual([[1, 'a']]);
+  });
+  it('are nothing to match when none were read', () => {
+    expect(beforeMatches(capture({ before: null }), MISMATCH)).toBe(false);
   });
 });

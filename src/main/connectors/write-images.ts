@@ -123,6 +123,25 @@ export interface Capture {
   overCap: boolean;
 }
 
+/**
+ * Whether the rows read before an update or delete can stand for the rows it wrote, so that
+ * the rows after it are worth reading: there are as many as the engine counted (else the
+ * preview shows none, and `mismatch` says why revert cannot be offered) and nothing already
+ * rules revert out.
+ */
+export function beforeMatches(
+  capture: Capture,
+  mismatch: string,
+): capture is Capture & { before: unknown[][] } {
+  if (capture.before === null) return false;
+  if (capture.before.length !== capture.rowsAffected) {
+    capture.before = null;
+    capture.notRevertable ??= mismatch;
+    return false;
+  }
+  return capture.notRevertable === null;
+}
+
 /** The preview a capture gives; `images` only for a real write whose capture is exact. */
 export function previewOf(c: Capture, keepImages: boolean): WritePreview {
   const preview: WritePreview = {

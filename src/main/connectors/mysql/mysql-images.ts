@@ -17,6 +17,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import type { Analysis } from '../../guard/analyzer';
 import {
   type Capture,
+  beforeMatches,
   decodeImageValue,
   overCapReason,
   tableReason,
@@ -280,15 +281,10 @@ export class MysqlCapture {
       capture.after = after;
       return capture;
     }
-    if (this.before === null) return capture;
-    if (this.before.length !== rowsAffected) {
-      capture.before = null;
-      capture.notRevertable ??= `the rows the write matched in ${this.table} could not be matched to the engine's count`;
-      return capture;
-    }
-    if (capture.notRevertable !== null) return capture;
+    const mismatch = `the rows the write matched in ${this.table} could not be matched to the engine's count`;
+    if (!beforeMatches(capture, mismatch)) return capture;
     const after: unknown[][] = [];
-    for (const b of this.before) {
+    for (const b of capture.before) {
       const row = await reread(pkIdx.map((i) => b[i]));
       if (kind === 'delete' ? row !== undefined : row === undefined) {
         capture.notRevertable = `the rows written to ${this.table} could not be matched to the rows read`;

@@ -18,6 +18,7 @@ import type { Analysis } from '../../guard/analyzer';
 import type { WriteImages } from '../types';
 import {
   type Capture,
+  beforeMatches,
   overCapReason,
   rowKey,
   tableReason,
@@ -161,15 +162,10 @@ export class PgCapture {
       else capture.after = rows;
       return capture;
     }
-    if (this.before === null) return capture;
-    if (this.before.length !== rowsAffected) {
-      // The rows read are not the rows written (row security, a volatile WHERE): show none.
-      capture.before = null;
-      capture.notRevertable ??= `the rows the write changed in ${this.table} could not be matched to the engine's count`;
-      return capture;
-    }
-    if (capture.notRevertable !== null) return capture;
-    const keys = this.before.map((row) => pkIdx.map((i) => row[i]));
+    // A count that differs means the rows read are not the rows written (row security, a volatile WHERE).
+    const mismatch = `the rows the write changed in ${this.table} could not be matched to the engine's count`;
+    if (!beforeMatches(capture, mismatch)) return capture;
+    const keys = capture.before.map((row) => pkIdx.map((i) => row[i]));
     const now = await rowsByKey(client, meta, keys, false);
     if (this.kind === 'delete') {
       if (now.rows.length !== 0)
@@ -178,7 +174,7 @@ export class PgCapture {
     }
     const byKey = new Map(now.rows.map((row, i) => [rowKey(row, pkIdx), i]));
     const after: unknown[][] = [];
-    for (const b of this.before) {
+    for (const b of capture.before) {
       const i = byKey.get(rowKey(b, pkIdx));
       if (i === undefined || !now.mine[i]) {
         capture.notRevertable = `the rows updated in ${this.table} could not be matched to the rows read`;
