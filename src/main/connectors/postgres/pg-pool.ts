@@ -9,6 +9,9 @@ import { connectFailure, isEndpointFailure } from '../connect-errors';
 import { describeEndpoint, tlsOptions, type Endpoint, type ServerConfig } from '../server-url';
 import { SESSION_OPTIONS } from './pg-types';
 
+/** Connections that already carry their own error listener (added once, at first checkout). */
+const guarded = new WeakSet<object>();
+
 export type PgClient = pg.PoolClient & { processID?: number };
 
 const SERVER_REASONS: Record<string, (c: ServerConfig) => string> = {
@@ -74,6 +77,13 @@ export class PgPools {
       const i = (this.current + k) % n;
       try {
         const client = (await this.pool(i).connect()) as PgClient;
+        // The pool listens for errors only while a connection is idle. One that breaks while
+        // checked out (the server terminated it, the database was dropped) fails its query;
+        // without a listener of its own it would also crash the process.
+        if (!guarded.has(client)) {
+          client.on('error', () => undefined);
+          guarded.add(client);
+        }
         this.current = i;
         return client;
       } catch (e) {
