@@ -216,12 +216,14 @@ function streamingSuite(kind: Kind) {
   });
 
   it('a failure half-way through a stream closes it with the error and its audit id', async () => {
+    // The time limit must leave room for the first batch on a loaded CI machine (at 1.5 s a
+    // PostgreSQL stream sometimes timed out before its first row, while other files ran).
     const slow = await startTestAirlock({
       queryLimits: {
         maxRows: 100,
-        timeoutMs: 1500,
+        timeoutMs: 3000,
         exportMaxRows: 100_000_000,
-        exportTimeoutMs: 1500,
+        exportTimeoutMs: 3000,
       },
     });
     try {
@@ -233,8 +235,7 @@ function streamingSuite(kind: Kind) {
         ])
       ).apiKey;
       // The agent's first statement on the connection reads the schema and sets up its database
-      // role or user; done here, so the 1.5 s limit below is the cross join's alone even on a
-      // busy machine.
+      // role or user; done here, so the time limit below is the cross join's alone.
       const warm = await slow.request({
         method: 'POST',
         url: '/v1/query',
