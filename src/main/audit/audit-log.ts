@@ -4,7 +4,8 @@ import type { AuditEntry, AuditRecord, AuditStatus } from '../../shared/domain';
 import { startWorker } from '../worker-entry';
 import { wellFormed } from './canonical-json';
 import { GENESIS } from './chain';
-import { USAGE_UPSERT, sealRows, sealsOf, writeUsage } from './seal';
+import { sealRows, sealsOf } from './seal';
+import { USAGE_UPSERT, writeUsage } from './usage-rows';
 import { auditSearchOf } from './search';
 import type { Sealed, UnsealedRow, UsageRow, WriterBatch, WriterReply } from './writer-protocol';
 

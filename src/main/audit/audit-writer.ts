@@ -6,7 +6,8 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEncryptedDatabase } from '../store/open-store';
-import { USAGE_UPSERT, sealRows, sealsOf, writeUsage } from './seal';
+import { sealRows, sealsOf } from './seal';
+import { USAGE_UPSERT, writeUsage } from './usage-rows';
 import type { WriterBatch, WriterReply, WriterRow, WriterSetup } from './writer-protocol';
 
 const setup = workerData as WriterSetup;

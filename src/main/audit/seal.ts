@@ -7,8 +7,7 @@
 import type { AuditRecord } from '../../shared/domain';
 import { rowToRecord } from './audit-rows';
 import { chainHash, leafHashV2, newLeafFields } from './chain';
-import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Sealed, UnsealedRow, UsageRow, WriterRow } from './writer-protocol';
+import type { Sealed, UnsealedRow, WriterRow } from './writer-protocol';
 
 function recordOf(r: UnsealedRow): AuditRecord {
   return rowToRecord({
@@ -47,18 +46,3 @@ export function sealRows(rows: UnsealedRow[], prevChain: string): WriterRow[] {
 /** What the committing side tells the appending side of each row it sealed. */
 export const sealsOf = (rows: WriterRow[]): Sealed[] =>
   rows.map((r) => ({ leaf: r.leaf, chain: r.chain }));
-
-/** Where a batch's usage counts go (the agent_usage table of ratelimit/agent-limiter.ts). */
-export const USAGE_UPSERT =
-  'INSERT INTO agent_usage (agent_id, state) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state';
-
-/** Writes a batch's usage counts inside its transaction; an agent no longer in the store is skipped. */
-export function writeUsage(upsert: Statement, usage: UsageRow[] | undefined): void {
-  for (const u of usage ?? []) {
-    try {
-      upsert.run(u.agentId, u.state);
-    } catch {
-      // Its counts lived in memory only; the entries of the batch must not fail for them.
-    }
-  }
-}

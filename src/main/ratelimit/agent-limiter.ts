@@ -9,6 +9,7 @@
  * `take(agentId)` keeps the shape of SlidingWindowLimiter.take: the request pipeline calls it
  * once per agent request, before the body is read.
  */
+import { USAGE_UPSERT } from '../audit/usage-rows';
 import type { ServerResponse } from 'node:http';
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import {
@@ -82,9 +83,7 @@ export class AgentLimiter {
   ) {
     this.windows = new SlidingWindowLimiter(globals.rate, now);
     this.stmts = {
-      putUsage: db.prepare(
-        'INSERT INTO agent_usage (agent_id, state) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state',
-      ),
+      putUsage: db.prepare(USAGE_UPSERT),
       putLimits: db.prepare(
         'INSERT INTO agent_limits (agent_id, limits, updated_at) VALUES (?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET limits = excluded.limits, updated_at = excluded.updated_at',
       ),
